@@ -1,0 +1,12 @@
+/** `emon bench` (placeholder until its issue lands). */
+import type { Command } from 'commander';
+import { EmonError } from '../../errors.js';
+
+export function register(program: Command): void {
+  program
+    .command('bench')
+    .description('(not yet available)')
+    .action(() => {
+      throw new EmonError('E_UNAVAILABLE', '`emon bench` is not available in this build');
+    });
+}

@@ -1,0 +1,12 @@
+/** `emon run` (placeholder until its issue lands). */
+import type { Command } from 'commander';
+import { EmonError } from '../../errors.js';
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('(not yet available)')
+    .action(() => {
+      throw new EmonError('E_UNAVAILABLE', '`emon run` is not available in this build');
+    });
+}

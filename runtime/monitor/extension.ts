@@ -1,0 +1,43 @@
+/**
+ * How services beyond Solo5's devices plug into the monitor, the way Solo5's tender modules register their own
+ * hypercalls and options with the core: an extension serves one Wasm import module (e.g. "emon" for enclaves),
+ * takes `--KIND:NAME=VALUE` attachments from the command line, and sees the guest only through `GuestHost`.
+ * Extensions are listed in ./extensions.ts and loaded inside each guest's worker thread.
+ */
+import type { TraceSink } from '../trace/sink.js';
+
+/** What the monitor offers an extension for one running guest. */
+export interface GuestHost {
+  /** The guest's name (from its file name, or --name), used in every message. */
+  readonly name: string;
+  /** The parsed `solo5.manifest` JSON, including keys beyond `devices` (e.g. `enclaves`). */
+  readonly manifest: Readonly<Record<string, unknown>>;
+  /** `--KIND:NAME=VALUE` attachments of this extension's kind, NAME -> VALUE. */
+  readonly attachments: ReadonlyMap<string, string>;
+  /** Run options given to `emon run` (backend, stateDir, epc, verbose, emulateCost, ...). */
+  readonly options: Readonly<Record<string, string | number | boolean | undefined>>;
+  /** Null when tracing is off. */
+  readonly trace: TraceSink | null;
+  /** The guest's memory; valid once the guest is instantiated. Re-read `.buffer` after any call into the guest. */
+  memory(): WebAssembly.Memory;
+  /** The guest's exports; valid once the guest is instantiated (OCALL handlers live here). */
+  exports(): WebAssembly.Exports;
+  /** Print a line on the monitor's log (stderr), prefixed with the guest name. */
+  log(message: string): void;
+  /** End the guest with a message, as Solo5's abort does (exit status 255). Never returns. */
+  abort(message: string): never;
+}
+
+export interface MonitorExtension {
+  /** The Wasm import module this extension serves, e.g. "emon". */
+  readonly importModule: string;
+  /** Command-line attachment kind (`--enclave:NAME=PATH`), if the extension takes attachments. */
+  readonly attachmentKind?: string;
+  /**
+   * Check the manifest and attachments before the guest starts (throw EmonError naming the problem), and
+   * return the import object for one guest instance.
+   */
+  imports(host: GuestHost): Record<string, WebAssembly.ImportValue> | Promise<Record<string, WebAssembly.ImportValue>>;
+  /** Called when the guest has ended, whatever the cause. */
+  dispose?(host: GuestHost): void;
+}

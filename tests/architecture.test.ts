@@ -1,0 +1,76 @@
+/**
+ * The folder tree is the trust model (STYLE.md habit 1): this test reads every import in runtime/, enclaves/
+ * and guest/ and fails if a domain reaches into one it must not trust.
+ */
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..');
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of entries) {
+    if (name === 'node_modules' || name === 'generated') continue;
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...sourceFiles(full));
+    else if (/\.(ts|c|h)$/.test(name)) out.push(full);
+  }
+  return out;
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const found: string[] = [];
+  for (const m of text.matchAll(/(?:import|export)[^'"`;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|#include\s+"([^"]+)"/g)) {
+    found.push(m[1] ?? m[2] ?? m[3] ?? '');
+  }
+  return found;
+}
+
+/** Resolve a relative import to a repo-relative path (non-relative imports are packages). */
+function target(file: string, spec: string): string | null {
+  if (!spec.startsWith('.')) return null;
+  return path.relative(root, path.resolve(path.dirname(file), spec));
+}
+
+const rules: Array<{ from: string; mustNotReach: string[] }> = [
+  { from: 'runtime/hw', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/trace', 'guest', 'bench'] },
+  { from: 'runtime/monitor', mustNotReach: ['runtime/cli', 'bench'] },
+  { from: 'enclaves', mustNotReach: ['guest', 'runtime'] },
+  { from: 'guest', mustNotReach: ['enclaves', 'runtime'] },
+];
+
+describe('trust-domain imports', () => {
+  for (const rule of rules) {
+    it(`${rule.from} does not import ${rule.mustNotReach.join(', ')}`, () => {
+      const violations: string[] = [];
+      const files = sourceFiles(path.join(root, rule.from));
+      for (const file of files) {
+        for (const spec of importsOf(file)) {
+          const t = target(file, spec);
+          if (t && rule.mustNotReach.some((d) => t === d || t.startsWith(d + '/'))) {
+            violations.push(`${path.relative(root, file)} imports ${spec}`);
+          }
+        }
+      }
+      expect(violations).toEqual([]);
+    });
+  }
+
+  it('enclave code uses no host crypto or I/O', () => {
+    const bad: string[] = [];
+    for (const file of sourceFiles(path.join(root, 'enclaves'))) {
+      for (const spec of importsOf(file)) {
+        if (spec.startsWith('node:') || spec === 'crypto' || spec === 'fs') bad.push(`${file}: ${spec}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
