@@ -1,0 +1,213 @@
+/**
+ * The SGX-like enclave life cycle (Intel SDM Vol. 3D, §38.11 "Enclave Creation and Setup"): ECREATE a SECS with
+ * the signed config, EADD/EEXTEND every page of the module image, EINIT against the SIGSTRUCT (signature, then
+ * measurement, then the signer the caller expects), then instantiate: the enclave becomes its own Wasm instance
+ * whose only imports are the ENCLU leaves in module "sgx" (EGETKEY, EREPORT, RDRAND and the enclave's right to
+ * read and write untrusted memory) plus the OCALL stubs the caller provides. Nothing here ever hands out the
+ * enclave's memory; runtime/enclave's gate is the only host code that copies across.
+ */
+import { randomFillSync } from 'node:crypto';
+import { EmonError } from '../../errors.js';
+import { decodeKeyRequest, egetkey, KEY_SIZE, KEYREQUEST_SIZE } from './egetkey.js';
+import { decodeTargetInfo, ereport, REPORT_DATA_SIZE, REPORT_SIZE, TARGETINFO_SIZE } from './ereport.js';
+import { ATTR_INIT, hex, type EnclaveIdentity } from './identity.js';
+import { attributesOf, MeasurementLog } from './measurement.js';
+import type { PlatformSecrets } from './platform.js';
+import { decodeSigstruct, mrsignerOf, sigstructSignatureValid, type Sigstruct } from './sigstruct.js';
+import { readCustomSection, stripCustomSection } from './wasm-sections.js';
+
+export const SIGSTRUCT_SECTION = 'emon.sigstruct';
+export const EDL_SECTION = 'emon.edl';
+
+/** Status codes the "sgx" imports return to the enclave. */
+export const SGX_OK = 0;
+export const SGX_EINVAL = 2;
+
+/**
+ * Where the EPC model plugs in: `prepareModule` may rewrite the measured image before compilation (e.g. a
+ * residency-check instrumentation pass), `onInstance` sees each new enclave instance and its memory (e.g. to
+ * page it against the EPC budget). Both default to identity/no-op.
+ */
+export interface SgxHooks {
+  prepareModule(image: Uint8Array, what: string): Uint8Array;
+  onInstance(instance: WebAssembly.Instance, memory: WebAssembly.Memory, identity: EnclaveIdentity, what: string): void;
+}
+export const sgxHooks: SgxHooks = {
+  prepareModule: (image) => image,
+  onInstance: () => undefined,
+};
+
+/** An enclave image after EINIT: compiled, with its identity. Instances are made from it per open. */
+export interface InitializedEnclave {
+  readonly file: string;
+  readonly identity: EnclaveIdentity;
+  readonly sigstruct: Sigstruct;
+  readonly module: WebAssembly.Module;
+  /** The EDL carried in the image (measured, so the interface is part of MRENCLAVE), or null. */
+  readonly edl: string | null;
+  /** Bytes that were measured (the module without its SIGSTRUCT). */
+  readonly imageSize: number;
+}
+
+export interface EinitOptions {
+  /** A SIGSTRUCT given beside the file (`enclave.wasm.sig`); otherwise the image's emon.sigstruct section. */
+  readonly sigstruct?: Uint8Array;
+  /** MRSIGNER the caller (the guest's manifest) requires. */
+  readonly expectedMrsigner?: Uint8Array;
+}
+
+/** ECREATE → EADD/EEXTEND → EINIT for the .wasm bytes of `file`. Every failure says which check failed. */
+export function createEnclave(bytes: Uint8Array, file: string, options: EinitOptions = {}): InitializedEnclave {
+  const sigBytes = options.sigstruct ?? readCustomSection(bytes, SIGSTRUCT_SECTION, file);
+  if (!sigBytes) {
+    throw new EmonError('E_EINIT_SIGSTRUCT', `${file}: EINIT failed: the enclave is not signed (no SIGSTRUCT in the module or beside it)`, {
+      hint: 'sign it: emon enclave sign --key KEY.pem ' + file,
+    });
+  }
+  const sig = decodeSigstruct(sigBytes, `${file}: SIGSTRUCT`);
+  const image = stripCustomSection(bytes, SIGSTRUCT_SECTION, file);
+  const log = new MeasurementLog(sig.config); // ECREATE
+  log.addImage(image); // EADD + EEXTEND
+  const mrenclave = log.finish();
+  // EINIT: the order SGX checks in — signature first, then the measurement it vouches for.
+  if (!sigstructSignatureValid(sig)) {
+    throw new EmonError('E_EINIT_SIGNATURE', `${file}: EINIT failed: bad SIGSTRUCT signature (the SIGSTRUCT was altered or not made with this signer key)`, {
+      hint: 're-sign the enclave with `emon enclave sign`',
+    });
+  }
+  if (!equal(mrenclave, sig.enclaveHash)) {
+    throw new EmonError('E_EINIT_MEASUREMENT', `${file}: EINIT failed: measurement mismatch — the module measures ${hex(mrenclave)} but its SIGSTRUCT was signed for ${hex(sig.enclaveHash)} (tampered module, or signed for another build)`, {
+      hint: 'rebuild and re-sign the enclave; never edit a signed module',
+    });
+  }
+  const mrsigner = mrsignerOf(sig.signerKey);
+  if (options.expectedMrsigner && !equal(mrsigner, options.expectedMrsigner)) {
+    throw new EmonError('E_EINIT_SIGNER', `${file}: EINIT failed: wrong signer — MRSIGNER is ${hex(mrsigner)}, the guest requires ${hex(options.expectedMrsigner)}`, {
+      hint: "sign the enclave with the expected key, or fix the mrsigner in the guest's manifest",
+    });
+  }
+  const identity: EnclaveIdentity = {
+    mrenclave,
+    mrsigner,
+    isvProdId: sig.config.isvProdId,
+    isvSvn: sig.config.isvSvn,
+    attributes: attributesOf(sig.config) | ATTR_INIT,
+  };
+  let module: WebAssembly.Module;
+  try {
+    module = new WebAssembly.Module(sgxHooks.prepareModule(image, file) as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    throw new EmonError('E_BAD_WASM', `${file}: the enclave module does not compile: ${(e as Error).message}`, { hint: 'rebuild the enclave' });
+  }
+  const edlBytes = readCustomSection(image, EDL_SECTION, file);
+  const edl = edlBytes ? new TextDecoder().decode(edlBytes) : null;
+  return { file, identity, sigstruct: sig, module, edl, imageSize: image.length };
+}
+
+/** What the untrusted side lends an enclave instance: the memory its user_check pointers refer to. */
+export interface UntrustedSide {
+  memory(): WebAssembly.Memory | null;
+}
+
+/** Raised (as a trap) when an enclave calls abort(); the gate turns it into a lost enclave. */
+export class EnclaveAbort extends Error {}
+
+export interface EnclaveInstance {
+  readonly exports: WebAssembly.Exports;
+  readonly memory: WebAssembly.Memory;
+  readonly identity: EnclaveIdentity;
+  /** Largest size its memory may have (the signed heap size). */
+  readonly memoryLimit: number;
+}
+
+/** Instantiate an initialised enclave with the hw leaves and the caller's OCALL stubs (module "emon_ocall"). */
+export function instantiateEnclave(
+  enc: InitializedEnclave,
+  platform: PlatformSecrets,
+  untrusted: UntrustedSide,
+  ocalls: Record<string, WebAssembly.ImportValue>,
+): EnclaveInstance {
+  let mem: WebAssembly.Memory | null = null;
+  let u8 = new Uint8Array(0);
+  const view = (): Uint8Array => {
+    if (u8.buffer !== mem!.buffer) u8 = new Uint8Array(mem!.buffer);
+    return u8;
+  };
+  const inside = (p: number, n: number): boolean => p >= 0 && n >= 0 && p + n <= view().length;
+  const self = enc.identity;
+  const sgx = {
+    egetkey(reqPtr: number, keyOut: number): number {
+      reqPtr >>>= 0;
+      keyOut >>>= 0;
+      if (!inside(reqPtr, KEYREQUEST_SIZE) || !inside(keyOut, KEY_SIZE)) return SGX_EINVAL;
+      const req = decodeKeyRequest(view().slice(reqPtr, reqPtr + KEYREQUEST_SIZE));
+      if (typeof req === 'number') return 0x100 | req;
+      const key = egetkey(platform, self, req);
+      if (typeof key === 'number') return 0x100 | key;
+      view().set(key, keyOut);
+      return SGX_OK;
+    },
+    ereport(targetPtr: number, dataPtr: number, reportOut: number): number {
+      targetPtr >>>= 0;
+      dataPtr >>>= 0;
+      reportOut >>>= 0;
+      if ((targetPtr !== 0 && !inside(targetPtr, TARGETINFO_SIZE)) || !inside(dataPtr, REPORT_DATA_SIZE) || !inside(reportOut, REPORT_SIZE)) return SGX_EINVAL;
+      // A null TARGETINFO targets the enclave itself, as sgx_self_target() does.
+      const target = targetPtr === 0 ? { mrenclave: self.mrenclave, attributes: self.attributes } : decodeTargetInfo(view().slice(targetPtr, targetPtr + TARGETINFO_SIZE));
+      view().set(ereport(platform, self, target, view().slice(dataPtr, dataPtr + REPORT_DATA_SIZE)), reportOut);
+      return SGX_OK;
+    },
+    rdrand(dst: number, len: number): number {
+      dst >>>= 0;
+      len >>>= 0;
+      if (!inside(dst, len)) return SGX_EINVAL;
+      randomFillSync(view(), dst, len);
+      return SGX_OK;
+    },
+    read_untrusted(src: number, len: number, dst: number): number {
+      src >>>= 0;
+      len >>>= 0;
+      dst >>>= 0;
+      const um = untrusted.memory();
+      if (!um || !inside(dst, len) || src + len > um.buffer.byteLength) return SGX_EINVAL;
+      view().set(new Uint8Array(um.buffer, src, len), dst);
+      return SGX_OK;
+    },
+    write_untrusted(dst: number, src: number, len: number): number {
+      src >>>= 0;
+      len >>>= 0;
+      dst >>>= 0;
+      const um = untrusted.memory();
+      if (!um || !inside(src, len) || dst + len > um.buffer.byteLength) return SGX_EINVAL;
+      new Uint8Array(um.buffer, dst, len).set(view().subarray(src, src + len));
+      return SGX_OK;
+    },
+  };
+  const env = {
+    abort(_msg: number, _file: number, line: number, col: number): never {
+      throw new EnclaveAbort(`enclave ${enc.file} aborted at line ${line}:${col}`);
+    },
+  };
+  let instance: WebAssembly.Instance;
+  try {
+    instance = new WebAssembly.Instance(enc.module, { sgx, env, emon_ocall: ocalls });
+  } catch (e) {
+    throw new EmonError('E_ENCLAVE_LINK', `${enc.file}: cannot instantiate the enclave: ${(e as Error).message}`, {
+      hint: 'enclaves may import only module "sgx" and their EDL OCALLs; rebuild it against its EDL',
+    });
+  }
+  const m = instance.exports['memory'];
+  if (!(m instanceof WebAssembly.Memory)) {
+    throw new EmonError('E_ENCLAVE_LINK', `${enc.file}: the enclave defines no memory`, { hint: 'build the enclave with the emon build' });
+  }
+  mem = m;
+  sgxHooks.onInstance(instance, m, self, enc.file);
+  return { exports: instance.exports, memory: m, identity: self, memoryLimit: enc.sigstruct.config.heapPages * 65536 };
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
