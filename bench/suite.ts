@@ -36,3 +36,19 @@ export interface BenchSuite {
   /** Extra derived figures the suite computes itself after its cases ran (e.g. a sweep). */
   extra?(ctx: SuiteContext): Promise<Record<string, unknown>>;
 }
+
+/**
+ * A ready-made plot a suite may return from extra() under `plots` (e.g. a sweep it computed itself); the HTML
+ * report draws it as a line plot. Example: `return { plots: [{ title: 'EPC faults vs working set', xLabel:
+ * 'working set (pages)', yLabel: 'faults per pass', series: [{ name: 'sgx', points: [{ x: 64, y: 0 }] }] }] }`.
+ * Without it, the report already plots every numeric BenchCase.params key that varies across cases (e.g.
+ * `size`, `workingSet`), one series per combination of the other params (e.g. `backend`, `impl`).
+ */
+export interface ReportPlot {
+  readonly title: string;
+  readonly xLabel?: string;
+  readonly yLabel?: string;
+  readonly xLog?: boolean;
+  readonly yLog?: boolean;
+  readonly series: ReadonlyArray<{ readonly name: string; readonly points: ReadonlyArray<{ readonly x: number; readonly y: number }> }>;
+}

@@ -1,14 +1,209 @@
-/** The self-contained HTML report of one or more benchmark runs (placeholder: a table until plots land). */
-import type { BenchRun } from '../result.js';
-import { caseLine } from '../format.js';
+/**
+ * The benchmark report: one self-contained HTML file (inline CSS and SVG, no script, no network at view time)
+ * built only from result JSON (../result.ts). Plots appear for whatever suites ran: any numeric `params` key
+ * that varies across a suite's cases becomes a sweep (latency vs buffer size per backend, EPC working-set
+ * sweep, ...), cases with `bytes` give a throughput plot, cases with modeled cycles give modeled-vs-measured
+ * bars, and a suite's extra() may add ready-made plots under `plots` (see ReportPlot in ../suite.ts).
+ */
+import type { BenchRun, CaseResult, SuiteResult } from '../result.js';
+import type { ReportPlot } from '../suite.js';
+import { formatBytes, formatNs, formatRatio } from '../format.js';
+import { barPlot, esc, linePlot, type Series } from './svg.js';
 
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Sweep keys in order of preference, with how to label them. */
+const SWEEP_LABELS: Record<string, string> = {
+  size: 'buffer size',
+  bytes: 'bytes',
+  workingSet: 'working set',
+  workingSetPages: 'working set (pages)',
+  pages: 'pages',
+  epcPages: 'EPC budget (pages)',
+  count: 'count',
+};
+
+function sweepTitle(suite: string, key: string, what: 'latency' | 'throughput'): string {
+  if (what === 'throughput') return /crypto/.test(suite) ? `Crypto throughput (${suite})` : `Throughput vs ${SWEEP_LABELS[key] ?? key} (${suite})`;
+  if (/epc|pag/.test(suite) || /working|pages/i.test(key)) return `EPC working-set sweep (${suite}): time per op vs ${SWEEP_LABELS[key] ?? key}`;
+  if (key === 'size') return `Transition latency vs buffer size (${suite})`;
+  return `Latency vs ${SWEEP_LABELS[key] ?? key} (${suite})`;
 }
 
+function isSizeKey(key: string): boolean {
+  return key === 'size' || key === 'bytes' || key === 'workingSet';
+}
+
+/** Numeric params that take at least two values across the suite's cases, preferred ones first. */
+function sweepKeys(cases: readonly CaseResult[]): string[] {
+  const values = new Map<string, Set<number>>();
+  for (const c of cases) {
+    for (const [k, v] of Object.entries(c.params ?? {})) {
+      if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+      let s = values.get(k);
+      if (!s) values.set(k, (s = new Set()));
+      s.add(v);
+    }
+  }
+  const keys = [...values].filter(([, s]) => s.size >= 2).map(([k]) => k);
+  const order = Object.keys(SWEEP_LABELS);
+  return keys.sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+}
+
+/** Series name from the params other than the sweep key (e.g. `sgx · ecall`), or the case name's prefix. */
+function seriesName(c: CaseResult, key: string): string {
+  const rest = Object.entries(c.params ?? {})
+    .filter(([k]) => k !== key && !Object.hasOwn(SWEEP_LABELS, k))
+    .map(([, v]) => String(v));
+  if (rest.length > 0) return rest.join(' · ');
+  const slash = c.name.lastIndexOf('/');
+  return slash > 0 ? c.name.slice(0, slash) : 'cases';
+}
+
+function group(cases: readonly CaseResult[], key: string, y: (c: CaseResult) => number | undefined, whiskers: boolean): Series[] {
+  const byName = new Map<string, Series['points'][number][]>();
+  for (const c of cases) {
+    const x = c.params?.[key];
+    const v = y(c);
+    if (typeof x !== 'number' || v === undefined || !Number.isFinite(v)) continue;
+    const name = seriesName(c, key);
+    const list = byName.get(name) ?? [];
+    list.push({ x, y: v, ...(whiskers ? { lo: c.q1, hi: c.q3 } : {}), label: c.name });
+    byName.set(name, list);
+  }
+  return [...byName].map(([name, points]) => ({ name, points }));
+}
+
+function logWorthy(values: readonly number[]): boolean {
+  const pos = values.filter((v) => v > 0);
+  return pos.length > 1 && Math.max(...pos) / Math.min(...pos) > 20;
+}
+
+function suitePlots(s: SuiteResult): string[] {
+  const plots: string[] = [];
+  for (const key of sweepKeys(s.cases)) {
+    const lat = group(s.cases, key, (c) => c.median, true);
+    const ys = lat.flatMap((x) => x.points.map((p) => p.y));
+    const xs = lat.flatMap((x) => x.points.map((p) => p.x));
+    const xf = isSizeKey(key) ? formatBytes : undefined;
+    plots.push(
+      linePlot({
+        title: sweepTitle(s.name, key, 'latency'),
+        xLabel: SWEEP_LABELS[key] ?? key,
+        yLabel: 'median time per op (ns; bars: IQR)',
+        series: lat,
+        xLog: logWorthy(xs),
+        yLog: logWorthy(ys),
+        ...(xf ? { xFormat: xf } : {}),
+      }),
+    );
+    if (s.cases.some((c) => c.mbPerSec !== undefined && typeof c.params?.[key] === 'number')) {
+      const tp = group(s.cases, key, (c) => c.mbPerSec, false);
+      plots.push(
+        linePlot({
+          title: sweepTitle(s.name, key, 'throughput'),
+          xLabel: SWEEP_LABELS[key] ?? key,
+          yLabel: 'throughput (MB/s)',
+          series: tp,
+          xLog: logWorthy(xs),
+          ...(xf ? { xFormat: xf } : {}),
+        }),
+      );
+    }
+  }
+  const extraPlots = (s.extra as { plots?: unknown } | undefined)?.plots;
+  if (Array.isArray(extraPlots)) {
+    for (const p of extraPlots as ReportPlot[]) {
+      if (!p || typeof p.title !== 'string' || !Array.isArray(p.series)) continue;
+      const series = p.series
+        .filter((x) => x && Array.isArray(x.points))
+        .map((x) => {
+          const points: ReadonlyArray<{ x: number; y: number }> = x.points;
+          return { name: String(x.name), points: points.filter((q) => Number.isFinite(q.x) && Number.isFinite(q.y)) };
+        });
+      plots.push(linePlot({ title: `${p.title} (${s.name})`, xLabel: p.xLabel ?? '', yLabel: p.yLabel ?? '', series, xLog: Boolean(p.xLog), yLog: Boolean(p.yLog) }));
+    }
+  }
+  return plots.filter((x) => x !== '');
+}
+
+function modeledPlot(run: BenchRun): string {
+  const groups = run.suites.flatMap((s) =>
+    s.cases
+      .filter((c) => c.modeledNs && (c.modeledNs.sgx !== undefined || c.modeledNs.tz !== undefined))
+      .map((c) => ({
+        label: `${s.name}/${c.name}`,
+        values: {
+          'measured here': c.median,
+          ...(c.modeledNs?.sgx !== undefined ? { 'modeled SGX': c.modeledNs.sgx } : {}),
+          ...(c.modeledNs?.tz !== undefined ? { 'modeled TrustZone': c.modeledNs.tz } : {}),
+        },
+      })),
+  );
+  return barPlot({
+    title: 'Modeled hardware cost vs measured time per op',
+    valueLabel: 'ns per op (log scale)',
+    seriesNames: ['measured here', 'modeled SGX', 'modeled TrustZone'],
+    groups,
+    log: true,
+    format: formatNs,
+  });
+}
+
+function caseTable(run: BenchRun): string {
+  const rows = run.suites.flatMap((s) =>
+    s.cases.map((c) => {
+      const base = Object.entries(c.baselines).map(([b, r]) => `${formatRatio(r)} vs ${esc(b)}`).join('<br>');
+      const model = [c.modeledNs?.sgx !== undefined ? `SGX ${formatNs(c.modeledNs.sgx)}` : '', c.modeledNs?.tz !== undefined ? `TZ ${formatNs(c.modeledNs.tz)}` : '']
+        .filter(Boolean)
+        .join('<br>');
+      const target = c.target ? `<span class="${c.target.met ? 'ok' : 'bad'}">${c.target.atLeast ? '≥' : '≤'}${c.target.ratio}× ${esc(c.target.against)}: ${formatRatio(c.target.actual)}</span>` : '';
+      return `<tr><td>${esc(s.name)}</td><td>${esc(c.name)}</td><td class="n">${formatNs(c.median)}</td><td class="n">${formatNs(c.q1)} – ${formatNs(c.q3)}</td><td class="n">${c.samples.length}×${c.iterations}</td><td class="n">${formatRatio(c.ratioToFloor)}</td><td>${base}</td><td class="n">${c.mbPerSec !== undefined ? c.mbPerSec.toFixed(1) : ''}</td><td>${model}</td><td>${target}</td></tr>`;
+    }),
+  );
+  return `<table><thead><tr><th>suite</th><th>case</th><th>median</th><th>IQR</th><th>samples×iters</th><th>÷ floor</th><th>baselines</th><th>MB/s</th><th>modeled</th><th>target</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function runSection(run: BenchRun, index: number, total: number): string {
+  const env = run.environment;
+  const failed = run.suites.filter((s) => s.error);
+  const targets = run.suites.flatMap((s) => s.cases.filter((c) => c.target).map((c) => ({ s: s.name, c })));
+  const headline = [
+    `<li>Floor (Wasm→JS→Wasm call, no work): <b>${formatNs(run.floor.median)}</b> per call (IQR ${formatNs(run.floor.q1)} – ${formatNs(run.floor.q3)})</li>`,
+    `<li>${run.suites.length - 1} suite(s), ${run.suites.reduce((n, s) => n + s.cases.length, 0) - run.suites[0]!.cases.length} case(s)${run.quick ? ' — <b>quick mode</b>: short samples, indicative only' : ''}</li>`,
+    ...targets.map(({ s, c }) => `<li>${esc(s)}/${esc(c.name)}: ${formatRatio(c.target!.actual)} ${esc(c.target!.against)} (target ${c.target!.atLeast ? '≥' : '≤'}${c.target!.ratio}×) <span class="${c.target!.met ? 'ok' : 'bad'}">${c.target!.met ? 'met' : 'missed'}</span></li>`),
+    ...failed.map((s) => `<li class="bad">suite ${esc(s.name)} failed: ${esc(s.error!)}</li>`),
+  ];
+  const suites = run.suites
+    .filter((s) => s.cases.length > 0 || s.error)
+    .map((s) => {
+      const plots = suitePlots(s);
+      return `<section class="suite"><h3>${esc(s.name)}</h3><p>${esc(s.description)}</p>${plots.map((p) => `<figure>${p}</figure>`).join('')}</section>`;
+    });
+  const modeled = modeledPlot(run);
+  return `<section class="run"><h2>Run ${total > 1 ? `${index + 1} of ${total}: ` : ''}${esc(run.startedAt)}</h2>
+<p class="env">Node ${esc(env.node)} (V8 ${esc(env.v8)}), ${esc(env.platform)}/${esc(env.arch)}, ${esc(env.cpu)} × ${env.cpus}, load ${env.loadAverage.map((l) => l.toFixed(2)).join(' ')}, emon ${esc(env.emon)}${env.commit ? ` @ ${esc(env.commit)}` : ''}</p>
+<h3>Headline</h3><ul>${headline.join('')}</ul>
+${modeled ? `<figure>${modeled}</figure>` : ''}
+${suites.join('\n')}
+<h3>All cases</h3>${caseTable(run)}</section>`;
+}
+
+const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
+h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;margin-top:2em}figure{margin:1em 0}
+table{border-collapse:collapse;font-size:12px;width:100%}td,th{border-bottom:1px solid #eee;padding:3px 6px;text-align:left;vertical-align:top}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.ok{color:#2a7}.bad{color:#c22}.env{color:#555}
+svg .title{font-weight:600;font-size:13px}svg .tick,svg .legend{font-size:11px;fill:#333}svg .label{font-size:12px;fill:#333}
+svg .grid{stroke:#eee}svg .axis{stroke:#555}`;
+
 export function renderReport(runs: readonly BenchRun[]): string {
-  const body = runs
-    .flatMap((r) => r.suites.flatMap((s) => s.cases.map((c) => `<li>${esc(caseLine(s.name, c))}</li>`)))
-    .join('\n');
-  return `<!doctype html><html><head><meta charset="utf-8"><title>emon bench</title></head><body><ul>${body}</ul></body></html>\n`;
+  const body = runs.map((r, i) => runSection(r, i, runs.length)).join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>emon benchmark report</title><style>${CSS}</style></head>
+<body><h1>emon benchmark report</h1>
+<p>Every time is measured in this run on this machine; ratios are to the same-run floor. Modeled figures come
+from runtime/hw/cost (published hardware measurements, cited there) and are what real SGX/TrustZone hardware would
+add per transition; they are not measurements of this machine.</p>
+${body}
+</body></html>
+`;
 }

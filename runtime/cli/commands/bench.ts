@@ -94,6 +94,7 @@ interface BenchOptions {
   progress?: boolean;
   edl?: string;
   enclave?: string;
+  screenshot?: string;
 }
 
 export function register(program: Command): void {
@@ -105,6 +106,7 @@ export function register(program: Command): void {
     .option('--quick', 'short run (seconds): fewer, shorter samples')
     .option('-o, --out <file>', 'where to write the JSON results (default: bench/results/bench-TIMESTAMP.json)')
     .option('--html <file>', 'also write a self-contained HTML report with plots')
+    .option('--screenshot <png>', 'with --html: also save a PNG of the rendered report (needs chromium)')
     .option('--no-progress', 'print plain lines even on a terminal')
     .option('--edl <file>', "benchmark every ECALL/OCALL of this EDL (needs --enclave)")
     .option('--enclave <file>', 'the enclave .wasm implementing --edl')
@@ -147,6 +149,13 @@ export function register(program: Command): void {
         await mkdir(path.dirname(html), { recursive: true });
         await writeFile(html, renderReport([run]));
         console.log(`bench: report written to ${path.relative(process.cwd(), html) || html}`);
+        if (opts.screenshot) {
+          const { screenshotReport } = await import('../../../bench/report/screenshot.js');
+          await screenshotReport(html, path.resolve(opts.screenshot));
+          console.log(`bench: screenshot written to ${opts.screenshot}`);
+        }
+      } else if (opts.screenshot) {
+        throw new EmonError('E_USAGE', '--screenshot needs --html', { hint: 'emon bench --html report.html --screenshot report.png' });
       }
       const failed = run.suites.filter((s) => s.error);
       if (failed.length > 0) {
