@@ -1,0 +1,54 @@
+/**
+ * Generates the guest side of an EDL for C guests built with clang for wasm32 (`NAME_u.h`): the same stubs as
+ * ./gen-guest-as.ts, header-only, with the frame on the C stack, and prototypes of the OCALL handlers the
+ * program must define (exported under their EDL names).
+ */
+import { banner, cRet, cType, describeParam, GUEST_SCRATCH_SIZE } from './gen-common.js';
+import { wasmTypeOf, type EdlInterface, type EdlParam } from './types.js';
+
+function slotStore(p: EdlParam, i: number): string {
+  if (p.type.pointer) return `  frame[${i + 1}] = (uint64_t)(uintptr_t)${p.name};`;
+  const w = wasmTypeOf(p.type);
+  if (w === 'f32' || w === 'f64') return `  __builtin_memcpy(&frame[${i + 1}], &${p.name}, sizeof ${p.name});`;
+  return `  frame[${i + 1}] = (uint64_t)(int64_t)${p.name};`;
+}
+
+export function generateGuestC(iface: EdlInterface): string {
+  const G = iface.name.toUpperCase();
+  const L: string[] = [banner(iface, '/*')];
+  L.push(`/* Guest side of ${iface.name}.edl for C guests: ECALL stubs over the "emon" import module. */`);
+  L.push(`#ifndef EMON_${G}_U_H`, `#define EMON_${G}_U_H`, '#include <stddef.h>', '#include <stdint.h>', '');
+  L.push('#define EMON_IMPORT(n) __attribute__((import_module("emon"), import_name(n)))');
+  L.push('EMON_IMPORT("enclave_open") int32_t __emon_enclave_open(const void *name, size_t name_len, void *scratch, size_t scratch_len, int32_t *handle_out);');
+  L.push('EMON_IMPORT("enclave_close") int32_t __emon_enclave_close(int32_t handle);');
+  L.push('EMON_IMPORT("ecall") int32_t __emon_ecall(int32_t handle, int32_t fn, void *frame);');
+  L.push('');
+  L.push(`static uint8_t __emon_${iface.name}_scratch[${GUEST_SCRATCH_SIZE}] __attribute__((aligned(16)));`);
+  L.push('');
+  L.push(`/* Open the enclave the manifest declares as name; 0 and *handle on success, else an emon status. */`);
+  L.push(`static inline int32_t ${iface.name}_open(const char *name, int32_t *handle) {`);
+  L.push('  return __emon_enclave_open(name, __builtin_strlen(name), __emon_' + iface.name + '_scratch, sizeof __emon_' + iface.name + '_scratch, handle);');
+  L.push('}');
+  L.push(`static inline int32_t ${iface.name}_close(int32_t handle) { return __emon_enclave_close(handle); }`);
+  for (const f of iface.trusted) {
+    const hasRet = f.ret.base !== 'void';
+    const params = ['int32_t handle', ...(hasRet ? [`${cRet(f)} *retval`] : []), ...f.params.map((p) => `${cType(p)}${p.name}`.replace('* ', '*'))];
+    L.push('');
+    L.push(`/* ECALL ${f.index} ${f.name}(${f.params.map(describeParam).join(', ')}) */`);
+    L.push(`static inline int32_t ${f.name}(${params.join(', ')}) {`);
+    L.push(`  uint64_t frame[${f.params.length + 1}] __attribute__((aligned(8))) = {0};`);
+    f.params.forEach((p, i) => L.push(slotStore(p, i)));
+    L.push(`  int32_t rc = __emon_ecall(handle, ${f.index}, frame);`);
+    if (hasRet) L.push(`  if (rc == 0 && retval) __builtin_memcpy(retval, &frame[0], sizeof *retval);`);
+    L.push('  return rc;');
+    L.push('}');
+  }
+  L.push('');
+  L.push('/* OCALL handlers this program must define; they are exported under their EDL names. */');
+  for (const f of iface.untrusted) {
+    const params = f.params.length ? f.params.map((p) => `${cType(p)}${p.name}`.replace('* ', '*')).join(', ') : 'void';
+    L.push(`__attribute__((export_name("${f.name}"))) ${cRet(f)} ${f.name}(${params});`);
+  }
+  L.push('', '#endif', '');
+  return L.join('\n');
+}

@@ -1,0 +1,37 @@
+/**
+ * `emon edl gen`: parse one EDL file and write its guest stubs (AssemblyScript and C), enclave bridge and a
+ * JSON description of the interface into an output folder (by convention named `generated/`).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { EmonError } from '../../errors.js';
+import { generateEnclaveAs } from './gen-enclave-as.js';
+import { generateGuestAs } from './gen-guest-as.js';
+import { generateGuestC } from './gen-guest-c.js';
+import { parseEdl } from './parser.js';
+import type { EdlInterface } from './types.js';
+
+export function readEdl(file: string): EdlInterface {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new EmonError('E_EDL_READ', `cannot read EDL file ${file}: ${(e as Error).message}`, { hint: 'check the path' });
+  }
+  return parseEdl(text, file);
+}
+
+/** Writes NAME_u.ts, NAME_u.h, NAME_t.ts into `outDir`; returns the paths written. */
+export function generateAll(iface: EdlInterface, outDir: string): string[] {
+  mkdirSync(outDir, { recursive: true });
+  const files: Array<[string, string]> = [
+    [`${iface.name}_u.ts`, generateGuestAs(iface)],
+    [`${iface.name}_u.h`, generateGuestC(iface)],
+    [`${iface.name}_t.ts`, generateEnclaveAs(iface)],
+  ];
+  return files.map(([name, text]) => {
+    const p = path.join(outDir, name);
+    writeFileSync(p, text);
+    return p;
+  });
+}

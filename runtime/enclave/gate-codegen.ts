@@ -1,0 +1,173 @@
+/**
+ * Specialises the gate per EDL function at load time, the host-side counterpart of sgx_edger8r's generated
+ * bridges (Intel SGX SDK, "Edger8r Tool"): for each ECALL and OCALL a JavaScript function is generated with the
+ * frame offsets, element sizes, directions and checks of that one function unrolled, so a call runs without
+ * loops over descriptors or any allocation (only locals). All checks precede the first write into the
+ * destination memory, so a rejected call leaves the enclave (or the guest) untouched.
+ */
+import { EINVAL, ELOST, ENOTALLOWED, OK, SLOT } from './abi.js';
+import { elementSize, scalarOf, wasmTypeOf, type EdlFunction, type EdlParam, type SizeExpr } from './edl/types.js';
+
+/** Reads parameter i of `f` from the guest frame into local a<i> (JS source). */
+function readFrameScalar(p: EdlParam, i: number): string {
+  const off = `fp + ${SLOT * (i + 1)}`;
+  if (p.type.pointer) return `const a${i} = gdv.getUint32(${off}, true);`;
+  switch (wasmTypeOf(p.type)) {
+    case 'i64':
+      return `const a${i} = gdv.getBigInt64(${off}, true);`;
+    case 'f32':
+      return `const a${i} = gdv.getFloat32(${off}, true);`;
+    case 'f64':
+      return `const a${i} = gdv.getFloat64(${off}, true);`;
+    default:
+      return `const a${i} = gdv.getInt32(${off}, true);`;
+  }
+}
+
+/** A size=/count= operand as an unsigned JS number (BigInt operands may lose precision only far above the cap). */
+function sizeOperand(e: SizeExpr, f: EdlFunction): string {
+  if (e.kind === 'const') return String(e.value);
+  const p = f.params[e.index]!;
+  return wasmTypeOf(p.type) === 'i64' ? `Number(BigInt.asUintN(64, a${e.index}))` : `(a${e.index} >>> 0)`;
+}
+
+function lengthExpr(p: EdlParam, f: EdlFunction): string {
+  const count = p.count ? sizeOperand(p.count, f) : '1';
+  const size = p.size ? sizeOperand(p.size, f) : String(elementSize(p.type));
+  return `${count} * ${size}`;
+}
+
+const isBuffer = (p: EdlParam): boolean => p.type.pointer && p.direction !== 'user_check';
+const writes = (p: EdlParam): boolean => p.direction === 'out' || p.direction === 'inout';
+const reads = (p: EdlParam): boolean => p.direction === 'in' || p.direction === 'inout';
+
+/**
+ * Checks and places every buffer parameter: `src` names the source memory view, `srcSize` its length,
+ * `top`/`end` the destination stack. Emits locals p<i> (source address), l<i> (length), d<i> (destination).
+ */
+function placeBuffers(f: EdlFunction, src: string, top: string, end: string): string[] {
+  const out: string[] = [];
+  const bufs = f.params.map((p, i) => ({ p, i })).filter(({ p }) => isBuffer(p));
+  for (const { p, i } of bufs) {
+    out.push(`const p${i} = a${i} >>> 0; let l${i} = 0;`);
+    if (p.isString) {
+      out.push(`if (p${i} !== 0) { l${i} = c.strlen(${src}, p${i}, c.cap); if (l${i} < 0) return ${EINVAL}; }`);
+    } else {
+      out.push(`if (p${i} !== 0) { l${i} = ${lengthExpr(p, f)}; if (l${i} > c.cap || p${i} + l${i} > ${src}.length) return ${EINVAL}; }`);
+    }
+  }
+  out.push(`const base = ${top}; let off = base;`);
+  for (const { i } of bufs) {
+    out.push(`const d${i} = p${i} === 0 ? 0 : off; off += l${i} + ((8 - (l${i} & 7)) & 7);`);
+  }
+  out.push(`if (off > ${end} || off - base > c.cap) return ${EINVAL};`);
+  // Overlap: a buffer written back must not alias any other buffer of the same call (SGX edger8r refuses
+  // overlapping in/out buffers for the same reason: the copy-back order would decide the result).
+  for (let x = 0; x < bufs.length; x++) {
+    for (let y = x + 1; y < bufs.length; y++) {
+      const a = bufs[x]!;
+      const b = bufs[y]!;
+      if (!writes(a.p) && !writes(b.p)) continue;
+      out.push(`if (l${a.i} !== 0 && l${b.i} !== 0 && p${a.i} < p${b.i} + l${b.i} && p${b.i} < p${a.i} + l${a.i}) return ${EINVAL};`);
+    }
+  }
+  return out;
+}
+
+function argList(f: EdlFunction, dst: 'enclave' | 'guest'): string {
+  return f.params
+    .map((p, i) => {
+      if (!p.type.pointer) return `a${i}`;
+      if (p.direction === 'user_check') return `a${i}`;
+      return dst === 'enclave' ? `d${i}` : `d${i}`;
+    })
+    .join(', ');
+}
+
+function storeRet(view: string, at: string, f: EdlFunction): string {
+  if (f.ret.base === 'void') return '';
+  switch (scalarOf(f.ret).wasm) {
+    case 'i64':
+      return `${view}.setBigInt64(${at}, r, true);`;
+    case 'f32':
+      return `${view}.setFloat32(${at}, r, true);`;
+    case 'f64':
+      return `${view}.setFloat64(${at}, r, true);`;
+    default:
+      return `${view}.setInt32(${at}, r, true);`;
+  }
+}
+
+function retSize(f: EdlFunction): number {
+  return f.ret.base === 'void' ? 0 : scalarOf(f.ret).size <= 4 ? 4 : 8;
+}
+
+/**
+ * Source of `(c, fn, name) => (fp) => status`: the ECALL gate of trusted function `f`. `c` is the GateContext,
+ * `fn` the enclave's export.
+ */
+export function ecallSource(f: EdlFunction, nEcalls: number): string {
+  const n = f.params.length;
+  const bufs = f.params.map((p, i) => ({ p, i })).filter(({ p }) => isBuffer(p));
+  const L: string[] = [];
+  L.push(`return function ecall_${f.name}(fp) {`);
+  L.push(`if (c.lost) return ${ELOST};`);
+  L.push(`if (c.depth === 0 ? ${f.isPublic ? 'false' : 'true'} : c.allowed[c.curOcall * ${nEcalls} + ${f.index}] !== 1) return ${ENOTALLOWED};`);
+  L.push(`if (c.gm().buffer !== c.gbuf) c.refreshG();`);
+  L.push(`if (c.em.buffer !== c.ebuf && !c.refreshE()) return ${ELOST};`);
+  L.push(`const g8 = c.g8, gdv = c.gdv; fp = fp >>> 0;`);
+  L.push(`if (fp + ${SLOT * (n + 1)} > g8.length) return ${EINVAL};`);
+  f.params.forEach((p, i) => L.push(readFrameScalar(p, i)));
+  L.push(...placeBuffers(f, 'g8', 'c.msTop', 'c.msEnd'));
+  for (const { p, i } of bufs) {
+    if (reads(p)) L.push(`if (l${i} !== 0) c.copyIn(p${i}, d${i}, l${i});`);
+    else L.push(`if (l${i} !== 0) c.e8.fill(0, d${i}, d${i} + l${i});`);
+  }
+  L.push(`const t0 = c.trace === null ? 0 : performance.now();`);
+  L.push(`if (c.spinEcall !== null) c.spinEcall();`);
+  L.push(`c.msTop = off; c.depth++; let r;`);
+  L.push(`try { r = fn(${argList(f, 'enclave')}); } catch (err) { c.msTop = base; c.depth--; return c.trapped(err, name); }`);
+  L.push(`c.msTop = base; c.depth--;`);
+  L.push(`if (c.em.buffer !== c.ebuf && !c.refreshE()) return ${ELOST};`);
+  L.push(`if (c.gm().buffer !== c.gbuf) c.refreshG();`);
+  for (const { p, i } of bufs) if (writes(p)) L.push(`if (l${i} !== 0) c.copyOut(d${i}, p${i}, l${i});`);
+  L.push(storeRet('c.gdv', 'fp', f));
+  L.push(`if (c.trace !== null) c.trace.record({ kind: 'ecall', name, track: c.track, start: t0, dur: performance.now() - t0, bytes: off - base });`);
+  L.push(`return ${OK};`);
+  L.push('};');
+  return L.join('\n');
+}
+
+/**
+ * Source of `(c, h, name, index) => (retPtr?, ...params) => status`: the OCALL gate of untrusted function `f`,
+ * imported by the enclave. `h` is the guest's exported handler. A fault in the guest handler propagates (the
+ * guest is ending); the flag lets the enclosing ECALL tell it apart from an enclave trap.
+ */
+export function ocallSource(f: EdlFunction): string {
+  const bufs = f.params.map((p, i) => ({ p, i })).filter(({ p }) => isBuffer(p));
+  const rs = retSize(f);
+  const params = [...(rs > 0 ? ['rp'] : []), ...f.params.map((_, i) => `a${i}`)];
+  const L: string[] = [];
+  L.push(`return function ocall_${f.name}(${params.join(', ')}) {`);
+  L.push(`if (c.em.buffer !== c.ebuf && !c.refreshE()) return ${EINVAL};`);
+  L.push(`if (c.gm().buffer !== c.gbuf) c.refreshG();`);
+  L.push(`const e8 = c.e8;`);
+  if (rs > 0) L.push(`rp = rp >>> 0; if (rp !== 0 && rp + ${rs} > e8.length) return ${EINVAL};`);
+  L.push(...placeBuffers(f, 'e8', 'c.scTop', 'c.scEnd'));
+  for (const { p, i } of bufs) {
+    if (reads(p)) L.push(`if (l${i} !== 0) c.copyOut(p${i}, d${i}, l${i});`);
+    else L.push(`if (l${i} !== 0) c.g8.fill(0, d${i}, d${i} + l${i});`);
+  }
+  L.push(`const t0 = c.trace === null ? 0 : performance.now();`);
+  L.push(`if (c.spinOcall !== null) c.spinOcall();`);
+  L.push(`const prev = c.curOcall; c.scTop = off; c.curOcall = index; let r;`);
+  L.push(`try { r = h(${argList(f, 'guest')}); } catch (err) { c.guestFault = true; throw err; } finally { c.scTop = base; c.curOcall = prev; }`);
+  L.push(`if (c.em.buffer !== c.ebuf && !c.refreshE()) return ${EINVAL};`);
+  L.push(`if (c.gm().buffer !== c.gbuf) c.refreshG();`);
+  for (const { p, i } of bufs) if (writes(p)) L.push(`if (l${i} !== 0) c.copyIn(d${i}, p${i}, l${i});`);
+  if (rs > 0) L.push(`if (rp !== 0) { ${storeRet('c.edv', 'rp', f)} }`);
+  L.push(`if (c.trace !== null) c.trace.record({ kind: 'ocall', name, track: c.track, start: t0, dur: performance.now() - t0, bytes: off - base });`);
+  L.push(`return ${OK};`);
+  L.push('};');
+  return L.join('\n');
+}

@@ -1,0 +1,130 @@
+/**
+ * The state one guest↔enclave gate shares across its specialised per-function closures (./gate-codegen.ts):
+ * cached views of both memories (rebuilt only when a memory's buffer changes, i.e. after memory.grow), the
+ * marshalling-area stack inside the enclave and the scratch stack inside the guest (both nest as ECALLs and
+ * OCALLs re-enter, like SGX's per-thread stacks), the nesting state that enforces EDL's public/allow rules,
+ * and the tracing/cost hooks (null when off). One instance per open enclave.
+ */
+import type { TraceSink } from '../trace/sink.js';
+import { ELOST, SMALL_COPY } from './abi.js';
+
+export class GateContext {
+  gbuf: ArrayBuffer = new ArrayBuffer(0);
+  g8: Uint8Array = new Uint8Array(0);
+  gdv: DataView = new DataView(new ArrayBuffer(0));
+  ebuf: ArrayBuffer = new ArrayBuffer(0);
+  e8: Uint8Array = new Uint8Array(0);
+  edv: DataView = new DataView(new ArrayBuffer(0));
+
+  /** First free byte of the enclave's marshalling area. */
+  msTop: number;
+  /** First free byte of the guest's scratch. */
+  scTop: number;
+  /** ECALLs in progress (0 = the guest is at the root, outside the enclave). */
+  depth = 0;
+  /** Index of the OCALL in progress, -1 when none. */
+  curOcall = -1;
+  /** The enclave trapped; every later call is ELOST. */
+  lost = false;
+  /** Set when a guest OCALL handler threw (guest trap or exit), so that the ECALL rethrows instead of blaming the enclave. */
+  guestFault = false;
+  lostReason = '';
+
+  /** The enclave's memory and marshalling area [msBase, msEnd); set by `bindEnclave` once instantiated. */
+  em: WebAssembly.Memory = new WebAssembly.Memory({ initial: 0 });
+  msBase = 0;
+  msEnd = 0;
+  memoryLimit = 0;
+
+  constructor(
+    readonly gm: () => WebAssembly.Memory,
+    /** Guest scratch [scBase, scEnd) for OCALL buffers. */
+    readonly scBase: number,
+    readonly scEnd: number,
+    /** Per-call copy cap. */
+    readonly cap: number,
+    /** allowed[ocall * nEcalls + ecall] = 1 when the OCALL's allow() lists the ECALL. */
+    readonly allowed: Uint8Array,
+    readonly trace: TraceSink | null,
+    readonly track: string,
+    /** Spins for the modeled cost of one transition when --emulate-cost is on. */
+    readonly spinEcall: (() => void) | null,
+    readonly spinOcall: (() => void) | null,
+  ) {
+    this.msTop = 0;
+    this.scTop = scBase;
+  }
+
+  bindEnclave(em: WebAssembly.Memory, msBase: number, msEnd: number, memoryLimit: number): void {
+    this.em = em;
+    this.msBase = msBase;
+    this.msEnd = msEnd;
+    this.msTop = msBase;
+    this.memoryLimit = memoryLimit;
+    this.refreshG();
+    this.refreshE();
+  }
+
+  /** Guest memory, re-viewed. The guest's memory can only grow, so earlier bounds checks stay true. */
+  refreshG(): void {
+    this.gbuf = this.gm().buffer as ArrayBuffer;
+    this.g8 = new Uint8Array(this.gbuf);
+    this.gdv = new DataView(this.gbuf);
+  }
+
+  /** Enclave memory, re-viewed; false (and the enclave lost) when it grew beyond its signed heap size. */
+  refreshE(): boolean {
+    this.ebuf = this.em.buffer as ArrayBuffer;
+    this.e8 = new Uint8Array(this.ebuf);
+    this.edv = new DataView(this.ebuf);
+    if (this.ebuf.byteLength > this.memoryLimit) {
+      this.lose(`its memory grew to ${this.ebuf.byteLength} bytes, over the signed heap size of ${this.memoryLimit}`);
+      return false;
+    }
+    return true;
+  }
+
+  lose(reason: string): void {
+    if (!this.lost) {
+      this.lost = true;
+      this.lostReason = reason;
+    }
+  }
+
+  /** An ECALL ended in an exception: a guest fault inside an OCALL handler is rethrown, anything else is the enclave's. */
+  trapped(err: unknown, fn: string): number {
+    if (this.guestFault) {
+      this.lose(`the guest faulted in an OCALL made by ${fn}`);
+      throw err;
+    }
+    this.lose(`it trapped in ${fn}: ${err instanceof Error ? err.message : String(err)}`);
+    this.onLost?.(this.lostReason);
+    return ELOST;
+  }
+
+  /** Told once when the enclave is lost (the extension logs it). */
+  onLost: ((reason: string) => void) | null = null;
+
+  /** Guest → enclave. Bounds were checked by the caller. */
+  copyIn(g: number, e: number, n: number): void {
+    const g8 = this.g8;
+    const e8 = this.e8;
+    if (n <= SMALL_COPY) for (let i = 0; i < n; i++) e8[e + i] = g8[g + i]!;
+    else e8.set(g8.subarray(g, g + n), e);
+  }
+
+  /** Enclave → guest. Bounds were checked by the caller. */
+  copyOut(e: number, g: number, n: number): void {
+    const g8 = this.g8;
+    const e8 = this.e8;
+    if (n <= SMALL_COPY) for (let i = 0; i < n; i++) g8[g + i] = e8[e + i]!;
+    else g8.set(e8.subarray(e, e + n), g);
+  }
+
+  /** Length of the NUL-terminated string at p in `m` including the NUL, or -1 if none within `limit` bytes. */
+  strlen(m: Uint8Array, p: number, limit: number): number {
+    const end = Math.min(m.length, p + limit);
+    for (let q = p; q < end; q++) if (m[q] === 0) return q - p + 1;
+    return -1;
+  }
+}
