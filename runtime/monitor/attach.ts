@@ -1,0 +1,52 @@
+/**
+ * Matching the command line's `--KIND:NAME=VALUE` attachments against the manifest, as Solo5's tender does
+ * before it starts a unikernel: every declared device must be attached, nothing undeclared may be, each with
+ * the option kind of its type. Attachments of an extension's kind (e.g. `--enclave:`) are left to it.
+ */
+import { EmonError } from '../errors.js';
+import type { DeviceModule } from './device.js';
+import type { MonitorExtension } from './extension.js';
+import type { Manifest } from './manifest.js';
+
+/** kind -> device name -> value. */
+export type Attachments = ReadonlyMap<string, ReadonlyMap<string, string>>;
+
+export function checkAttachments(
+  guest: string,
+  manifest: Manifest,
+  attachments: Attachments,
+  devices: readonly DeviceModule[],
+  extensions: readonly MonitorExtension[],
+): void {
+  const kindOfType = new Map(devices.map((d) => [d.deviceType as string, d.optionKind]));
+  for (const [kind, byName] of attachments) {
+    const device = devices.find((d) => d.optionKind === kind);
+    if (device === undefined) {
+      if (extensions.some((e) => e.attachmentKind === kind)) continue;
+      const known = [...devices.map((d) => d.optionKind), ...extensions.flatMap((e) => (e.attachmentKind ? [e.attachmentKind] : []))];
+      throw new EmonError('E_USAGE', `unknown attachment kind --${kind}: for guest ${guest}`, { hint: `known kinds: ${known.map((k) => `--${k}:NAME=...`).join(', ')}` });
+    }
+    for (const [name, value] of byName) {
+      const decl = manifest.devices.find((d) => d.name === name);
+      if (decl === undefined) {
+        throw new EmonError('E_ATTACH', `--${kind}:${name}=${value} attaches a device that guest ${guest} does not declare`, {
+          hint: `declared devices: ${manifest.devices.map((d) => `${d.name} (${d.type})`).join(', ') || 'none'}; see \`emon inspect\``,
+        });
+      }
+      if (decl.type !== device.deviceType) {
+        throw new EmonError('E_ATTACH', `--${kind}:${name}= attaches ${decl.type} device "${name}" of guest ${guest} as ${device.deviceType}`, {
+          hint: `attach it with --${kindOfType.get(decl.type)}:${name}=...`,
+        });
+      }
+      device.prepare(guest, name, value);
+    }
+  }
+  for (const decl of manifest.devices) {
+    const kind = kindOfType.get(decl.type)!;
+    if (!attachments.get(kind)?.has(decl.name)) {
+      throw new EmonError('E_ATTACH', `guest ${guest} declares ${decl.type} device "${decl.name}" but it is not attached`, {
+        hint: `add --${kind}:${decl.name}=${kind === 'block' ? 'PATH' : 'SWITCH'} before the guest file`,
+      });
+    }
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Block device (Solo5 BLOCK_BASIC, tenders/hvt/hvt_module_blk.c): a file-backed image read and written in
+ * whole blocks. `--block:NAME=PATH[,size=BYTES][,sector=BYTES]`: the image must exist unless size= is given,
+ * in which case it is created or extended (never shrunk) to that size; sector= sets the block size (default
+ * 512). The file is opened once with O_DSYNC so a write is durable when block_write returns, and I/O goes
+ * straight between the file and guest memory (fs.readSync/writeSync into the memory view, no copy).
+ */
+import fs from 'node:fs';
+import { EmonError } from '../../errors.js';
+import { BLOCK_INFO_SIZE, SOLO5_R_EINVAL, SOLO5_R_EUNSPEC, SOLO5_R_OK, MAX_DEVICE_NAME_BYTES } from '../abi.js';
+import type { DeviceContext, DeviceInstance, DeviceModule } from '../device.js';
+
+export const DEFAULT_BLOCK_SIZE = 512;
+
+interface BlockSpec {
+  readonly path: string;
+  readonly size: number | undefined;
+  readonly sector: number;
+}
+
+function parseSize(text: string): number | null {
+  const m = /^(\d+)([KMG]i?)?B?$/i.exec(text);
+  if (!m) return null;
+  const unit = (m[2] ?? '').toUpperCase()[0];
+  const mult = unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : unit === 'G' ? 1024 ** 3 : 1;
+  return Number(m[1]) * mult;
+}
+
+function parseSpec(guest: string, name: string, value: string): BlockSpec {
+  const [path, ...opts] = value.split(',');
+  const where = `--block:${name}=${value} for guest ${guest}`;
+  if (!path) throw new EmonError('E_ATTACH', `${where}: no image path`, { hint: 'write --block:NAME=PATH' });
+  let size: number | undefined;
+  let sector = DEFAULT_BLOCK_SIZE;
+  for (const opt of opts) {
+    const [k, v = ''] = opt.split('=');
+    const n = parseSize(v);
+    if ((k !== 'size' && k !== 'sector') || n === null) {
+      throw new EmonError('E_ATTACH', `${where}: unknown option "${opt}"`, { hint: 'options are size=BYTES[K|M|G] and sector=BYTES' });
+    }
+    if (k === 'size') size = n;
+    else sector = n;
+  }
+  if (sector < 512 || sector > 65536 || (sector & (sector - 1)) !== 0) {
+    throw new EmonError('E_ATTACH', `${where}: sector size ${sector} is not a power of two between 512 and 65536`);
+  }
+  if (size !== undefined && size % sector !== 0) {
+    throw new EmonError('E_ATTACH', `${where}: size ${size} is not a multiple of the ${sector}-byte block size`);
+  }
+  return { path, size, sector };
+}
+
+interface Disk {
+  readonly name: string;
+  readonly handle: number;
+  readonly fd: number;
+  readonly capacity: number;
+  readonly blockSize: number;
+  acquired: boolean;
+}
+
+function openImage(guest: string, name: string, spec: BlockSpec): { fd: number; capacity: number } {
+  try {
+    const fd = fs.openSync(spec.path, fs.constants.O_RDWR | fs.constants.O_DSYNC);
+    const bytes = fs.fstatSync(fd).size;
+    return { fd, capacity: bytes - (bytes % spec.sector) };
+  } catch (e) {
+    throw new EmonError('E_ATTACH', `cannot open block image ${spec.path} for device "${name}" of guest ${guest}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      hint: 'create it first, or add ,size=BYTES to have emon create it (e.g. --block:storage=disk.img,size=1M)',
+    });
+  }
+}
+
+export const blockDevice: DeviceModule = {
+  optionKind: 'block',
+  deviceType: 'BLOCK_BASIC',
+  optionHelp: '--block:NAME=PATH[,size=N[K|M|G]][,sector=N]  attach a file-backed block device (size= creates/extends it)',
+
+  prepare(guest, name, value) {
+    const spec = parseSpec(guest, name, value);
+    if (spec.size !== undefined) {
+      try {
+        const fd = fs.openSync(spec.path, 'a+');
+        if (fs.fstatSync(fd).size < spec.size) fs.ftruncateSync(fd, spec.size);
+        fs.closeSync(fd);
+      } catch (e) {
+        throw new EmonError('E_ATTACH', `cannot create block image ${spec.path} for device "${name}" of guest ${guest}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
+    const { fd, capacity } = openImage(guest, name, spec);
+    fs.closeSync(fd);
+    if (capacity === 0) {
+      throw new EmonError('E_ATTACH', `block image ${spec.path} for device "${name}" of guest ${guest} holds no whole ${spec.sector}-byte block`, {
+        hint: 'add ,size=BYTES to size it',
+      });
+    }
+  },
+
+  create(ctx: DeviceContext, attached): DeviceInstance {
+    const byHandle: (Disk | undefined)[] = [];
+    const byName = new Map<string, Disk>();
+    ctx.manifest.devices.forEach((d, handle) => {
+      if (d.type !== 'BLOCK_BASIC') return;
+      const value = attached.get(d.name);
+      if (value === undefined) return;
+      const spec = parseSpec(ctx.guest, d.name, value);
+      const { fd, capacity } = openImage(ctx.guest, d.name, spec);
+      const disk: Disk = { name: d.name, handle, fd, capacity, blockSize: spec.sector, acquired: false };
+      byHandle[handle] = disk;
+      byName.set(d.name, disk);
+    });
+    const mem = ctx.mem;
+
+    function acquire(namePtr: number, handleOut: number, infoOut: number): number {
+      namePtr >>>= 0;
+      handleOut >>>= 0;
+      infoOut >>>= 0;
+      if (!mem.inBounds(handleOut, 8) || !mem.inBounds(infoOut, BLOCK_INFO_SIZE)) return SOLO5_R_EINVAL;
+      const name = mem.cString(namePtr, MAX_DEVICE_NAME_BYTES);
+      if (name === null) return SOLO5_R_EINVAL;
+      const disk = byName.get(name);
+      if (disk === undefined) {
+        if (!ctx.manifest.devices.some((d) => d.name === name)) {
+          ctx.abort(`block_acquire("${name}"): the manifest declares no such device`);
+        }
+        return SOLO5_R_EINVAL;
+      }
+      if (disk.acquired) return SOLO5_R_EINVAL;
+      disk.acquired = true;
+      const dv = mem.dv;
+      dv.setBigUint64(handleOut, BigInt(disk.handle), true);
+      dv.setBigUint64(infoOut, BigInt(disk.capacity), true);
+      dv.setBigUint64(infoOut + 8, BigInt(disk.blockSize), true);
+      return SOLO5_R_OK;
+    }
+
+    /** Shared checks of block_read/block_write; returns the disk or undefined for EINVAL. */
+    function check(handle: bigint, offset: bigint, buf: number, size: number): Disk | undefined {
+      const disk = handle >= 0n && handle < 64n ? byHandle[Number(handle)] : undefined;
+      if (disk === undefined || !disk.acquired) return undefined;
+      if (offset < 0n || offset >= BigInt(disk.capacity) || size === 0) return undefined;
+      const off = Number(offset);
+      const bs = disk.blockSize;
+      if (off % bs !== 0 || size % bs !== 0 || off + size > disk.capacity) return undefined;
+      if (!mem.inBounds(buf, size)) return undefined;
+      return disk;
+    }
+
+    function io(write: boolean, handle: bigint, offset: bigint, buf: number, size: number): number {
+      buf >>>= 0;
+      size >>>= 0;
+      const disk = check(handle, offset, buf, size);
+      if (disk === undefined) return SOLO5_R_EINVAL;
+      try {
+        const off = Number(offset);
+        let done = 0;
+        while (done < size) {
+          const n = write
+            ? fs.writeSync(disk.fd, mem.u8, buf + done, size - done, off + done)
+            : fs.readSync(disk.fd, mem.u8, buf + done, size - done, off + done);
+          if (n <= 0) return SOLO5_R_EUNSPEC;
+          done += n;
+        }
+        ctx.io.bytes = size;
+        return SOLO5_R_OK;
+      } catch {
+        return SOLO5_R_EUNSPEC;
+      }
+    }
+
+    return {
+      hypercalls: {
+        block_acquire: acquire,
+        block_read: (h: bigint, o: bigint, b: number, s: number) => io(false, h, o, b, s),
+        block_write: (h: bigint, o: bigint, b: number, s: number) => io(true, h, o, b, s),
+      },
+      reset() {
+        for (const d of byName.values()) d.acquired = false;
+      },
+      close() {
+        for (const d of byName.values()) fs.closeSync(d.fd);
+        byName.clear();
+      },
+    };
+  },
+};

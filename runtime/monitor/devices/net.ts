@@ -1,0 +1,140 @@
+/**
+ * Network device (Solo5 NET_BASIC, tenders/hvt/hvt_module_net.c): Ethernet frames of up to MTU 1500 plus the
+ * 14-byte header. The guest side of a link is a MessagePort to the supervisor's switch or UDP tunnel
+ * (./switch.ts, ./tunnel.ts); net_read takes a frame with receiveMessageOnPort, so it never blocks, and the
+ * wake word (../wake.ts) counts frames delivered per handle so yield knows which handles are ready without
+ * dequeuing. `--net:NAME=SWITCH` joins the in-process switch SWITCH; `--net:NAME=udp:LPORT:RHOST:RPORT`
+ * tunnels frames over UDP on a loopback address (see ../netspec.ts).
+ */
+import { receiveMessageOnPort } from 'node:worker_threads';
+import { EmonError } from '../../errors.js';
+import {
+  ETHERNET_HEADER,
+  MAX_DEVICE_NAME_BYTES,
+  NET_INFO_MTU_OFFSET,
+  NET_INFO_SIZE,
+  NET_MTU,
+  SOLO5_R_AGAIN,
+  SOLO5_R_EINVAL,
+  SOLO5_R_OK,
+} from '../abi.js';
+import type { DeviceContext, DeviceInstance, DeviceModule, NetLink } from '../device.js';
+import { parseNetSpec } from '../netspec.js';
+import { WAKE_DELIVERED } from '../wake.js';
+
+export const MAX_FRAME = NET_MTU + ETHERNET_HEADER;
+
+interface Nic {
+  readonly name: string;
+  readonly handle: number;
+  readonly link: NetLink;
+  acquired: boolean;
+  /** Frames taken off the port so far; compared with the delivered count in the wake word. */
+  consumed: number;
+}
+
+export const netDevice: DeviceModule = {
+  optionKind: 'net',
+  deviceType: 'NET_BASIC',
+  optionHelp: '--net:NAME=SWITCH | --net:NAME=udp:LPORT:RHOST:RPORT  attach a NIC to an in-process switch or a UDP tunnel',
+
+  prepare(guest, name, value) {
+    parseNetSpec(guest, name, value);
+  },
+
+  create(ctx: DeviceContext, attached): DeviceInstance {
+    const byHandle: (Nic | undefined)[] = [];
+    const byName = new Map<string, Nic>();
+    ctx.manifest.devices.forEach((d, handle) => {
+      if (d.type !== 'NET_BASIC' || !attached.has(d.name)) return;
+      const link = ctx.netLinks.get(d.name);
+      if (link === undefined) {
+        throw new EmonError('E_ATTACH', `net device "${d.name}" of guest ${ctx.guest} has no link`, {
+          hint: 'attach it with --net:NAME=SWITCH or --net:NAME=udp:LPORT:RHOST:RPORT',
+        });
+      }
+      const nic: Nic = { name: d.name, handle, link, acquired: false, consumed: 0 };
+      byHandle[handle] = nic;
+      byName.set(d.name, nic);
+    });
+    const mem = ctx.mem;
+    const wake = ctx.wake;
+    const nics = [...byName.values()];
+
+    function nicOf(handle: bigint): Nic | undefined {
+      const nic = handle >= 0n && handle < 64n ? byHandle[Number(handle)] : undefined;
+      return nic !== undefined && nic.acquired ? nic : undefined;
+    }
+
+    return {
+      hypercalls: {
+        net_acquire(namePtr: number, handleOut: number, infoOut: number): number {
+          namePtr >>>= 0;
+          handleOut >>>= 0;
+          infoOut >>>= 0;
+          if (!mem.inBounds(handleOut, 8) || !mem.inBounds(infoOut, NET_INFO_SIZE)) return SOLO5_R_EINVAL;
+          const name = mem.cString(namePtr, MAX_DEVICE_NAME_BYTES);
+          if (name === null) return SOLO5_R_EINVAL;
+          const nic = byName.get(name);
+          if (nic === undefined) {
+            if (!ctx.manifest.devices.some((d) => d.name === name)) {
+              ctx.abort(`net_acquire("${name}"): the manifest declares no such device`);
+            }
+            return SOLO5_R_EINVAL;
+          }
+          if (nic.acquired) return SOLO5_R_EINVAL;
+          nic.acquired = true;
+          mem.dv.setBigUint64(handleOut, BigInt(nic.handle), true);
+          mem.u8.set(nic.link.mac, infoOut);
+          mem.u8.fill(0, infoOut + 6, infoOut + NET_INFO_MTU_OFFSET);
+          mem.dv.setUint32(infoOut + NET_INFO_MTU_OFFSET, NET_MTU, true);
+          return SOLO5_R_OK;
+        },
+
+        net_write(handle: bigint, buf: number, size: number): number {
+          buf >>>= 0;
+          size >>>= 0;
+          const nic = nicOf(handle);
+          if (nic === undefined || size > MAX_FRAME || size < ETHERNET_HEADER || !mem.inBounds(buf, size)) {
+            return SOLO5_R_EINVAL;
+          }
+          const frame = mem.u8.slice(buf, buf + size);
+          nic.link.port.postMessage(frame, [frame.buffer]);
+          ctx.io.bytes = size;
+          return SOLO5_R_OK;
+        },
+
+        net_read(handle: bigint, buf: number, size: number, readOut: number): number {
+          buf >>>= 0;
+          size >>>= 0;
+          readOut >>>= 0;
+          const nic = nicOf(handle);
+          if (nic === undefined || !mem.inBounds(buf, size) || !mem.inBounds(readOut, 4)) return SOLO5_R_EINVAL;
+          const msg = receiveMessageOnPort(nic.link.port);
+          if (msg === undefined) return SOLO5_R_AGAIN;
+          nic.consumed++;
+          const frame = msg.message as Uint8Array;
+          if (!(frame instanceof Uint8Array) || frame.length > size) return SOLO5_R_EINVAL;
+          mem.u8.set(frame, buf);
+          mem.dv.setUint32(readOut, frame.length, true);
+          ctx.io.bytes = frame.length;
+          return SOLO5_R_OK;
+        },
+      },
+      ready(out: Uint32Array) {
+        for (let i = 0; i < nics.length; i++) {
+          const nic = nics[i]!;
+          if (nic.acquired && Atomics.load(wake, WAKE_DELIVERED + nic.handle) !== (nic.consumed | 0)) {
+            out[nic.handle >>> 5] |= 1 << (nic.handle & 31);
+          }
+        }
+      },
+      reset() {
+        for (const nic of nics) nic.acquired = false;
+      },
+      close() {
+        for (const nic of nics) nic.link.port.close();
+      },
+    };
+  },
+};

@@ -1,0 +1,98 @@
+/**
+ * Loading a guest the way Solo5's tender loads an ELF unikernel (tenders/common/elf.c): read the binary,
+ * check it is what it claims, read its manifest, impose the memory cap, and compile it once. The returned
+ * WebAssembly.Module is reused for every boot, so booting never compiles.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { EmonError } from '../errors.js';
+import { readManifest, type Manifest } from './manifest.js';
+import { memoryDecl, withMemoryMax } from './wasmbin.js';
+
+export const WASM_PAGE = 65536;
+export const DEFAULT_MEM_MIB = 64;
+
+export interface LoadedGuest {
+  /** Guest name used in messages: the file name without .wasm, unless given. */
+  readonly name: string;
+  readonly file: string;
+  readonly module: WebAssembly.Module;
+  /** The binary as compiled (with the capped memory limits), e.g. to send to a worker. */
+  readonly bytes: Uint8Array;
+  readonly manifest: Manifest;
+  readonly memCapPages: number;
+}
+
+export function guestNameOf(file: string): string {
+  return path.basename(file).replace(/\.wasm$/, '');
+}
+
+export function readGuestFile(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new EmonError('E_NO_FILE', `cannot read guest ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)}`, {
+      hint: 'check the path; `npm run build` puts the example guests in build/guests/',
+    });
+  }
+}
+
+/** Validates the binary and imposes the cap; `what` names it in errors. */
+export function prepareGuestBytes(bytes: Uint8Array, what: string, memMiB: number): { bytes: Uint8Array; manifest: Manifest; memCapPages: number } {
+  if (!Number.isInteger(memMiB) || memMiB < 1 || memMiB > 4095) {
+    throw new EmonError('E_USAGE', `--mem=${memMiB} for ${what} is not a whole number of MiB between 1 and 4095`);
+  }
+  const capPages = memMiB * (1024 * 1024 / WASM_PAGE);
+  const manifest = readManifest(bytes, what);
+  const mem = memoryDecl(bytes, what);
+  if (mem.imported > 0) {
+    throw new EmonError('E_BAD_WASM', `${what} imports its memory; emon guests define and export it`, {
+      hint: 'build without --import-memory (clang) or --importMemory (asc)',
+    });
+  }
+  if (mem.defined.length !== 1) {
+    throw new EmonError('E_BAD_WASM', `${what} defines ${mem.defined.length} memories; a Solo5 guest has exactly one`, {
+      hint: 'export one linear memory named "memory"',
+    });
+  }
+  const min = mem.defined[0]!.min;
+  if (min > capPages) {
+    throw new EmonError('E_MEM_CAP', `${what} needs ${(min * WASM_PAGE) / 2 ** 20} MiB of memory at start but --mem is ${memMiB} MiB`, {
+      hint: `raise --mem to at least ${Math.ceil((min * WASM_PAGE) / 2 ** 20) + 1}`,
+    });
+  }
+  return { bytes: withMemoryMax(bytes, capPages, what), manifest, memCapPages: capPages };
+}
+
+export function compileGuest(bytes: Uint8Array, what: string): WebAssembly.Module {
+  let module: WebAssembly.Module;
+  try {
+    module = new WebAssembly.Module(bytes as BufferSource);
+  } catch (e) {
+    throw new EmonError('E_BAD_WASM', `${what} does not compile: ${(e as Error).message}`, {
+      hint: 'rebuild the guest; `emon inspect` shows what emon sees in it',
+    });
+  }
+  const exports = WebAssembly.Module.exports(module);
+  if (!exports.some((e) => e.name === 'solo5_app_main' && e.kind === 'function')) {
+    throw new EmonError('E_BAD_WASM', `${what} does not export the function solo5_app_main`, {
+      hint: 'export `solo5_app_main(start_info: i32): i32` (C: -Wl,--export=solo5_app_main)',
+    });
+  }
+  if (!exports.some((e) => e.name === 'memory' && e.kind === 'memory')) {
+    throw new EmonError('E_BAD_WASM', `${what} does not export its memory as "memory"`, {
+      hint: 'C: -Wl,--export=memory; AssemblyScript exports it by default',
+    });
+  }
+  return module;
+}
+
+/** Reads, validates, caps and compiles a guest file. */
+export function loadGuest(file: string, options: { memMiB?: number; name?: string } = {}): LoadedGuest {
+  const raw = readGuestFile(file);
+  const name = options.name ?? guestNameOf(file);
+  const what = `guest ${name} (${file})`;
+  const prepared = prepareGuestBytes(raw, what, options.memMiB ?? DEFAULT_MEM_MIB);
+  return { name, file, module: compileGuest(prepared.bytes, what), ...prepared };
+}

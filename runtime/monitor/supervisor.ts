@@ -1,0 +1,180 @@
+/**
+ * `emon run`'s supervisor: loads every guest of the command line, checks their attachments before anything
+ * starts, wires their NICs to switches and UDP tunnels, starts one worker per guest and collects how each one
+ * ended. A guest that traps, aborts, crashes or times out ends alone; the others and the monitor go on.
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { EmonError } from '../errors.js';
+import { distModule } from '../paths.js';
+import { toChromeTrace } from '../trace/chrome.js';
+import type { TraceEvent } from '../trace/sink.js';
+import { checkAttachments } from './attach.js';
+import type { NetLink } from './device.js';
+import { deviceModules } from './devices/index.js';
+import { extensions } from './extensions.js';
+import type { GuestResult, RunOptions } from './guest.js';
+import { loadGuest, type LoadedGuest } from './loader.js';
+import { parseNetSpec } from './netspec.js';
+import { EthernetSwitch, type Endpoint } from './switch.js';
+import { UdpTunnel } from './tunnel.js';
+import { createWake, signalStop } from './wake.js';
+import type { WorkerInit, WorkerReport } from './worker.js';
+
+/** One guest of the command line and the options that preceded it. */
+export interface GuestLaunch {
+  readonly file: string;
+  readonly name?: string;
+  readonly memMiB: number;
+  /** kind -> device name -> value. */
+  readonly attachments: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** device name -> MAC (`--net-mac:NAME=MAC`). */
+  readonly macs: ReadonlyMap<string, Uint8Array>;
+  readonly cmdline: string;
+}
+
+export interface SuperviseOptions {
+  readonly timeoutS?: number;
+  readonly traceFile?: string;
+  readonly options: RunOptions;
+  /** Override the console (tests); default: raw stdout for one guest, name-prefixed lines for several. */
+  readonly console?: 'stdout' | 'prefixed' | 'null';
+  readonly log?: (line: string) => void;
+}
+
+export const TIMEOUT_STATUS = 124;
+
+/** A locally administered unicast MAC (02:xx:...), random so two emon processes joined by UDP do not clash. */
+function randomMac(): Uint8Array {
+  const mac = new Uint8Array(randomBytes(6));
+  mac[0] = (mac[0]! & 0xfc) | 0x02;
+  return mac;
+}
+
+export async function runGuests(launches: readonly GuestLaunch[], opts: SuperviseOptions): Promise<GuestResult[]> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const loaded: LoadedGuest[] = launches.map((l) => loadGuest(l.file, { memMiB: l.memMiB, ...(l.name ? { name: l.name } : {}) }));
+  const names = new Set<string>();
+  for (const g of loaded) {
+    if (names.has(g.name)) {
+      throw new EmonError('E_USAGE', `two guests are named ${g.name}`, { hint: 'give one of them --name=OTHER' });
+    }
+    names.add(g.name);
+  }
+  loaded.forEach((g, i) => {
+    checkAttachments(g.name, g.manifest, launches[i]!.attachments, deviceModules, extensions);
+    for (const dev of launches[i]!.macs.keys()) {
+      if (!launches[i]!.attachments.get('net')?.has(dev)) {
+        throw new EmonError('E_ATTACH', `--net-mac:${dev}= names no attached net device of guest ${g.name}`);
+      }
+    }
+  });
+
+  const switches = new Map<string, EthernetSwitch>();
+  const tunnels: UdpTunnel[] = [];
+  const endpoints: Endpoint[][] = [];
+  const inits: { init: WorkerInit; transfer: import('node:worker_threads').MessagePort[] }[] = [];
+  const consoleMode = opts.console ?? (loaded.length > 1 ? 'prefixed' : 'stdout');
+  try {
+    for (const [i, g] of loaded.entries()) {
+      const launch = launches[i]!;
+      const wake = createWake();
+      const netLinks: { name: string; link: NetLink }[] = [];
+      const eps: Endpoint[] = [];
+      for (const [dev, value] of launch.attachments.get('net') ?? new Map<string, string>()) {
+        const spec = parseNetSpec(g.name, dev, value);
+        const { port1, port2 } = new MessageChannel();
+        const mac = launch.macs.get(dev) ?? randomMac();
+        const handle = g.manifest.devices.findIndex((d) => d.name === dev);
+        const ep: Endpoint = { guest: g.name, device: dev, port: port1, wake, handle, mac };
+        eps.push(ep);
+        if (spec.kind === 'switch') {
+          let sw = switches.get(spec.switchName);
+          if (sw === undefined) switches.set(spec.switchName, (sw = new EthernetSwitch(spec.switchName)));
+          sw.attach(ep);
+        } else {
+          tunnels.push(await UdpTunnel.open(ep, spec.localPort, spec.remoteHost, spec.remotePort));
+        }
+        netLinks.push({ name: dev, link: { port: port2, mac } });
+      }
+      endpoints.push(eps);
+      inits.push({
+        init: {
+          name: g.name,
+          module: g.module,
+          manifestJson: JSON.stringify(g.manifest.raw),
+          cmdline: launch.cmdline,
+          attachments: [...launch.attachments].map(([k, v]) => [k, [...v]]),
+          netLinks,
+          wake,
+          console: consoleMode,
+          options: opts.options,
+          trace: opts.traceFile !== undefined,
+        },
+        transfer: netLinks.map((l) => l.link.port),
+      });
+    }
+
+    const events: TraceEvent[] = [];
+    const results = await Promise.all(
+      inits.map(({ init, transfer }, i) =>
+        runWorker(init, transfer, opts.timeoutS, events).then((r) => {
+          for (const ep of endpoints[i]!) for (const sw of switches.values()) sw.detach(ep);
+          if (r.message !== undefined) log(`emon: ${r.message}`);
+          return r;
+        }),
+      ),
+    );
+    if (opts.traceFile !== undefined) {
+      writeFileSync(opts.traceFile, JSON.stringify(toChromeTrace(events)));
+      log(`emon: wrote ${events.length} trace events to ${opts.traceFile} (open it in ui.perfetto.dev)`);
+    }
+    return results;
+  } finally {
+    for (const t of tunnels) t.close();
+    for (const eps of endpoints) for (const ep of eps) ep.port.close();
+  }
+}
+
+function runWorker(
+  init: WorkerInit,
+  transfer: import('node:worker_threads').MessagePort[],
+  timeoutS: number | undefined,
+  events: TraceEvent[],
+): Promise<GuestResult> {
+  return new Promise((resolve) => {
+    const name = init.name;
+    let done = false;
+    let refused: EmonError | null = null;
+    const worker = new Worker(distModule('monitor/worker.js'), { workerData: init, transferList: transfer });
+    const finish = (r: GuestResult) => {
+      if (done) return;
+      done = true;
+      if (timer !== undefined) clearTimeout(timer);
+      resolve(r);
+    };
+    const timer =
+      timeoutS === undefined
+        ? undefined
+        : setTimeout(() => {
+            signalStop(init.wake);
+            void worker.terminate();
+            finish({ name, status: TIMEOUT_STATUS, reason: 'timeout', message: `guest ${name} stopped after ${timeoutS} s (--timeout)` });
+          }, timeoutS * 1000);
+    worker.on('message', (report: WorkerReport) => {
+      if (report.type === 'refused') {
+        refused = new EmonError(report.code, report.message, report.hint ? { hint: report.hint } : undefined);
+        finish({ name, status: 1, reason: 'crash', message: `${report.message}${report.hint ? ` (hint: ${report.hint})` : ''}` });
+      } else {
+        if (report.events) events.push(...report.events);
+        finish(report.result);
+      }
+    });
+    worker.on('error', (e) => finish({ name, status: 255, reason: 'crash', message: `guest ${name}: worker failed: ${e.message}` }));
+    worker.on('exit', (code) => {
+      void refused;
+      finish({ name, status: 255, reason: 'crash', message: `guest ${name}: worker exited (${code}) without a result` });
+    });
+  });
+}

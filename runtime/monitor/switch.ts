@@ -1,0 +1,71 @@
+/**
+ * The in-process Ethernet switch joining the NICs of guests run by one `emon run` (what a host bridge does for
+ * Solo5's tap devices): frames are forwarded by destination MAC (learned from source addresses, seeded with
+ * the MACs emon assigned), broadcast, multicast and unknown destinations are flooded to every other port.
+ * Runs on the supervisor's main thread.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { signalDelivered } from './wake.js';
+
+/** The supervisor's end of one guest NIC. */
+export interface Endpoint {
+  readonly guest: string;
+  readonly device: string;
+  /** Main-thread end of the NIC's channel. */
+  readonly port: MessagePort;
+  readonly wake: Int32Array;
+  readonly handle: number;
+  readonly mac: Uint8Array;
+}
+
+/** Posts one frame to a guest NIC and wakes the guest. */
+export function deliver(to: Endpoint, frame: Uint8Array): void {
+  to.port.postMessage(frame);
+  signalDelivered(to.wake, to.handle);
+}
+
+function macKey(b: Uint8Array, at: number): string {
+  let s = '';
+  for (let i = at; i < at + 6; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
+  return s;
+}
+
+export class EthernetSwitch {
+  private readonly ports: Endpoint[] = [];
+  private readonly table = new Map<string, Endpoint>();
+  /** Frames forwarded and flooded, for tests and the verbose log. */
+  forwarded = 0;
+  flooded = 0;
+
+  constructor(readonly name: string) {}
+
+  attach(ep: Endpoint): void {
+    this.ports.push(ep);
+    this.table.set(macKey(ep.mac, 0), ep);
+    ep.port.on('message', (frame: unknown) => {
+      if (frame instanceof Uint8Array && frame.length >= 14) this.forward(ep, frame);
+    });
+  }
+
+  detach(ep: Endpoint): void {
+    const i = this.ports.indexOf(ep);
+    if (i >= 0) this.ports.splice(i, 1);
+    for (const [k, v] of this.table) if (v === ep) this.table.delete(k);
+    ep.port.close();
+  }
+
+  forward(from: Endpoint, frame: Uint8Array): void {
+    this.table.set(macKey(frame, 6), from);
+    const groupBit = (frame[0]! & 1) !== 0;
+    const to = groupBit ? undefined : this.table.get(macKey(frame, 0));
+    if (to !== undefined) {
+      if (to !== from) {
+        deliver(to, frame);
+        this.forwarded++;
+      }
+      return;
+    }
+    this.flooded++;
+    for (const p of this.ports) if (p !== from) deliver(p, frame);
+  }
+}

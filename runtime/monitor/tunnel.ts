@@ -1,0 +1,60 @@
+/**
+ * A point-to-point Ethernet link between two emon processes over UDP (one frame per datagram, like
+ * Linux's FOU/L2TP-less "udp tunnel" setups), `--net:NAME=udp:LOCALPORT:REMOTEHOST:REMOTEPORT`. Datagrams are
+ * accepted only from the configured remote address and port; anything else, and anything that is not an
+ * Ethernet frame of at most MTU + header bytes, is dropped. Runs on the supervisor's main thread.
+ */
+import dgram from 'node:dgram';
+import { isIP } from 'node:net';
+import { EmonError } from '../errors.js';
+import { ETHERNET_HEADER, NET_MTU } from './abi.js';
+import { deliver, type Endpoint } from './switch.js';
+
+export class UdpTunnel {
+  private readonly socket: dgram.Socket;
+  sent = 0;
+  received = 0;
+
+  private constructor(
+    private readonly ep: Endpoint,
+    socket: dgram.Socket,
+    private readonly remoteHost: string,
+    private readonly remotePort: number,
+  ) {
+    this.socket = socket;
+    socket.on('message', (msg, rinfo) => {
+      if (rinfo.port !== remotePort || rinfo.address !== remoteHost) return;
+      if (msg.length < ETHERNET_HEADER || msg.length > NET_MTU + ETHERNET_HEADER) return;
+      this.received++;
+      deliver(ep, new Uint8Array(msg));
+    });
+    ep.port.on('message', (frame: unknown) => {
+      if (!(frame instanceof Uint8Array)) return;
+      this.sent++;
+      socket.send(frame, this.remotePort, this.remoteHost);
+    });
+  }
+
+  static async open(ep: Endpoint, localPort: number, remoteHost: string, remotePort: number): Promise<UdpTunnel> {
+    const v6 = isIP(remoteHost) === 6;
+    const socket = dgram.createSocket(v6 ? 'udp6' : 'udp4');
+    const loopback = v6 ? remoteHost === '::1' : remoteHost.startsWith('127.');
+    const bindAddr = loopback ? remoteHost.startsWith('127.') ? '127.0.0.1' : '::1' : v6 ? '::' : '0.0.0.0';
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', (e: NodeJS.ErrnoException) =>
+        reject(new EmonError('E_NET', `cannot open UDP port ${bindAddr}:${localPort} for net device "${ep.device}" of guest ${ep.guest}: ${e.code ?? e.message}`, {
+          hint: 'pick a free LOCALPORT',
+        })),
+      );
+      socket.bind(localPort, bindAddr, () => resolve());
+    });
+    socket.removeAllListeners('error');
+    socket.on('error', () => {});
+    return new UdpTunnel(ep, socket, remoteHost, remotePort);
+  }
+
+  close(): void {
+    this.ep.port.close();
+    this.socket.close();
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The word a blocked guest sleeps on (Solo5's yield blocks in the tender's poll/epoll; here Atomics.wait on a
+ * SharedArrayBuffer, which Node allows on any thread). Layout of the Int32Array:
+ *   [0] generation: bumped (and notified) by anyone who makes the guest runnable;
+ *   [1] stop: set by the supervisor to end a guest (timeout) even while it sleeps;
+ *   [2 + h] frames delivered so far to the device with handle h (the net device compares it with what it read).
+ */
+import { MAX_DEVICES } from './abi.js';
+
+export const WAKE_GEN = 0;
+export const WAKE_STOP = 1;
+export const WAKE_DELIVERED = 2;
+export const WAKE_WORDS = WAKE_DELIVERED + MAX_DEVICES;
+
+export function createWake(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(WAKE_WORDS * 4));
+}
+
+/** Count one frame delivered to handle h and wake the guest. Called after the frame was posted to its port. */
+export function signalDelivered(wake: Int32Array, handle: number): void {
+  Atomics.add(wake, WAKE_DELIVERED + handle, 1);
+  Atomics.add(wake, WAKE_GEN, 1);
+  Atomics.notify(wake, WAKE_GEN);
+}
+
+/** Ask the guest to stop at its next hypercall or wake-up. */
+export function signalStop(wake: Int32Array): void {
+  Atomics.store(wake, WAKE_STOP, 1);
+  Atomics.add(wake, WAKE_GEN, 1);
+  Atomics.notify(wake, WAKE_GEN);
+}

@@ -1,0 +1,244 @@
+/**
+ * Just enough of the WebAssembly binary format (WebAssembly Core Specification 2.0, §5.5 "Modules") to read
+ * and rewrite what the monitor needs before compiling a guest: the section list, custom sections (where the
+ * `solo5.manifest` lives) and the memory section's limits (to impose the `--mem` cap). Every read is
+ * bounds-checked and reports a typed error naming the file; nothing else of the module is interpreted.
+ */
+import { EmonError } from '../errors.js';
+
+export const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+export const WASM_VERSION = [0x01, 0x00, 0x00, 0x00];
+const SECTION_CUSTOM = 0;
+const SECTION_IMPORT = 2;
+const SECTION_MEMORY = 5;
+
+export interface Section {
+  readonly id: number;
+  /** Offset of the section id byte. */
+  readonly start: number;
+  /** Offset of the payload (after the size field). */
+  readonly payload: number;
+  /** Offset one past the payload. */
+  readonly end: number;
+  /** For custom sections, the name. */
+  readonly name?: string;
+  /** For custom sections, where the content after the name starts. */
+  readonly content?: number;
+}
+
+export interface Limits {
+  readonly min: number;
+  readonly max: number | undefined;
+  readonly shared: boolean;
+  readonly memory64: boolean;
+}
+
+class Reader {
+  constructor(
+    readonly bytes: Uint8Array,
+    public pos: number,
+    readonly what: string,
+  ) {}
+
+  fail(why: string): never {
+    throw new EmonError('E_BAD_WASM', `${this.what} is not a valid WebAssembly module: ${why} at byte ${this.pos}`, {
+      hint: 'rebuild the guest, or check that the file is a .wasm binary and not truncated',
+    });
+  }
+
+  byte(): number {
+    if (this.pos >= this.bytes.length) this.fail('unexpected end of file');
+    return this.bytes[this.pos++]!;
+  }
+
+  u32(): number {
+    let result = 0;
+    let shift = 0;
+    for (let i = 0; i < 5; i++) {
+      const b = this.byte();
+      result += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) {
+        if (result > 0xffffffff) this.fail('LEB128 value too large');
+        return result;
+      }
+      shift += 7;
+    }
+    return this.fail('LEB128 value too long');
+  }
+
+  u64(): number {
+    let result = 0;
+    let shift = 0;
+    for (let i = 0; i < 10; i++) {
+      const b = this.byte();
+      result += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return result;
+      shift += 7;
+    }
+    return this.fail('LEB128 value too long');
+  }
+
+  name(): string {
+    const len = this.u32();
+    if (this.pos + len > this.bytes.length) this.fail('name runs past the end');
+    const s = new TextDecoder('utf-8', { fatal: false }).decode(this.bytes.subarray(this.pos, this.pos + len));
+    this.pos += len;
+    return s;
+  }
+}
+
+/** Lists the sections of a module, checking the header and that every section lies inside the file. */
+export function readSections(bytes: Uint8Array, what: string): Section[] {
+  const r = new Reader(bytes, 0, what);
+  if (bytes.length < 8 || WASM_MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw new EmonError('E_BAD_WASM', `${what} is not a WebAssembly module (no \\0asm header)`, {
+      hint: 'pass a compiled .wasm guest, e.g. build/guests/hello.wasm',
+    });
+  }
+  if (WASM_VERSION.some((b, i) => bytes[4 + i] !== b)) {
+    throw new EmonError('E_BAD_WASM', `${what} has an unsupported WebAssembly version`, {
+      hint: 'emon runs version 1 (MVP and later proposals) binaries',
+    });
+  }
+  r.pos = 8;
+  const sections: Section[] = [];
+  while (r.pos < bytes.length) {
+    const start = r.pos;
+    const id = r.byte();
+    const size = r.u32();
+    const payload = r.pos;
+    const end = payload + size;
+    if (end > bytes.length) r.fail(`section ${id} runs past the end of the file`);
+    if (id === SECTION_CUSTOM) {
+      const name = r.name();
+      if (r.pos > end) r.fail('custom section name runs past its section');
+      sections.push({ id, start, payload, end, name, content: r.pos });
+    } else {
+      sections.push({ id, start, payload, end });
+    }
+    r.pos = end;
+  }
+  return sections;
+}
+
+/** The contents of every custom section with this name, in order. */
+export function customSections(bytes: Uint8Array, name: string, what: string): Uint8Array[] {
+  return readSections(bytes, what)
+    .filter((s) => s.id === SECTION_CUSTOM && s.name === name)
+    .map((s) => bytes.subarray(s.content!, s.end));
+}
+
+function leb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    out.push(b);
+  } while (n > 0);
+  return out;
+}
+
+function encodeSection(id: number, payload: Uint8Array): Uint8Array {
+  const head = [id, ...leb(payload.length)];
+  const out = new Uint8Array(head.length + payload.length);
+  out.set(head, 0);
+  out.set(payload, head.length);
+  return out;
+}
+
+/** Returns a copy of the module with every custom section `name` replaced by one holding `content` (appended). */
+export function withCustomSection(bytes: Uint8Array, name: string, content: Uint8Array, what: string): Uint8Array {
+  const sections = readSections(bytes, what);
+  const keep = sections.filter((s) => !(s.id === SECTION_CUSTOM && s.name === name));
+  const nameBytes = new TextEncoder().encode(name);
+  const payload = new Uint8Array([...leb(nameBytes.length), ...nameBytes, ...content]);
+  const parts = [bytes.subarray(0, 8), ...keep.map((s) => bytes.subarray(s.start, s.end)), encodeSection(0, payload)];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function readLimits(r: Reader): Limits {
+  const flags = r.byte();
+  if (flags > 7) r.fail(`unknown memory limits flags 0x${flags.toString(16)}`);
+  const memory64 = (flags & 4) !== 0;
+  const min = memory64 ? r.u64() : r.u32();
+  const max = flags & 1 ? (memory64 ? r.u64() : r.u32()) : undefined;
+  return { min, max, shared: (flags & 2) !== 0, memory64 };
+}
+
+export interface MemoryDecl {
+  /** Memories the module defines itself (memory section). */
+  readonly defined: Limits[];
+  /** Number of memories the module imports. */
+  readonly imported: number;
+}
+
+/** The module's memories: defined limits, and how many are imported. */
+export function memoryDecl(bytes: Uint8Array, what: string): MemoryDecl {
+  const defined: Limits[] = [];
+  let imported = 0;
+  for (const s of readSections(bytes, what)) {
+    if (s.id === SECTION_MEMORY) {
+      const r = new Reader(bytes, s.payload, what);
+      const count = r.u32();
+      for (let i = 0; i < count; i++) defined.push(readLimits(r));
+    } else if (s.id === SECTION_IMPORT) {
+      const r = new Reader(bytes, s.payload, what);
+      const count = r.u32();
+      for (let i = 0; i < count; i++) {
+        r.name();
+        r.name();
+        const kind = r.byte();
+        if (kind === 0) r.u32();
+        else if (kind === 1) {
+          r.byte();
+          readLimits(r);
+        } else if (kind === 2) {
+          imported++;
+          readLimits(r);
+        } else if (kind === 3) {
+          r.byte();
+          r.byte();
+        } else if (kind === 4) {
+          r.byte();
+          r.u32();
+        } else r.fail(`unknown import kind ${kind}`);
+      }
+    }
+  }
+  return { defined, imported };
+}
+
+/**
+ * Returns a copy of the module whose (single, defined) memory has maximum `maxPages`: a guest's memory.grow
+ * past the cap then returns -1 inside the guest, the way a Solo5 guest sees the end of its heap, and the
+ * monitor never has to intercept growth. A declared maximum below the cap is kept.
+ */
+export function withMemoryMax(bytes: Uint8Array, maxPages: number, what: string): Uint8Array {
+  const sections = readSections(bytes, what);
+  const mem = sections.find((s) => s.id === SECTION_MEMORY);
+  if (!mem) return bytes;
+  const r = new Reader(bytes, mem.payload, what);
+  const count = r.u32();
+  if (count !== 1) r.fail(`expected one memory, found ${count}`);
+  const limits = readLimits(r);
+  if (limits.memory64 || limits.shared) {
+    throw new EmonError('E_BAD_WASM', `${what} declares a ${limits.memory64 ? '64-bit' : 'shared'} memory`, {
+      hint: 'Solo5 guests use one unshared 32-bit linear memory',
+    });
+  }
+  const max = limits.max === undefined ? maxPages : Math.min(limits.max, maxPages);
+  const payload = new Uint8Array([...leb(1), 0x01, ...leb(limits.min), ...leb(max), ...bytes.subarray(r.pos, mem.end)]);
+  const replaced = encodeSection(SECTION_MEMORY, payload);
+  const out = new Uint8Array(mem.start + replaced.length + (bytes.length - mem.end));
+  out.set(bytes.subarray(0, mem.start), 0);
+  out.set(replaced, mem.start);
+  out.set(bytes.subarray(mem.end), mem.start + replaced.length);
+  return out;
+}

@@ -1,0 +1,76 @@
+/**
+ * One guest in its own worker thread (the isolation a Solo5 tender gets from being a separate process): a trap,
+ * abort or crash ends this worker only. Starts from compiled JS (runtime/paths.ts distModule), receives the
+ * already-compiled module, runs it with the in-thread runner and posts one WorkerReport back.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { isEmonError } from '../errors.js';
+import { MemoryTraceSink, type TraceEvent } from '../trace/sink.js';
+import { nullConsole, PrefixedConsole, stdoutConsole, type ConsoleSink } from './console.js';
+import type { NetLink } from './device.js';
+import { GuestRunner, type GuestResult, type RunOptions } from './guest.js';
+import { parseManifest } from './manifest.js';
+
+export interface WorkerInit {
+  readonly name: string;
+  readonly module: WebAssembly.Module;
+  readonly manifestJson: string;
+  readonly cmdline: string;
+  readonly attachments: ReadonlyArray<[string, ReadonlyArray<[string, string]>]>;
+  readonly netLinks: ReadonlyArray<{ name: string; link: NetLink }>;
+  readonly wake: Int32Array;
+  readonly console: 'stdout' | 'prefixed' | 'null';
+  readonly options: RunOptions;
+  readonly trace: boolean;
+}
+
+export type WorkerReport =
+  | { readonly type: 'ended'; readonly result: GuestResult; readonly events?: TraceEvent[] }
+  | { readonly type: 'refused'; readonly code: string; readonly message: string; readonly hint?: string };
+
+async function main(init: WorkerInit): Promise<WorkerReport> {
+  const sink = init.trace ? new MemoryTraceSink() : null;
+  const prefixed = init.console === 'prefixed' ? new PrefixedConsole(`${init.name}| `) : null;
+  const console: ConsoleSink = prefixed ?? (init.console === 'null' ? nullConsole : stdoutConsole);
+  let runner: GuestRunner;
+  try {
+    runner = await GuestRunner.create({
+      name: init.name,
+      module: init.module,
+      manifest: parseManifest(init.manifestJson, `guest ${init.name}`),
+      cmdline: init.cmdline,
+      attachments: new Map(init.attachments.map(([k, v]) => [k, new Map(v)])),
+      netLinks: new Map(init.netLinks.map((l) => [l.name, l.link])),
+      wake: init.wake,
+      console,
+      options: init.options,
+      trace: sink,
+    });
+  } catch (e) {
+    if (isEmonError(e)) return { type: 'refused', code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+    throw e;
+  }
+  try {
+    const result = runner.boot();
+    prefixed?.flush();
+    return sink ? { type: 'ended', result, events: sink.events } : { type: 'ended', result };
+  } catch (e) {
+    if (isEmonError(e)) return { type: 'refused', code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+    throw e;
+  } finally {
+    runner.close();
+  }
+}
+
+if (parentPort !== null) {
+  const port = parentPort;
+  main(workerData as WorkerInit).then(
+    (report) => port.postMessage(report),
+    (e: unknown) => {
+      port.postMessage({
+        type: 'ended',
+        result: { name: (workerData as WorkerInit).name, status: 255, reason: 'crash', message: `guest ${(workerData as WorkerInit).name}: monitor error: ${e instanceof Error ? e.message : String(e)}` },
+      } satisfies WorkerReport);
+    },
+  );
+}
