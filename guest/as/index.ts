@@ -23,8 +23,8 @@ export function puts(s: string): void {
 export function cmdline(startInfo: usize): string {
   const p = load<u32>(startInfo);
   let n: usize = 0;
-  while (load<u8>(p + n) != 0) n++;
-  return String.UTF8.decodeUnsafe(p, n);
+  while (load<u8>(<usize>p + n) != 0) n++;
+  return String.UTF8.decodeUnsafe(<usize>p, n);
 }
 
 /** Start of the heap the monitor offers in solo5_start_info, and its size. */

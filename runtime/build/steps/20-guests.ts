@@ -46,7 +46,7 @@ function has(tool: string): boolean {
 export function clangArgs(source: string, output: string): string[] {
   return [
     '--target=wasm32', '-nostdlib', '-O2', '-I', cHeaderDir,
-    '-Wl,--no-entry', '-Wl,--export=solo5_app_main', '-Wl,--export=memory', '-Wl,--allow-undefined',
+    '-Wl,--no-entry', '-Wl,--export=solo5_app_main',
     '-o', output, source,
   ];
 }
