@@ -1,12 +1,103 @@
-/** `emon demo` (placeholder until its issue lands). */
+/**
+ * `emon demo` (`npm start`): runs the example unikernels one after the other with readable output. The demo
+ * is a list of steps; each runs guests through the same supervisor as `emon run`.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { EmonError } from '../../errors.js';
+import { buildDir } from '../../paths.js';
+import { runGuests, type GuestLaunch } from '../../monitor/supervisor.js';
+
+export interface DemoContext {
+  /** A scratch directory removed after the demo. */
+  readonly tmp: string;
+  /** Path of a built guest, e.g. guest('hello') -> build/guests/hello.wasm. */
+  guest(name: string): string;
+  launch(file: string, extra?: Partial<GuestLaunch>): GuestLaunch;
+}
+
+export interface DemoStep {
+  readonly title: string;
+  /** What the viewer is about to see, one or two lines. */
+  readonly explain: string;
+  /** Runs the step; true when it did what it shows. */
+  run(ctx: DemoContext): Promise<boolean>;
+}
+
+async function allOk(launches: GuestLaunch[], timeoutS = 20): Promise<boolean> {
+  const results = await runGuests(launches, { options: {}, timeoutS });
+  return results.every((r) => r.status === 0);
+}
+
+export const demoSteps: DemoStep[] = [
+  {
+    title: 'hello',
+    explain: 'A unikernel that prints its command line (emon run build/guests/hello.wasm -- ...).',
+    run: (ctx) => allOk([ctx.launch(ctx.guest('hello'), { cmdline: 'from the emon demo' })]),
+  },
+  {
+    title: 'block device',
+    explain: 'Writes 16 blocks to a file-backed disk, reads them back, and checks bad I/O is refused.',
+    run: (ctx) =>
+      allOk([ctx.launch(ctx.guest('blk'), { attachments: new Map([['block', new Map([['storage', `${path.join(ctx.tmp, 'disk.img')},size=64K`]])]]) })]),
+  },
+  {
+    title: 'network ping-pong',
+    explain: 'Two unikernels in separate workers exchange Ethernet frames through the in-process switch.',
+    run: (ctx) => {
+      const net = new Map([['net', new Map([['service', 'sw0']])]]);
+      return allOk([ctx.launch(ctx.guest('net-pong'), { attachments: net }), ctx.launch(ctx.guest('net-ping'), { attachments: net, cmdline: '3' })]);
+    },
+  },
+  {
+    title: 'C guest',
+    explain: 'The same ABI from C: guest/c/solo5.h compiled with clang --target=wasm32 -nostdlib.',
+    run: async (ctx) => {
+      if (!existsSync(path.join(buildDir, 'guests', 'hello-c.wasm'))) {
+        console.log('(skipped: clang/wasm-ld were not installed when the guests were built)');
+        return true;
+      }
+      return allOk([ctx.launch(ctx.guest('hello-c'), { cmdline: 'from C' })]);
+    },
+  },
+  {
+    title: 'timer',
+    explain: 'Sleeps with solo5_yield and reads both clocks.',
+    run: (ctx) => allOk([ctx.launch(ctx.guest('timer'))]),
+  },
+];
 
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('(not yet available)')
-    .action(() => {
-      throw new EmonError('E_UNAVAILABLE', '`emon demo` is not available in this build');
+    .description('run the example unikernels (hello, block device, network ping-pong, timer, ...)')
+    .action(async () => {
+      const tmp = mkdtempSync(path.join(os.tmpdir(), 'emon-demo-'));
+      const ctx: DemoContext = {
+        tmp,
+        guest(name) {
+          const file = path.join(buildDir, 'guests', `${name}.wasm`);
+          if (!existsSync(file)) {
+            throw new EmonError('E_NO_FILE', `the demo guest ${name} is not built (${file})`, { hint: 'run `npm run build` (or `npm start`, which builds first)' });
+          }
+          return file;
+        },
+        launch: (file, extra) => ({ file, memMiB: 64, attachments: new Map(), macs: new Map(), cmdline: '', ...extra }),
+      };
+      let failed = 0;
+      try {
+        for (const [i, step] of demoSteps.entries()) {
+          console.log(`\n=== ${i + 1}/${demoSteps.length} ${step.title} ===\n${step.explain}\n`);
+          const ok = await step.run(ctx);
+          console.log(ok ? `--- ${step.title}: ok` : `--- ${step.title}: FAILED`);
+          if (!ok) failed++;
+        }
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+      console.log(failed === 0 ? `\nall ${demoSteps.length} demo steps ran.` : `\n${failed} demo step(s) failed.`);
+      process.exitCode = failed === 0 ? 0 : 1;
     });
 }

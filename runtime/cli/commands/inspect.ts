@@ -1,12 +1,70 @@
-/** `emon inspect` (placeholder until its issue lands). */
+/**
+ * `emon inspect GUEST.wasm`: what the monitor sees in a guest binary, like `solo5-elftool query-manifest`
+ * plus the module's interface: imports (and whether emon serves them), exports, memory limits, devices and any
+ * further manifest keys.
+ */
 import type { Command } from 'commander';
-import { EmonError } from '../../errors.js';
+import { HYPERCALLS, SOLO5_IMPORT_MODULE } from '../../monitor/abi.js';
+import { extensions } from '../../monitor/extensions.js';
+import { compileGuest, guestNameOf, readGuestFile, WASM_PAGE } from '../../monitor/loader.js';
+import { readManifest } from '../../monitor/manifest.js';
+import { memoryDecl } from '../../monitor/wasmbin.js';
+
+export interface Inspection {
+  file: string;
+  bytes: number;
+  imports: Array<{ module: string; name: string; kind: string; served: boolean }>;
+  exports: Array<{ name: string; kind: string }>;
+  memory: { initialPages: number; maxPages: number | null; initialBytes: number };
+  devices: Array<{ name: string; type: string }>;
+  manifestExtra: Record<string, unknown>;
+}
+
+export function inspectGuest(file: string): Inspection {
+  const bytes = readGuestFile(file);
+  const what = `guest ${guestNameOf(file)} (${file})`;
+  const manifest = readManifest(bytes, what);
+  const mem = memoryDecl(bytes, what);
+  const module = compileGuest(bytes, what);
+  const served = (m: string, n: string) =>
+    (m === SOLO5_IMPORT_MODULE && (HYPERCALLS as readonly string[]).includes(n)) || extensions.some((e) => e.importModule === m);
+  const limits = mem.defined[0];
+  const { devices: _d, type: _t, version: _v, ...extra } = manifest.raw;
+  return {
+    file,
+    bytes: bytes.length,
+    imports: WebAssembly.Module.imports(module).map((i) => ({ ...i, served: served(i.module, i.name) })),
+    exports: WebAssembly.Module.exports(module).map((e) => ({ ...e })),
+    memory: { initialPages: limits?.min ?? 0, maxPages: limits?.max ?? null, initialBytes: (limits?.min ?? 0) * WASM_PAGE },
+    devices: manifest.devices.map((d) => ({ ...d })),
+    manifestExtra: extra,
+  };
+}
+
+function print(r: Inspection): void {
+  const lines = [
+    `${r.file} (${r.bytes} bytes)`,
+    `memory: ${r.memory.initialPages} pages (${r.memory.initialBytes / 1024} KiB) at start, maximum ${r.memory.maxPages === null ? 'none declared (emon caps it with --mem)' : `${r.memory.maxPages} pages`}`,
+    `imports (${r.imports.length}):`,
+    ...r.imports.map((i) => `  ${i.module}.${i.name} (${i.kind})${i.served ? '' : '  <- NOT provided by emon'}`),
+    `exports (${r.exports.length}):`,
+    ...r.exports.map((e) => `  ${e.name} (${e.kind})`),
+    `devices (${r.devices.length}):`,
+    ...r.devices.map((d) => `  ${d.name} ${d.type}  attach with --${d.type === 'BLOCK_BASIC' ? 'block' : 'net'}:${d.name}=...`),
+  ];
+  for (const [k, v] of Object.entries(r.manifestExtra)) lines.push(`manifest "${k}": ${JSON.stringify(v)}`);
+  console.log(lines.join('\n'));
+}
 
 export function register(program: Command): void {
   program
     .command('inspect')
-    .description('(not yet available)')
-    .action(() => {
-      throw new EmonError('E_UNAVAILABLE', '`emon inspect` is not available in this build');
+    .description('show the imports, exports, memory limits and declared devices of a guest')
+    .argument('<guest>', 'guest .wasm file')
+    .option('--json', 'print JSON')
+    .action((file: string, opts: { json?: boolean }) => {
+      const r = inspectGuest(file);
+      if (opts.json) console.log(JSON.stringify(r, null, 2));
+      else print(r);
     });
 }
