@@ -21,11 +21,32 @@ const SWEEP_LABELS: Record<string, string> = {
   count: 'count',
 };
 
-function sweepTitle(suite: string, key: string, what: 'latency' | 'throughput'): string {
-  if (what === 'throughput') return /crypto/.test(suite) ? `Crypto throughput (${suite})` : `Throughput vs ${SWEEP_LABELS[key] ?? key} (${suite})`;
-  if (/epc|pag/.test(suite) || /working|pages/i.test(key)) return `EPC working-set sweep (${suite}): time per op vs ${SWEEP_LABELS[key] ?? key}`;
-  if (key === 'size') return `Transition latency vs buffer size (${suite})`;
-  return `Latency vs ${SWEEP_LABELS[key] ?? key} (${suite})`;
+function sweepTitle(suite: string, key: string, what: 'latency' | 'throughput', facet: string): string {
+  const f = facet ? ` — ${facet}` : '';
+  if (what === 'throughput') return /crypto/.test(suite) ? `Crypto throughput (${suite}${f})` : `Throughput vs ${SWEEP_LABELS[key] ?? key} (${suite}${f})`;
+  if (/epc|pag/.test(suite) || /working|pages/i.test(key)) return `EPC working-set sweep (${suite}${f}): time per op vs ${SWEEP_LABELS[key] ?? key}`;
+  if (key === 'size' && /transition|hypercall|tz|edl|gate|ecall|ocall/.test(suite)) return `Transition latency vs buffer size (${suite}${f})`;
+  return `Time per op vs ${SWEEP_LABELS[key] ?? key} (${suite}${f})`;
+}
+
+/** Plots with more series than this are split into one plot per value of a string param. */
+const MAX_SERIES = 6;
+
+/**
+ * The string param to split a crowded sweep by: the first (in the suite's own param order) that takes two or
+ * more values, except `backend`, which stays as series so backends are compared on one plot.
+ */
+function facetKey(cases: readonly CaseResult[]): string | undefined {
+  const values = new Map<string, Set<string>>();
+  for (const c of cases) {
+    for (const [k, v] of Object.entries(c.params ?? {})) {
+      if (typeof v !== 'string' || k === 'backend') continue;
+      let set = values.get(k);
+      if (!set) values.set(k, (set = new Set()));
+      set.add(v);
+    }
+  }
+  return [...values].find(([, set]) => set.size >= 2)?.[0];
 }
 
 function isSizeKey(key: string): boolean {
@@ -49,22 +70,22 @@ function sweepKeys(cases: readonly CaseResult[]): string[] {
 }
 
 /** Series name from the params other than the sweep key (e.g. `sgx · ecall`), or the case name's prefix. */
-function seriesName(c: CaseResult, key: string): string {
+function seriesName(c: CaseResult, key: string, facet?: string): string {
   const rest = Object.entries(c.params ?? {})
-    .filter(([k]) => k !== key && !Object.hasOwn(SWEEP_LABELS, k))
+    .filter(([k]) => k !== key && k !== facet && !Object.hasOwn(SWEEP_LABELS, k))
     .map(([, v]) => String(v));
   if (rest.length > 0) return rest.join(' · ');
   const slash = c.name.lastIndexOf('/');
   return slash > 0 ? c.name.slice(0, slash) : 'cases';
 }
 
-function group(cases: readonly CaseResult[], key: string, y: (c: CaseResult) => number | undefined, whiskers: boolean): Series[] {
+function group(cases: readonly CaseResult[], key: string, y: (c: CaseResult) => number | undefined, whiskers: boolean, facet?: string): Series[] {
   const byName = new Map<string, Series['points'][number][]>();
   for (const c of cases) {
     const x = c.params?.[key];
     const v = y(c);
     if (typeof x !== 'number' || v === undefined || !Number.isFinite(v)) continue;
-    const name = seriesName(c, key);
+    const name = seriesName(c, key, facet);
     const list = byName.get(name) ?? [];
     list.push({ x, y: v, ...(whiskers ? { lo: c.q1, hi: c.q3 } : {}), label: c.name });
     byName.set(name, list);
@@ -77,37 +98,62 @@ function logWorthy(values: readonly number[]): boolean {
   return pos.length > 1 && Math.max(...pos) / Math.min(...pos) > 20;
 }
 
-function suitePlots(s: SuiteResult): string[] {
+function sweepPlots(s: SuiteResult, cases: readonly CaseResult[], key: string, facet: string | undefined, facetValue: string): string[] {
   const plots: string[] = [];
-  for (const key of sweepKeys(s.cases)) {
-    const lat = group(s.cases, key, (c) => c.median, true);
-    const ys = lat.flatMap((x) => x.points.map((p) => p.y));
-    const xs = lat.flatMap((x) => x.points.map((p) => p.x));
-    const xf = isSizeKey(key) ? formatBytes : undefined;
+  const lat = group(cases, key, (c) => c.median, true, facet);
+  const ys = lat.flatMap((x) => x.points.map((p) => p.y));
+  const xs = lat.flatMap((x) => x.points.map((p) => p.x));
+  const xf = isSizeKey(key) ? formatBytes : undefined;
+  plots.push(
+    linePlot({
+      title: sweepTitle(s.name, key, 'latency', facetValue),
+      xLabel: SWEEP_LABELS[key] ?? key,
+      yLabel: 'median time per op (ns; bars: IQR)',
+      series: lat,
+      xLog: logWorthy(xs),
+      yLog: logWorthy(ys),
+      ...(xf ? { xFormat: xf } : {}),
+    }),
+  );
+  if (cases.some((c) => c.mbPerSec !== undefined && typeof c.params?.[key] === 'number')) {
     plots.push(
       linePlot({
-        title: sweepTitle(s.name, key, 'latency'),
+        title: sweepTitle(s.name, key, 'throughput', facetValue),
         xLabel: SWEEP_LABELS[key] ?? key,
-        yLabel: 'median time per op (ns; bars: IQR)',
-        series: lat,
+        yLabel: 'throughput (MB/s)',
+        series: group(cases, key, (c) => c.mbPerSec, false, facet),
         xLog: logWorthy(xs),
-        yLog: logWorthy(ys),
         ...(xf ? { xFormat: xf } : {}),
       }),
     );
-    if (s.cases.some((c) => c.mbPerSec !== undefined && typeof c.params?.[key] === 'number')) {
-      const tp = group(s.cases, key, (c) => c.mbPerSec, false);
-      plots.push(
-        linePlot({
-          title: sweepTitle(s.name, key, 'throughput'),
-          xLabel: SWEEP_LABELS[key] ?? key,
-          yLabel: 'throughput (MB/s)',
-          series: tp,
-          xLog: logWorthy(xs),
-          ...(xf ? { xFormat: xf } : {}),
-        }),
-      );
+  }
+  return plots;
+}
+
+function suitePlots(s: SuiteResult): string[] {
+  const plots: string[] = [];
+  for (const key of sweepKeys(s.cases)) {
+    const swept = s.cases.filter((c) => typeof c.params?.[key] === 'number');
+    const facet = group(swept, key, (c) => c.median, false).length > MAX_SERIES ? facetKey(swept) : undefined;
+    if (facet === undefined) {
+      plots.push(...sweepPlots(s, swept, key, undefined, ''));
+      continue;
     }
+    const values = [...new Set(swept.map((c) => c.params?.[facet]).filter((v): v is string => typeof v === 'string'))];
+    for (const v of values) plots.push(...sweepPlots(s, swept.filter((c) => c.params?.[facet] === v), key, facet, `${facet} ${v}`));
+  }
+  if (plots.length === 0 && s.cases.length > 0 && s.name !== 'floor') {
+    const medians = s.cases.map((c) => c.median);
+    plots.push(
+      barPlot({
+        title: `Time per op (${s.name})`,
+        valueLabel: `median ns per op${logWorthy(medians) ? ' (log scale)' : ''}`,
+        seriesNames: ['median'],
+        groups: s.cases.map((c) => ({ label: c.name, values: { median: c.median } })),
+        log: logWorthy(medians),
+        format: formatNs,
+      }),
+    );
   }
   const extraPlots = (s.extra as { plots?: unknown } | undefined)?.plots;
   if (Array.isArray(extraPlots)) {
@@ -155,7 +201,7 @@ function caseTable(run: BenchRun): string {
       const model = [c.modeledNs?.sgx !== undefined ? `SGX ${formatNs(c.modeledNs.sgx)}` : '', c.modeledNs?.tz !== undefined ? `TZ ${formatNs(c.modeledNs.tz)}` : '']
         .filter(Boolean)
         .join('<br>');
-      const target = c.target ? `<span class="${c.target.met ? 'ok' : 'bad'}">${c.target.atLeast ? '≥' : '≤'}${c.target.ratio}× ${esc(c.target.against)}: ${formatRatio(c.target.actual)}</span>` : '';
+      const target = c.target ? `<span class="${c.target.met ? 'ok' : 'bad'}">${c.target.atLeast ? '≥' : '≤'}${+c.target.ratio.toPrecision(3)}× ${esc(c.target.against)}: ${formatRatio(c.target.actual)}</span>` : '';
       return `<tr><td>${esc(s.name)}</td><td>${esc(c.name)}</td><td class="n">${formatNs(c.median)}</td><td class="n">${formatNs(c.q1)} – ${formatNs(c.q3)}</td><td class="n">${c.samples.length}×${c.iterations}</td><td class="n">${formatRatio(c.ratioToFloor)}</td><td>${base}</td><td class="n">${c.mbPerSec !== undefined ? c.mbPerSec.toFixed(1) : ''}</td><td>${model}</td><td>${target}</td></tr>`;
     }),
   );
@@ -169,7 +215,7 @@ function runSection(run: BenchRun, index: number, total: number): string {
   const headline = [
     `<li>Floor (Wasm→JS→Wasm call, no work): <b>${formatNs(run.floor.median)}</b> per call (IQR ${formatNs(run.floor.q1)} – ${formatNs(run.floor.q3)})</li>`,
     `<li>${run.suites.length - 1} suite(s), ${run.suites.reduce((n, s) => n + s.cases.length, 0) - run.suites[0]!.cases.length} case(s)${run.quick ? ' — <b>quick mode</b>: short samples, indicative only' : ''}</li>`,
-    ...targets.map(({ s, c }) => `<li>${esc(s)}/${esc(c.name)}: ${formatRatio(c.target!.actual)} ${esc(c.target!.against)} (target ${c.target!.atLeast ? '≥' : '≤'}${c.target!.ratio}×) <span class="${c.target!.met ? 'ok' : 'bad'}">${c.target!.met ? 'met' : 'missed'}</span></li>`),
+    ...targets.map(({ s, c }) => `<li>${esc(s)}/${esc(c.name)}: ${formatRatio(c.target!.actual)} ${esc(c.target!.against)} (target ${c.target!.atLeast ? '≥' : '≤'}${+c.target!.ratio.toPrecision(3)}×) <span class="${c.target!.met ? 'ok' : 'bad'}">${c.target!.met ? 'met' : 'missed'}</span></li>`),
     ...failed.map((s) => `<li class="bad">suite ${esc(s.name)} failed: ${esc(s.error!)}</li>`),
   ];
   const suites = run.suites
@@ -187,8 +233,8 @@ ${suites.join('\n')}
 <h3>All cases</h3>${caseTable(run)}</section>`;
 }
 
-const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
-h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;margin-top:2em}figure{margin:1em 0}
+const CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1400px;color:#222;padding:0 1em}
+h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;margin-top:2em}figure{margin:.5em 1em .5em 0;display:inline-block;vertical-align:top}
 table{border-collapse:collapse;font-size:12px;width:100%}td,th{border-bottom:1px solid #eee;padding:3px 6px;text-align:left;vertical-align:top}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.ok{color:#2a7}.bad{color:#c22}.env{color:#555}
 svg .title{font-weight:600;font-size:13px}svg .tick,svg .legend{font-size:11px;fill:#333}svg .label{font-size:12px;fill:#333}
