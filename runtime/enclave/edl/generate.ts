@@ -2,7 +2,7 @@
  * `emon edl gen`: parse one EDL file and write its guest stubs (AssemblyScript and C), enclave bridge and a
  * JSON description of the interface into an output folder (by convention named `generated/`).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EmonError } from '../../errors.js';
 import { generateEnclaveAs } from './gen-enclave-as.js';
@@ -31,7 +31,8 @@ export function generateAll(iface: EdlInterface, outDir: string): string[] {
   ];
   return files.map(([name, text]) => {
     const p = path.join(outDir, name);
-    writeFileSync(p, text);
+    // Unchanged outputs keep their mtime, so incremental builds downstream stay incremental.
+    if (!existsSync(p) || readFileSync(p, 'utf8') !== text) writeFileSync(p, text);
     return p;
   });
 }

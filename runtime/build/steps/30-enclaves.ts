@@ -1,0 +1,133 @@
+/**
+ * Build step: the enclaves and the guests that use them. For each enclaves/NAME/enclave.json (EDL path and the
+ * config to sign: ISV product id, SVN, heap pages, threads, debug) it generates the EDL bridge into
+ * enclaves/NAME/generated/, compiles enclaves/NAME/index.ts with asc, embeds the EDL and signs the result with
+ * the build's development signer key (build/keys/dev-signer.key, made on first build) into
+ * build/enclaves/NAME.wasm (the unsigned module stays beside it as NAME.unsigned.wasm for re-signing). Then
+ * each guest/examples/enclave-*\/ gets stubs for the EDLs its manifest lists ("edl": repo-relative path) and is
+ * compiled like any example guest into build/guests/.
+ */
+import asc from 'assemblyscript/asc';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { generateAll, readEdl } from '../../enclave/edl/generate.js';
+import { DEFAULT_CONFIG, readSignerKey, signEnclave, writeNewSignerKey } from '../../enclave/signing.js';
+import { EmonError } from '../../errors.js';
+import type { EnclaveConfig } from '../../hw/sgx/measurement.js';
+import { embedManifest } from '../../monitor/manifest.js';
+import { buildDir, projectRoot } from '../../paths.js';
+import type { BuildStep } from '../main.js';
+import { compileAssemblyScript, guestOutDir } from './20-guests.js';
+
+export const enclaveOutDir = path.join(buildDir, 'enclaves');
+export const devKeyFile = path.join(buildDir, 'keys', 'dev-signer.key');
+const enclavesDir = path.join(projectRoot, 'enclaves');
+const examplesDir = path.join(projectRoot, 'guest', 'examples');
+const sharedDirs = [path.join(enclavesDir, 'lib'), path.join(enclavesDir, 'sdk')];
+
+function newest(dir: string): number {
+  let t = 0;
+  if (!existsSync(dir)) return t;
+  for (const name of readdirSync(dir)) {
+    if (name === 'generated') continue;
+    const full = path.join(dir, name);
+    const s = statSync(full);
+    t = Math.max(t, s.isDirectory() ? newest(full) : s.mtimeMs);
+  }
+  return t;
+}
+
+const mtime = (f: string): number => (existsSync(f) ? statSync(f).mtimeMs : 0);
+
+interface EnclaveJson extends Partial<EnclaveConfig> {
+  readonly edl: string;
+}
+
+function readEnclaveJson(file: string): EnclaveJson {
+  try {
+    const j = JSON.parse(readFileSync(file, 'utf8')) as EnclaveJson;
+    if (typeof j.edl !== 'string') throw new Error('"edl" (path of the EDL file) is missing');
+    return j;
+  } catch (e) {
+    throw new EmonError('E_BUILD', `${path.relative(projectRoot, file)}: ${(e as Error).message}`, { hint: 'enclave.json is {"edl": "NAME.edl", "isvProdId": 0, "isvSvn": 0, ...}' });
+  }
+}
+
+async function compileEnclave(entry: string, output: string): Promise<void> {
+  let errors = '';
+  const result = await asc.main(
+    [path.relative(projectRoot, entry), '--outFile', output, '-O3', '--runtime', 'stub', '--baseDir', projectRoot],
+    { stderr: { write: (s: string | Uint8Array) => ((errors += String(s)), true) } as never, stdout: { write: () => true } as never },
+  );
+  for (const ext of ['.js', '.d.ts']) rmSync(output.replace(/\.wasm$/, ext), { force: true });
+  if (result.error) {
+    throw new EmonError('E_BUILD', `asc failed on ${path.relative(projectRoot, entry)}: ${result.error.message}\n${errors}`, {
+      hint: 'fix the AssemblyScript error above and run `npm run build` again',
+    });
+  }
+}
+
+function devKey(): Uint8Array {
+  if (!existsSync(devKeyFile)) {
+    mkdirSync(path.dirname(devKeyFile), { recursive: true, mode: 0o700 });
+    writeNewSignerKey(devKeyFile);
+  }
+  return readSignerKey(devKeyFile);
+}
+
+async function buildEnclave(dir: string, force: boolean, verbose: boolean): Promise<void> {
+  const name = path.basename(dir);
+  const cfgFile = path.join(dir, 'enclave.json');
+  const cfg = readEnclaveJson(cfgFile);
+  const edlFile = path.resolve(dir, cfg.edl);
+  const iface = readEdl(edlFile);
+  generateAll(iface, path.join(dir, 'generated'));
+  const unsigned = path.join(enclaveOutDir, `${name}.unsigned.wasm`);
+  const signed = path.join(enclaveOutDir, `${name}.wasm`);
+  const inputs = Math.max(newest(dir), mtime(edlFile), ...sharedDirs.map(newest), mtime(devKeyFile));
+  if (!force && mtime(signed) > inputs && mtime(unsigned) > inputs) return;
+  await compileEnclave(path.join(dir, 'index.ts'), unsigned);
+  const config: EnclaveConfig = {
+    heapPages: cfg.heapPages ?? DEFAULT_CONFIG.heapPages,
+    threads: cfg.threads ?? DEFAULT_CONFIG.threads,
+    isvProdId: cfg.isvProdId ?? DEFAULT_CONFIG.isvProdId,
+    isvSvn: cfg.isvSvn ?? DEFAULT_CONFIG.isvSvn,
+    debug: cfg.debug ?? DEFAULT_CONFIG.debug,
+  };
+  const { signed: bytes } = signEnclave(new Uint8Array(readFileSync(unsigned)), unsigned, devKey(), config, readFileSync(edlFile, 'utf8'));
+  writeFileSync(signed, bytes);
+  if (verbose) console.log(`build: enclave ${name} -> ${path.relative(projectRoot, signed)}`);
+}
+
+async function buildEnclaveGuest(dir: string, force: boolean, verbose: boolean): Promise<void> {
+  const name = path.basename(dir);
+  const manifestFile = path.join(dir, 'manifest.json');
+  const entry = path.join(dir, 'index.ts');
+  if (!existsSync(entry) || !existsSync(manifestFile)) return;
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { enclaves?: Array<{ edl?: string }> };
+  const edls = (manifest.enclaves ?? []).flatMap((e) => (typeof e.edl === 'string' ? [path.resolve(projectRoot, e.edl)] : []));
+  for (const edl of edls) generateAll(readEdl(edl), path.join(dir, 'generated'));
+  const out = path.join(guestOutDir, `${name}.wasm`);
+  const inputs = Math.max(newest(dir), newest(path.join(projectRoot, 'guest', 'as')), ...edls.map(mtime));
+  if (!force && mtime(out) > inputs) return;
+  await compileAssemblyScript(entry, out);
+  writeFileSync(out, embedManifest(readFileSync(out), manifestFile, out));
+  if (verbose) console.log(`build: enclave guest ${name} -> ${path.relative(projectRoot, out)}`);
+}
+
+export const step: BuildStep = {
+  name: 'enclaves (EDL stubs, enclaves/* -> build/enclaves, guest/examples/enclave-* -> build/guests)',
+  async run({ force, verbose }) {
+    mkdirSync(enclaveOutDir, { recursive: true });
+    mkdirSync(guestOutDir, { recursive: true });
+    for (const name of readdirSync(enclavesDir).sort()) {
+      const dir = path.join(enclavesDir, name);
+      if (statSync(dir).isDirectory() && existsSync(path.join(dir, 'enclave.json'))) await buildEnclave(dir, force, verbose);
+    }
+    if (!existsSync(examplesDir)) return;
+    for (const name of readdirSync(examplesDir).sort()) {
+      const dir = path.join(examplesDir, name);
+      if (name.startsWith('enclave-') && statSync(dir).isDirectory()) await buildEnclaveGuest(dir, force, verbose);
+    }
+  },
+};

@@ -1,0 +1,110 @@
+/**
+ * The monitor extension that serves a guest's "emon" import module (./abi.ts): it checks the manifest's
+ * `enclaves` against the `--enclave:NAME=PATH` attachments, loads and EINITs every attached enclave before the
+ * guest starts (so a tampered or wrongly signed enclave stops the launch with the reason), and opens instances
+ * when the guest asks. Guests only ever get status codes back; problems are logged on the monitor's stderr.
+ */
+import { EmonError, isEmonError } from '../errors.js';
+import { emulateCost } from '../hw/cost/emulate.js';
+import { defaultStateDir, loadPlatform } from '../hw/sgx/platform.js';
+import type { GuestHost, MonitorExtension } from '../monitor/extension.js';
+import { EINVAL, EUNSPEC, OK } from './abi.js';
+import type { EcallFn } from './gate.js';
+import { loadEnclaveImage, openEnclave, type EnclaveImage } from './host.js';
+import { enclaveDecls } from './manifest.js';
+
+/** Instances one guest may have open at once (SGX's limit is EPC; this one bounds a hostile guest's loop). */
+export const MAX_OPEN = 64;
+const MAX_NAME = 64;
+
+function guestImports(host: GuestHost): Record<string, WebAssembly.ImportValue> {
+  const decls = enclaveDecls(host.manifest, host.name);
+  for (const [name] of host.attachments) {
+    if (!decls.some((d) => d.name === name)) {
+      throw new EmonError('E_ATTACH', `guest ${host.name}: --enclave:${name} is attached but the guest's manifest declares no enclave "${name}"`, {
+        hint: `declared enclaves: ${decls.map((d) => d.name).join(', ') || '(none)'}`,
+      });
+    }
+  }
+  const images = new Map<string, EnclaveImage>();
+  for (const d of decls) {
+    const file = host.attachments.get(d.name);
+    if (file === undefined) {
+      throw new EmonError('E_ATTACH', `guest ${host.name} needs enclave "${d.name}" but it is not attached`, { hint: `add --enclave:${d.name}=PATH/TO/ENCLAVE.wasm` });
+    }
+    images.set(d.name, loadEnclaveImage(d.name, file, d.mrsigner));
+  }
+  const stateDir = typeof host.options['stateDir'] === 'string' ? host.options['stateDir'] : defaultStateDir();
+  const platform = images.size > 0 ? loadPlatform(stateDir) : null;
+  const emulate = host.options['emulateCost'] === true;
+  const spinEcall = emulate ? () => emulateCost('sgx', 'ecall') : null;
+  const spinOcall = emulate ? () => emulateCost('sgx', 'ocall') : null;
+
+  /** Open instances by handle; a closed slot is null. Handles are never reused within a run. */
+  const open: Array<readonly EcallFn[] | null> = [];
+  let live = 0;
+
+  const u8 = (): Uint8Array => new Uint8Array(host.memory().buffer);
+  const inGuest = (p: number, n: number): boolean => p >= 0 && n >= 0 && p + n <= host.memory().buffer.byteLength;
+
+  function enclave_open(namePtr: number, nameLen: number, scratchPtr: number, scratchLen: number, handleOut: number): number {
+    namePtr >>>= 0;
+    nameLen >>>= 0;
+    scratchPtr >>>= 0;
+    scratchLen >>>= 0;
+    handleOut >>>= 0;
+    if (nameLen > MAX_NAME || !inGuest(namePtr, nameLen) || !inGuest(scratchPtr, scratchLen) || !inGuest(handleOut, 4)) return EINVAL;
+    const name = new TextDecoder('utf-8', { fatal: false }).decode(u8().slice(namePtr, namePtr + nameLen));
+    const image = images.get(name);
+    if (image === undefined) {
+      host.log(`enclave_open: the manifest declares no enclave "${name}"`);
+      return EINVAL;
+    }
+    if (live >= MAX_OPEN) {
+      host.log(`enclave_open(${name}): ${MAX_OPEN} enclaves are already open`);
+      return EINVAL;
+    }
+    try {
+      const inst = openEnclave(image, {
+        guest: host.name,
+        platform: platform!,
+        guestMemory: () => host.memory(),
+        guestExports: () => host.exports(),
+        scratch: { ptr: scratchPtr, len: scratchLen },
+        trace: host.trace,
+        spinEcall,
+        spinOcall,
+        onLost: (reason) => host.log(`enclave ${name} is lost: ${reason}`),
+      });
+      open.push(inst.ecalls);
+      live++;
+      new DataView(host.memory().buffer).setUint32(handleOut, open.length - 1, true);
+      return OK;
+    } catch (e) {
+      host.log(`enclave_open(${name}) failed: ${isEmonError(e) ? e.message : String(e)}`);
+      return isEmonError(e, 'E_GATE_OCALL') ? EINVAL : EUNSPEC;
+    }
+  }
+
+  function enclave_close(handle: number): number {
+    if (open[handle] == null) return EINVAL;
+    open[handle] = null;
+    live--;
+    return OK;
+  }
+
+  function ecall(handle: number, fn: number, frame: number): number {
+    const e = open[handle];
+    if (e == null) return EINVAL;
+    const f = e[fn];
+    return f === undefined ? EINVAL : f(frame);
+  }
+
+  return { enclave_open, enclave_close, ecall };
+}
+
+export const enclaveExtension: MonitorExtension = {
+  importModule: 'emon',
+  attachmentKind: 'enclave',
+  imports: guestImports,
+};

@@ -1,0 +1,83 @@
+/**
+ * The backend-neutral enclave host: turns an attached enclave file into an initialised enclave plus its
+ * interface, and opens instances of it for one guest, each wired to that guest through its own Gate. The
+ * SGX specifics (life cycle, identity, keys) stay in runtime/hw/sgx; this module is what `sgx_create_enclave`
+ * and the untrusted runtime (urts) are in the Intel SGX SDK.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { EmonError } from '../errors.js';
+import { createEnclave, instantiateEnclave, type InitializedEnclave } from '../hw/sgx/enclave.js';
+import type { PlatformSecrets } from '../hw/sgx/platform.js';
+import type { TraceSink } from '../trace/sink.js';
+import { parseEdl } from './edl/parser.js';
+import type { EdlInterface } from './edl/types.js';
+import { Gate, type EcallFn } from './gate.js';
+
+export interface EnclaveImage {
+  readonly name: string;
+  readonly enclave: InitializedEnclave;
+  readonly iface: EdlInterface;
+}
+
+/** Read, measure and EINIT `file` (a SIGSTRUCT beside it as FILE.sig wins over the embedded one). */
+export function loadEnclaveImage(name: string, file: string, expectedMrsigner: Uint8Array | null): EnclaveImage {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw new EmonError('E_NO_FILE', `enclave ${name}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      hint: 'give the path of a signed enclave .wasm with --enclave:NAME=PATH',
+    });
+  }
+  const sigFile = `${file}.sig`;
+  const sigstruct = existsSync(sigFile) ? new Uint8Array(readFileSync(sigFile)) : undefined;
+  const enclave = createEnclave(bytes, file, {
+    ...(sigstruct ? { sigstruct } : {}),
+    ...(expectedMrsigner ? { expectedMrsigner } : {}),
+  });
+  if (enclave.edl === null) {
+    throw new EmonError('E_ENCLAVE_EDL', `enclave ${name}: ${file} carries no EDL (custom section emon.edl)`, {
+      hint: 'build enclaves with `npm run build` or embed the EDL with `emon enclave sign --edl FILE.edl`',
+    });
+  }
+  return { name, enclave, iface: parseEdl(enclave.edl, `${file}#emon.edl`) };
+}
+
+export interface OpenOptions {
+  readonly guest: string;
+  readonly platform: PlatformSecrets;
+  readonly guestMemory: () => WebAssembly.Memory;
+  readonly guestExports: () => WebAssembly.Exports;
+  readonly scratch: { readonly ptr: number; readonly len: number };
+  readonly trace: TraceSink | null;
+  readonly spinEcall: (() => void) | null;
+  readonly spinOcall: (() => void) | null;
+  readonly onLost: (reason: string) => void;
+}
+
+export interface OpenEnclave {
+  readonly image: EnclaveImage;
+  /** ECALL entry points by EDL index. */
+  readonly ecalls: readonly EcallFn[];
+  readonly exports: WebAssembly.Exports;
+  readonly memory: WebAssembly.Memory;
+}
+
+/** ECREATE'd image → a fresh instance with its gate (the state of earlier instances is not shared). */
+export function openEnclave(image: EnclaveImage, o: OpenOptions): OpenEnclave {
+  const gate = new Gate({
+    iface: image.iface,
+    guest: o.guest,
+    enclave: image.name,
+    guestMemory: o.guestMemory,
+    guestExports: o.guestExports,
+    scratch: o.scratch,
+    trace: o.trace,
+    spinEcall: o.spinEcall,
+    spinOcall: o.spinOcall,
+  });
+  const inst = instantiateEnclave(image.enclave, o.platform, { memory: o.guestMemory }, gate.ocallImports as Record<string, WebAssembly.ImportValue>);
+  gate.attach(inst.exports, inst.memory, inst.memoryLimit);
+  gate.ctx.onLost = o.onLost;
+  return { image, ecalls: gate.ecalls, exports: inst.exports, memory: inst.memory };
+}

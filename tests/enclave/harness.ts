@@ -1,0 +1,124 @@
+/**
+ * In-thread test harness for enclaves: a stand-in guest (a JS-owned Wasm memory plus OCALL handler functions)
+ * wired to a real enclave instance through the real gate, with helpers to lay out ECALL frames. Used by the
+ * enclave and hw tests; the full guest path (monitor + "emon" imports) is exercised in extension.test.ts.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SLOT } from '../../runtime/enclave/abi.js';
+import { wasmTypeOf } from '../../runtime/enclave/edl/types.js';
+import { openEnclave, type EnclaveImage, type OpenEnclave } from '../../runtime/enclave/host.js';
+import { parseEdl } from '../../runtime/enclave/edl/parser.js';
+import { createEnclave } from '../../runtime/hw/sgx/enclave.js';
+import type { EnclaveConfig } from '../../runtime/hw/sgx/measurement.js';
+import { loadPlatform, type PlatformSecrets } from '../../runtime/hw/sgx/platform.js';
+import { generateSignerKey } from '../../runtime/hw/sgx/sigstruct.js';
+import { signEnclave } from '../../runtime/enclave/signing.js';
+import { buildDir } from '../../runtime/paths.js';
+import type { TraceSink } from '../../runtime/trace/sink.js';
+
+export const PAGE = 65536;
+export const FRAME = 1024;
+export const SCRATCH = 8192;
+export const SCRATCH_LEN = 64 * 1024;
+/** First guest address tests may use for their own buffers. */
+export const FREE = SCRATCH + SCRATCH_LEN;
+
+export function unsignedModule(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(path.join(buildDir, 'enclaves', `${name}.unsigned.wasm`)));
+}
+
+export function edlText(name: string): string {
+  return readFileSync(path.resolve(__dirname, '../../enclaves', name, `${name}.edl`), 'utf8');
+}
+
+export function tempPlatform(): PlatformSecrets {
+  return loadPlatform(mkdtempSync(path.join(tmpdir(), 'emon-platform-')));
+}
+
+export interface Signed {
+  readonly bytes: Uint8Array;
+  readonly secretKey: Uint8Array;
+}
+
+/** Sign build/enclaves/NAME.unsigned.wasm with a key (fresh unless given) and a config. */
+export function signed(name: string, config: Partial<EnclaveConfig> = {}, secretKey = generateSignerKey().secretKey): Signed {
+  const cfg: EnclaveConfig = { heapPages: 16, threads: 1, isvProdId: 1, isvSvn: 1, debug: false, ...config };
+  return { bytes: signEnclave(unsignedModule(name), `${name}.wasm`, secretKey, cfg, edlText(name)).signed, secretKey };
+}
+
+export function image(name: string, bytes: Uint8Array): EnclaveImage {
+  const enclave = createEnclave(bytes, `${name}.wasm`);
+  return { name, enclave, iface: parseEdl(enclave.edl!, `${name}.edl`) };
+}
+
+export type Arg = number | bigint;
+
+export class TestGuest {
+  readonly memory = new WebAssembly.Memory({ initial: 4, maximum: 64 });
+  readonly handlers: Record<string, Function>;
+  readonly log: string[] = [];
+  enc!: OpenEnclave;
+
+  constructor(handlers: Record<string, Function> = {}) {
+    this.handlers = {
+      ocall_log: (p: number) => {
+        const u8 = this.u8();
+        let e = p;
+        while (u8[e] !== 0) e++;
+        this.log.push(Buffer.from(u8.subarray(p, e)).toString());
+      },
+      ...handlers,
+    };
+  }
+
+  open(img: EnclaveImage, platform: PlatformSecrets, trace: TraceSink | null = null): this {
+    this.enc = openEnclave(img, {
+      guest: 'test',
+      platform,
+      guestMemory: () => this.memory,
+      guestExports: () => this.handlers as unknown as WebAssembly.Exports,
+      scratch: { ptr: SCRATCH, len: SCRATCH_LEN },
+      trace,
+      spinEcall: null,
+      spinOcall: null,
+      onLost: (r) => this.log.push(`lost: ${r}`),
+    });
+    return this;
+  }
+
+  u8(): Uint8Array {
+    return new Uint8Array(this.memory.buffer);
+  }
+
+  put(at: number, bytes: Uint8Array): number {
+    this.u8().set(bytes, at);
+    return at;
+  }
+
+  /** Lay out `args` for trusted function `name` at FRAME (or `frame`) and ECALL it; returns status and slot 0. */
+  call(name: string, args: readonly Arg[], frame = FRAME): { status: number; ret: bigint; retF: number } {
+    const f = this.enc.image.iface.trusted.find((t) => t.name === name);
+    if (!f) throw new Error(`no ECALL ${name}`);
+    const dv = new DataView(this.memory.buffer);
+    dv.setBigUint64(frame, 0xdeadbeefdeadbeefn, true);
+    f.params.forEach((p, i) => {
+      const at = frame + SLOT * (i + 1);
+      const v = args[i]!;
+      const w = wasmTypeOf(p.type);
+      if (w === 'i64') dv.setBigInt64(at, BigInt(v), true);
+      else if (w === 'f64') dv.setFloat64(at, Number(v), true);
+      else if (w === 'f32') dv.setFloat32(at, Number(v), true);
+      else dv.setUint32(at, Number(v) >>> 0, true);
+    });
+    const status = this.enc.ecalls[f.index]!(frame);
+    const after = new DataView(this.memory.buffer);
+    return { status, ret: after.getBigInt64(frame, true), retF: after.getFloat64(frame, true) };
+  }
+
+  /** The enclave's whole memory, copied (tests compare it before and after rejected calls). */
+  enclaveSnapshot(): Uint8Array {
+    return new Uint8Array(this.enc.memory.buffer).slice();
+  }
+}
