@@ -20,7 +20,7 @@ let run: BenchRun;
 let html: string;
 
 beforeAll(async () => {
-  run = await runBench({ quick: true, suites: ['sweep', 'toy'], suitesDir: fixtures });
+  run = await runBench({ quick: true, suites: ['ecall-sweep', 'toy'], suitesDir: fixtures });
   html = renderReport([run]);
 });
 
@@ -31,10 +31,10 @@ describe('HTML report (static)', () => {
   });
 
   it('draws a sweep per backend, a throughput plot, modeled-vs-measured bars and extra() plots', () => {
-    expect(html).toContain('Transition latency vs buffer size (sweep)');
-    expect(html).toContain('Throughput vs buffer size (sweep)');
+    expect(html).toContain('Transition latency vs buffer size (ecall-sweep)');
+    expect(html).toContain('Throughput vs buffer size (ecall-sweep)');
     expect(html).toContain('Modeled hardware cost vs measured time per op');
-    expect(html).toContain('faults vs working set (sweep)');
+    expect(html).toContain('faults vs working set (ecall-sweep)');
     expect(html).toMatch(/data-name="sgx"/);
     expect(html).toMatch(/data-name="tz"/);
   });

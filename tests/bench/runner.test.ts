@@ -15,7 +15,7 @@ const fixtures = path.join(__dirname, 'fixtures', 'suites');
 describe('bench runner', () => {
   it('discovers suite modules by file name', async () => {
     const found = await discoverSuites(fixtures);
-    expect([...found.keys()].sort()).toEqual(['broken', 'sweep', 'toy']);
+    expect([...found.keys()].sort()).toEqual(['broken', 'ecall-sweep', 'toy']);
   });
 
   it('runs the floor first and every case of a suite, with consistent statistics', async () => {
