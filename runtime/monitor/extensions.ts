@@ -1,4 +1,5 @@
 /** The extensions every guest worker loads (see ./extension.ts). */
 import type { MonitorExtension } from './extension.js';
+import { enclaveExtension } from '../enclave/extension.js';
 
-export const extensions: readonly MonitorExtension[] = [];
+export const extensions: readonly MonitorExtension[] = [enclaveExtension];
