@@ -170,6 +170,23 @@ export class GuestRunner {
   }
 
   /**
+   * Calls another export of a booted guest with the same protection as boot(): what the guest does to end
+   * itself (exit, abort, trap) comes back as `ended`, never as an exception. Tests use it to drive hypercalls
+   * one at a time; extensions' callbacks into the guest go the same way.
+   */
+  invoke(exportName: string, ...args: unknown[]): { value?: unknown; ended?: GuestResult } {
+    const fn = this.exports()[exportName];
+    if (typeof fn !== 'function') {
+      throw new EmonError('E_STATE', `guest ${this.config.name} has no exported function ${exportName}`);
+    }
+    try {
+      return { value: (fn as (...a: unknown[]) => unknown)(...args) };
+    } catch (e) {
+      return { ended: this.ended(e) };
+    }
+  }
+
+  /**
    * Puts solo5_start_info and the command line in one fresh page at the end of memory (nothing of the guest
    * lives there yet) and offers the rest of that page as the heap; guests needing more grow their memory.
    */
