@@ -53,7 +53,11 @@ function placeBuffers(f: EdlFunction, src: string, top: string, end: string): st
     if (p.isString) {
       out.push(`if (p${i} !== 0) { l${i} = c.strlen(${src}, p${i}, c.cap); if (l${i} < 0) return ${EINVAL}; }`);
     } else {
-      out.push(`if (p${i} !== 0) { l${i} = ${lengthExpr(p, f)}; if (l${i} > c.cap || p${i} + l${i} > ${src}.length) return ${EINVAL}; }`);
+      // NULL passes through (the callee must check, as in SGX) only when it stands for an empty buffer: Wasm
+      // address 0 is readable memory, so a NULL with a length would make the callee read its own low memory.
+      const len = lengthExpr(p, f);
+      const nullCheck = p.size || p.count ? ` else if (${len} !== 0) return ${EINVAL};` : '';
+      out.push(`if (p${i} !== 0) { l${i} = ${len}; if (l${i} > c.cap || p${i} + l${i} > ${src}.length) return ${EINVAL}; }${nullCheck}`);
     }
   }
   out.push(`const base = ${top}; let off = base;`);

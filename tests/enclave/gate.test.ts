@@ -1,0 +1,200 @@
+/**
+ * The gate (issue 5 point 2-3) through the gatetest enclave: every EDL attribute kind copies what it should,
+ * every bad pointer/length/overlap/cap/string is EINVAL with the enclave's memory unchanged, OCALLs carry
+ * buffers both ways, re-entry follows allow(), a trapping enclave is lost, and tracing records transitions.
+ */
+import { describe, expect, it } from 'vitest';
+import { EINVAL, ELOST, ENOTALLOWED, OK } from '../../runtime/enclave/abi.js';
+import { MemoryTraceSink } from '../../runtime/trace/sink.js';
+import { FRAME, FREE, image, signed, tempPlatform, TestGuest } from './harness.js';
+
+const platform = tempPlatform();
+const img = image('gatetest', signed('gatetest').bytes);
+const A = FREE;
+const B = FREE + 65536;
+
+const noOcalls = { ocall_tick: () => 0, ocall_null: () => undefined, ocall_echo: () => undefined };
+function guest(handlers: Record<string, Function> = {}): TestGuest {
+  return new TestGuest({ ...noOcalls, ...handlers }).open(img, platform);
+}
+const u32 = (r: { ret: bigint }): number => Number(r.ret & 0xffffffffn);
+
+describe('gate: attributes', () => {
+  it('[in] copies the buffer in', () => {
+    const g = guest();
+    g.put(A, new Uint8Array([1, 2, 3, 250]));
+    expect(u32(g.call('sum_in', [A, 4]))).toBe(256);
+  });
+
+  it('[out] is zeroed before the enclave runs and copied back', () => {
+    const g = guest();
+    g.u8().fill(9, A, A + 100);
+    const r = g.call('fill_out', [A, 50, 7]);
+    expect(r.status).toBe(OK);
+    expect([...g.u8().subarray(A, A + 50)].every((b) => b === 7)).toBe(true);
+    expect(g.u8()[A + 50]).toBe(9);
+  });
+
+  it('[in, out] goes both ways', () => {
+    const g = guest();
+    g.put(A, new Uint8Array([0, 1, 254]));
+    expect(u32(g.call('bump_inout', [A, 3]))).toBe(3);
+    expect([...g.u8().subarray(A, A + 3)]).toEqual([1, 2, 255]);
+  });
+
+  it('[in, string] copies up to and including the NUL', () => {
+    const g = guest();
+    g.put(A, new TextEncoder().encode('hello\0world'));
+    expect(u32(g.call('str_len', [A]))).toBe(5);
+  });
+
+  it('scalars of every width arrive exactly', () => {
+    const g = guest();
+    const r = g.call('scalars', [-3, 65535, 123456789012n, 2.5, 1.25]);
+    expect(r.ret).toBe(-3n * 1000000n + 65535n * 1000n + 123456789012n + 25n + 125n);
+  });
+
+  it('count= multiplies by the element size', () => {
+    const g = guest();
+    const dv = new DataView(g.memory.buffer);
+    for (let i = 0; i < 10; i++) dv.setUint32(A + 4 * i, 1000 + i, true);
+    expect(u32(g.call('sum_words', [A, 10]))).toBe(10045);
+  });
+
+  it('user_check pointers reach the enclave as guest addresses it reads through hw', () => {
+    const g = guest();
+    g.put(A, new Uint8Array([5, 6, 7]));
+    expect(u32(g.call('read_user', [A, 3]))).toBe(18);
+    expect(u32(g.call('read_user', [g.memory.buffer.byteLength - 1, 2])) | 0).toBe(-2);
+  });
+
+  it('NULL passes as NULL only for an empty buffer', () => {
+    const g = guest();
+    expect(g.call('sum_in', [0, 0]).status).toBe(OK);
+    expect(g.call('sum_in', [0, 16]).status).toBe(EINVAL);
+  });
+});
+
+describe('gate: rejections leave the enclave untouched', () => {
+  const size = () => new TestGuest().memory.buffer.byteLength;
+  const cases: Array<[string, string, Array<number | bigint>]> = [
+    ['out of bounds', 'sum_in', [size() - 10, 11]],
+    ['wrapping length', 'sum_in', [16, 0xffffffff]],
+    ['over the per-call cap', 'sum_in', [0x100, 0x7fffffff]],
+    ['overlapping in/out', 'copy_pair', [A, A + 8, 16]],
+    ['overlapping out/in (destination first)', 'copy_pair', [A + 8, A, 16]],
+    ['unterminated string', 'str_len', [size() - 4]],
+    ['count overflow', 'sum_words', [A, 0x40000001]],
+  ];
+  for (const [what, fn, args] of cases) {
+    it(what, () => {
+      const g = guest();
+      g.u8().fill(1, size() - 4, size());
+      g.call('secret_sum', []);
+      const before = g.enclaveSnapshot();
+      expect(g.call(fn, args).status).toBe(EINVAL);
+      expect(Buffer.compare(g.enclaveSnapshot(), before)).toBe(0);
+    });
+  }
+
+  it('a frame outside guest memory', () => {
+    const g = guest();
+    const before = g.enclaveSnapshot();
+    expect(g.enc.ecalls[1]!(g.memory.buffer.byteLength - 8)).toBe(EINVAL);
+    expect(g.enc.ecalls[1]!(-8)).toBe(EINVAL);
+    expect(Buffer.compare(g.enclaveSnapshot(), before)).toBe(0);
+  });
+
+  it('a private ECALL from the root is not allowed', () => {
+    expect(guest().call('reentered', [1]).status).toBe(ENOTALLOWED);
+  });
+});
+
+describe('gate: OCALLs and re-entry', () => {
+  it('an OCALL runs the guest handler, which may re-enter only what allow() lists', () => {
+    const events: string[] = [];
+    const g: TestGuest = guest({
+      ocall_tick: (depth: number) => {
+        events.push(`tick ${depth}`);
+        const r = g.call('reentered', [depth + 20], FRAME + 256);
+        events.push(`reentered ${r.status} ${u32(r)}`);
+        const p = g.call('ping', [], FRAME + 512);
+        events.push(`ping ${p.status}`);
+        return u32(r) + 1;
+      },
+    });
+    const r = g.call('call_out', [1]);
+    expect(r.status).toBe(OK);
+    expect(u32(r)).toBe(43);
+    expect(events).toEqual(['tick 1', `reentered ${OK} 42`, `ping ${ENOTALLOWED}`]);
+  });
+
+  it('nested OCALL → ECALL → OCALL keeps each level in order', () => {
+    const events: string[] = [];
+    const g: TestGuest = guest({
+      ocall_tick: (depth: number) => {
+        events.push(`enter ${depth}`);
+        const r = g.call('reentered', [depth], FRAME + 128 * depth);
+        events.push(`leave ${depth} ${u32(r)}`);
+        return depth;
+      },
+    });
+    // reentered makes no OCALL; drive depth through repeated root calls and one nested call each
+    for (let d = 1; d <= 3; d++) expect(u32(g.call('call_out', [d]))).toBe(d);
+    expect(events).toEqual(['enter 1', 'leave 1 2', 'enter 2', 'leave 2 4', 'enter 3', 'leave 3 6']);
+  });
+
+  it('OCALL buffers cross both ways through the guest scratch', () => {
+    const g = guest({
+      ocall_echo: (src: number, dst: number, len: number) => {
+        g.u8().copyWithin(dst, src, src + len);
+      },
+    });
+    for (const len of [0, 1, 63, 64, 65, 4096, 16384]) expect(u32(g.call('echo_via_guest', [len])) | 0).toBe(len);
+  });
+
+  it('a guest that leaves [out] untouched gives the enclave zeros, and many null OCALLs run in order', () => {
+    let n = 0;
+    const g = guest({ ocall_echo: () => undefined, ocall_null: () => void n++ });
+    expect(u32(g.call('echo_via_guest', [8])) | 0).toBe(-2);
+    expect(u32(g.call('null_ocalls', [1000]))).toBe(0);
+    expect(n).toBe(1000);
+  });
+
+  it('a trapping enclave is lost for good; a faulting guest handler propagates', () => {
+    const g = guest();
+    expect(g.call('crash', []).status).toBe(ELOST);
+    expect(g.call('ping', []).status).toBe(ELOST);
+    expect(g.log.some((l) => l.startsWith('lost: it trapped in crash'))).toBe(true);
+    const h = guest({ ocall_tick: () => { throw new Error('guest fault'); } });
+    expect(() => h.call('call_out', [1])).toThrow('guest fault');
+    expect(h.call('ping', []).status).toBe(ELOST);
+  });
+
+  it('tracing records each ECALL and OCALL with the bytes copied', () => {
+    const trace = new MemoryTraceSink();
+    const g = new TestGuest(noOcalls).open(img, platform, trace);
+    g.put(A, new Uint8Array(100));
+    g.call('sum_in', [A, 100]);
+    g.call('echo_via_guest', [10]);
+    expect(trace.events.map((e) => [e.kind, e.name, e.track, e.bytes])).toEqual([
+      ['ecall', 'sum_in', 'test/gatetest', 104],
+      ['ocall', 'ocall_echo', 'test/gatetest', 32],
+      ['ecall', 'echo_via_guest', 'test/gatetest', 0],
+    ]);
+  });
+});
+
+describe('gate: memory growth', () => {
+  it('views follow a guest memory that grew during an OCALL', () => {
+    const g = guest({
+      ocall_echo: (src: number, dst: number, len: number) => {
+        g.memory.grow(2);
+        g.u8().copyWithin(dst, src, src + len);
+      },
+    });
+    expect(u32(g.call('echo_via_guest', [100]))).toBe(100);
+    g.put(B, new Uint8Array([1, 1]));
+    expect(u32(g.call('sum_in', [B, 2]))).toBe(2);
+  });
+});
