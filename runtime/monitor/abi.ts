@@ -89,6 +89,23 @@ export const HYPERCALLS = [
 
 export type HypercallName = (typeof HYPERCALLS)[number];
 
+/** Wasm signatures ("params -> results") of the hypercalls, as clang emits them for solo5.h on wasm32. */
+export const HYPERCALL_SIGNATURES: Readonly<Record<HypercallName, string>> = {
+  console_write: 'i32 i32 ->',
+  clock_monotonic: '-> i64',
+  clock_wall: '-> i64',
+  yield: 'i64 i32 ->',
+  exit: 'i32 ->',
+  abort: '->',
+  set_tls_base: 'i32 -> i32',
+  block_acquire: 'i32 i32 i32 -> i32',
+  block_write: 'i64 i64 i32 i32 -> i32',
+  block_read: 'i64 i64 i32 i32 -> i32',
+  net_acquire: 'i32 i32 i32 -> i32',
+  net_write: 'i64 i32 i32 -> i32',
+  net_read: 'i64 i32 i32 i32 -> i32',
+};
+
 /** Ethernet header (dst MAC, src MAC, ethertype) on top of the MTU. */
 export const ETHERNET_HEADER = 14;
 export const NET_MTU = 1500;

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EmonError } from '../errors.js';
 import { readManifest, type Manifest } from './manifest.js';
-import { memoryDecl, withMemoryMax } from './wasmbin.js';
+import { HYPERCALL_SIGNATURES, SOLO5_IMPORT_MODULE, type HypercallName } from './abi.js';
+import { functionImports, memoryDecl, withMemoryMax } from './wasmbin.js';
 
 export const WASM_PAGE = 65536;
 export const DEFAULT_MEM_MIB = 64;
@@ -56,6 +57,7 @@ export function prepareGuestBytes(bytes: Uint8Array, what: string, memMiB: numbe
       hint: 'export one linear memory named "memory"',
     });
   }
+  checkHypercallImports(bytes, what);
   const min = mem.defined[0]!.min;
   if (min > capPages) {
     throw new EmonError('E_MEM_CAP', `${what} needs ${(min * WASM_PAGE) / 2 ** 20} MiB of memory at start but --mem is ${memMiB} MiB`, {
@@ -95,4 +97,25 @@ export function loadGuest(file: string, options: { memMiB?: number; name?: strin
   const what = `guest ${name} (${file})`;
   const prepared = prepareGuestBytes(raw, what, options.memMiB ?? DEFAULT_MEM_MIB);
   return { name, file, module: compileGuest(prepared.bytes, what), ...prepared };
+}
+
+/**
+ * A JS import accepts any Wasm signature, so a guest built against a wrong header would fail only when the
+ * call happens; checking the "solo5" imports against the ABI at load turns that into a clear error.
+ */
+function checkHypercallImports(bytes: Uint8Array, what: string): void {
+  for (const imp of functionImports(bytes, what)) {
+    if (imp.module !== SOLO5_IMPORT_MODULE) continue;
+    const want = HYPERCALL_SIGNATURES[imp.name as HypercallName] as string | undefined;
+    if (want === undefined) {
+      throw new EmonError('E_IMPORT', `${what} imports "solo5"."${imp.name}", which emon does not provide`, {
+        hint: `the solo5 module provides: ${Object.keys(HYPERCALL_SIGNATURES).join(', ')}`,
+      });
+    }
+    if (imp.signature !== null && imp.signature !== want) {
+      throw new EmonError('E_IMPORT', `${what} imports "solo5"."${imp.name}" as (${imp.signature}), but the hypercall is (${want})`, {
+        hint: 'rebuild the guest against guest/c/solo5.h or guest/as/solo5.ts',
+      });
+    }
+  }
 }

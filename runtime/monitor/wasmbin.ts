@@ -9,6 +9,7 @@ import { EmonError } from '../errors.js';
 export const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 export const WASM_VERSION = [0x01, 0x00, 0x00, 0x00];
 const SECTION_CUSTOM = 0;
+const SECTION_TYPE = 1;
 const SECTION_IMPORT = 2;
 const SECTION_MEMORY = 5;
 
@@ -240,5 +241,67 @@ export function withMemoryMax(bytes: Uint8Array, maxPages: number, what: string)
   out.set(bytes.subarray(0, mem.start), 0);
   out.set(replaced, mem.start);
   out.set(bytes.subarray(mem.end), mem.start + replaced.length);
+  return out;
+}
+
+const VALTYPES: Record<number, string> = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128', 0x70: 'funcref', 0x6f: 'externref' };
+
+export interface FunctionImport {
+  readonly module: string;
+  readonly name: string;
+  /** "i32 i32 -> i32"; null when the type uses encodings beyond the MVP/SIMD/reference types (not checked). */
+  readonly signature: string | null;
+}
+
+/** The function imports of a module with their signatures, for checking them against the hypercall ABI. */
+export function functionImports(bytes: Uint8Array, what: string): FunctionImport[] {
+  const sections = readSections(bytes, what);
+  const types: (string | null)[] = [];
+  const typeSec = sections.find((s) => s.id === SECTION_TYPE);
+  if (typeSec) {
+    const r = new Reader(bytes, typeSec.payload, what);
+    const count = r.u32();
+    for (let i = 0; i < count; i++) {
+      if (r.byte() !== 0x60) return []; // rec groups / GC types: leave the check to instantiation
+      const vec = () => {
+        const n = r.u32();
+        const out: string[] = [];
+        let known = true;
+        for (let j = 0; j < n; j++) {
+          const t = VALTYPES[r.byte()];
+          if (t === undefined) known = false;
+          else out.push(t);
+        }
+        return known ? out : null;
+      };
+      const params = vec();
+      const results = vec();
+      types.push(params && results ? `${params.join(' ')} -> ${results.join(' ')}`.trim() : null);
+    }
+  }
+  const out: FunctionImport[] = [];
+  const impSec = sections.find((s) => s.id === SECTION_IMPORT);
+  if (!impSec) return out;
+  const r = new Reader(bytes, impSec.payload, what);
+  const count = r.u32();
+  for (let i = 0; i < count; i++) {
+    const module = r.name();
+    const name = r.name();
+    const kind = r.byte();
+    if (kind === 0) {
+      const t = r.u32();
+      out.push({ module, name, signature: types[t] ?? null });
+    } else if (kind === 1) {
+      r.byte();
+      readLimits(r);
+    } else if (kind === 2) readLimits(r);
+    else if (kind === 3) {
+      r.byte();
+      r.byte();
+    } else if (kind === 4) {
+      r.byte();
+      r.u32();
+    } else r.fail(`unknown import kind ${kind}`);
+  }
   return out;
 }
