@@ -4,6 +4,11 @@ import { region, xorshift } from './region';
 
 export function tableKernel(entries: u32, ops: u32, seed: u32): u32 {
   const base = region(entries << 2);
+  return tableAt(base, entries, ops, seed);
+}
+
+/** `ops` updates of the table of `entries` counters at `base`, then its checksum. */
+export function tableAt(base: usize, entries: u32, ops: u32, seed: u32): u32 {
   let x = seed | 1;
   for (let i: u32 = 0; i < ops; i++) {
     x = xorshift(x);

@@ -235,6 +235,18 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
   };
   let initHelpers = 0;
   let guarded = 0;
+  let sites = 0;
+  /** Moves `e` (a store or lane access with operands Ptr and Value/Vec) into a one-caller helper that checks first. */
+  const deferred = (e: Ref, w: Wrapper, second: number, result: number, offset: number, size: number, write: boolean): Ref => {
+    const secondField = w.getValue ? 'Value' : 'Vec';
+    const ptr = w.getPtr!(e);
+    const val = w[`get${secondField}`]!(e);
+    w.setPtr!(e, guard(m.local.get(0, i32), offset, size, write));
+    w[`set${secondField}`]!(e, m.local.get(1, second));
+    const name = `__epc_site_${sites++}`;
+    m.addFunction(name, p(i32, second), result, [], e);
+    return m.call(name, [ptr, val], result);
+  };
 
   const walk = (e: Ref, fn: string): Ref => {
     if (!e) return e;
@@ -268,16 +280,20 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
       case 'Load':
         wrapper('Load').setPtr!(e, guard(wrapper('Load').getPtr!(e), wrapper('Load').getOffset!(e), wrapper('Load').getBytes!(e), false));
         return e;
-      case 'Store':
-        wrapper('Store').setPtr!(e, guard(wrapper('Store').getPtr!(e), wrapper('Store').getOffset!(e), wrapper('Store').getBytes!(e), true));
-        return e;
+      case 'Store': {
+        const st = wrapper('Store');
+        if (B.getExpressionInfo(e) && (st.isAtomic!(e) as unknown as boolean)) fail(options.name, `function ${fn} uses atomic stores`);
+        // The value operand runs after the address and may itself fault and evict the target page, so the
+        // check must sit between the two: the store moves into a helper called with both operands evaluated.
+        return deferred(e, st, st.getValueType!(e), none, st.getOffset!(e), st.getBytes!(e), true);
+      }
       case 'SIMDLoad':
         wrapper('SIMDLoad').setPtr!(e, guard(wrapper('SIMDLoad').getPtr!(e), wrapper('SIMDLoad').getOffset!(e), simdLoadBytes.get(wrapper('SIMDLoad').getOp!(e)) ?? 16, false));
         return e;
       case 'SIMDLoadStoreLane': {
-        const [size, write] = laneBytes.get(wrapper('SIMDLoadStoreLane').getOp!(e)) ?? [16, true];
-        wrapper('SIMDLoadStoreLane').setPtr!(e, guard(wrapper('SIMDLoadStoreLane').getPtr!(e), wrapper('SIMDLoadStoreLane').getOffset!(e), size, write));
-        return e;
+        const ln = wrapper('SIMDLoadStoreLane');
+        const [size, write] = laneBytes.get(ln.getOp!(e)) ?? [16, true];
+        return deferred(e, ln, B.v128, write ? none : B.v128, ln.getOffset!(e), size, write);
       }
       case 'MemoryCopy':
         return m.call(need('copy', p(i32, i32, i32), none), [wrapper('MemoryCopy').getDest!(e), wrapper('MemoryCopy').getSource!(e), wrapper('MemoryCopy').getSize!(e)], none);
@@ -308,6 +324,7 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
   }
   if (paged) {
     B.setAlwaysInlineMaxSize(40);
+    B.setOneCallerInlineMaxSize(1000);
     m.runPasses(['inlining-optimizing']);
   }
   if (!m.validate()) fail(options.name, 'the instrumented module does not validate');
