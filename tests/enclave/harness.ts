@@ -97,8 +97,8 @@ export class TestGuest {
     return at;
   }
 
-  /** Lay out `args` for trusted function `name` at FRAME (or `frame`) and ECALL it; returns status and slot 0. */
-  call(name: string, args: readonly Arg[], frame = FRAME): { status: number; ret: bigint; retF: number } {
+  /** Lay out `args` for trusted function `name` at FRAME (or `frame`); returns a thunk that makes the ECALL. */
+  prepare(name: string, args: readonly Arg[], frame = FRAME): () => { status: number; ret: bigint; retF: number } {
     const f = this.enc.image.iface.trusted.find((t) => t.name === name);
     if (!f) throw new Error(`no ECALL ${name}`);
     const dv = new DataView(this.memory.buffer);
@@ -112,9 +112,16 @@ export class TestGuest {
       else if (w === 'f32') dv.setFloat32(at, Number(v), true);
       else dv.setUint32(at, Number(v) >>> 0, true);
     });
-    const status = this.enc.ecalls[f.index]!(frame);
-    const after = new DataView(this.memory.buffer);
-    return { status, ret: after.getBigInt64(frame, true), retF: after.getFloat64(frame, true) };
+    return () => {
+      const status = this.enc.ecalls[f.index]!(frame);
+      const after = new DataView(this.memory.buffer);
+      return { status, ret: after.getBigInt64(frame, true), retF: after.getFloat64(frame, true) };
+    };
+  }
+
+  /** Lay out `args` and ECALL; returns the status and slot 0. */
+  call(name: string, args: readonly Arg[], frame = FRAME): { status: number; ret: bigint; retF: number } {
+    return this.prepare(name, args, frame)();
   }
 
   /** The enclave's whole memory, copied (tests compare it before and after rejected calls). */
