@@ -2,12 +2,15 @@
  * ChaCha20-Poly1305 AEAD, RFC 8439 §2.8: the Poly1305 one-time key is keystream block 0 (§2.6), the data is
  * encrypted from block 1, and the tag covers aad || pad16 || ciphertext || pad16 || le64(aadLen) || le64(len).
  *
- * Open authenticates before it decrypts: on a bad tag nothing is written to `dst`, so a caller cannot mistake
- * stale or partial output for plaintext. Both functions work in place (`src == dst`).
+ * In the SIMD build both directions run the stitched one-pass kernel (./chacha20poly1305_simd.ts), so open
+ * decrypts while it authenticates; on a bad tag it then zeroes `dst`. The scalar build authenticates first and
+ * zeroes `dst` too, so both builds leave the same thing behind: a false result and `len` zero bytes, never
+ * plaintext a caller could mistake for good data. Both functions work in place (`src == dst`).
  */
 import { chacha20_block, chacha20_xor } from './chacha20';
 import { poly1305_blocks, poly1305_final, poly1305_init, POLY1305_CTX_SIZE } from './poly1305';
 import { ct_equal, wipe } from './ct';
+import { xor4_mac } from './chacha20poly1305_simd';
 
 export const CHACHA20POLY1305_KEY_SIZE: usize = 32;
 export const CHACHA20POLY1305_NONCE_SIZE: usize = 12;
@@ -25,31 +28,70 @@ const EXPECTED: usize = memory.data(16, 16);
 export function chacha20poly1305_seal(
   key: usize, nonce: usize, aad: usize, aadLen: usize, src: usize, len: usize, dst: usize, tag: usize,
 ): void {
-  chacha20_xor(key, nonce, 1, src, dst, len);
-  compute_tag(key, nonce, aad, aadLen, dst, len, tag);
+  start_mac(key, nonce, aad, aadLen);
+  if (ASC_FEATURE_SIMD) {
+    // Chunk k is encrypted while the ciphertext of chunk k-1 is absorbed.
+    let off: usize = 0, macFrom: usize = 0, counter: u32 = 1;
+    while (len - off >= 256) {
+      xor4_mac(key, nonce, counter, src + off, dst + off, MAC_CTX, dst + macFrom, off - macFrom);
+      macFrom = off;
+      off += 256;
+      counter += 4;
+    }
+    if (off > macFrom) poly1305_blocks(MAC_CTX, dst + macFrom, off - macFrom, 1 << 24);
+    chacha20_xor(key, nonce, counter, src + off, dst + off, len - off);
+    absorb_padded(dst + off, len - off);
+  } else {
+    chacha20_xor(key, nonce, 1, src, dst, len);
+    absorb_padded(dst, len);
+  }
+  finish_mac(aadLen, len, tag);
 }
 
 /**
- * Checks the 16-byte `tag` over `aad` and the ciphertext at `src` (`len` bytes) and, only if it matches,
- * decrypts into `dst` and returns true. Returns false and leaves `dst` untouched otherwise.
+ * Checks the 16-byte `tag` over `aad` and the ciphertext at `src` (`len` bytes). If it matches, `dst` holds
+ * the plaintext and the result is true; otherwise the result is false and `dst` holds `len` zero bytes.
  */
 export function chacha20poly1305_open(
   key: usize, nonce: usize, aad: usize, aadLen: usize, src: usize, len: usize, dst: usize, tag: usize,
 ): bool {
-  compute_tag(key, nonce, aad, aadLen, src, len, EXPECTED);
+  start_mac(key, nonce, aad, aadLen);
+  if (ASC_FEATURE_SIMD) {
+    let off: usize = 0, counter: u32 = 1;
+    while (len - off >= 256) {
+      xor4_mac(key, nonce, counter, src + off, dst + off, MAC_CTX, src + off, 256);
+      off += 256;
+      counter += 4;
+    }
+    absorb_padded(src + off, len - off);
+    finish_mac(aadLen, len, EXPECTED);
+    chacha20_xor(key, nonce, counter, src + off, dst + off, len - off);
+  } else {
+    absorb_padded(src, len);
+    finish_mac(aadLen, len, EXPECTED);
+  }
   const ok = ct_equal(EXPECTED, tag, 16);
   wipe(EXPECTED, 16);
-  if (!ok) return false;
-  chacha20_xor(key, nonce, 1, src, dst, len);
+  if (!ok) {
+    wipe(dst, len);
+    return false;
+  }
+  if (!ASC_FEATURE_SIMD) chacha20_xor(key, nonce, 1, src, dst, len);
   return true;
 }
 
-function compute_tag(key: usize, nonce: usize, aad: usize, aadLen: usize, ct: usize, len: usize, out: usize): void {
+/** Poly1305 key from keystream block 0 (§2.6), then the padded AAD. */
+@inline
+function start_mac(key: usize, nonce: usize, aad: usize, aadLen: usize): void {
   chacha20_block(key, nonce, 0, OTK);
   poly1305_init(MAC_CTX, OTK);
   wipe(OTK, 64);
   absorb_padded(aad, aadLen);
-  absorb_padded(ct, len);
+}
+
+/** The lengths block, then the tag to `out`. */
+@inline
+function finish_mac(aadLen: usize, len: usize, out: usize): void {
   store<u64>(PADBLOCK, <u64>aadLen);
   store<u64>(PADBLOCK, <u64>len, 8);
   poly1305_blocks(MAC_CTX, PADBLOCK, 16, 1 << 24);

@@ -12,8 +12,10 @@
 export const POLY1305_CTX_SIZE: usize = 96;
 
 // Context layout (bytes): r0..r4 @0, h0..h4 @20, pad0..3 @40, buffered count @56, buffer (16) @64.
-const R: usize = 0;
-const H: usize = 20;
+export const POLY1305_R: usize = 0;
+export const POLY1305_H: usize = 20;
+const R = POLY1305_R;
+const H = POLY1305_H;
 const PAD: usize = 40;
 const FILL: usize = 56;
 const BUF: usize = 64;

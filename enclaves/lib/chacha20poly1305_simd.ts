@@ -1,0 +1,111 @@
+/**
+ * Stitched ChaCha20-Poly1305 kernel for the SIMD build (RFC 8439 §2.8 computed in one pass). ChaCha20 runs four
+ * blocks at once in v128 registers while Poly1305 (RFC 8439 §2.5, 26-bit limbs) absorbs up to sixteen 16-byte
+ * blocks in integer registers inside the same round loop. The two computations share no data and use different
+ * register files and execution units, so an out-of-order core overlaps them; run one after the other, their
+ * times add up. (The same idea as the "stitched" AES-GCM and ChaCha20-Poly1305 kernels of OpenSSL.)
+ */
+import { C0, C1, C2, C3, emit4, rot12, rot16, rot7, rot8 } from './chacha20';
+import { POLY1305_H, POLY1305_R } from './poly1305';
+
+const MASK26: u32 = 0x3ffffff;
+const HIBIT: u32 = 1 << 24;
+
+/**
+ * XORs the 256 bytes at `src` with keystream blocks counter..counter+3 into `dst`, and absorbs the `macLen`
+ * bytes at `mac` (a multiple of 16, at most 256) as full Poly1305 blocks into the context `ctx`. All of `mac`
+ * is read before anything is written to `dst`, so `mac` may be the chunk being decrypted in place.
+ */
+export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst: usize, ctx: usize, mac: usize, macLen: usize): void {
+  const r0 = <u64>load<u32>(ctx + POLY1305_R), r1 = <u64>load<u32>(ctx + POLY1305_R + 4);
+  const r2 = <u64>load<u32>(ctx + POLY1305_R + 8), r3 = <u64>load<u32>(ctx + POLY1305_R + 12);
+  const r4 = <u64>load<u32>(ctx + POLY1305_R + 16);
+  const s1 = r1 * 5, s2 = r2 * 5, s3 = r3 * 5, s4 = r4 * 5;
+  let h0 = load<u32>(ctx + POLY1305_H), h1 = load<u32>(ctx + POLY1305_H + 4), h2 = load<u32>(ctx + POLY1305_H + 8);
+  let h3 = load<u32>(ctx + POLY1305_H + 12), h4 = load<u32>(ctx + POLY1305_H + 16);
+  let m = mac;
+  const mend = mac + macLen;
+
+  // Key, nonce and counter are splatted again for the final addition instead of being kept live across the
+  // rounds: sixteen state vectors already fill the register file, and live copies would be spilled each round.
+  let x0 = i32x4.splat(C0), x1 = i32x4.splat(C1), x2 = i32x4.splat(C2), x3 = i32x4.splat(C3);
+  let x4 = i32x4.splat(load<u32>(key)), x5 = i32x4.splat(load<u32>(key, 4));
+  let x6 = i32x4.splat(load<u32>(key, 8)), x7 = i32x4.splat(load<u32>(key, 12));
+  let x8 = i32x4.splat(load<u32>(key, 16)), x9 = i32x4.splat(load<u32>(key, 20));
+  let x10 = i32x4.splat(load<u32>(key, 24)), x11 = i32x4.splat(load<u32>(key, 28));
+  let x12 = i32x4.add(i32x4.splat(counter), i32x4(0, 1, 2, 3));
+  let x13 = i32x4.splat(load<u32>(nonce)), x14 = i32x4.splat(load<u32>(nonce, 4)), x15 = i32x4.splat(load<u32>(nonce, 8));
+  for (let i = 0; i < 10; i++) {
+    // Two Poly1305 blocks per double round: sixteen fit in the ten double rounds of one 256-byte chunk.
+    for (let j = 0; j < 2; j++) {
+      if (m >= mend) break;
+      h0 += load<u32>(m) & MASK26;
+      h1 += (load<u32>(m, 3) >> 2) & MASK26;
+      h2 += (load<u32>(m, 6) >> 4) & MASK26;
+      h3 += (load<u32>(m, 9) >> 6) & MASK26;
+      h4 += (load<u32>(m, 12) >> 8) | HIBIT;
+      const a0 = <u64>h0, a1 = <u64>h1, a2 = <u64>h2, a3 = <u64>h3, a4 = <u64>h4;
+      const d0 = a0 * r0 + a1 * s4 + a2 * s3 + a3 * s2 + a4 * s1;
+      let d1 = a0 * r1 + a1 * r0 + a2 * s4 + a3 * s3 + a4 * s2;
+      let d2 = a0 * r2 + a1 * r1 + a2 * r0 + a3 * s4 + a4 * s3;
+      let d3 = a0 * r3 + a1 * r2 + a2 * r1 + a3 * r0 + a4 * s4;
+      let d4 = a0 * r4 + a1 * r3 + a2 * r2 + a3 * r1 + a4 * r0;
+      h0 = <u32>d0 & MASK26; d1 += d0 >> 26;
+      h1 = <u32>d1 & MASK26; d2 += d1 >> 26;
+      h2 = <u32>d2 & MASK26; d3 += d2 >> 26;
+      h3 = <u32>d3 & MASK26; d4 += d3 >> 26;
+      h4 = <u32>d4 & MASK26;
+      const t = <u64>h0 + (d4 >> 26) * 5;
+      h0 = <u32>t & MASK26; h1 += <u32>(t >> 26);
+      m += 16;
+    }
+    x0 = i32x4.add(x0, x4); x12 = rot16(v128.xor(x12, x0));
+    x1 = i32x4.add(x1, x5); x13 = rot16(v128.xor(x13, x1));
+    x2 = i32x4.add(x2, x6); x14 = rot16(v128.xor(x14, x2));
+    x3 = i32x4.add(x3, x7); x15 = rot16(v128.xor(x15, x3));
+    x8 = i32x4.add(x8, x12); x4 = rot12(v128.xor(x4, x8));
+    x9 = i32x4.add(x9, x13); x5 = rot12(v128.xor(x5, x9));
+    x10 = i32x4.add(x10, x14); x6 = rot12(v128.xor(x6, x10));
+    x11 = i32x4.add(x11, x15); x7 = rot12(v128.xor(x7, x11));
+    x0 = i32x4.add(x0, x4); x12 = rot8(v128.xor(x12, x0));
+    x1 = i32x4.add(x1, x5); x13 = rot8(v128.xor(x13, x1));
+    x2 = i32x4.add(x2, x6); x14 = rot8(v128.xor(x14, x2));
+    x3 = i32x4.add(x3, x7); x15 = rot8(v128.xor(x15, x3));
+    x8 = i32x4.add(x8, x12); x4 = rot7(v128.xor(x4, x8));
+    x9 = i32x4.add(x9, x13); x5 = rot7(v128.xor(x5, x9));
+    x10 = i32x4.add(x10, x14); x6 = rot7(v128.xor(x6, x10));
+    x11 = i32x4.add(x11, x15); x7 = rot7(v128.xor(x7, x11));
+
+    x0 = i32x4.add(x0, x5); x15 = rot16(v128.xor(x15, x0));
+    x1 = i32x4.add(x1, x6); x12 = rot16(v128.xor(x12, x1));
+    x2 = i32x4.add(x2, x7); x13 = rot16(v128.xor(x13, x2));
+    x3 = i32x4.add(x3, x4); x14 = rot16(v128.xor(x14, x3));
+    x10 = i32x4.add(x10, x15); x5 = rot12(v128.xor(x5, x10));
+    x11 = i32x4.add(x11, x12); x6 = rot12(v128.xor(x6, x11));
+    x8 = i32x4.add(x8, x13); x7 = rot12(v128.xor(x7, x8));
+    x9 = i32x4.add(x9, x14); x4 = rot12(v128.xor(x4, x9));
+    x0 = i32x4.add(x0, x5); x15 = rot8(v128.xor(x15, x0));
+    x1 = i32x4.add(x1, x6); x12 = rot8(v128.xor(x12, x1));
+    x2 = i32x4.add(x2, x7); x13 = rot8(v128.xor(x13, x2));
+    x3 = i32x4.add(x3, x4); x14 = rot8(v128.xor(x14, x3));
+    x10 = i32x4.add(x10, x15); x5 = rot7(v128.xor(x5, x10));
+    x11 = i32x4.add(x11, x12); x6 = rot7(v128.xor(x6, x11));
+    x8 = i32x4.add(x8, x13); x7 = rot7(v128.xor(x7, x8));
+    x9 = i32x4.add(x9, x14); x4 = rot7(v128.xor(x4, x9));
+  }
+  store<u32>(ctx + POLY1305_H, h0); store<u32>(ctx + POLY1305_H + 4, h1); store<u32>(ctx + POLY1305_H + 8, h2);
+  store<u32>(ctx + POLY1305_H + 12, h3); store<u32>(ctx + POLY1305_H + 16, h4);
+  x0 = i32x4.add(x0, i32x4.splat(C0)); x1 = i32x4.add(x1, i32x4.splat(C1));
+  x2 = i32x4.add(x2, i32x4.splat(C2)); x3 = i32x4.add(x3, i32x4.splat(C3));
+  x4 = i32x4.add(x4, i32x4.splat(load<u32>(key))); x5 = i32x4.add(x5, i32x4.splat(load<u32>(key, 4)));
+  x6 = i32x4.add(x6, i32x4.splat(load<u32>(key, 8))); x7 = i32x4.add(x7, i32x4.splat(load<u32>(key, 12)));
+  x8 = i32x4.add(x8, i32x4.splat(load<u32>(key, 16))); x9 = i32x4.add(x9, i32x4.splat(load<u32>(key, 20)));
+  x10 = i32x4.add(x10, i32x4.splat(load<u32>(key, 24))); x11 = i32x4.add(x11, i32x4.splat(load<u32>(key, 28)));
+  x12 = i32x4.add(x12, i32x4.add(i32x4.splat(counter), i32x4(0, 1, 2, 3)));
+  x13 = i32x4.add(x13, i32x4.splat(load<u32>(nonce))); x14 = i32x4.add(x14, i32x4.splat(load<u32>(nonce, 4)));
+  x15 = i32x4.add(x15, i32x4.splat(load<u32>(nonce, 8)));
+  emit4(x0, x1, x2, x3, src, dst);
+  emit4(x4, x5, x6, x7, src + 16, dst + 16);
+  emit4(x8, x9, x10, x11, src + 32, dst + 32);
+  emit4(x12, x13, x14, x15, src + 48, dst + 48);
+}
