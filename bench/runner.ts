@@ -49,6 +49,8 @@ export interface RunOptions {
   /** Suite names to run; all discovered suites when empty, unless `extraSuites` are given. */
   readonly suites?: readonly string[];
   readonly quick: boolean;
+  /** Passed to suites (SuiteContext.emulateCost). */
+  readonly emulateCost?: boolean;
   readonly progress?: Progress;
   /** Where suites are; defaults to bench/suites next to this module. */
   readonly suitesDir?: string;
@@ -221,7 +223,7 @@ async function runSuite(suite: BenchSuite, ctx: SuiteContext, budget: Budget, fl
 export async function runBench(options: RunOptions): Promise<BenchRun> {
   const startedAt = new Date().toISOString();
   const budget = options.quick ? QUICK : FULL;
-  const ctx: SuiteContext = { quick: options.quick };
+  const ctx: SuiteContext = { quick: options.quick, ...(options.emulateCost ? { emulateCost: true } : {}) };
   const available = await discoverSuites(options.suitesDir);
   const wanted =
     options.suites && options.suites.length > 0 ? options.suites : options.extraSuites?.length ? [] : [...available.keys()];

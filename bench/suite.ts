@@ -24,6 +24,8 @@ export interface BenchCase {
 export interface SuiteContext {
   /** `--quick`: seconds, not minutes; used by tests. */
   readonly quick: boolean;
+  /** `--emulate-cost`: suites that drive enclave gates spin for the modeled hardware cost at each transition. */
+  readonly emulateCost?: boolean;
 }
 
 export interface BenchSuite {

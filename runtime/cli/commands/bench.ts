@@ -95,6 +95,7 @@ interface BenchOptions {
   edl?: string;
   enclave?: string;
   screenshot?: string;
+  emulateCost?: boolean;
 }
 
 export function register(program: Command): void {
@@ -110,6 +111,7 @@ export function register(program: Command): void {
     .option('--no-progress', 'print plain lines even on a terminal')
     .option('--edl <file>', "benchmark every ECALL/OCALL of this EDL (needs --enclave)")
     .option('--enclave <file>', 'the enclave .wasm implementing --edl')
+    .option('--emulate-cost', 'spin for the modeled hardware cost at each enclave transition (runtime/hw/cost)')
     .action(async (suites: string[], opts: BenchOptions) => {
       if (opts.list) {
         const found = await discoverSuites();
@@ -130,13 +132,13 @@ export function register(program: Command): void {
         if (!opts.edl || !opts.enclave) {
           throw new EmonError('E_USAGE', '--edl and --enclave go together', { hint: 'emon bench --edl my.edl --enclave my.wasm' });
         }
-        const { edlSuite } = await import('../../../bench/edl.js');
+        const { edlSuite } = await import('../../../bench/edl/suite.js');
         extraSuites.push(await edlSuite(opts.edl, opts.enclave));
       }
       const progress = makeProgress(Boolean(process.stderr.isTTY) && opts.progress !== false);
       let run: BenchRun;
       try {
-        run = await runBench({ suites, quick: Boolean(opts.quick), progress, extraSuites });
+        run = await runBench({ suites, quick: Boolean(opts.quick), emulateCost: Boolean(opts.emulateCost), progress, extraSuites });
       } finally {
         progress.stop();
       }

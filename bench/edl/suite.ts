@@ -1,0 +1,355 @@
+/**
+ * `emon bench --edl my.edl --enclave my.wasm`: benchmark a user's own enclave interface. Every public ECALL of
+ * the EDL is called through the real gate (runtime/enclave) with inputs generated from its declaration: each
+ * buffer gets the size its `size=`/`count=` parameter is set to, swept over a range of sizes (strings get that
+ * many characters), so the result is transition latency vs buffer size for *their* functions. Every OCALL gate
+ * is driven the same way from the enclave's side. A probe instance with tracing on counts the OCALLs each ECALL
+ * makes, so the modeled hardware cost (runtime/hw/cost) covers the whole round trip. Nothing is measured with
+ * tracing on.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { EmonError } from '../../runtime/errors.js';
+import { parseEdl } from '../../runtime/enclave/edl/parser.js';
+import { elementSize, scalarOf, wasmTypeOf, type EdlFunction, type EdlInterface } from '../../runtime/enclave/edl/types.js';
+import type { EnclaveImage } from '../../runtime/enclave/host.js';
+import { Gate, type EcallFn } from '../../runtime/enclave/gate.js';
+import { createEnclave, instantiateEnclave } from '../../runtime/hw/sgx/enclave.js';
+import type { PlatformSecrets } from '../../runtime/hw/sgx/platform.js';
+import { modeledCycles } from '../../runtime/hw/cost/model.js';
+import { emulateCost } from '../../runtime/hw/cost/emulate.js';
+import { MemoryTraceSink, type TraceSink } from '../../runtime/trace/sink.js';
+import type { BenchCase, BenchSuite, SuiteContext } from '../suite.js';
+import { watToWasm } from '../wat.js';
+import { driverWat, guestWat, ocallGateParams } from './wat.js';
+
+/** [out] buffers sized by a parameter get room for all swept inputs plus this, so a function that adds a header or
+ * tag (sealing, encryption) has room to succeed rather than fail fast on a too-small output. */
+export const OUT_HEADROOM = 256;
+export const SIZES_FULL = [64, 256, 1024, 4096, 16384, 65536];
+export const SIZES_QUICK = [64, 1024, 16384];
+
+const FRAMES = 1024;
+const FRAMES_LEN = 64 * 1024;
+const STATUS = ['OK', 'AGAIN', 'EINVAL', 'EUNSPEC', 'ENOTALLOWED', 'ELOST'];
+
+interface Plan {
+  /** Parameter values (pointers already resolved to addresses). */
+  readonly values: ReadonlyArray<number | bigint>;
+  /** Bytes crossing the boundary per call: [in] + [out] + 2 × [in,out]. */
+  readonly bytes: number;
+}
+
+type Skip = { readonly skip: string };
+
+/** Scalars that control a buffer's length, and how: param index -> 'size' | 'count' with the pointer's element size. */
+function sizeControllers(f: EdlFunction): Map<number, { kind: 'size' | 'count'; elem: number; outOnly: boolean }> {
+  const m = new Map<number, { kind: 'size' | 'count'; elem: number; outOnly: boolean }>();
+  for (const p of f.params) {
+    if (!p.type.pointer) continue;
+    const out = p.direction === 'out';
+    for (const [kind, e] of [['size', p.size], ['count', p.count]] as const) {
+      if (e?.kind !== 'param') continue;
+      const prev = m.get(e.index);
+      m.set(e.index, prev ? { ...prev, outOnly: prev.outOnly && out } : { kind, elem: kind === 'count' ? elementSize(p.type) : 1, outOnly: out });
+    }
+  }
+  return m;
+}
+
+/** Does this function's traffic depend on a size we can sweep? */
+export function isSweepable(f: EdlFunction): boolean {
+  return sizeControllers(f).size > 0 || f.params.some((p) => p.isString || p.direction === 'user_check');
+}
+
+/**
+ * Values for every parameter at sweep size `s`, with buffers at `bufAddr(k)` (k-th pointer parameter) of
+ * `bufLen` bytes each; `write(addr, bytes)` fills input buffers in the memory they are read from.
+ */
+function plan(f: EdlFunction, s: number, bufAddr: (k: number) => number, bufLen: number, write: (addr: number, data: Uint8Array) => void): Plan | Skip {
+  const ctl = sizeControllers(f);
+  // Input-sizing scalars get the swept size; output-only ones get room for every input plus headroom, so that a
+  // function producing "inputs + header" (sealing aad and data into one blob) succeeds at every size.
+  const inBuffers = f.params.filter((p) => p.type.pointer && (p.direction === 'in' || p.direction === 'inout') && !p.isString && (p.size?.kind === 'param' || p.count?.kind === 'param')).length;
+  const outRoom = Math.max(1, inBuffers) * s + OUT_HEADROOM;
+  const scalar: Array<number | bigint> = f.params.map((p, i) => {
+    const c = ctl.get(i);
+    const v = c ? Math.max(1, Math.floor((c.outOnly ? outRoom : s) / c.elem)) : 1;
+    return wasmTypeOf(p.type) === 'i64' ? BigInt(v) : v;
+  });
+  const values: Array<number | bigint> = [...scalar];
+  let bytes = 0;
+  let k = 0;
+  for (let i = 0; i < f.params.length; i++) {
+    const p = f.params[i]!;
+    if (!p.type.pointer) continue;
+    const addr = bufAddr(k++);
+    values[i] = addr;
+    if (p.direction === 'user_check') continue;
+    let len: number;
+    if (p.isString) {
+      len = s;
+      const str = new Uint8Array(len).fill(0x61);
+      str[len - 1] = 0;
+      write(addr, str);
+    } else {
+      const operand = (e: typeof p.size): number => (e === null ? 1 : e.kind === 'const' ? e.value : Number(scalar[e.index]));
+      len = operand(p.count) * (p.size ? operand(p.size) : elementSize(p.type));
+      if (p.direction !== 'out') write(addr, Uint8Array.from({ length: Math.min(len, bufLen) }, (_, j) => (j * 31 + 7) & 0xff));
+    }
+    if (len > bufLen) return { skip: `${p.name} would need ${len} bytes` };
+    bytes += p.direction === 'inout' ? 2 * len : len;
+  }
+  return { values, bytes };
+}
+
+function writeFrame(dv: DataView, fp: number, f: EdlFunction, values: ReadonlyArray<number | bigint>): void {
+  for (let i = 0; i < 8 * (f.params.length + 1); i++) dv.setUint8(fp + i, 0);
+  f.params.forEach((p, i) => {
+    const at = fp + 8 * (i + 1);
+    const v = values[i]!;
+    if (p.type.pointer) return dv.setUint32(at, Number(v), true);
+    switch (wasmTypeOf(p.type)) {
+      case 'i64':
+        return dv.setBigInt64(at, BigInt(v), true);
+      case 'f32':
+        return dv.setFloat32(at, Number(v), true);
+      case 'f64':
+        return dv.setFloat64(at, Number(v), true);
+      default:
+        return dv.setInt32(at, Number(v), true);
+    }
+  });
+}
+
+/** The ECALL's return value from frame slot 0 (what the function itself said about the generated input). */
+function readRet(dv: DataView, fp: number, f: EdlFunction): number | string | null {
+  if (f.ret.base === 'void') return null;
+  switch (scalarOf(f.ret).wasm) {
+    case 'i64':
+      return dv.getBigInt64(fp, true).toString();
+    case 'f32':
+      return dv.getFloat32(fp, true);
+    case 'f64':
+      return dv.getFloat64(fp, true);
+    default:
+      return scalarOf(f.ret).signed ? dv.getInt32(fp, true) : dv.getUint32(fp, true);
+  }
+}
+
+/** The user's EDL must describe the enclave it is run against (same functions, same parameter counts). */
+function checkMatches(user: EdlInterface, embedded: string | null, file: string, edlFile: string): void {
+  if (embedded === null) return;
+  // Label the embedded copy so that its messages point into the enclave file (the last path part names the interface).
+  const theirs = parseEdl(embedded, `${file}:emon.edl/${user.name}.edl`);
+  const shape = (i: EdlInterface): string[] => [...i.trusted, ...i.untrusted].map((f) => `${f.name}/${f.params.length}`);
+  const a = shape(user);
+  const b = shape(theirs);
+  const diff = a.find((x, k) => x !== b[k]) ?? b.find((x, k) => x !== a[k]);
+  if (diff !== undefined) {
+    throw new EmonError('E_EDL_MISMATCH', `${edlFile} does not describe ${file}: the enclave's embedded EDL differs at ${diff}`, {
+      hint: 'pass the EDL the enclave was built from (or rebuild the enclave from this EDL)',
+    });
+  }
+}
+
+function loadImage(edlFile: string, enclaveFile: string): EnclaveImage {
+  let edlText: string;
+  let bytes: Uint8Array;
+  try {
+    edlText = readFileSync(edlFile, 'utf8');
+  } catch (e) {
+    throw new EmonError('E_NO_FILE', `cannot read EDL ${edlFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { hint: 'give the path of your .edl file' });
+  }
+  try {
+    bytes = new Uint8Array(readFileSync(enclaveFile));
+  } catch (e) {
+    throw new EmonError('E_NO_FILE', `cannot read enclave ${enclaveFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+      hint: 'give the path of the signed enclave .wasm built from that EDL',
+    });
+  }
+  const iface = parseEdl(edlText, edlFile);
+  const sigFile = `${enclaveFile}.sig`;
+  const enclave = createEnclave(bytes, enclaveFile, existsSync(sigFile) ? { sigstruct: new Uint8Array(readFileSync(sigFile)) } : {});
+  checkMatches(iface, enclave.edl, enclaveFile, edlFile);
+  return { name: path.basename(enclaveFile).replace(/\.wasm$/, ''), enclave, iface };
+}
+
+/** One enclave instance wired to the bench guest through its own gate (what runtime/enclave/host.ts openEnclave
+ * does, keeping the OCALL gates too so they can be driven directly). */
+interface Opened {
+  readonly ecalls: readonly EcallFn[];
+  readonly ocalls: Readonly<Record<string, Function>>;
+  readonly exports: WebAssembly.Exports;
+  readonly memory: WebAssembly.Memory;
+}
+
+interface Harness {
+  readonly image: EnclaveImage;
+  readonly guest: WebAssembly.Instance;
+  /** Current bench instance and its driver; replaced when an enclave is lost to a generated input. */
+  open: Opened;
+  driver: WebAssembly.Exports;
+  probe: Opened;
+  readonly probeSink: MemoryTraceSink;
+}
+
+export interface EdlSuiteOptions {
+  /** Backend label in the results (only SGX is simulated so far). */
+  readonly backend?: 'sgx';
+}
+
+/** Build a BenchSuite for `edlFile` implemented by `enclaveFile`. Errors (bad EDL, unsigned enclave) surface here. */
+export async function edlSuite(edlFile: string, enclaveFile: string, _options: EdlSuiteOptions = {}): Promise<BenchSuite> {
+  const image = loadImage(edlFile, enclaveFile);
+  const iface = image.iface;
+  const skipped: Array<{ case: string; reason: string }> = [];
+  const ocallsPer: Record<string, Record<string, number>> = {};
+  const returns: Record<string, number | string | null> = {};
+  let harness: Harness | null = null;
+
+  return {
+    name: `edl:${iface.name}`,
+    description: `every ECALL/OCALL of ${path.basename(edlFile)} against ${path.basename(enclaveFile)}, buffers swept over sizes`,
+    async setup(ctx: SuiteContext): Promise<BenchCase[]> {
+      const sizes = ctx.quick ? SIZES_QUICK : SIZES_FULL;
+      const maxPtrs0 = Math.max(1, ...iface.trusted.map((f) => f.params.filter((p) => p.type.pointer).length));
+      const bufLen = maxPtrs0 * Math.max(...sizes) + OUT_HEADROOM;
+      const maxPtrs = Math.max(1, ...[...iface.trusted, ...iface.untrusted].map((f) => f.params.filter((p) => p.type.pointer).length));
+      const scratchPtr = FRAMES + FRAMES_LEN;
+      const scratchLen = maxPtrs * (bufLen + 8) + 4096;
+      const bufBase = scratchPtr + scratchLen;
+      const pages = Math.ceil((bufBase + maxPtrs * bufLen) / 65536) + 1;
+      const guest = new WebAssembly.Instance(new WebAssembly.Module(await watToWasm(`${iface.name}-guest`, guestWat(iface, pages))), {});
+      const gmem = guest.exports.memory as WebAssembly.Memory;
+      const driverModule = new WebAssembly.Module(await watToWasm(`${iface.name}-driver`, driverWat(iface)));
+      const platform: PlatformSecrets = { sealRoot: randomBytes(32), reportRoot: randomBytes(32), stateDir: '(benchmark: ephemeral platform)' };
+      const emulate = ctx.emulateCost === true;
+      const openOne = (trace: TraceSink | null): Opened => {
+        const gate = new Gate({
+          iface,
+          guest: 'bench',
+          enclave: image.name,
+          guestMemory: () => gmem,
+          guestExports: () => guest.exports,
+          scratch: { ptr: scratchPtr, len: scratchLen },
+          trace,
+          spinEcall: emulate ? () => emulateCost('sgx', 'ecall') : null,
+          spinOcall: emulate ? () => emulateCost('sgx', 'ocall') : null,
+        });
+        const inst = instantiateEnclave(image.enclave, platform, { memory: () => gmem }, gate.ocallImports as Record<string, WebAssembly.ImportValue>);
+        gate.attach(inst.exports, inst.memory, inst.memoryLimit);
+        return { ecalls: gate.ecalls, ocalls: gate.ocallImports, exports: inst.exports, memory: inst.memory };
+      };
+      const withDriver = (open: Opened): WebAssembly.Exports =>
+        new WebAssembly.Instance(driverModule, {
+          ecall: Object.fromEntries(open.ecalls.map((fn, i) => [String(i), fn])),
+          ocall: Object.fromEntries(iface.untrusted.map((f, j) => [String(j), open.ocalls[f.name]!])),
+        }).exports as WebAssembly.Exports;
+      const probeSink = new MemoryTraceSink();
+      const open = openOne(null);
+      harness = { image, guest, open, driver: withDriver(open), probe: openOne(probeSink), probeSink };
+      const h = harness;
+      const reopen = (): void => {
+        h.open = openOne(null);
+        h.driver = withDriver(h.open);
+        h.probe = openOne(probeSink);
+      };
+
+      const cases: BenchCase[] = [];
+      const gdv = (): DataView => new DataView(gmem.buffer);
+      let frame = FRAMES;
+      for (const f of iface.trusted) {
+        if (!f.isPublic) {
+          skipped.push({ case: f.name, reason: 'private ECALL: callable only during an OCALL that allows it' });
+          continue;
+        }
+        for (const s of isSweepable(f) ? sizes : [0]) {
+          const name = s === 0 ? f.name : `${f.name}/${s}`;
+          const p = plan(f, Math.max(s, 1), (k) => bufBase + k * bufLen, bufLen, (addr, data) => new Uint8Array(gmem.buffer).set(data, addr));
+          if ('skip' in p) {
+            skipped.push({ case: name, reason: p.skip });
+            continue;
+          }
+          const fp = frame;
+          frame += 8 * (f.params.length + 1);
+          if (frame > FRAMES + FRAMES_LEN) throw new EmonError('E_BENCH_EDL', `${edlFile}: too many ECALL cases to lay out`);
+          writeFrame(gdv(), fp, f, p.values);
+          const loopName = `ecall${f.index}`;
+          const status = (h.driver[loopName] as (n: number, fp: number) => number)(1, fp);
+          if (status !== 0) {
+            skipped.push({ case: name, reason: `the gate returned ${STATUS[status] ?? status} for the generated input` });
+            if (status === 5) reopen();
+            continue;
+          }
+          returns[name] = readRet(gdv(), fp, f);
+          probeSink.events.length = 0;
+          h.probe.ecalls[f.index]!(fp);
+          const counts: Record<string, number> = {};
+          for (const e of probeSink.events) if (e.kind === 'ocall') counts[e.name] = (counts[e.name] ?? 0) + 1;
+          const nOcalls = Object.values(counts).reduce((a, b) => a + b, 0);
+          if (nOcalls > 0) ocallsPer[name] = counts;
+          cases.push({
+            name,
+            ...(p.bytes > 0 ? { bytes: p.bytes } : {}),
+            params: { fn: f.name, ...(s > 0 ? { size: s } : {}), backend: 'sgx' },
+            modeledCycles: {
+              sgx: modeledCycles('sgx', 'ecall')! + nOcalls * modeledCycles('sgx', 'ocall')!,
+              tz: modeledCycles('tz', 'ta_invoke')! + nOcalls * modeledCycles('tz', 'ocall')!,
+            },
+            run(n) {
+              const st = (h.driver[loopName] as (n: number, fp: number) => number)(n, fp);
+              if (st !== 0) throw new EmonError('E_BENCH_EDL', `ECALL ${name} returned ${STATUS[st] ?? st} while being measured`);
+            },
+          });
+        }
+      }
+      for (const f of iface.untrusted) cases.push(...ocallCases(f, h, sizes, skipped));
+      return cases;
+    },
+    async extra() {
+      return { edl: edlFile, enclave: enclaveFile, skipped, ocallsPerEcall: ocallsPer, returnValues: returns, outHeadroom: OUT_HEADROOM };
+    },
+    async teardown() {
+      harness = null;
+    },
+  };
+}
+
+/** OCALL cases: arguments live in the enclave's marshalling area, as if the enclave had placed them. */
+function ocallCases(f: EdlFunction, h: Harness, sizes: readonly number[], skipped: Array<{ case: string; reason: string }>): BenchCase[] {
+  const cases: BenchCase[] = [];
+  const ex = h.open.exports;
+  const msBase = Number((ex['__emon_ms'] as () => number)()) >>> 0;
+  const msSize = Number((ex['__emon_ms_size'] as () => number)()) >>> 0;
+  const ptrs = Math.max(1, f.params.filter((p) => p.type.pointer).length);
+  const hasRet = ocallGateParams(f).length > f.params.length;
+  for (const s of isSweepable(f) ? sizes : [0]) {
+    const name = s === 0 ? `ocall:${f.name}` : `ocall:${f.name}/${s}`;
+    const slot = Math.floor((msSize - 64) / ptrs) & ~7;
+    const p = plan(f, Math.max(s, 1), (k) => msBase + 64 + k * slot, slot, (addr, data) => new Uint8Array(h.open.memory.buffer).set(data, addr));
+    if ('skip' in p) {
+      skipped.push({ case: name, reason: `${p.skip}; the marshalling area offers ${slot} per buffer` });
+      continue;
+    }
+    const args = [...(hasRet ? [msBase] : []), ...p.values];
+    const loop = h.driver[`ocall${f.index}`] as (n: number, ...a: Array<number | bigint>) => number;
+    const status = loop(1, ...args);
+    if (status !== 0) {
+      skipped.push({ case: name, reason: `the OCALL gate returned ${STATUS[status] ?? status} for the generated input` });
+      continue;
+    }
+    cases.push({
+      name,
+      ...(p.bytes > 0 ? { bytes: p.bytes } : {}),
+      params: { fn: `ocall ${f.name}`, ...(s > 0 ? { size: s } : {}), backend: 'sgx' },
+      modeledCycles: { sgx: modeledCycles('sgx', 'ocall')!, tz: modeledCycles('tz', 'ocall')! },
+      run(n) {
+        const st = (h.driver[`ocall${f.index}`] as typeof loop)(n, ...args);
+        if (st !== 0) throw new EmonError('E_BENCH_EDL', `OCALL ${name} returned ${STATUS[st] ?? st} while being measured`);
+      },
+    });
+  }
+  return cases;
+}
