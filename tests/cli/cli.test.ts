@@ -1,0 +1,127 @@
+/**
+ * `emon run`, `inspect`, `manifest` and `demo` from the command line: --help everywhere, errors that name the
+ * bad input with a non-zero exit, Solo5-shaped options, exit statuses.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SOLO5_IMPORTS, wat } from '../monitor/helpers.js';
+import { emon, guests } from './helpers.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'emon-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function watFile(name: string, text: string): Promise<string> {
+  const f = path.join(tmp, name);
+  writeFileSync(f, await wat(text));
+  return f;
+}
+
+describe('help', () => {
+  for (const cmd of [['run'], ['inspect'], ['manifest'], ['manifest', 'embed'], ['demo']]) {
+    it(`emon ${cmd.join(' ')} --help`, () => {
+      const r = emon([...cmd, '--help']);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/Usage: emon/);
+    });
+  }
+  it('run --help lists the device options registered by the device modules', () => {
+    const r = emon(['run', '--help']);
+    expect(r.stdout).toMatch(/--block:NAME=PATH/);
+    expect(r.stdout).toMatch(/--net:NAME=SWITCH/);
+  });
+});
+
+describe('emon run errors', () => {
+  it('a missing file', () => {
+    const r = emon(['run', path.join(tmp, 'absent.wasm')]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/^emon: cannot read guest .*absent\.wasm: no such file/m);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+  });
+  it('a file that is not Wasm', () => {
+    const f = path.join(tmp, 'notes.wasm');
+    writeFileSync(f, '#!/bin/sh\necho hi\n');
+    const r = emon(['run', f]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/guest notes \(.*notes\.wasm\) is not a WebAssembly module/);
+  });
+  it('a device declared but not attached, and one attached but not declared', () => {
+    let r = emon(['run', path.join(guests, 'blk.wasm')]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/declares BLOCK_BASIC device "storage" but it is not attached/);
+    expect(r.stderr).toMatch(/hint: add --block:storage=PATH/);
+    r = emon(['run', `--block:other=${path.join(tmp, 'd.img')}`, path.join(guests, 'hello.wasm')]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/--block:other=.* attaches a device that guest hello does not declare/);
+  });
+  it('an import emon does not provide', async () => {
+    const f = await watFile('wasi.wasm', '(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32))) (memory (export "memory") 1) (func (export "solo5_app_main") (param i32) (result i32) i32.const 0))');
+    const r = emon(['run', f]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/imports function "wasi_snapshot_preview1"\."fd_write", which emon does not provide/);
+  });
+  it('unknown options, bad values and options after the last guest', () => {
+    const hello = path.join(guests, 'hello.wasm');
+    expect(emon(['run', '--frobnicate', hello]).stderr).toMatch(/unknown option --frobnicate/);
+    expect(emon(['run', '--mem=lots', hello]).stderr).toMatch(/--mem=lots/);
+    expect(emon(['run', '--mem=1', '--timeout=-1', hello]).stderr).toMatch(/--timeout=-1/);
+    expect(emon(['run', hello, '--mem=8']).stderr).toMatch(/--mem=8: per-guest options must come before the guest file/);
+    expect(emon(['run', '--net:service=udp:x:y:z', path.join(guests, 'net-pong.wasm')]).stderr).toMatch(/udp:LOCALPORT:REMOTEHOST:REMOTEPORT/);
+    expect(emon(['run']).status).not.toBe(0);
+  });
+});
+
+describe('emon run', () => {
+  it('passes the command line after -- and exits with the guest status', async () => {
+    const r = emon(['run', path.join(guests, 'hello.wasm'), '--', 'one', '--two', '-h']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("Command line is: 'one --two -h'");
+    const exit7 = await watFile('exit7.wasm', `(module ${SOLO5_IMPORTS} (memory (export "memory") 1) (func (export "solo5_app_main") (param i32) (result i32) (call $exit (i32.const 7)) (i32.const 0)))`);
+    expect(emon(['run', exit7]).status).toBe(7);
+    const trap = await watFile('trap.wasm', '(module (memory (export "memory") 1) (func (export "solo5_app_main") (param i32) (result i32) unreachable))');
+    const t = emon(['run', trap]);
+    expect(t.status).toBe(255);
+    expect(t.stderr).toMatch(/emon: guest trap trapped: unreachable/);
+  });
+  it('--mem caps the memory a guest may grow to', async () => {
+    const grow = await watFile('grow.wasm', '(module (memory (export "memory") 1) (func (export "solo5_app_main") (param i32) (result i32) (i32.eq (memory.grow (i32.const 100)) (i32.const -1))))');
+    expect(emon(['run', '--mem=2', grow]).status).toBe(1); // growth refused inside the guest
+    expect(emon(['run', '--mem=16', grow]).status).toBe(0);
+  });
+  it('--timeout stops a runaway guest with status 124', async () => {
+    const spin = await watFile('spin.wasm', '(module (memory (export "memory") 1) (func (export "solo5_app_main") (param i32) (result i32) (loop $l (br $l)) (i32.const 0)))');
+    const r = emon(['run', '--timeout=0.3', spin]);
+    expect(r.status).toBe(124);
+    expect(r.stderr).toMatch(/guest spin stopped after 0.3 s/);
+  });
+});
+
+describe('emon manifest and inspect', () => {
+  it('embeds a validated manifest that inspect then shows', () => {
+    const m = path.join(tmp, 'manifest.json');
+    writeFileSync(m, JSON.stringify({ type: 'solo5.manifest', version: 1, devices: [{ name: 'scratch', type: 'BLOCK_BASIC' }], enclaves: [{ name: 'kv' }] }));
+    const out = path.join(tmp, 'hello-scratch.wasm');
+    const e = emon(['manifest', 'embed', m, path.join(guests, 'hello.wasm'), '-o', out]);
+    expect(e.status).toBe(0);
+    const i = emon(['inspect', out]);
+    expect(i.status).toBe(0);
+    expect(i.stdout).toMatch(/scratch BLOCK_BASIC/);
+    expect(i.stdout).toMatch(/solo5\.console_write \(function\)/);
+    expect(i.stdout).toMatch(/manifest "enclaves": \[\{"name":"kv"\}\]/);
+    const j = JSON.parse(emon(['inspect', '--json', out]).stdout) as { devices: unknown[]; exports: Array<{ name: string }> };
+    expect(j.devices).toEqual([{ name: 'scratch', type: 'BLOCK_BASIC' }]);
+    expect(j.exports.map((x) => x.name).sort()).toEqual(['memory', 'solo5_app_main']);
+    expect(JSON.parse(emon(['manifest', 'show', out]).stdout).enclaves).toEqual([{ name: 'kv' }]);
+  });
+  it('refuses an invalid manifest without writing anything', () => {
+    const m = path.join(tmp, 'bad.json');
+    writeFileSync(m, JSON.stringify({ devices: [{ name: 'a', type: 'BLOCK_BASIC' }, { name: 'a', type: 'NET_BASIC' }] }));
+    const out = path.join(tmp, 'never.wasm');
+    const r = emon(['manifest', 'embed', m, path.join(guests, 'hello.wasm'), '-o', out]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/device "a" is declared twice/);
+    expect(emon(['inspect', out]).stderr).toMatch(/no such file/);
+  });
+});
