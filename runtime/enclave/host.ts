@@ -40,7 +40,7 @@ export function loadEnclaveImage(name: string, file: string, expectedMrsigner: U
       hint: 'build enclaves with `npm run build` or embed the EDL with `emon enclave sign --edl FILE.edl`',
     });
   }
-  return { name, enclave, iface: parseEdl(enclave.edl, `${file}#emon.edl`) };
+  return { name, enclave, iface: parseEdl(enclave.edl, `${file} (its emon.edl section)`, 'enclave') };
 }
 
 export interface OpenOptions {

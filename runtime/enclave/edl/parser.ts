@@ -294,9 +294,9 @@ interface RawAttrs {
   isString: boolean;
 }
 
-/** Parse EDL text; `file` is used in messages and to name the interface. */
-export function parseEdl(text: string, file: string): EdlInterface {
-  const base = file.replace(/\\/g, '/').split('/').pop()!.replace(/\.edl$/, '');
+/** Parse EDL text; `file` is used in messages and, unless `name` is given, to name the interface. */
+export function parseEdl(text: string, file: string, name?: string): EdlInterface {
+  const base = name ?? file.replace(/\\/g, '/').split('/').pop()!.replace(/\.edl$/, '');
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(base)) {
     throw new EmonError('E_EDL_NAME', `${file}: the EDL file name must be a C identifier (it names the generated files)`, {
       hint: 'rename the file, e.g. my_enclave.edl',
