@@ -1,0 +1,125 @@
+/**
+ * The enclave extension under the real monitor (in-thread GuestRunner): the hostile probe guest is refused on
+ * every path and never sees the enclave's secret; the sealing demo seals to a block device, unseals on the next
+ * boot and refuses an altered disk; attachments, manifests and signers are checked before the guest starts;
+ * the "emon" import module offers the guest functions only.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { enclaveExtension } from '../../runtime/enclave/extension.js';
+import { isEmonError } from '../../runtime/errors.js';
+import { CaptureConsole } from '../../runtime/monitor/console.js';
+import type { GuestHost } from '../../runtime/monitor/extension.js';
+import { GuestRunner } from '../../runtime/monitor/guest.js';
+import { loadGuest } from '../../runtime/monitor/loader.js';
+import { buildDir } from '../../runtime/paths.js';
+import { generateSignerKey, mrsignerOf } from '../../runtime/hw/sgx/sigstruct.js';
+import { signed } from './harness.js';
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'emon-ext-'));
+const guestFile = (n: string) => path.join(buildDir, 'guests', `${n}.wasm`);
+const enclaveFile = (n: string) => path.join(buildDir, 'enclaves', `${n}.wasm`);
+
+async function run(guest: string, attachments: Record<string, Record<string, string>>, stateDir: string, manifestOverride?: Record<string, unknown>) {
+  const g = loadGuest(guestFile(guest));
+  const console = new CaptureConsole();
+  const log: string[] = [];
+  const runner = await GuestRunner.create({
+    name: g.name,
+    module: g.module,
+    manifest: manifestOverride ? { ...g.manifest, raw: { ...g.manifest.raw, ...manifestOverride } } : g.manifest,
+    attachments: new Map(Object.entries(attachments).map(([k, v]) => [k, new Map(Object.entries(v))])),
+    options: { stateDir },
+    console,
+    extensions: [enclaveExtension],
+    log: (l) => log.push(l),
+  });
+  try {
+    const result = runner.boot();
+    return { result, out: console.text(), log };
+  } finally {
+    runner.close();
+  }
+}
+
+describe('enclave extension', () => {
+  const state = tmp();
+
+  it('a hostile guest is refused on every path and never sees enclave memory', async () => {
+    const { result, out } = await run('enclave-probe', { enclave: { gatetest: enclaveFile('gatetest') } }, state);
+    expect(out).toContain('probe: every attempt was refused');
+    expect(out).not.toContain('NOT REFUSED');
+    expect(result.status).toBe(0);
+  });
+
+  it('the "emon" import module holds functions only: no memory, table or global of an enclave', async () => {
+    const host = {
+      name: 'g',
+      manifest: { enclaves: [{ name: 'gatetest' }] },
+      attachments: new Map([['gatetest', enclaveFile('gatetest')]]),
+      options: { stateDir: state },
+      trace: null,
+      memory: () => new WebAssembly.Memory({ initial: 1 }),
+      exports: () => ({}),
+      log: () => undefined,
+      abort: (m: string) => { throw new Error(m); },
+    } as GuestHost;
+    const imports = await enclaveExtension.imports(host);
+    expect(Object.keys(imports).sort()).toEqual(['ecall', 'enclave_close', 'enclave_open']);
+    for (const v of Object.values(imports)) expect(typeof v).toBe('function');
+  });
+
+  it('the sealing demo seals on the first boot, unseals on the next, and refuses an altered disk', async () => {
+    const disk = path.join(tmp(), 'disk.img');
+    const att = { block: { storage: `${disk},size=64K` }, enclave: { sealer: enclaveFile('sealer') } };
+    const first = await run('enclave-seal', att, state);
+    expect(first.out).toContain('sealed a new secret');
+    const second = await run('enclave-seal', att, state);
+    expect(second.out).toMatch(/unsealed: the treasure is under the third palm .*; run 1/);
+    const third = await run('enclave-seal', att, state);
+    expect(third.out).toMatch(/unsealed: .*; run 2/);
+    const bytes = readFileSync(disk);
+    expect(bytes.includes(Buffer.from('treasure'))).toBe(false);
+    bytes[100]! ^= 0x80;
+    writeFileSync(disk, bytes);
+    const tampered = await run('enclave-seal', att, state);
+    expect(tampered.out).toContain('unseal refused');
+    expect(tampered.result.status).toBe(2);
+    const elsewhere = await run('enclave-seal', att, tmp());
+    expect(elsewhere.out).toContain('unseal refused');
+  });
+
+  it('checks attachments, manifest signer pins and EINIT before the guest starts', async () => {
+    const expectCode = async (p: Promise<unknown>, code: string, re: RegExp) => {
+      try {
+        await p;
+        throw new Error('started');
+      } catch (e) {
+        expect(isEmonError(e, code), String(e)).toBe(true);
+        expect((e as Error).message).toMatch(re);
+      }
+    };
+    await expectCode(run('enclave-probe', {}, state), 'E_ATTACH', /needs enclave "gatetest" but it is not attached/);
+    await expectCode(run('enclave-probe', { enclave: { gatetest: enclaveFile('gatetest'), extra: 'x' } }, state), 'E_ATTACH', /declares no enclave "extra"/);
+    const pin = Buffer.from(mrsignerOf(generateSignerKey().publicKey)).toString('hex');
+    await expectCode(run('enclave-probe', { enclave: { gatetest: enclaveFile('gatetest') } }, state, { enclaves: [{ name: 'gatetest', mrsigner: pin }] }), 'E_EINIT_SIGNER', /wrong signer/);
+    await expectCode(run('enclave-probe', { enclave: { gatetest: enclaveFile('gatetest') } }, state, { enclaves: [{ name: 'gatetest', mrsigner: 'zz' }] }), 'E_MANIFEST', /mrsigner must be 64 hex/);
+    const bad = path.join(tmp(), 'bad.wasm');
+    const bytes = signed('gatetest').bytes.slice();
+    bytes[200]! ^= 1;
+    writeFileSync(bad, bytes);
+    await expectCode(run('enclave-probe', { enclave: { gatetest: bad } }, state), 'E_EINIT_MEASUREMENT', /bad\.wasm: EINIT failed: measurement mismatch/);
+    await expectCode(run('enclave-probe', { enclave: { gatetest: '/nonexistent.wasm' } }, state), 'E_NO_FILE', /cannot read \/nonexistent\.wasm/);
+  });
+
+  it('a correct signer pin is accepted', async () => {
+    const key = generateSignerKey();
+    const file = path.join(tmp(), 'g.wasm');
+    writeFileSync(file, signed('gatetest', {}, key.secretKey).bytes);
+    const pin = Buffer.from(mrsignerOf(key.publicKey)).toString('hex');
+    const { result } = await run('enclave-probe', { enclave: { gatetest: file } }, state, { enclaves: [{ name: 'gatetest', mrsigner: pin }] });
+    expect(result.status).toBe(0);
+  });
+});
