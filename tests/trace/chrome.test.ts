@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { toChromeTrace, type ChromeTraceEvent } from '../../runtime/trace/chrome.js';
 import type { TraceEvent } from '../../runtime/trace/sink.js';
+import { checkEvent } from './shape.js';
 
 const events: TraceEvent[] = [
   { kind: 'hypercall', name: 'console_write', track: 'hello', start: 100.0, dur: 0.002, bytes: 12 },
@@ -15,17 +16,6 @@ const events: TraceEvent[] = [
   { kind: 'epc_fault', name: 'fault', track: 'hello/sealer', start: 100.03, dur: 0, args: { page: 17 } },
   { kind: 'hypercall', name: 'exit', track: 'other', start: 101, dur: 0.001 },
 ];
-
-/** Structural validation of one trace event, as the viewers require. */
-function checkEvent(e: ChromeTraceEvent): void {
-  expect(typeof e.name).toBe('string');
-  expect(['X', 'i', 'M']).toContain(e.ph);
-  expect(Number.isInteger(e.pid) && Number.isInteger(e.tid)).toBe(true);
-  expect(Number.isFinite(e.ts) && e.ts >= 0).toBe(true);
-  if (e.ph === 'X') expect(Number.isFinite(e.dur) && e.dur! >= 0).toBe(true);
-  if (e.ph === 'i') expect(e.s).toBe('t');
-  if (e.ph === 'M') expect(typeof e.args?.name === 'string' || typeof e.args?.sort_index === 'number').toBe(true);
-}
 
 describe('toChromeTrace', () => {
   const trace = toChromeTrace(events);
