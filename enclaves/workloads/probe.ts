@@ -37,3 +37,14 @@ export function sum(addr: usize, n: u32): u32 {
   for (let i: u32 = 0; i < n; i++) s += load<u8>(addr + i);
   return s;
 }
+/** Reads one byte of each of `pages` pages from `base`, cyclically, `count` times: with more pages than the
+ *  EPC holds, every read is one fault (evict one page, reload one). */
+export function touchPages(base: usize, pages: u32, count: u32): u32 {
+  let s: u32 = 0;
+  let p: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    s += load<u8>(base + (<usize>p << 12));
+    p = p + 1 == pages ? 0 : p + 1;
+  }
+  return s;
+}

@@ -1,0 +1,175 @@
+/**
+ * The EPC (issue 6, DESIGN.md §5) in one run: (a) fault service, one EWB of a victim plus one ELDU of the wanted
+ * page including the ChaCha20-Poly1305 in Wasm, beside its parts (two 4 KiB copies; one Wasm 4 KiB seal);
+ * (b) the residency checks' overhead on kernels whose working set fits (instrumented vs resident mode);
+ * (c) a working-set sweep from 0.25x to 4x a small EPC for each eviction policy (time and faults per second);
+ * (d) modeled SGX cycles for the same fault counts (runtime/hw/cost: VAULT, ASPLOS 2018, ~40K cycles per swap).
+ * Targets: fault service at most 5 µs; check overhead at most 1.25x on the fitting kernel.
+ */
+import { readFileSync } from 'node:fs';
+import type { BenchCase, BenchSuite } from '../suite.js';
+import { buildWorkloads } from '../../runtime/build/steps/40-epc.js';
+import { WasmCrypto, PAGE_SIZE } from '../../runtime/hw/crypto/index.js';
+import { Epc } from '../../runtime/hw/epc/index.js';
+import type { PolicyName } from '../../runtime/hw/epc/index.js';
+import { clockGhz, costTable, modeledCycles } from '../../runtime/hw/cost/model.js';
+
+interface Workloads {
+  reserve(bytes: number): number;
+  touchPages(base: number, pages: number, count: number): number;
+  hashFill(base: number, bytes: number, seed: number): void;
+  hashAt(base: number, bytes: number, passes: number): bigint;
+  tableAt(base: number, entries: number, ops: number, seed: number): number;
+}
+
+const SWEEP_EPC_PAGES = 64;
+const SWEEP = [0.25, 0.5, 1, 2, 4] as const;
+let sink = 0;
+
+async function enclave(epc: Epc, bytes: Uint8Array, mode: 'paged' | 'resident', maxBytes: number): Promise<Workloads> {
+  const { instance } = await epc.load(bytes, {}, { name: `bench/${mode}`, maxBytes, mode });
+  return instance.exports as unknown as Workloads;
+}
+
+interface SweepPoint {
+  policy: PolicyName;
+  ws: number;
+  faults: number;
+  ms: number;
+  ops: number;
+}
+const sweep: SweepPoint[] = [];
+let faultCase: { faults: number; ms: number } = { faults: 0, ms: 0 };
+
+export const suite: BenchSuite = {
+  name: 'epc',
+  description: 'EPC paging: fault service (EWB+ELDU with Wasm AEAD), residency-check overhead, working-set sweep per policy, modeled SGX cycles',
+  async setup(ctx) {
+    const bytes = new Uint8Array(readFileSync(await buildWorkloads()));
+    const cases: BenchCase[] = [];
+    const faultCycles = modeledCycles('sgx', 'epc_fault');
+    const sgx = (n: number | undefined): { sgx: number } | undefined => (n === undefined ? undefined : { sgx: n });
+
+    // (a) Fault service: 64 pages cycled through a 16-page EPC under FIFO, so every read evicts one page and
+    // reloads one.
+    {
+      const epc = new Epc({ pages: 16, policy: 'fifo' });
+      const w = await enclave(epc, bytes, 'paged', 4 << 20);
+      const base = w.reserve(64 * PAGE_SIZE);
+      w.touchPages(base, 64, 256);
+      const m = sgx(faultCycles);
+      cases.push({
+        name: 'fault/evict+reload/4096', bytes: PAGE_SIZE, params: { part: 'fault', size: PAGE_SIZE },
+        baselines: ['copy2x/4096', 'seal/4096'], ...(m ? { modeledCycles: m } : {}),
+        run(n) {
+          const f0 = epc.stats.faults;
+          const t0 = performance.now();
+          sink ^= w.touchPages(base, 64, n);
+          faultCase = { faults: faultCase.faults + epc.stats.faults - f0, ms: faultCase.ms + performance.now() - t0 };
+        },
+      });
+      const a = new Uint8Array(PAGE_SIZE).fill(7), b = new Uint8Array(PAGE_SIZE), c = new Uint8Array(PAGE_SIZE);
+      cases.push({
+        name: 'copy2x/4096', bytes: PAGE_SIZE, params: { part: 'copy2x', size: PAGE_SIZE },
+        run(n) {
+          for (let i = 0; i < n; i++) {
+            b.set(a);
+            c.set(b);
+            sink ^= c[i & 4095]!;
+          }
+        },
+      });
+      const crypto = WasmCrypto.create();
+      const key = new Uint8Array(32).fill(1), nonce = new Uint8Array(12), aad = new Uint8Array(32), tag = new Uint8Array(16);
+      cases.push({
+        name: 'seal/4096', bytes: PAGE_SIZE, params: { part: 'seal', size: PAGE_SIZE, impl: crypto.flavor },
+        run(n) {
+          for (let i = 0; i < n; i++) {
+            nonce[0] = i;
+            crypto.sealPage(key, nonce, aad, a, b, tag);
+          }
+          sink ^= tag[0]!;
+        },
+      });
+    }
+
+    // (b) Residency-check overhead: the same kernels on a 256 KiB region in one EPC that holds all of it.
+    {
+      const region = 256 << 10;
+      for (const mode of ['resident', 'instrumented'] as const) {
+        const epc = new Epc({ pages: 4096 });
+        const w = await enclave(epc, bytes, mode === 'resident' ? 'resident' : 'paged', 4 << 20);
+        const base = w.reserve(region);
+        w.hashFill(base, region, 5);
+        cases.push({
+          name: `check/hash/${mode}`, bytes: region, params: { part: 'check', kernel: 'hash', mode },
+          ...(mode === 'instrumented' ? { baselines: ['check/hash/resident'], target: { against: 'check/hash/resident', ratio: 1.25 } } : {}),
+          run(n) {
+            for (let i = 0; i < n; i++) sink ^= Number(w.hashAt(base, region, 1) & 0xffn);
+          },
+        });
+        cases.push({
+          name: `check/table/${mode}`, params: { part: 'check', kernel: 'table', mode },
+          ...(mode === 'instrumented' ? { baselines: ['check/table/resident'], target: { against: 'check/table/resident', ratio: 1.25 } } : {}),
+          run(n) {
+            for (let i = 0; i < n; i++) sink ^= w.tableAt(base, region / 4, 16384, i + 1);
+          },
+        });
+      }
+    }
+
+    // (c) + (d) Working-set sweep: random table updates over 0.25x..4x a 64-page EPC, for each policy.
+    {
+      const ops = ctx.quick ? 1024 : 4096;
+      for (const policy of ['clock', 'fifo'] as const) {
+        for (const ws of SWEEP) {
+          const epc = new Epc({ pages: SWEEP_EPC_PAGES, policy });
+          const w = await enclave(epc, bytes, 'paged', 4 << 20);
+          const wsBytes = ws * SWEEP_EPC_PAGES * PAGE_SIZE;
+          const base = w.reserve(wsBytes);
+          // Warm up to the steady state, then count what one op faults to model it.
+          w.tableAt(base, wsBytes / 4, ops, 1);
+          const f0 = epc.stats.faults;
+          w.tableAt(base, wsBytes / 4, ops, 2);
+          const perOp = epc.stats.faults - f0;
+          const point: SweepPoint = { policy, ws, faults: 0, ms: 0, ops: 0 };
+          sweep.push(point);
+          cases.push({
+            name: `sweep/${policy}/${ws}x`, params: { part: 'sweep', policy, ws, epcPages: SWEEP_EPC_PAGES, updates: ops },
+            ...(faultCycles !== undefined ? { modeledCycles: { sgx: perOp * faultCycles } } : {}),
+            run(n) {
+              const f = epc.stats.faults;
+              const t0 = performance.now();
+              for (let i = 0; i < n; i++) sink ^= w.tableAt(base, wsBytes / 4, ops, i + 3);
+              point.ms += performance.now() - t0;
+              point.faults += epc.stats.faults - f;
+              point.ops += n;
+            },
+          });
+        }
+      }
+    }
+    return cases;
+  },
+
+  async extra() {
+    const fault = costTable.sgx.epc_fault;
+    const ghz = clockGhz('sgx');
+    return {
+      faultServiceUs: faultCase.faults > 0 ? (faultCase.ms * 1000) / faultCase.faults : null,
+      faultServiceTargetUs: 5,
+      modeledFaultUs: fault ? fault.cycles / (ghz * 1000) : null,
+      modeledSource: fault?.source ?? null,
+      sweep: sweep.map((p) => ({
+        policy: p.policy,
+        ws: p.ws,
+        epcPages: SWEEP_EPC_PAGES,
+        msPerOp: p.ops > 0 ? p.ms / p.ops : null,
+        faultsPerOp: p.ops > 0 ? p.faults / p.ops : null,
+        faultsPerSecond: p.ms > 0 ? (p.faults * 1000) / p.ms : 0,
+        modeledSgxMsPerOp: fault && p.ops > 0 ? ((p.faults / p.ops) * fault.cycles) / (ghz * 1e6) : null,
+      })),
+      sink,
+    };
+  },
+};
