@@ -1,0 +1,58 @@
+/**
+ * `emon enclave` and `emon edl` as a user runs them (compiled CLI in dist/): keygen → sign → measure agree,
+ * inspect reports a tampered module, errors name the bad input and exit non-zero.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildDir, projectRoot } from '../../runtime/paths.js';
+
+const cli = path.join(projectRoot, 'dist', 'runtime', 'cli', 'main.js');
+const emon = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+
+describe('emon enclave / emon edl', () => {
+  const d = mkdtempSync(path.join(tmpdir(), 'emon-cli-'));
+
+  it('keygen, sign, measure and inspect agree on MRENCLAVE and MRSIGNER', () => {
+    const key = path.join(d, 'k.key');
+    const kg = emon('enclave', 'keygen', key);
+    expect(kg.status).toBe(0);
+    const mrsigner = /mrsigner: ([0-9a-f]{64})/.exec(kg.stdout)![1];
+    const mod = path.join(d, 'e.wasm');
+    copyFileSync(path.join(buildDir, 'enclaves', 'sealer.unsigned.wasm'), mod);
+    const sign = emon('enclave', 'sign', '--key', key, '--edl', path.join(projectRoot, 'enclaves/sealer/sealer.edl'), '--svn', '4', mod);
+    expect(sign.status, sign.stderr).toBe(0);
+    const mrenclave = /mrenclave: ([0-9a-f]{64})/.exec(sign.stdout)![1];
+    expect(emon('enclave', 'measure', mod).stdout.trim()).toBe(mrenclave);
+    expect(emon('enclave', 'measure', '--svn', '5', mod).stdout.trim()).not.toBe(mrenclave);
+    const info = JSON.parse(emon('enclave', 'inspect', '--json', mod).stdout) as Record<string, unknown>;
+    expect(info).toMatchObject({ mrenclave, mrsigner, isvSvn: 4, measurementMatches: true, signatureValid: true });
+    expect((info['ecalls'] as string[])[0]).toMatch(/^public seal_data/);
+    const bytes = readFileSync(mod);
+    bytes[40]! ^= 1;
+    writeFileSync(mod, bytes);
+    const bad = emon('enclave', 'inspect', '--json', mod);
+    expect(bad.status).toBe(1);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ measurementMatches: false });
+  });
+
+  it('errors name the input and exit non-zero', () => {
+    const r = emon('enclave', 'sign', '--key', path.join(d, 'missing.key'), path.join(d, 'x.wasm'));
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/^emon: cannot read enclave .*x\.wasm/);
+    const e = path.join(d, 'bad.edl');
+    writeFileSync(e, 'enclave {\n trusted { public int f(int* p); };\n};\n');
+    const g = emon('edl', 'gen', e, '--out', path.join(d, 'gen'));
+    expect(g.status).toBe(1);
+    expect(g.stderr).toContain('bad.edl:2:30: pointer parameter');
+    expect(emon('enclave', 'sign', '--help').stdout).toContain('--detached');
+  });
+
+  it('edl gen writes the three stubs', () => {
+    const out = path.join(d, 'gen2');
+    execFileSync(process.execPath, [cli, 'edl', 'gen', path.join(projectRoot, 'enclaves/gatetest/gatetest.edl'), '--out', out]);
+    for (const f of ['gatetest_u.ts', 'gatetest_u.h', 'gatetest_t.ts']) expect(existsSync(path.join(out, f))).toBe(true);
+  });
+});
