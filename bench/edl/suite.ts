@@ -4,8 +4,8 @@
  * buffer gets the size its `size=`/`count=` parameter is set to, swept over a range of sizes (strings get that
  * many characters), so the result is transition latency vs buffer size for *their* functions. Every OCALL gate
  * is driven the same way from the enclave's side. A probe instance with tracing on counts the OCALLs each ECALL
- * makes, so the modeled hardware cost (runtime/hw/cost) covers the whole round trip. Nothing is measured with
- * tracing on.
+ * makes, so the modeled hardware cost (runtime/hw/cost) covers the whole round trip. Measurements run with
+ * tracing off unless a suite asks otherwise (bench/suites/tracing.ts prices tracing this way).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -196,12 +196,12 @@ interface Harness {
 }
 
 export interface EdlSuiteOptions {
-  /** Backend label in the results (only SGX is simulated so far). */
-  readonly backend?: 'sgx';
+  /** Measure with this trace sink on the gate (to price tracing); null or absent: tracing off, as by default. */
+  readonly measureTrace?: TraceSink | null;
 }
 
 /** Build a BenchSuite for `edlFile` implemented by `enclaveFile`. Errors (bad EDL, unsigned enclave) surface here. */
-export async function edlSuite(edlFile: string, enclaveFile: string, _options: EdlSuiteOptions = {}): Promise<BenchSuite> {
+export async function edlSuite(edlFile: string, enclaveFile: string, options: EdlSuiteOptions = {}): Promise<BenchSuite> {
   const image = loadImage(edlFile, enclaveFile);
   const iface = image.iface;
   const skipped: Array<{ case: string; reason: string }> = [];
@@ -248,11 +248,12 @@ export async function edlSuite(edlFile: string, enclaveFile: string, _options: E
           ocall: Object.fromEntries(iface.untrusted.map((f, j) => [String(j), open.ocalls[f.name]!])),
         }).exports as WebAssembly.Exports;
       const probeSink = new MemoryTraceSink();
-      const open = openOne(null);
+      const measureTrace = options.measureTrace ?? null;
+      const open = openOne(measureTrace);
       harness = { image, guest, open, driver: withDriver(open), probe: openOne(probeSink), probeSink };
       const h = harness;
       const reopen = (): void => {
-        h.open = openOne(null);
+        h.open = openOne(measureTrace);
         h.driver = withDriver(h.open);
         h.probe = openOne(probeSink);
       };

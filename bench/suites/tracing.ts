@@ -3,9 +3,15 @@
  * the monitor's in-thread runner (runtime/monitor/guest.ts) twice: with no trace sink, where the runner installs
  * the hypercall handlers themselves and no tracing code is on the path at all, and with a sink, where each
  * hypercall is wrapped to time it and record an event. The off/on ratio is the price of `--trace`; the off
- * case's ratio to the floor is what a hypercall costs beyond the bare Wasm→JS→Wasm crossing.
+ * case's ratio to the floor is what a hypercall costs beyond the bare Wasm→JS→Wasm crossing. The same is done
+ * for an ECALL and an OCALL through the enclave gate (the sealer enclave, when built), whose generated code
+ * tests `trace === null` once per call when tracing is off.
  */
-import type { BenchCase, BenchSuite } from '../suite.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { BenchCase, BenchSuite, SuiteContext } from '../suite.js';
+import { edlSuite } from '../edl/suite.js';
+import { projectRoot } from '../../runtime/paths.js';
 import { watToWasm } from '../wat.js';
 import { GuestRunner } from '../../runtime/monitor/guest.js';
 import { EMPTY_MANIFEST } from '../../runtime/monitor/manifest.js';
@@ -59,10 +65,34 @@ async function bootLoops(trace: TraceSink | null): Promise<{ clocks: (n: number)
   return { clocks: ex.clocks as (n: number) => bigint, writes: ex.writes as (n: number) => void };
 }
 
+const SEALER_EDL = path.join(projectRoot, 'enclaves', 'sealer', 'sealer.edl');
+const SEALER = path.join(projectRoot, 'build', 'enclaves', 'sealer.wasm');
+/** A cheap ECALL (unseal of a 64-byte non-blob: checks, fails, logs through one OCALL) and that OCALL's gate. */
+const GATE_CASES = ['unseal_data/64', 'ocall:ocall_log/64'];
+
+async function gateCases(ctx: SuiteContext): Promise<BenchCase[]> {
+  if (!existsSync(SEALER)) return [];
+  const out: BenchCase[] = [];
+  for (const [mode, trace] of [['off', null], ['on', new BoundedSink()]] as const) {
+    const cases = await (await edlSuite(SEALER_EDL, SEALER, { measureTrace: trace })).setup(ctx);
+    for (const c of cases.filter((x) => GATE_CASES.includes(x.name))) {
+      const base = c.name.startsWith('ocall:') ? 'ocall_log' : 'ecall unseal_data';
+      const { params: _p, ...rest } = c;
+      out.push({
+        ...rest,
+        name: `${base}/trace-${mode}`,
+        params: { transition: base, tracing: mode },
+        ...(mode === 'on' ? { baselines: [`${base}/trace-off`] } : {}),
+      });
+    }
+  }
+  return out;
+}
+
 export const suite: BenchSuite = {
   name: 'tracing',
-  description: 'hypercalls through the in-thread monitor with tracing off (no tracing code on the path) and on',
-  async setup() {
+  description: 'hypercalls (in-thread monitor) and an ECALL/OCALL (enclave gate) with tracing off and on',
+  async setup(ctx: SuiteContext) {
     const off = await bootLoops(null);
     const on = await bootLoops(new BoundedSink());
     const cases: BenchCase[] = [];
@@ -85,6 +115,7 @@ export const suite: BenchSuite = {
         },
       });
     }
+    cases.push(...(await gateCases(ctx)));
     return cases;
   },
   async teardown() {
