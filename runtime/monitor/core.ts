@@ -5,6 +5,7 @@
  * observes it and the runner turns it into the exit status.
  */
 import { SOLO5_EXIT_ABORT, SOLO5_R_OK } from './abi.js';
+import { clockHypercalls } from './clock.js';
 import type { ConsoleSink } from './console.js';
 import type { DeviceContext, DeviceInstance, Handler } from './device.js';
 import { WAKE_GEN, WAKE_STOP } from './wake.js';
@@ -42,7 +43,6 @@ export function coreHypercalls(
   const wake = ctx.wake;
   const pollers = devices.filter((d) => d.ready !== undefined);
   const readySet = new Uint32Array(2);
-  const wallBase = performance.timeOrigin;
 
   function pollReady(): boolean {
     readySet[0] = 0;
@@ -60,13 +60,7 @@ export function coreHypercalls(
       ctx.io.bytes = size;
     },
 
-    clock_monotonic(): bigint {
-      return BigInt(Math.round((performance.now() - state.clockBase) * 1e6));
-    },
-
-    clock_wall(): bigint {
-      return BigInt(Math.round((wallBase + performance.now()) * 1e6));
-    },
+    ...clockHypercalls(state),
 
     yield(deadline: bigint, readyOut: number): void {
       readyOut >>>= 0;
