@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { discoverSuites, runBench } from '../../bench/runner.js';
 import { parseBenchRun } from '../../bench/result.js';
+import { cyclesToNs } from '../../runtime/hw/cost/model.js';
 
 const suites = [...(await discoverSuites()).keys()];
 
@@ -27,7 +28,8 @@ describe('benchmark suites in --quick mode', () => {
         expect(Number.isFinite(c.median) && c.median > 0, `${name}/${c.name} median`).toBe(true);
         expect(Number.isFinite(c.ratioToFloor), `${name}/${c.name} ratio`).toBe(true);
         for (const r of Object.values(c.baselines)) expect(Number.isFinite(r) && r > 0).toBe(true);
-        if (c.modeledCycles?.sgx !== undefined) expect(c.modeledNs?.sgx).toBeGreaterThan(0);
+        if (c.modeledCycles?.sgx !== undefined) expect(c.modeledNs?.sgx).toBeCloseTo(cyclesToNs('sgx', c.modeledCycles.sgx), 6);
+        if (c.modeledCycles?.tz !== undefined) expect(c.modeledNs?.tz).toBeCloseTo(cyclesToNs('tz', c.modeledCycles.tz), 6);
         if (c.bytes !== undefined) expect(c.mbPerSec).toBeGreaterThan(0);
       }
     }, 90_000);
