@@ -111,6 +111,7 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
           console: consoleMode,
           options: opts.options,
           trace: opts.traceFile !== undefined,
+          timeOrigin: performance.timeOrigin,
         },
         transfer: netLinks.map((l) => l.link.port),
       });

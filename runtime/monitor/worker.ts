@@ -22,6 +22,8 @@ export interface WorkerInit {
   readonly console: 'stdout' | 'prefixed' | 'null';
   readonly options: RunOptions;
   readonly trace: boolean;
+  /** The supervisor's performance.timeOrigin: trace times are shifted onto its clock so guests line up. */
+  readonly timeOrigin: number;
 }
 
 export type WorkerReport =
@@ -53,7 +55,10 @@ async function main(init: WorkerInit): Promise<WorkerReport> {
   try {
     const result = runner.boot();
     prefixed?.flush();
-    return sink ? { type: 'ended', result, events: sink.events } : { type: 'ended', result };
+    if (sink === null) return { type: 'ended', result };
+    const shift = performance.timeOrigin - init.timeOrigin;
+    for (const e of sink.events) e.start += shift;
+    return { type: 'ended', result, events: sink.events };
   } catch (e) {
     if (isEmonError(e)) return { type: 'refused', code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
     throw e;
