@@ -38,7 +38,7 @@ export function chacha20poly1305_seal(
       off += 256;
       counter += 4;
     }
-    if (off > macFrom) poly1305_blocks(MAC_CTX, dst + macFrom, off - macFrom, 1 << 24);
+    if (off > macFrom) poly1305_blocks(MAC_CTX, dst + macFrom, off - macFrom, 1);
     chacha20_xor(key, nonce, counter, src + off, dst + off, len - off);
     absorb_padded(dst + off, len - off);
   } else {
@@ -94,7 +94,7 @@ function start_mac(key: usize, nonce: usize, aad: usize, aadLen: usize): void {
 function finish_mac(aadLen: usize, len: usize, out: usize): void {
   store<u64>(PADBLOCK, <u64>aadLen);
   store<u64>(PADBLOCK, <u64>len, 8);
-  poly1305_blocks(MAC_CTX, PADBLOCK, 16, 1 << 24);
+  poly1305_blocks(MAC_CTX, PADBLOCK, 16, 1);
   poly1305_final(MAC_CTX, out);
 }
 
@@ -102,12 +102,12 @@ function finish_mac(aadLen: usize, len: usize, out: usize): void {
 @inline
 function absorb_padded(p: usize, len: usize): void {
   const whole = len & ~(<usize>15);
-  if (whole > 0) poly1305_blocks(MAC_CTX, p, whole, 1 << 24);
+  if (whole > 0) poly1305_blocks(MAC_CTX, p, whole, 1);
   const rest = len - whole;
   if (rest > 0) {
     memory.fill(PADBLOCK, 0, 16);
     memory.copy(PADBLOCK, p + whole, rest);
-    poly1305_blocks(MAC_CTX, PADBLOCK, 16, 1 << 24);
+    poly1305_blocks(MAC_CTX, PADBLOCK, 16, 1);
     wipe(PADBLOCK, 16);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Stitched ChaCha20-Poly1305 kernel for the SIMD build (RFC 8439 §2.8 computed in one pass). ChaCha20 runs four
- * blocks at once in v128 registers while Poly1305 (RFC 8439 §2.5, 26-bit limbs) absorbs up to sixteen 16-byte
+ * blocks at once in v128 registers while Poly1305 (RFC 8439 §2.5, 32-bit limbs) absorbs up to sixteen 16-byte
  * blocks in integer registers inside the same round loop. The two computations share no data and use different
  * register files and execution units, so an out-of-order core overlaps them; run one after the other, their
  * times add up. (The same idea as the "stitched" AES-GCM and ChaCha20-Poly1305 kernels of OpenSSL.)
@@ -8,8 +8,6 @@
 import { C0, C1, C2, C3, emit4, rot12, rot16, rot7, rot8 } from './chacha20';
 import { POLY1305_H, POLY1305_R } from './poly1305';
 
-const MASK26: u32 = 0x3ffffff;
-const HIBIT: u32 = 1 << 24;
 
 /**
  * XORs the 256 bytes at `src` with keystream blocks counter..counter+3 into `dst`, and absorbs the `macLen`
@@ -19,8 +17,7 @@ const HIBIT: u32 = 1 << 24;
 export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst: usize, ctx: usize, mac: usize, macLen: usize): void {
   const r0 = <u64>load<u32>(ctx + POLY1305_R), r1 = <u64>load<u32>(ctx + POLY1305_R + 4);
   const r2 = <u64>load<u32>(ctx + POLY1305_R + 8), r3 = <u64>load<u32>(ctx + POLY1305_R + 12);
-  const r4 = <u64>load<u32>(ctx + POLY1305_R + 16);
-  const s1 = r1 * 5, s2 = r2 * 5, s3 = r3 * 5, s4 = r4 * 5;
+  const s1 = r1 + (r1 >> 2), s2 = r2 + (r2 >> 2), s3 = r3 + (r3 >> 2);
   let h0 = load<u32>(ctx + POLY1305_H), h1 = load<u32>(ctx + POLY1305_H + 4), h2 = load<u32>(ctx + POLY1305_H + 8);
   let h3 = load<u32>(ctx + POLY1305_H + 12), h4 = load<u32>(ctx + POLY1305_H + 16);
   let m = mac;
@@ -36,27 +33,37 @@ export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst
   let x12 = i32x4.add(i32x4.splat(counter), i32x4(0, 1, 2, 3));
   let x13 = i32x4.splat(load<u32>(nonce)), x14 = i32x4.splat(load<u32>(nonce, 4)), x15 = i32x4.splat(load<u32>(nonce, 8));
   for (let i = 0; i < 10; i++) {
-    // Two Poly1305 blocks per double round: sixteen fit in the ten double rounds of one 256-byte chunk.
-    for (let j = 0; j < 2; j++) {
-      if (m >= mend) break;
-      h0 += load<u32>(m) & MASK26;
-      h1 += (load<u32>(m, 3) >> 2) & MASK26;
-      h2 += (load<u32>(m, 6) >> 4) & MASK26;
-      h3 += (load<u32>(m, 9) >> 6) & MASK26;
-      h4 += (load<u32>(m, 12) >> 8) | HIBIT;
-      const a0 = <u64>h0, a1 = <u64>h1, a2 = <u64>h2, a3 = <u64>h3, a4 = <u64>h4;
-      const d0 = a0 * r0 + a1 * s4 + a2 * s3 + a3 * s2 + a4 * s1;
-      let d1 = a0 * r1 + a1 * r0 + a2 * s4 + a3 * s3 + a4 * s2;
-      let d2 = a0 * r2 + a1 * r1 + a2 * r0 + a3 * s4 + a4 * s3;
-      let d3 = a0 * r3 + a1 * r2 + a2 * r1 + a3 * r0 + a4 * s4;
-      let d4 = a0 * r4 + a1 * r3 + a2 * r2 + a3 * r1 + a4 * r0;
-      h0 = <u32>d0 & MASK26; d1 += d0 >> 26;
-      h1 = <u32>d1 & MASK26; d2 += d1 >> 26;
-      h2 = <u32>d2 & MASK26; d3 += d2 >> 26;
-      h3 = <u32>d3 & MASK26; d4 += d3 >> 26;
-      h4 = <u32>d4 & MASK26;
-      const t = <u64>h0 + (d4 >> 26) * 5;
-      h0 = <u32>t & MASK26; h1 += <u32>(t >> 26);
+    // One Poly1305 block before each half-round (16 blocks fit in the 20 half-rounds of a 256-byte chunk).
+    // Written out twice rather than looped so each block's serial carry chain sits next to independent vector
+    // work, within the reorder window of an out-of-order core.
+    if (m < mend) {
+      // One Poly1305 block, exactly as poly1305_blocks (./poly1305.ts) with padbit 1.
+      let t = <u64>h0 + <u64>load<u32>(m);
+      const a0 = t & 0xffffffff;
+      t = <u64>h1 + (t >> 32) + <u64>load<u32>(m, 4);
+      const a1 = t & 0xffffffff;
+      t = <u64>h2 + (t >> 32) + <u64>load<u32>(m, 8);
+      const a2 = t & 0xffffffff;
+      t = <u64>h3 + (t >> 32) + <u64>load<u32>(m, 12);
+      const a3 = t & 0xffffffff;
+      const a4 = <u64>(h4 + <u32>(t >> 32) + 1);
+      const d0 = a0 * r0 + a1 * s3 + a2 * s2 + a3 * s1;
+      let d1 = a0 * r1 + a1 * r0 + a2 * s3 + a3 * s2 + a4 * s1;
+      let d2 = a0 * r2 + a1 * r1 + a2 * r0 + a3 * s3 + a4 * s2;
+      let d3 = a0 * r3 + a1 * r2 + a2 * r1 + a3 * r0 + a4 * s3;
+      d1 += d0 >> 32;
+      d2 += d1 >> 32;
+      d3 += d2 >> 32;
+      const e4 = <u32>(a4 * r0) + <u32>(d3 >> 32);
+      t = (d0 & 0xffffffff) + <u64>(e4 >> 2) + <u64>(e4 & ~3);
+      h0 = <u32>t;
+      t = (d1 & 0xffffffff) + (t >> 32);
+      h1 = <u32>t;
+      t = (d2 & 0xffffffff) + (t >> 32);
+      h2 = <u32>t;
+      t = (d3 & 0xffffffff) + (t >> 32);
+      h3 = <u32>t;
+      h4 = (e4 & 3) + <u32>(t >> 32);
       m += 16;
     }
     x0 = i32x4.add(x0, x4); x12 = rot16(v128.xor(x12, x0));
@@ -75,7 +82,35 @@ export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst
     x9 = i32x4.add(x9, x13); x5 = rot7(v128.xor(x5, x9));
     x10 = i32x4.add(x10, x14); x6 = rot7(v128.xor(x6, x10));
     x11 = i32x4.add(x11, x15); x7 = rot7(v128.xor(x7, x11));
-
+    if (m < mend) {
+      let t = <u64>h0 + <u64>load<u32>(m);
+      const a0 = t & 0xffffffff;
+      t = <u64>h1 + (t >> 32) + <u64>load<u32>(m, 4);
+      const a1 = t & 0xffffffff;
+      t = <u64>h2 + (t >> 32) + <u64>load<u32>(m, 8);
+      const a2 = t & 0xffffffff;
+      t = <u64>h3 + (t >> 32) + <u64>load<u32>(m, 12);
+      const a3 = t & 0xffffffff;
+      const a4 = <u64>(h4 + <u32>(t >> 32) + 1);
+      const d0 = a0 * r0 + a1 * s3 + a2 * s2 + a3 * s1;
+      let d1 = a0 * r1 + a1 * r0 + a2 * s3 + a3 * s2 + a4 * s1;
+      let d2 = a0 * r2 + a1 * r1 + a2 * r0 + a3 * s3 + a4 * s2;
+      let d3 = a0 * r3 + a1 * r2 + a2 * r1 + a3 * r0 + a4 * s3;
+      d1 += d0 >> 32;
+      d2 += d1 >> 32;
+      d3 += d2 >> 32;
+      const e4 = <u32>(a4 * r0) + <u32>(d3 >> 32);
+      t = (d0 & 0xffffffff) + <u64>(e4 >> 2) + <u64>(e4 & ~3);
+      h0 = <u32>t;
+      t = (d1 & 0xffffffff) + (t >> 32);
+      h1 = <u32>t;
+      t = (d2 & 0xffffffff) + (t >> 32);
+      h2 = <u32>t;
+      t = (d3 & 0xffffffff) + (t >> 32);
+      h3 = <u32>t;
+      h4 = (e4 & 3) + <u32>(t >> 32);
+      m += 16;
+    }
     x0 = i32x4.add(x0, x5); x15 = rot16(v128.xor(x15, x0));
     x1 = i32x4.add(x1, x6); x12 = rot16(v128.xor(x12, x1));
     x2 = i32x4.add(x2, x7); x13 = rot16(v128.xor(x13, x2));

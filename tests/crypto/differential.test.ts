@@ -14,6 +14,8 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { WasmCrypto } from '../../runtime/hw/crypto/index.js';
 import { RawCore } from './helpers.js';
 
+const POLY1305_CTX_SIZE = 96;
+
 const simd = WasmCrypto.create({ flavor: 'simd' });
 const scalar = WasmCrypto.create({ flavor: 'scalar' });
 
@@ -92,13 +94,37 @@ describe('differential against @noble', () => {
     );
   });
 
-  it('raw Poly1305, streamed in random pieces, equals noble', () => {
-    const c = new RawCore('scalar');
+  it('raw AEAD API: in place equals out of place, and a bad tag leaves zeros (both builds, all chunk paths)', () => {
+    const cores = [new RawCore('simd'), new RawCore('scalar')];
     fc.assert(
-      fc.property(seed, length(5000), fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 20 }), (s, len, cuts) => {
+      fc.property(seed, length(5000), length(40), fc.nat(), (s, len, aadLen, flip) => {
+        const key = bytes(s, 32), nonce = bytes(s + 1, 12), aad = bytes(s + 2, aadLen), msg = bytes(s + 3, len);
+        const want = chacha20poly1305(key, nonce, aad).encrypt(msg);
+        return cores.every((c) => {
+          c.reset();
+          const k = c.put(key), n = c.put(nonce), a = c.put(aad), src = c.put(msg), dst = c.put(len), tag = c.put(16);
+          c.core.chacha20poly1305_seal(k, n, a, aadLen, src, len, dst, tag);
+          const outOfPlace = eq(c.get(dst, len), want.subarray(0, len)) && eq(c.get(tag, 16), want.subarray(len));
+          c.core.chacha20poly1305_seal(k, n, a, aadLen, src, len, src, tag);
+          const inPlace = eq(c.get(src, len), want.subarray(0, len)) && eq(c.get(tag, 16), want.subarray(len));
+          // Corrupt one bit of ciphertext or tag; open in place must refuse and leave only zeros.
+          const at = flip % (len + 16);
+          c.mem[at < len ? src + at : tag + at - len]! ^= 1 << (flip % 8);
+          const refused = c.core.chacha20poly1305_open(k, n, a, aadLen, src, len, src, tag) === 0;
+          return outOfPlace && inPlace && refused && c.get(src, len).every((b) => b === 0);
+        });
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('raw Poly1305, streamed in random pieces, equals noble (both builds)', () => {
+    const cores = [new RawCore('simd'), new RawCore('scalar')];
+    fc.assert(
+      fc.property(seed, length(5000), fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 20 }), (s, len, cuts) => cores.every((c) => {
         c.reset();
         const key = bytes(s, 32), msg = bytes(s + 1, len);
-        const k = c.put(key), m = c.put(msg), ctx = c.put(96), tag = c.put(16);
+        const k = c.put(key), m = c.put(msg), ctx = c.put(POLY1305_CTX_SIZE), tag = c.put(16);
         c.core.poly1305_init(ctx, k);
         let off = 0;
         for (const cut of cuts) {
@@ -109,7 +135,7 @@ describe('differential against @noble', () => {
         c.core.poly1305_update(ctx, m + off, len - off);
         c.core.poly1305_final(ctx, tag);
         return eq(c.get(tag, 16), poly1305(msg, key));
-      }),
+      })),
       { numRuns: 80 },
     );
   });
