@@ -55,6 +55,8 @@ interface Disk {
   readonly handle: number;
   readonly fd: number;
   readonly capacity: number;
+  /** The same as a bigint, made once so the per-call range check allocates nothing. */
+  readonly capacityBig: bigint;
   readonly blockSize: number;
   acquired: boolean;
 }
@@ -105,7 +107,7 @@ export const blockDevice: DeviceModule = {
       if (value === undefined) return;
       const spec = parseSpec(ctx.guest, d.name, value);
       const { fd, capacity } = openImage(ctx.guest, d.name, spec);
-      const disk: Disk = { name: d.name, handle, fd, capacity, blockSize: spec.sector, acquired: false };
+      const disk: Disk = { name: d.name, handle, fd, capacity, capacityBig: BigInt(capacity), blockSize: spec.sector, acquired: false };
       byHandle[handle] = disk;
       byName.set(d.name, disk);
     });
@@ -138,7 +140,7 @@ export const blockDevice: DeviceModule = {
     function check(handle: bigint, offset: bigint, buf: number, size: number): Disk | undefined {
       const disk = handle >= 0n && handle < 64n ? byHandle[Number(handle)] : undefined;
       if (disk === undefined || !disk.acquired) return undefined;
-      if (offset < 0n || offset >= BigInt(disk.capacity) || size === 0) return undefined;
+      if (offset < 0n || offset >= disk.capacityBig || size === 0) return undefined;
       const off = Number(offset);
       const bs = disk.blockSize;
       if (off % bs !== 0 || size % bs !== 0 || off + size > disk.capacity) return undefined;
