@@ -41,6 +41,8 @@ export interface SuperviseOptions {
   /** Override the console (tests); default: raw stdout for one guest, name-prefixed lines for several. */
   readonly console?: 'stdout' | 'prefixed' | 'null';
   readonly log?: (line: string) => void;
+  /** Log what the monitor does (-v): guests started, links made, switch counters. */
+  readonly verbose?: boolean;
 }
 
 export const TIMEOUT_STATUS = 124;
@@ -97,6 +99,11 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
           tunnels.push(await UdpTunnel.open(ep, spec.localPort, spec.remoteHost, spec.remotePort));
         }
         netLinks.push({ name: dev, link: { port: port2, mac } });
+        if (opts.verbose) log(`emon: ${g.name}: net "${dev}" (handle ${handle}) MAC ${[...mac].map((b) => b.toString(16).padStart(2, '0')).join(':')} on ${spec.kind === 'switch' ? `switch ${spec.switchName}` : `udp ${spec.localPort} -> ${spec.remoteHost}:${spec.remotePort}`}`);
+      }
+      if (opts.verbose) {
+        const blocks = [...(launch.attachments.get('block') ?? new Map<string, string>())].map(([n, v]) => ` block "${n}"=${v}`).join('');
+        log(`emon: starting guest ${g.name} (${g.file}, memory cap ${g.memCapPages / 16} MiB${blocks})`);
       }
       endpoints.push(eps);
       inits.push({
@@ -127,6 +134,10 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
         }),
       ),
     );
+    if (opts.verbose) {
+      for (const sw of switches.values()) log(`emon: switch ${sw.name}: ${sw.forwarded} frames forwarded, ${sw.flooded} flooded`);
+      for (const t of tunnels) log(`emon: udp tunnel: ${t.sent} frames sent, ${t.received} received`);
+    }
     if (opts.traceFile !== undefined) {
       writeFileSync(opts.traceFile, JSON.stringify(toChromeTrace(events)));
       log(`emon: wrote ${events.length} trace events to ${opts.traceFile} (open it in ui.perfetto.dev)`);

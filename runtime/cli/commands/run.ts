@@ -55,6 +55,7 @@ export function register(program: Command): void {
       }
       const results = await runGuests(parsed.launches, {
         options: parsed.options,
+        verbose: parsed.verbose,
         ...(parsed.timeoutS !== undefined ? { timeoutS: parsed.timeoutS } : {}),
         ...(parsed.traceFile !== undefined ? { traceFile: parsed.traceFile } : {}),
       });
