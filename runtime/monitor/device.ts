@@ -29,9 +29,11 @@ export interface NetLink {
   readonly mac: Uint8Array;
 }
 
-/** Hypercall handlers are plain functions called from Wasm with Wasm-typed arguments. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Handler = (...args: any[]) => unknown;
+/**
+ * Hypercall handlers are plain functions called from Wasm with Wasm-typed arguments (number for i32, bigint for
+ * i64); `never[]` lets each handler declare its own exact parameter types.
+ */
+export type Handler = (...args: never[]) => unknown;
 
 /** A device module's state for one guest. */
 export interface DeviceInstance {

@@ -251,11 +251,12 @@ function checkImports(guest: string, module: WebAssembly.Module, imports: WebAss
 function traced(table: Record<string, Handler>, sink: TraceSink, track: string, io: { bytes: number }): Record<string, Handler> {
   const out: Record<string, Handler> = {};
   for (const [name, fn] of Object.entries(table)) {
+    const call = fn as (...args: unknown[]) => unknown;
     out[name] = (...args: unknown[]) => {
       io.bytes = 0;
       const start = performance.now();
       try {
-        return fn(...args);
+        return call(...args);
       } finally {
         const dur = performance.now() - start;
         sink.record(io.bytes > 0 ? { kind: 'hypercall', name, track, start, dur, bytes: io.bytes } : { kind: 'hypercall', name, track, start, dur });
