@@ -45,5 +45,3 @@ export const SLOT = 8;
 /** The most one ECALL or OCALL may copy in total, whatever the marshalling area offers. */
 export const DEFAULT_CALL_CAP = 1 << 20;
 
-/** Below this, a byte loop beats creating a subarray view for TypedArray.set (and allocates nothing). */
-export const SMALL_COPY = 64;

@@ -117,23 +117,27 @@ export function ecallSource(f: EdlFunction, nEcalls: number): string {
   L.push(`return function ecall_${f.name}(fp) {`);
   L.push(`if (c.lost) return ${ELOST};`);
   L.push(`if (c.depth === 0 ? ${f.isPublic ? 'false' : 'true'} : c.allowed[c.curOcall * ${nEcalls} + ${f.index}] !== 1) return ${ENOTALLOWED};`);
-  L.push(`if (c.gm().buffer !== c.gbuf) c.refreshG();`);
-  L.push(`if (c.em.buffer !== c.ebuf && !c.refreshE()) return ${ELOST};`);
+  L.push(`if (c.g8.length === 0) c.refreshG();`);
+  L.push(`if (c.e8.length === 0 && !c.refreshE()) return ${ELOST};`);
   L.push(`const g8 = c.g8, gdv = c.gdv; fp = fp >>> 0;`);
   L.push(`if (fp + ${SLOT * (n + 1)} > g8.length) return ${EINVAL};`);
   f.params.forEach((p, i) => L.push(readFrameScalar(p, i)));
-  L.push(...placeBuffers(f, 'g8', 'c.msTop', 'c.msEnd'));
+  if (bufs.length > 0) L.push(...placeBuffers(f, 'g8', 'c.msTop', 'c.msEnd'));
+  else L.push('const base = 0, off = 0;');
   for (const { p, i } of bufs) {
     if (reads(p)) L.push(`if (l${i} !== 0) c.copyIn(p${i}, d${i}, l${i});`);
     else L.push(`if (l${i} !== 0) c.e8.fill(0, d${i}, d${i} + l${i});`);
   }
   L.push(`const t0 = c.trace === null ? 0 : performance.now();`);
   L.push(`if (c.spinEcall !== null) c.spinEcall();`);
-  L.push(`c.msTop = off; c.depth++; let r;`);
-  L.push(`try { r = fn(${argList(f, 'enclave')}); } catch (err) { c.msTop = base; c.depth--; return c.trapped(err, name); }`);
-  L.push(`c.msTop = base; c.depth--;`);
-  L.push(`if (c.em.buffer !== c.ebuf && !c.refreshE()) return ${ELOST};`);
-  L.push(`if (c.gm().buffer !== c.gbuf) c.refreshG();`);
+  // Without buffers the marshalling stack does not move, so only the nesting depth is kept.
+  const push = bufs.length > 0 ? 'c.msTop = off; ' : '';
+  const pop = bufs.length > 0 ? 'c.msTop = base; ' : '';
+  L.push(`${push}c.depth++; let r;`);
+  L.push(`try { r = fn(${argList(f, 'enclave')}); } catch (err) { ${pop}c.depth--; return c.trapped(err, name); }`);
+  L.push(`${pop}c.depth--;`);
+  L.push(`if (c.e8.length === 0 && !c.refreshE()) return ${ELOST};`);
+  L.push(`if (c.g8.length === 0) c.refreshG();`);
   for (const { p, i } of bufs) if (writes(p)) L.push(`if (l${i} !== 0) c.copyOut(d${i}, p${i}, l${i});`);
   L.push(storeRet('c.gdv', 'fp', f));
   L.push(`if (c.trace !== null) c.trace.record({ kind: 'ecall', name, track: c.track, start: t0, dur: performance.now() - t0, bytes: off - base });`);
@@ -153,8 +157,8 @@ export function ocallSource(f: EdlFunction): string {
   const params = [...(rs > 0 ? ['rp'] : []), ...f.params.map((_, i) => `a${i}`)];
   const L: string[] = [];
   L.push(`return function ocall_${f.name}(${params.join(', ')}) {`);
-  L.push(`if (c.em.buffer !== c.ebuf && !c.refreshE()) return ${EINVAL};`);
-  L.push(`if (c.gm().buffer !== c.gbuf) c.refreshG();`);
+  L.push(`if (c.e8.length === 0 && !c.refreshE()) return ${EINVAL};`);
+  L.push(`if (c.g8.length === 0) c.refreshG();`);
   L.push(`const e8 = c.e8;`);
   if (rs > 0) L.push(`rp = rp >>> 0; if (rp !== 0 && rp + ${rs} > e8.length) return ${EINVAL};`);
   L.push(...placeBuffers(f, 'e8', 'c.scTop', 'c.scEnd'));
@@ -166,8 +170,8 @@ export function ocallSource(f: EdlFunction): string {
   L.push(`if (c.spinOcall !== null) c.spinOcall();`);
   L.push(`const prev = c.curOcall; c.scTop = off; c.curOcall = index; let r;`);
   L.push(`try { r = h(${argList(f, 'guest')}); } catch (err) { c.guestFault = true; throw err; } finally { c.scTop = base; c.curOcall = prev; }`);
-  L.push(`if (c.em.buffer !== c.ebuf && !c.refreshE()) return ${EINVAL};`);
-  L.push(`if (c.gm().buffer !== c.gbuf) c.refreshG();`);
+  L.push(`if (c.e8.length === 0 && !c.refreshE()) return ${EINVAL};`);
+  L.push(`if (c.g8.length === 0) c.refreshG();`);
   for (const { p, i } of bufs) if (writes(p)) L.push(`if (l${i} !== 0) c.copyIn(d${i}, p${i}, l${i});`);
   if (rs > 0) L.push(`if (rp !== 0) { ${storeRet('c.edv', 'rp', f)} }`);
   L.push(`if (c.trace !== null) c.trace.record({ kind: 'ocall', name, track: c.track, start: t0, dur: performance.now() - t0, bytes: off - base });`);

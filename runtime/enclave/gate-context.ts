@@ -1,12 +1,14 @@
 /**
  * The state one guest↔enclave gate shares across its specialised per-function closures (./gate-codegen.ts):
- * cached views of both memories (rebuilt only when a memory's buffer changes, i.e. after memory.grow), the
+ * cached views of both memories, rebuilt only after memory.grow — which detaches the old ArrayBuffer, so a
+ * zero-length view is the cheap signal (reading WebAssembly.Memory#buffer on every call costs more than the
+ * whole null ECALL otherwise would), the
  * marshalling-area stack inside the enclave and the scratch stack inside the guest (both nest as ECALLs and
  * OCALLs re-enter, like SGX's per-thread stacks), the nesting state that enforces EDL's public/allow rules,
  * and the tracing/cost hooks (null when off). One instance per open enclave.
  */
 import type { TraceSink } from '../trace/sink.js';
-import { ELOST, SMALL_COPY } from './abi.js';
+import { ELOST } from './abi.js';
 
 export class GateContext {
   gbuf: ArrayBuffer = new ArrayBuffer(0);
@@ -105,20 +107,18 @@ export class GateContext {
   /** Told once when the enclave is lost (the extension logs it). */
   onLost: ((reason: string) => void) | null = null;
 
-  /** Guest → enclave. Bounds were checked by the caller. */
+  /**
+   * Guest → enclave. Bounds were checked by the caller. The subarray view is the one allocation of a buffer
+   * copy: JavaScript has no copy between two ArrayBuffers without a source view, and a byte loop measured
+   * slower than the view even at 64 bytes (bench/suites/transitions.ts).
+   */
   copyIn(g: number, e: number, n: number): void {
-    const g8 = this.g8;
-    const e8 = this.e8;
-    if (n <= SMALL_COPY) for (let i = 0; i < n; i++) e8[e + i] = g8[g + i]!;
-    else e8.set(g8.subarray(g, g + n), e);
+    this.e8.set(this.g8.subarray(g, g + n), e);
   }
 
   /** Enclave → guest. Bounds were checked by the caller. */
   copyOut(e: number, g: number, n: number): void {
-    const g8 = this.g8;
-    const e8 = this.e8;
-    if (n <= SMALL_COPY) for (let i = 0; i < n; i++) g8[g + i] = e8[e + i]!;
-    else g8.set(e8.subarray(e, e + n), g);
+    this.g8.set(this.e8.subarray(e, e + n), g);
   }
 
   /** Length of the NUL-terminated string at p in `m` including the NUL, or -1 if none within `limit` bytes. */
