@@ -16,7 +16,7 @@ ${deviceModules.map((d) => `  ${d.optionHelp}`).join('\n')}
   --net-mac:NAME=MAC             MAC address of a NIC (default: random, locally administered)
   --name=NAME                    guest name in messages (default: file name)
   --cmdline=STRING               command line of this guest (the last guest also takes \`-- ARGS\`)
-${extensions.filter((e) => e.attachmentKind).map((e) => `  --${e.attachmentKind}:NAME=VALUE   served by the "${e.importModule}" extension`).join('\n')}
+${extensions.filter((e) => e.attachmentKind).map((e) => `  ${`--${e.attachmentKind}:NAME=VALUE`.padEnd(31)}served by the "${e.importModule}" extension`).join('\n')}
 Run-wide options:
   --timeout=S                    stop guests still running after S seconds (status 124)
   --trace=FILE                   record every hypercall; write Chrome trace JSON (ui.perfetto.dev)
