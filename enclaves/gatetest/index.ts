@@ -2,6 +2,7 @@
 // allow(), a secret the guest must never reach, and a deliberate trap. Also the subject of the transitions bench.
 import { ocall_echo, ocall_null, ocall_tick } from './generated/gatetest_t';
 import { read_untrusted } from '../sdk/sgx';
+import { x25519 as dh } from '../sdk/x25519';
 export { __emon_ms, __emon_ms_size } from './generated/gatetest_t';
 
 // 64 secret bytes 0xA5: tests scan for this pattern in guest memory.
@@ -108,3 +109,7 @@ export function crash(): i32 {
 export function take_in(buf: usize, len: usize): void {}
 
 export function take_inout(buf: usize, len: usize): void {}
+
+export function x25519(scalar: usize, u: usize, out: usize): void {
+  dh(out, scalar, u);
+}
