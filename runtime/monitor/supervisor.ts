@@ -135,8 +135,8 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
       ),
     );
     if (opts.verbose) {
-      for (const sw of switches.values()) log(`emon: switch ${sw.name}: ${sw.forwarded} frames forwarded, ${sw.flooded} flooded`);
-      for (const t of tunnels) log(`emon: udp tunnel: ${t.sent} frames sent, ${t.received} received`);
+      for (const sw of switches.values()) log(`emon: switch ${sw.name}: ${sw.forwarded} frames forwarded, ${sw.flooded} flooded, ${sw.dropped} dropped (receive queue full)`);
+      for (const t of tunnels) log(`emon: udp tunnel: ${t.sent} frames sent, ${t.received} received, ${t.dropped} dropped`);
     }
     if (opts.traceFile !== undefined) {
       writeFileSync(opts.traceFile, JSON.stringify(toChromeTrace(events)));

@@ -5,7 +5,7 @@
  * Runs on the supervisor's main thread.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { signalDelivered } from './wake.js';
+import { queueFull, signalDelivered } from './wake.js';
 
 /** The supervisor's end of one guest NIC. */
 export interface Endpoint {
@@ -18,10 +18,12 @@ export interface Endpoint {
   readonly mac: Uint8Array;
 }
 
-/** Posts one frame to a guest NIC and wakes the guest. */
-export function deliver(to: Endpoint, frame: Uint8Array): void {
+/** Posts one frame to a guest NIC and wakes the guest; false (frame dropped) when its receive queue is full. */
+export function deliver(to: Endpoint, frame: Uint8Array): boolean {
+  if (queueFull(to.wake, to.handle)) return false;
   to.port.postMessage(frame);
   signalDelivered(to.wake, to.handle);
+  return true;
 }
 
 function macKey(b: Uint8Array, at: number): string {
@@ -36,6 +38,8 @@ export class EthernetSwitch {
   /** Frames forwarded and flooded, for tests and the verbose log. */
   forwarded = 0;
   flooded = 0;
+  /** Frames dropped because the receiving NIC's queue was full. */
+  dropped = 0;
 
   constructor(readonly name: string) {}
 
@@ -60,12 +64,12 @@ export class EthernetSwitch {
     const to = groupBit ? undefined : this.table.get(macKey(frame, 0));
     if (to !== undefined) {
       if (to !== from) {
-        deliver(to, frame);
-        this.forwarded++;
+        if (deliver(to, frame)) this.forwarded++;
+        else this.dropped++;
       }
       return;
     }
     this.flooded++;
-    for (const p of this.ports) if (p !== from) deliver(p, frame);
+    for (const p of this.ports) if (p !== from && !deliver(p, frame)) this.dropped++;
   }
 }

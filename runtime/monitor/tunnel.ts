@@ -14,6 +14,7 @@ export class UdpTunnel {
   private readonly socket: dgram.Socket;
   sent = 0;
   received = 0;
+  dropped = 0;
 
   private constructor(
     private readonly ep: Endpoint,
@@ -25,8 +26,8 @@ export class UdpTunnel {
     socket.on('message', (msg, rinfo) => {
       if (rinfo.port !== remotePort || rinfo.address !== remoteHost) return;
       if (msg.length < ETHERNET_HEADER || msg.length > NET_MTU + ETHERNET_HEADER) return;
-      this.received++;
-      deliver(ep, new Uint8Array(msg));
+      if (deliver(ep, new Uint8Array(msg))) this.received++;
+      else this.dropped++;
     });
     ep.port.on('message', (frame: unknown) => {
       if (!(frame instanceof Uint8Array)) return;

@@ -3,17 +3,30 @@
  * SharedArrayBuffer, which Node allows on any thread). Layout of the Int32Array:
  *   [0] generation: bumped (and notified) by anyone who makes the guest runnable;
  *   [1] stop: set by the supervisor to end a guest (timeout) even while it sleeps;
- *   [2 + h] frames delivered so far to the device with handle h (the net device compares it with what it read).
+ *   [2 + h] frames delivered so far to the device with handle h (the net device compares it with what it read);
+ *   [66 + h] frames the guest has taken so far from handle h, so a sender can see the receive queue's depth.
  */
 import { MAX_DEVICES } from './abi.js';
 
 export const WAKE_GEN = 0;
 export const WAKE_STOP = 1;
 export const WAKE_DELIVERED = 2;
-export const WAKE_WORDS = WAKE_DELIVERED + MAX_DEVICES;
+export const WAKE_CONSUMED = WAKE_DELIVERED + MAX_DEVICES;
+export const WAKE_WORDS = WAKE_CONSUMED + MAX_DEVICES;
+
+/**
+ * Frames a NIC may have waiting before new ones are dropped, as a NIC's receive ring overflows when the guest
+ * does not read: a guest that never reads cannot make the monitor queue frames without bound.
+ */
+export const RX_QUEUE_FRAMES = 256;
 
 export function createWake(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(WAKE_WORDS * 4));
+}
+
+/** True when handle h's receive queue is full (the frame should be dropped). */
+export function queueFull(wake: Int32Array, handle: number): boolean {
+  return ((Atomics.load(wake, WAKE_DELIVERED + handle) - Atomics.load(wake, WAKE_CONSUMED + handle)) | 0) >= RX_QUEUE_FRAMES;
 }
 
 /** Count one frame delivered to handle h and wake the guest. Called after the frame was posted to its port. */

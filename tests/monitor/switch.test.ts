@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { EthernetSwitch, type Endpoint } from '../../runtime/monitor/switch.js';
-import { createWake, WAKE_DELIVERED, WAKE_GEN } from '../../runtime/monitor/wake.js';
+import { createWake, RX_QUEUE_FRAMES, WAKE_CONSUMED, WAKE_DELIVERED, WAKE_GEN } from '../../runtime/monitor/wake.js';
 
 function port(sw: EthernetSwitch, last: number): { ep: Endpoint; guestSide: MessagePort } {
   const { port1, port2 } = new MessageChannel();
@@ -49,6 +49,19 @@ describe('EthernetSwitch', () => {
     sw.forward(a.ep, frame([2, 7, 7, 7, 7, 7], [2, 0, 0, 0, 0, 1]));
     expect([drain(a.guestSide), drain(b.guestSide)]).toEqual([0, 1]);
     expect(sw.forwarded).toBe(1);
+    for (const p of [a, b]) p.guestSide.close();
+    for (const p of [a, b]) sw.detach(p.ep);
+  });
+
+  it('drops frames for a NIC whose receive queue is full, and accepts again once the guest reads', () => {
+    const sw = new EthernetSwitch('t');
+    const [a, b] = [port(sw, 1), port(sw, 2)];
+    for (let i = 0; i < RX_QUEUE_FRAMES + 50; i++) sw.forward(a.ep, frame([2, 0, 0, 0, 0, 2], [2, 0, 0, 0, 0, 1]));
+    expect(sw.dropped).toBe(50);
+    expect(drain(b.guestSide)).toBe(RX_QUEUE_FRAMES);
+    Atomics.store(b.ep.wake, WAKE_CONSUMED + 3, RX_QUEUE_FRAMES); // what the guest's net_read records
+    sw.forward(a.ep, frame([2, 0, 0, 0, 0, 2], [2, 0, 0, 0, 0, 1]));
+    expect(drain(b.guestSide)).toBe(1);
     for (const p of [a, b]) p.guestSide.close();
     for (const p of [a, b]) sw.detach(p.ep);
   });

@@ -20,7 +20,7 @@ import {
 } from '../abi.js';
 import type { DeviceContext, DeviceInstance, DeviceModule, NetLink } from '../device.js';
 import { parseNetSpec } from '../netspec.js';
-import { WAKE_DELIVERED } from '../wake.js';
+import { WAKE_CONSUMED, WAKE_DELIVERED } from '../wake.js';
 
 export const MAX_FRAME = NET_MTU + ETHERNET_HEADER;
 
@@ -113,6 +113,7 @@ export const netDevice: DeviceModule = {
           const msg = receiveMessageOnPort(nic.link.port);
           if (msg === undefined) return SOLO5_R_AGAIN;
           nic.consumed++;
+          Atomics.store(wake, WAKE_CONSUMED + nic.handle, nic.consumed | 0);
           const frame = msg.message as Uint8Array;
           if (!(frame instanceof Uint8Array) || frame.length > size) return SOLO5_R_EINVAL;
           mem.u8.set(frame, buf);
