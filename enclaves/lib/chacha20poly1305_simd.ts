@@ -38,15 +38,9 @@ export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst
     // work, within the reorder window of an out-of-order core.
     if (m < mend) {
       // One Poly1305 block, exactly as poly1305_blocks (./poly1305.ts) with padbit 1.
-      let t = <u64>h0 + <u64>load<u32>(m);
-      const a0 = t & 0xffffffff;
-      t = <u64>h1 + (t >> 32) + <u64>load<u32>(m, 4);
-      const a1 = t & 0xffffffff;
-      t = <u64>h2 + (t >> 32) + <u64>load<u32>(m, 8);
-      const a2 = t & 0xffffffff;
-      t = <u64>h3 + (t >> 32) + <u64>load<u32>(m, 12);
-      const a3 = t & 0xffffffff;
-      const a4 = <u64>(h4 + <u32>(t >> 32) + 1);
+      const a0 = <u64>h0 + <u64>load<u32>(m), a1 = <u64>h1 + <u64>load<u32>(m, 4);
+      const a2 = <u64>h2 + <u64>load<u32>(m, 8), a3 = <u64>h3 + <u64>load<u32>(m, 12);
+      const a4 = <u64>(h4 + 1);
       const d0 = a0 * r0 + a1 * s3 + a2 * s2 + a3 * s1;
       let d1 = a0 * r1 + a1 * r0 + a2 * s3 + a3 * s2 + a4 * s1;
       let d2 = a0 * r2 + a1 * r1 + a2 * r0 + a3 * s3 + a4 * s2;
@@ -55,7 +49,7 @@ export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst
       d2 += d1 >> 32;
       d3 += d2 >> 32;
       const e4 = <u32>(a4 * r0) + <u32>(d3 >> 32);
-      t = (d0 & 0xffffffff) + <u64>(e4 >> 2) + <u64>(e4 & ~3);
+      let t = (d0 & 0xffffffff) + <u64>(e4 >> 2) + <u64>(e4 & ~3);
       h0 = <u32>t;
       t = (d1 & 0xffffffff) + (t >> 32);
       h1 = <u32>t;
@@ -83,15 +77,9 @@ export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst
     x10 = i32x4.add(x10, x14); x6 = rot7(v128.xor(x6, x10));
     x11 = i32x4.add(x11, x15); x7 = rot7(v128.xor(x7, x11));
     if (m < mend) {
-      let t = <u64>h0 + <u64>load<u32>(m);
-      const a0 = t & 0xffffffff;
-      t = <u64>h1 + (t >> 32) + <u64>load<u32>(m, 4);
-      const a1 = t & 0xffffffff;
-      t = <u64>h2 + (t >> 32) + <u64>load<u32>(m, 8);
-      const a2 = t & 0xffffffff;
-      t = <u64>h3 + (t >> 32) + <u64>load<u32>(m, 12);
-      const a3 = t & 0xffffffff;
-      const a4 = <u64>(h4 + <u32>(t >> 32) + 1);
+      const a0 = <u64>h0 + <u64>load<u32>(m), a1 = <u64>h1 + <u64>load<u32>(m, 4);
+      const a2 = <u64>h2 + <u64>load<u32>(m, 8), a3 = <u64>h3 + <u64>load<u32>(m, 12);
+      const a4 = <u64>(h4 + 1);
       const d0 = a0 * r0 + a1 * s3 + a2 * s2 + a3 * s1;
       let d1 = a0 * r1 + a1 * r0 + a2 * s3 + a3 * s2 + a4 * s1;
       let d2 = a0 * r2 + a1 * r1 + a2 * r0 + a3 * s3 + a4 * s2;
@@ -100,7 +88,7 @@ export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst
       d2 += d1 >> 32;
       d3 += d2 >> 32;
       const e4 = <u32>(a4 * r0) + <u32>(d3 >> 32);
-      t = (d0 & 0xffffffff) + <u64>(e4 >> 2) + <u64>(e4 & ~3);
+      let t = (d0 & 0xffffffff) + <u64>(e4 >> 2) + <u64>(e4 & ~3);
       h0 = <u32>t;
       t = (d1 & 0xffffffff) + (t >> 32);
       h1 = <u32>t;

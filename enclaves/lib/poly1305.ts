@@ -2,7 +2,8 @@
  * Poly1305 one-time authenticator, RFC 8439 §2.5 (the 2^130-5 prime field, r clamped as in §2.5.1).
  *
  * The accumulator h is four 32-bit limbs plus a small fifth one; r is four 32-bit limbs. Clamping leaves every
- * r limb below 2^28 and r1..r3 divisible by 4, so each 32x32 product fits a u64 with room for four of them, and
+ * r limb below 2^28 and r1..r3 divisible by 4, so each 33x28-bit product fits a u64 with room for four of them
+ * (which also lets a message block be added to h without a carry chain), and
  * the reduction by 2^130 = 5 folds into the precomputed s_i = r_i + r_i/4 (= 5·r_i/4). That is 16 wide
  * multiplies per block, against 25 for 26-bit limbs; Wasm has a 64-bit multiply but no 64x64->128 one, and
  * multiplies are what a block costs. (The 32-bit "base 2^32" layout of OpenSSL's poly1305.c.)
@@ -74,16 +75,11 @@ export function poly1305_blocks(ctx: usize, m: usize, len: usize, padbit: u32): 
   let h3 = load<u32>(ctx + H + 12), h4 = load<u32>(ctx + H + 16);
   const end = m + len;
   while (m < end) {
-    // h += m (with carries), then h *= r partially reduced mod 2^130-5.
-    let t = <u64>h0 + <u64>load<u32>(m);
-    const a0 = t & 0xffffffff;
-    t = <u64>h1 + (t >> 32) + <u64>load<u32>(m, 4);
-    const a1 = t & 0xffffffff;
-    t = <u64>h2 + (t >> 32) + <u64>load<u32>(m, 8);
-    const a2 = t & 0xffffffff;
-    t = <u64>h3 + (t >> 32) + <u64>load<u32>(m, 12);
-    const a3 = t & 0xffffffff;
-    const a4 = <u64>(h4 + <u32>(t >> 32) + padbit);
+    // h += m without carrying between limbs (each a_i < 2^33), then h *= r partially reduced mod 2^130-5.
+    // Bounds: a_i·r_j, a_i·s_j < 2^61.4, four of them < 2^63.4; e4 < 2^32.
+    const a0 = <u64>h0 + <u64>load<u32>(m), a1 = <u64>h1 + <u64>load<u32>(m, 4);
+    const a2 = <u64>h2 + <u64>load<u32>(m, 8), a3 = <u64>h3 + <u64>load<u32>(m, 12);
+    const a4 = <u64>(h4 + padbit);
     const d0 = a0 * r0 + a1 * s3 + a2 * s2 + a3 * s1;
     let d1 = a0 * r1 + a1 * r0 + a2 * s3 + a3 * s2 + a4 * s1;
     let d2 = a0 * r2 + a1 * r1 + a2 * r0 + a3 * s3 + a4 * s2;
@@ -93,7 +89,7 @@ export function poly1305_blocks(ctx: usize, m: usize, len: usize, padbit: u32): 
     d3 += d2 >> 32;
     const e4 = <u32>(a4 * r0) + <u32>(d3 >> 32);
     // Fold everything at or above 2^130 back in: (e4 >> 2) * 5 = (e4 & ~3) + (e4 >> 2).
-    t = (d0 & 0xffffffff) + <u64>(e4 >> 2) + <u64>(e4 & ~3);
+    let t = (d0 & 0xffffffff) + <u64>(e4 >> 2) + <u64>(e4 & ~3);
     h0 = <u32>t;
     t = (d1 & 0xffffffff) + (t >> 32);
     h1 = <u32>t;
