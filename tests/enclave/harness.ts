@@ -50,7 +50,7 @@ export function signed(name: string, config: Partial<EnclaveConfig> = {}, secret
 
 export function image(name: string, bytes: Uint8Array): EnclaveImage {
   const enclave = createEnclave(bytes, `${name}.wasm`);
-  return { name, enclave, iface: parseEdl(enclave.edl!, `${name}.edl`) };
+  return { name, enclave, iface: parseEdl(enclave.edl!, `${name} (emon.edl)`, name.replace(/\W/g, '_')) };
 }
 
 export type Arg = number | bigint;
