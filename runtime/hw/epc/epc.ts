@@ -18,7 +18,7 @@ import { instrumentEnclave, EPC_IMPORT, type EpcMode, type InstrumentedModule } 
 import { FrameRing, policies, type EvictionPolicy, type PolicyName, type ReferenceBits } from './policy.js';
 import { PageSealer, SEALED_PAGE_BYTES } from './seal.js';
 import { DEFAULT_EPC_BYTES, PAGE_SIZE } from './size.js';
-import { EnclaveSpace, EVICTED, KEY_PAGE_BITS, RESIDENT, type FaultService } from './space.js';
+import { EnclaveSpace, EVICTED, HELD, KEY_PAGE_BITS, RESIDENT, type FaultService } from './space.js';
 import { versionArrayPages } from './versions.js';
 
 /** One EPC fault, as the monitor sees it. */
@@ -122,23 +122,36 @@ export class Epc implements FaultService {
     imports: WebAssembly.Imports,
     name: string,
   ): Promise<{ instance: WebAssembly.Instance; space: EnclaveSpace }> {
-    const layout = prepared.layout;
-    const space = this.createSpace(name, layout);
+    const space = this.open(prepared.layout, name);
     try {
       const instance = await WebAssembly.instantiate(module, { ...imports, [EPC_IMPORT]: space.imports });
-      const memory = layout.memoryExport
-        ? instance.exports[layout.memoryExport]
-        : (imports[layout.memoryImport![0]] as Record<string, WebAssembly.ImportValue> | undefined)?.[layout.memoryImport![1]];
-      if (!(memory instanceof WebAssembly.Memory)) {
-        throw new EmonError('E_EPC_INSTRUMENT', `enclave ${name}: its memory is not reachable after instantiation`);
-      }
-      space.attach(memory);
-      if (layout.startExport) (instance.exports[layout.startExport] as () => void)();
+      this.start(space, instance, imports);
       return { instance, space };
     } catch (e) {
       if (space.alive) this.teardown(space, null);
       throw e;
     }
+  }
+
+  /**
+   * ECREATE: a page space for an enclave about to be instantiated from a module prepared with `layout`; give
+   * `space.imports` as the `emon_epc` import module, then call `start` once the instance exists.
+   */
+  open(layout: InstrumentedModule['layout'], name: string): EnclaveSpace {
+    return this.createSpace(name, layout);
+  }
+
+  /** EADD of the initial pages once the instance exists, then the module's deferred start function. */
+  start(space: EnclaveSpace, instance: WebAssembly.Instance, imports: WebAssembly.Imports): void {
+    const layout = space.layout;
+    const memory = layout.memoryExport
+      ? instance.exports[layout.memoryExport]
+      : (imports[layout.memoryImport![0]] as Record<string, WebAssembly.ImportValue> | undefined)?.[layout.memoryImport![1]];
+    if (!(memory instanceof WebAssembly.Memory)) {
+      throw new EmonError('E_EPC_INSTRUMENT', `enclave ${space.name}: its memory is not reachable after instantiation`);
+    }
+    space.attach(memory);
+    if (layout.startExport) (instance.exports[layout.startExport] as () => void)();
   }
 
   /** Prepares, compiles and instantiates in one step (tests, benchmarks, simple loaders). */
@@ -267,6 +280,19 @@ export class Epc implements FaultService {
     }
   }
 
+  /** Takes a resident page off the ring: no policy can evict it until `unhold` (hw-side accesses in flight). */
+  hold(s: EnclaveSpace, page: number): void {
+    const f = s.frameOf[page]!;
+    if (f >= 0) {
+      this.ring.remove(f);
+      s.frameOf[page] = HELD;
+    }
+  }
+
+  unhold(s: EnclaveSpace, page: number): void {
+    if (s.frameOf[page] === HELD && s.alive) s.frameOf[page] = this.ring.insert(s.key(page));
+  }
+
   /** Destroys an enclave's pages (EREMOVE of all its pages); its instance must not be called again. */
   destroy(s: EnclaveSpace): void {
     if (s.alive) this.teardown(s, null);
@@ -277,8 +303,8 @@ export class Epc implements FaultService {
     s.deathCause = cause;
     for (let p = 0; p < s.maxPages; p++) {
       const f = s.frameOf[p]!;
-      if (f >= 0) {
-        this.ring.remove(f);
+      if (f >= 0) this.ring.remove(f);
+      if (f >= 0 || f === HELD) {
         this.budget.give(1);
         s.frameOf[p] = -1;
       }

@@ -14,6 +14,12 @@ export const NOT_ADDED = 0;
 export const RESIDENT = 1;
 export const EVICTED = 2;
 
+/** frameOf value of a resident page taken off the ring while hw accesses it (Epc.hold). */
+export const HELD = -2;
+
+/** Pages of the EPC never held, so that faults can always find a frame (an access pins at most two). */
+const HOLD_RESERVE = 8;
+
 /** Page number bits in a frame key; the rest is the enclave's slot in its Epc. */
 export const KEY_PAGE_BITS = 20;
 
@@ -25,6 +31,9 @@ export interface FaultService {
   add(space: EnclaveSpace, page: number): void;
   /** Pins `pages` more pages for a resident enclave; false if the EPC cannot make room. */
   reservePinned(pages: number): boolean;
+  hold(space: EnclaveSpace, page: number): void;
+  unhold(space: EnclaveSpace, page: number): void;
+  readonly budget: { readonly capacity: number };
 }
 
 function oob(): WebAssembly.RuntimeError {
@@ -48,6 +57,7 @@ export class EnclaveSpace {
   /** Misses on resident pages whose access bit CLOCK had cleared (not EPC faults). */
   samples = 0;
   alive = true;
+  private heldPages = 0;
   /** EPC pages held for this enclave outside the frame ring (version array, or all of a resident enclave). */
   pinned = 0;
   /** Why the enclave was torn down, once it was. */
@@ -242,6 +252,38 @@ export class EnclaveSpace {
       if (this.mode === 'paged') this.miss(addr + i, 0, c, true);
       this.u8.set(data.subarray(i, i + c), addr + i);
       i += c;
+    }
+  }
+
+  /**
+   * Makes [addr, addr+len) resident and keeps it so until `release` (hw-side code about to read or write it
+   * directly, e.g. an ENCLU leaf or the ECALL gate's marshalling area). False when the range lies outside the
+   * enclave's memory. All but HOLD_RESERVE pages of the EPC may be held at once.
+   */
+  hold(addr: number, len: number, write: boolean): boolean {
+    if (!this.alive) this.dead();
+    if (addr < 0 || len < 0 || addr + len > this.sizeBytes) return false;
+    if (this.mode === 'resident' || len === 0) return true;
+    const p0 = addr >>> PAGE_SHIFT;
+    const p1 = (addr + len - 1) >>> PAGE_SHIFT;
+    if (this.heldPages + (p1 - p0 + 1) > this.epc.budget.capacity - HOLD_RESERVE) {
+      throw new EmonError('E_EPC_UNSUPPORTED', `enclave ${this.name}: hw would have to keep ${this.heldPages + p1 - p0 + 1} pages resident at once for a ${len}-byte buffer; the ${this.epc.budget.capacity}-page EPC must keep ${HOLD_RESERVE} pages free for paging`, {
+        hint: 'use smaller buffers with ENCLU leaves and the marshalling area, or a larger --epc',
+      });
+    }
+    for (let p = p0; p <= p1; p++) {
+      this.miss(p << PAGE_SHIFT, 0, 1, write);
+      this.epc.hold(this, p);
+      this.heldPages++;
+    }
+    return true;
+  }
+
+  release(addr: number, len: number): void {
+    if (this.mode === 'resident' || len === 0 || !this.alive) return;
+    for (let p = addr >>> PAGE_SHIFT, last = (addr + len - 1) >>> PAGE_SHIFT; p <= last; p++) {
+      this.epc.unhold(this, p);
+      this.heldPages--;
     }
   }
 

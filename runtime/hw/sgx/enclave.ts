@@ -29,8 +29,10 @@ export const SGX_EINVAL = 2;
  * page it against the EPC budget). Both default to identity/no-op.
  */
 export interface SgxHooks {
-  prepareModule(image: Uint8Array, what: string): Uint8Array;
+  prepareModule(image: Uint8Array, what: string, heapBytes?: number): Uint8Array;
   onInstance(instance: WebAssembly.Instance, memory: WebAssembly.Memory, identity: EnclaveIdentity, what: string): void;
+  /** EPC (runtime/hw/epc/sgx-link.ts): may add import modules and wrap the leaves for one new instance. */
+  link?(imports: WebAssembly.Imports, what: string): WebAssembly.Imports;
 }
 export const sgxHooks: SgxHooks = {
   prepareModule: (image) => image,
@@ -95,7 +97,7 @@ export function createEnclave(bytes: Uint8Array, file: string, options: EinitOpt
   };
   let module: WebAssembly.Module;
   try {
-    module = new WebAssembly.Module(sgxHooks.prepareModule(image, file) as Uint8Array<ArrayBuffer>);
+    module = new WebAssembly.Module(sgxHooks.prepareModule(image, file, sig.config.heapPages * 65536) as Uint8Array<ArrayBuffer>);
   } catch (e) {
     throw new EmonError('E_BAD_WASM', `${file}: the enclave module does not compile: ${(e as Error).message}`, { hint: 'rebuild the enclave' });
   }
@@ -190,7 +192,8 @@ export function instantiateEnclave(
   };
   let instance: WebAssembly.Instance;
   try {
-    instance = new WebAssembly.Instance(enc.module, { sgx, env, emon_ocall: ocalls });
+    const imports = { sgx, env, emon_ocall: ocalls };
+    instance = new WebAssembly.Instance(enc.module, sgxHooks.link ? sgxHooks.link(imports, enc.file) : imports); // EPC hook
   } catch (e) {
     throw new EmonError('E_ENCLAVE_LINK', `${enc.file}: cannot instantiate the enclave: ${(e as Error).message}`, {
       hint: 'enclaves may import only module "sgx" and their EDL OCALLs; rebuild it against its EDL',

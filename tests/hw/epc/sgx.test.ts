@@ -1,0 +1,87 @@
+/**
+ * SGX enclaves in the EPC: the sealer enclave (EGETKEY, Wasm AEAD, the gate's marshalling area) runs paged
+ * through an EPC much smaller than itself with the same results as unpaged, and resident with no checks; every
+ * fault is reported. Uses the enclave test harness (real gate, real life cycle).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { OK } from '../../../runtime/enclave/abi.js';
+import { Epc, type EpcFault } from '../../../runtime/hw/epc/index.js';
+import { faultTraceEvent, installSgxEpc } from '../../../runtime/hw/epc/sgx-link.js';
+import { generateSignerKey } from '../../../runtime/hw/sgx/sigstruct.js';
+import { FREE, image, signed, tempPlatform, TestGuest } from '../../enclave/harness.js';
+
+const DATA = FREE;
+const BLOB = FREE + 8192;
+const OUT = FREE + 16384;
+const key = generateSignerKey().secretKey;
+const platform = tempPlatform();
+
+let uninstall: (() => void) | null = null;
+afterEach(() => {
+  uninstall?.();
+  uninstall = null;
+});
+
+function roundTrip(g: TestGuest, data: Uint8Array): { blob: Uint8Array; back: Uint8Array } {
+  g.put(DATA, data);
+  const s = g.call('seal_data', [2, DATA, 0, DATA, data.length, BLOB, 8192]);
+  expect(s.status, g.log.join("; ")).toBe(OK);
+  const len = Number(s.ret & 0xffffffffn) | 0;
+  expect(len).toBe(64 + data.length + 16);
+  const blob = g.u8().slice(BLOB, BLOB + len);
+  const u = g.call('unseal_data', [BLOB, len, OUT, 8192]);
+  expect(u.status).toBe(OK);
+  return { blob, back: g.u8().slice(OUT, OUT + (Number(u.ret & 0xffffffffn) | 0)) };
+}
+
+describe('SGX enclaves in the EPC', () => {
+  const data = new Uint8Array(3000).map((_, i) => (i * 31) & 0xff);
+
+  it('the sealer enclave runs paged through a 76-page EPC (its 64-page marshalling area held) and its blobs open unpaged (and the other way)', () => {
+    const plainImage = image('sealer', signed('sealer', { heapPages: 16 }, key).bytes);
+    const plain = new TestGuest().open(plainImage, platform);
+    const expected = roundTrip(plain, data);
+    expect(expected.back).toEqual(data);
+
+    const epc = new Epc({ pages: 76 });
+    const faults: EpcFault[] = [];
+    epc.subscribe((f) => faults.push(f));
+    const lines: string[] = [];
+    uninstall = installSgxEpc(epc, { log: (l) => lines.push(l) });
+    const pagedImage = image('sealer', signed('sealer', { heapPages: 16 }, key).bytes);
+    const g = new TestGuest().open(pagedImage, platform);
+    expect(lines.join('\n')).toMatch(/sealer\.wasm: EPC paged mode/);
+    for (let i = 0; i < 3; i++) {
+      const { blob, back } = roundTrip(g, data);
+      expect(back).toEqual(data);
+      expect(blob.length).toBe(expected.blob.length);
+      // A blob sealed paged opens in the unpaged enclave (same MRSIGNER key, same platform).
+      plain.put(BLOB, blob);
+      const u = plain.call('unseal_data', [BLOB, blob.length, OUT, 8192]);
+      expect(Number(u.ret & 0xffffffffn) | 0).toBe(data.length);
+    }
+    expect(faults.length, `faults; ${epc.stats.evictions} evictions, ${epc.residentFrames} frames`).toBeGreaterThan(0);
+    expect(faults.every((f) => f.name === 'sealer.wasm')).toBe(true);
+    expect(epc.budget.used).toBeLessThanOrEqual(76);
+    const ev = faultTraceEvent(faults[0]!, 'guest1');
+    expect(ev).toMatchObject({ kind: 'epc_fault', track: 'guest1/sealer.wasm', dur: 0, args: { page: faults[0]!.page } });
+  });
+
+  it('a resident enclave takes no faults and pins its whole heap', () => {
+    const epc = new Epc({ pages: 512 });
+    const faults: EpcFault[] = [];
+    epc.subscribe((f) => faults.push(f));
+    const lines: string[] = [];
+    uninstall = installSgxEpc(epc, { resident: () => true, log: (l) => lines.push(l) });
+    const g = new TestGuest().open(image('sealer', signed('sealer', { heapPages: 16 }, key).bytes), platform);
+    expect(roundTrip(g, data).back).toEqual(data);
+    expect(lines.join('\n')).toMatch(/EPC resident mode/);
+    expect(faults).toHaveLength(0);
+    expect(epc.budget.used).toBe(256);
+  });
+
+  it('a resident enclave that does not fit is refused with a clear error', () => {
+    uninstall = installSgxEpc(new Epc({ pages: 100 }), { resident: () => true });
+    expect(() => new TestGuest().open(image('sealer', signed('sealer', { heapPages: 16 }, key).bytes), platform)).toThrow(/256 pinned EPC pages/);
+  });
+});
