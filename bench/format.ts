@@ -18,9 +18,9 @@ export function formatRatio(r: number): string {
 }
 
 export function formatBytes(n: number): string {
-  if (n >= 1 << 20 && n % (1 << 20) === 0) return `${n >> 20} MiB`;
-  if (n >= 1024 && n % 1024 === 0) return `${n >> 10} KiB`;
-  return `${n} B`;
+  if (n >= 1 << 20) return `${+(n / (1 << 20)).toPrecision(3)} MiB`;
+  if (n >= 1024) return `${+(n / 1024).toPrecision(3)} KiB`;
+  return `${+n.toPrecision(4)} B`;
 }
 
 /** `name  median ±spread  ratio-to-floor  [MB/s] [vs baseline] [modeled]`. */

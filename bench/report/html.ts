@@ -16,6 +16,7 @@ const SWEEP_LABELS: Record<string, string> = {
   bytes: 'bytes',
   workingSet: 'working set',
   workingSetPages: 'working set (pages)',
+  ws: 'working set (× EPC budget)',
   pages: 'pages',
   epcPages: 'EPC budget (pages)',
   count: 'count',
@@ -49,6 +50,7 @@ function facetKey(cases: readonly CaseResult[]): string | undefined {
   return [...values].find(([, set]) => set.size >= 2)?.[0];
 }
 
+/** Keys whose values are byte counts (ticks formatted as B/KiB/MiB). */
 function isSizeKey(key: string): boolean {
   return key === 'size' || key === 'bytes' || key === 'workingSet';
 }
@@ -70,9 +72,23 @@ function sweepKeys(cases: readonly CaseResult[]): string[] {
 }
 
 /** Series name from the params other than the sweep key (e.g. `sgx · ecall`), or the case name's prefix. */
-function seriesName(c: CaseResult, key: string, facet?: string): string {
+/** String params that take two or more values among `cases`: what tells their series apart. */
+function varyingStrings(cases: readonly CaseResult[]): Set<string> {
+  const values = new Map<string, Set<string>>();
+  for (const c of cases) {
+    for (const [k, v] of Object.entries(c.params ?? {})) {
+      if (typeof v !== 'string') continue;
+      const set = values.get(k) ?? new Set<string>();
+      set.add(v);
+      values.set(k, set);
+    }
+  }
+  return new Set([...values].filter(([, set]) => set.size >= 2).map(([k]) => k));
+}
+
+function seriesName(c: CaseResult, key: string, facet: string | undefined, varying: ReadonlySet<string>): string {
   const rest = Object.entries(c.params ?? {})
-    .filter(([k]) => k !== key && k !== facet && !Object.hasOwn(SWEEP_LABELS, k))
+    .filter(([k]) => k !== key && k !== facet && varying.has(k))
     .map(([, v]) => String(v));
   if (rest.length > 0) return rest.join(' · ');
   const slash = c.name.lastIndexOf('/');
@@ -81,16 +97,37 @@ function seriesName(c: CaseResult, key: string, facet?: string): string {
 
 function group(cases: readonly CaseResult[], key: string, y: (c: CaseResult) => number | undefined, whiskers: boolean, facet?: string): Series[] {
   const byName = new Map<string, Series['points'][number][]>();
+  const varying = varyingStrings(cases);
   for (const c of cases) {
     const x = c.params?.[key];
     const v = y(c);
     if (typeof x !== 'number' || v === undefined || !Number.isFinite(v)) continue;
-    const name = seriesName(c, key, facet);
+    const name = seriesName(c, key, facet, varying);
     const list = byName.get(name) ?? [];
     list.push({ x, y: v, ...(whiskers ? { lo: c.q1, hi: c.q3 } : {}), label: c.name });
     byName.set(name, list);
   }
   return [...byName].map(([name, points]) => ({ name, points }));
+}
+
+/**
+ * Splits series whose typical values lie orders of magnitude apart (e.g. enclave creation in ms beside ECALLs in
+ * ns) into separate groups, so no plot is flattened by another's scale. Series are ordered by the geometric
+ * mean of their values and cut wherever the next one is more than `gap` times larger.
+ */
+function scaleClusters(series: readonly Series[], gap = 100): Series[][] {
+  const gm = (s: Series): number => {
+    const pos = s.points.map((p) => p.y).filter((v) => v > 0);
+    return pos.length === 0 ? 0 : Math.exp(pos.reduce((a, v) => a + Math.log(v), 0) / pos.length);
+  };
+  const sorted = [...series].sort((a, b) => gm(a) - gm(b));
+  const out: Series[][] = [];
+  for (const s of sorted) {
+    const last = out[out.length - 1];
+    if (last && gm(s) <= gm(last[last.length - 1]!) * gap) last.push(s);
+    else out.push([s]);
+  }
+  return out;
 }
 
 function logWorthy(values: readonly number[]): boolean {
@@ -100,29 +137,38 @@ function logWorthy(values: readonly number[]): boolean {
 
 function sweepPlots(s: SuiteResult, cases: readonly CaseResult[], key: string, facet: string | undefined, facetValue: string): string[] {
   const plots: string[] = [];
-  const lat = group(cases, key, (c) => c.median, true, facet);
-  const ys = lat.flatMap((x) => x.points.map((p) => p.y));
-  const xs = lat.flatMap((x) => x.points.map((p) => p.x));
   const xf = isSizeKey(key) ? formatBytes : undefined;
-  plots.push(
-    linePlot({
-      title: sweepTitle(s.name, key, 'latency', facetValue),
-      xLabel: SWEEP_LABELS[key] ?? key,
-      yLabel: 'median time per op (ns; bars: IQR)',
-      series: lat,
-      xLog: logWorthy(xs),
-      yLog: logWorthy(ys),
-      ...(xf ? { xFormat: xf } : {}),
-    }),
-  );
+  const clusters = scaleClusters(group(cases, key, (c) => c.median, true, facet));
+  clusters.forEach((all) => {
+    const xLog = logWorthy(all.flatMap((x) => x.points.map((p) => p.x)));
+    // A log axis cannot place x = 0 (e.g. a call with no buffer): those cases stay in the table.
+    const lat = xLog ? all.map((x) => ({ ...x, points: x.points.filter((p) => p.x > 0) })).filter((x) => x.points.length > 0) : all;
+    if (lat.length === 0) return;
+    const ys = lat.flatMap((x) => x.points.map((p) => p.y));
+    const part = clusters.length > 1 ? `${facetValue ? `${facetValue}, ` : ''}${lat.map((x) => x.name).join(', ')}` : facetValue;
+    plots.push(
+      linePlot({
+        title: sweepTitle(s.name, key, 'latency', part),
+        xLabel: SWEEP_LABELS[key] ?? key,
+        yLabel: 'median time per op (ns; bars: IQR)',
+        series: lat,
+        xLog,
+        yLog: logWorthy(ys),
+        ...(xf ? { xFormat: xf } : {}),
+      }),
+    );
+  });
   if (cases.some((c) => c.mbPerSec !== undefined && typeof c.params?.[key] === 'number')) {
+    const tp = group(cases.filter((c) => c.mbPerSec !== undefined), key, (c) => c.mbPerSec, false, facet);
+    const xs = tp.flatMap((x) => x.points.map((p) => p.x));
+    const xLog = logWorthy(xs);
     plots.push(
       linePlot({
         title: sweepTitle(s.name, key, 'throughput', facetValue),
         xLabel: SWEEP_LABELS[key] ?? key,
         yLabel: 'throughput (MB/s)',
-        series: group(cases, key, (c) => c.mbPerSec, false, facet),
-        xLog: logWorthy(xs),
+        series: xLog ? tp.map((x) => ({ ...x, points: x.points.filter((p) => p.x > 0) })).filter((x) => x.points.length > 0) : tp,
+        xLog,
         ...(xf ? { xFormat: xf } : {}),
       }),
     );

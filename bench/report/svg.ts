@@ -103,7 +103,10 @@ export function linePlot(p: LinePlot): string {
   const yLog = p.yLog ?? false;
   const sx = scale(Math.min(...xs), Math.max(...xs), m.l, W - m.r, xLog);
   const sy = scale(Math.min(...ys), Math.max(...ys), H - m.b, m.t, yLog);
-  const xTicks = xLog ? dataTicks(p.series) : sx.ticks;
+  // Data ticks on a log axis can crowd (4 KiB, 16 KiB, 64 KiB...): keep only those at least 40 px apart.
+  const xTicks = xLog
+    ? dataTicks(p.series).reduce<number[]>((kept, t) => (kept.length === 0 || sx.map(t) - sx.map(kept[kept.length - 1]!) >= 40 ? [...kept, t] : kept), [])
+    : sx.ticks;
   const xf = p.xFormat ?? niceNumber;
   const yf = p.yFormat ?? niceNumber;
   const out: string[] = [];

@@ -168,6 +168,26 @@ export function register(program: Command): void {
     });
 
   bench
+    .command('report')
+    .description('render the HTML report (and optionally a PNG of it) from result files already written')
+    .argument('<results...>', 'result JSON files written by `emon bench`')
+    .requiredOption('--output <html>', 'the HTML report to write')
+    .option('--png <file>', 'also save a PNG of the rendered report (needs chromium)')
+    .action(async (files: string[], opts: { output: string; png?: string }) => {
+      const runs = [];
+      for (const f of files) runs.push(await readRun(f));
+      const html = path.resolve(opts.output);
+      await mkdir(path.dirname(html), { recursive: true });
+      await writeFile(html, renderReport(runs));
+      console.log(`bench: report written to ${path.relative(process.cwd(), html) || html}`);
+      if (opts.png) {
+        const { screenshotReport } = await import('../../../bench/report/screenshot.js');
+        await screenshotReport(html, path.resolve(opts.png));
+        console.log(`bench: screenshot written to ${opts.png}`);
+      }
+    });
+
+  bench
     .command('compare')
     .description('compare two result files and flag changes beyond the noise (Mann-Whitney U on the samples)')
     .argument('<before>', 'baseline result JSON')
