@@ -23,13 +23,13 @@ describe('help', () => {
     it(`emon ${cmd.join(' ')} --help`, () => {
       const r = emon([...cmd, '--help']);
       expect(r.status).toBe(0);
-      expect(r.stdout).toMatch(/Usage: emon/);
+      expect(r.stdout, r.stderr).toMatch(/Usage: emon/);
     });
   }
   it('run --help lists the device options registered by the device modules', () => {
     const r = emon(['run', '--help']);
-    expect(r.stdout).toMatch(/--block:NAME=PATH/);
-    expect(r.stdout).toMatch(/--net:NAME=SWITCH/);
+    expect(r.stdout, r.stderr).toMatch(/--block:NAME=PATH/);
+    expect(r.stdout, r.stderr).toMatch(/--net:NAME=SWITCH/);
   });
 });
 
@@ -37,30 +37,30 @@ describe('emon run errors', () => {
   it('a missing file', () => {
     const r = emon(['run', path.join(tmp, 'absent.wasm')]);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/^emon: cannot read guest .*absent\.wasm: no such file/m);
-    expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+    expect(r.stderr, r.stdout).toMatch(/^emon: cannot read guest .*absent\.wasm: no such file/m);
+    expect(r.stderr, r.stdout).not.toMatch(/at .*\.js:\d+/); // no stack trace
   });
   it('a file that is not Wasm', () => {
     const f = path.join(tmp, 'notes.wasm');
     writeFileSync(f, '#!/bin/sh\necho hi\n');
     const r = emon(['run', f]);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/guest notes \(.*notes\.wasm\) is not a WebAssembly module/);
+    expect(r.stderr, r.stdout).toMatch(/guest notes \(.*notes\.wasm\) is not a WebAssembly module/);
   });
   it('a device declared but not attached, and one attached but not declared', () => {
     let r = emon(['run', path.join(guests, 'blk.wasm')]);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/declares BLOCK_BASIC device "storage" but it is not attached/);
-    expect(r.stderr).toMatch(/hint: add --block:storage=PATH/);
+    expect(r.stderr, r.stdout).toMatch(/declares BLOCK_BASIC device "storage" but it is not attached/);
+    expect(r.stderr, r.stdout).toMatch(/hint: add --block:storage=PATH/);
     r = emon(['run', `--block:other=${path.join(tmp, 'd.img')}`, path.join(guests, 'hello.wasm')]);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/--block:other=.* attaches a device that guest hello does not declare/);
+    expect(r.stderr, r.stdout).toMatch(/--block:other=.* attaches a device that guest hello does not declare/);
   });
   it('an import emon does not provide', async () => {
     const f = await watFile('wasi.wasm', '(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32))) (memory (export "memory") 1) (func (export "solo5_app_main") (param i32) (result i32) i32.const 0))');
     const r = emon(['run', f]);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/imports function "wasi_snapshot_preview1"\."fd_write", which emon does not provide/);
+    expect(r.stderr, r.stdout).toMatch(/imports function "wasi_snapshot_preview1"\."fd_write", which emon does not provide/);
   });
   it('unknown options, bad values and options after the last guest', () => {
     const hello = path.join(guests, 'hello.wasm');
@@ -77,7 +77,7 @@ describe('emon run', () => {
   it('passes the command line after -- and exits with the guest status', async () => {
     const r = emon(['run', path.join(guests, 'hello.wasm'), '--', 'one', '--two', '-h']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain("Command line is: 'one --two -h'");
+    expect(r.stdout, r.stderr).toContain("Command line is: 'one --two -h'");
     const exit7 = await watFile('exit7.wasm', `(module ${SOLO5_IMPORTS} (memory (export "memory") 1) (func (export "solo5_app_main") (param i32) (result i32) (call $exit (i32.const 7)) (i32.const 0)))`);
     expect(emon(['run', exit7]).status).toBe(7);
     const trap = await watFile('trap.wasm', '(module (memory (export "memory") 1) (func (export "solo5_app_main") (param i32) (result i32) unreachable))');
@@ -94,7 +94,7 @@ describe('emon run', () => {
     const spin = await watFile('spin.wasm', '(module (memory (export "memory") 1) (func (export "solo5_app_main") (param i32) (result i32) (loop $l (br $l)) (i32.const 0)))');
     const r = emon(['run', '--timeout=0.3', spin]);
     expect(r.status).toBe(124);
-    expect(r.stderr).toMatch(/guest spin stopped after 0.3 s/);
+    expect(r.stderr, r.stdout).toMatch(/guest spin stopped after 0.3 s/);
   });
 });
 
@@ -121,7 +121,7 @@ describe('emon manifest and inspect', () => {
     const out = path.join(tmp, 'never.wasm');
     const r = emon(['manifest', 'embed', m, path.join(guests, 'hello.wasm'), '-o', out]);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/device "a" is declared twice/);
+    expect(r.stderr, r.stdout).toMatch(/device "a" is declared twice/);
     expect(emon(['inspect', out]).stderr).toMatch(/no such file/);
   });
 });

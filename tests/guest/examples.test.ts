@@ -25,15 +25,15 @@ const haveClang = hasTool('clang') && hasTool('wasm-ld');
 describe('AssemblyScript examples', () => {
   it('hello prints its command line', () => {
     const r = emon(['run', path.join(guests, 'hello.wasm'), '--', 'a', 'b']);
-    expect(r.stdout).toBe("Hello, World\nCommand line is: 'a b'\n");
+    expect(r.stdout, r.stderr).toBe("Hello, World\nCommand line is: 'a b'\n");
     expect(r.status).toBe(0);
   });
 
   it('blk writes, reads back and verifies blocks on a created image, durably', () => {
     const img = path.join(tmp, 'disk.img');
     const r = emon(['run', `--block:storage=${img},size=32K`, path.join(guests, 'blk.wasm')]);
-    expect(r.stdout).toContain('verified 16 blocks');
-    expect(r.stdout).toContain('SUCCESS');
+    expect(r.stdout, r.stderr).toContain('verified 16 blocks');
+    expect(r.stdout, r.stderr).toContain('SUCCESS');
     expect(r.status).toBe(0);
     const data = readFileSync(img);
     expect(data.length).toBe(32 * 1024);
@@ -43,22 +43,22 @@ describe('AssemblyScript examples', () => {
 
   it('blk with 4096-byte sectors', () => {
     const r = emon(['run', `--block:storage=${path.join(tmp, 'big.img')},size=128K,sector=4096`, path.join(guests, 'blk.wasm')]);
-    expect(r.stdout).toContain('block size 4096');
+    expect(r.stdout, r.stderr).toContain('block size 4096');
     expect(r.status).toBe(0);
   });
 
   it('timer sleeps with yield and reads both clocks', () => {
     const r = emon(['run', path.join(guests, 'timer.wasm')]);
-    expect(r.stdout).toContain('tick 3');
-    expect(r.stdout).toContain('SUCCESS');
+    expect(r.stdout, r.stderr).toContain('tick 3');
+    expect(r.stdout, r.stderr).toContain('SUCCESS');
     expect(r.status).toBe(0);
   });
 
   it('net-ping and net-pong exchange frames through the in-process switch', () => {
     const r = emon(['run', '--net:service=sw0', path.join(guests, 'net-pong.wasm'), '--net:service=sw0', '--net-mac:service=02:00:00:00:00:02', path.join(guests, 'net-ping.wasm'), '--', '4']);
-    expect(r.stdout).toMatch(/net-ping\| ping: MAC 02:00:00:00:00:02/);
-    expect(r.stdout).toMatch(/net-ping\| ping: pong 3 from/);
-    expect(r.stdout).toMatch(/net-pong\| pong: answered 4 pings, quitting/);
+    expect(r.stdout, r.stderr).toMatch(/net-ping\| ping: MAC 02:00:00:00:00:02/);
+    expect(r.stdout, r.stderr).toMatch(/net-ping\| ping: pong 3 from/);
+    expect(r.stdout, r.stderr).toMatch(/net-pong\| pong: answered 4 pings, quitting/);
     expect(r.status).toBe(0);
   });
 
@@ -72,7 +72,7 @@ describe('AssemblyScript examples', () => {
     const pongDone = new Promise<number>((resolve) => pong.on('exit', (c) => resolve(c ?? -1)));
     while (!pongOut.includes('waiting for pings')) await new Promise((r) => setTimeout(r, 20));
     const ping = emon(['run', '--timeout=20', `--net:service=udp:${b}:127.0.0.1:${a}`, path.join(guests, 'net-ping.wasm'), '--', '3']);
-    expect(ping.stdout).toMatch(/ping: pong 2 from/);
+    expect(ping.stdout, ping.stderr).toMatch(/ping: pong 2 from/);
     expect(ping.status).toBe(0);
     expect(await pongDone).toBe(0);
     expect(pongOut).toContain('answered 3 pings');
@@ -84,8 +84,8 @@ describe('C guests', () => {
   it.skipIf(!haveClang)(haveClang ? title : `${title} -- SKIPPED: clang/wasm-ld not installed (apt install clang lld)`, () => {
     expect(existsSync(path.join(guests, 'hello-c.wasm'))).toBe(true);
     const r = emon(['run', path.join(guests, 'hello-c.wasm'), '--', 'from', 'C']);
-    expect(r.stdout).toContain("Command line is: 'from C'");
-    expect(r.stdout).toContain('SUCCESS');
+    expect(r.stdout, r.stderr).toContain("Command line is: 'from C'");
+    expect(r.stdout, r.stderr).toContain('SUCCESS');
     expect(r.status).toBe(0);
   });
 });
