@@ -9,17 +9,8 @@
  */
 import { EmonError } from '../../errors.js';
 import { CoreExports, CryptoFlavor, engineSupportsSimd, instantiateCore } from './core.js';
-
-export const KEY_SIZE = 32;
-export const NONCE_SIZE = 12;
-export const XNONCE_SIZE = 24;
-export const TAG_SIZE = 16;
-export const PAGE_SIZE = 4096;
-/** Largest associated data the page path takes (the pager binds enclave id, page number, version). */
-export const PAGE_AAD_MAX = 256;
-export const SHA256_SIZE = 32;
-/** RFC 5869 §2.3: at most 255 hash lengths of output. */
-export const HKDF_MAX_OUTPUT = 255 * 32;
+import { HKDF_MAX_OUTPUT, KEY_SIZE, need, needBytes, NONCE_SIZE, PAGE_AAD_MAX, PAGE_SIZE, SHA256_SIZE, TAG_SIZE, XNONCE_SIZE } from './params.js';
+import { HashStream, type StreamHost } from './hash-stream.js';
 
 // Fixed layout above the core's static data (offsets from `base`).
 const KEY = 0;
@@ -43,24 +34,7 @@ export interface WasmCryptoOptions {
   readonly file?: string;
 }
 
-function need(what: string, value: Uint8Array, size: number): void {
-  if (!(value instanceof Uint8Array) || value.length !== size) {
-    const got = value instanceof Uint8Array ? `${value.length} bytes` : typeof value;
-    throw new EmonError('E_CRYPTO_PARAM', `${what} must be ${size} bytes, got ${got}`, {
-      hint: `pass a Uint8Array of exactly ${size} bytes`,
-    });
-  }
-}
-
-function needBytes(what: string, value: Uint8Array): void {
-  if (!(value instanceof Uint8Array)) {
-    throw new EmonError('E_CRYPTO_PARAM', `${what} must be a Uint8Array, got ${typeof value}`, {
-      hint: 'pass bytes as a Uint8Array (a Buffer is one)',
-    });
-  }
-}
-
-export class WasmCrypto {
+export class WasmCrypto implements StreamHost {
   readonly flavor: CryptoFlavor;
   private readonly core: CoreExports;
   private readonly base: number;
@@ -346,39 +320,5 @@ export class WasmCrypto {
     this.pageView = new Uint8Array(buf, b + PAGE, PAGE_SIZE);
     this.pageAadView = new Uint8Array(buf, b + PAGE_AAD, PAGE_AAD_MAX);
     this.tagView = new Uint8Array(buf, b + TAG, TAG_SIZE);
-  }
-}
-
-/** A SHA-256 or HMAC-SHA256 computation in progress, holding one context slot of its WasmCrypto. */
-export class HashStream {
-  private slot: number;
-
-  constructor(
-    private readonly owner: WasmCrypto,
-    slot: number,
-    private readonly updateFn: (ctx: number, p: number, len: number) => void,
-    private readonly finalFn: (ctx: number, out: number) => void,
-  ) {
-    this.slot = slot;
-  }
-
-  update(data: Uint8Array): this {
-    if (this.slot < 0) throw new EmonError('E_CRYPTO_STATE', 'update() after digest() on a hash stream', { hint: 'start a new stream' });
-    needBytes('data', data);
-    this.owner.feed(this.slot, this.updateFn, data);
-    return this;
-  }
-
-  digest(): Uint8Array {
-    if (this.slot < 0) throw new EmonError('E_CRYPTO_STATE', 'digest() called twice on a hash stream', { hint: 'start a new stream' });
-    const out = this.owner.finish(this.slot, this.finalFn);
-    this.slot = -1;
-    return out;
-  }
-
-  /** Gives the context back without producing a digest. */
-  dispose(): void {
-    if (this.slot >= 0) this.owner.release(this.slot);
-    this.slot = -1;
   }
 }
