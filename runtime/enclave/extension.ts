@@ -11,6 +11,7 @@ import type { GuestHost, MonitorExtension } from '../monitor/extension.js';
 import { EINVAL, EUNSPEC, OK } from './abi.js';
 import type { EcallFn } from './gate.js';
 import { loadEnclaveImage, openEnclave, type EnclaveImage } from './host.js';
+import { attachGuestEpc } from '../hw/epc/sgx-link.js';
 import { enclaveDecls } from './manifest.js';
 
 /** Instances one guest may have open at once (SGX's limit is EPC; this one bounds a hostile guest's loop). */
@@ -26,6 +27,8 @@ function guestImports(host: GuestHost): Record<string, WebAssembly.ImportValue> 
       });
     }
   }
+  detachEpc?.(); // EPC (issue 6): this guest's enclaves are paged through the platform EPC
+  detachEpc = attachGuestEpc(host);
   const images = new Map<string, EnclaveImage>();
   for (const d of decls) {
     const file = host.attachments.get(d.name);
@@ -103,8 +106,14 @@ function guestImports(host: GuestHost): Record<string, WebAssembly.ImportValue> 
   return { enclave_open, enclave_close, ecall };
 }
 
+let detachEpc: (() => void) | null = null;
+
 export const enclaveExtension: MonitorExtension = {
   importModule: 'emon',
   attachmentKind: 'enclave',
   imports: guestImports,
+  dispose: () => {
+    detachEpc?.();
+    detachEpc = null;
+  },
 };

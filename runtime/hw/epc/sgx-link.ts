@@ -176,3 +176,46 @@ function pageAwareLeaves(space: EnclaveSpace, leaves: Record<string, (...a: numb
 export function faultTraceEvent(f: EpcFault, guest: string): { kind: 'epc_fault'; name: string; track: string; start: number; dur: number; args: Record<string, string | number> } {
   return { kind: 'epc_fault', name: 'fault', track: `${guest}/${f.name}`, start: f.time, dur: 0, args: { page: f.page, access: f.access, enclave: f.enclave } };
 }
+
+/** What one guest's worker hands the EPC (a structural subset of the monitor's GuestHost; hw imports no monitor code). */
+export interface GuestEpcContext {
+  readonly name: string;
+  readonly manifest: Readonly<Record<string, unknown>>;
+  /** `--enclave:NAME=PATH`: NAME -> PATH. */
+  readonly attachments: ReadonlyMap<string, string>;
+  readonly options: Readonly<Record<string, string | number | boolean | undefined>>;
+  readonly trace: { record(event: ReturnType<typeof faultTraceEvent>): void } | null;
+  log(message: string): void;
+}
+
+/**
+ * Puts one guest's enclaves in this worker's platform EPC: `--epc=SIZE` sizes it, a manifest entry
+ * `{"name": ..., "epc": "resident"}` asks for resident mode, `-v` logs each enclave's mode, and with tracing on
+ * every fault becomes an 'epc_fault' event on the `guest/enclave` track. Returns the undo function.
+ */
+export function attachGuestEpc(host: GuestEpcContext): () => void {
+  const epc = platformEpc(host.options['epc']);
+  const residentFiles = new Set<string>();
+  const nameOf = new Map<string, string>();
+  const list = Array.isArray(host.manifest['enclaves']) ? (host.manifest['enclaves'] as unknown[]) : [];
+  for (const e of list) {
+    const d = e as Record<string, unknown> | null;
+    const file = typeof d?.['name'] === 'string' ? host.attachments.get(d['name']) : undefined;
+    if (file === undefined) continue;
+    nameOf.set(file, d!['name'] as string);
+    if (d!['epc'] === 'resident') residentFiles.add(file);
+  }
+  const verbose = host.options['verbose'] === true;
+  const uninstall = installSgxEpc(epc, {
+    resident: (file) => residentFiles.has(file),
+    ...(verbose ? { log: (line: string) => host.log(line) } : {}),
+  });
+  const trace = host.trace;
+  const unsubscribe = trace
+    ? epc.subscribe((f) => trace.record(faultTraceEvent({ ...f, name: nameOf.get(f.name) ?? f.name }, host.name)))
+    : () => undefined;
+  return () => {
+    unsubscribe();
+    uninstall();
+  };
+}
