@@ -21,6 +21,7 @@ import { EthernetSwitch, type Endpoint } from './switch.js';
 import { UdpTunnel } from './tunnel.js';
 import { createWake, signalStop } from './wake.js';
 import type { WorkerInit, WorkerReport } from './worker.js';
+import { processEpcBudget } from '../hw/epc/sgx-link.js';
 
 /** One guest of the command line and the options that preceded it. */
 export interface GuestLaunch {
@@ -159,7 +160,9 @@ function runWorker(
     const name = init.name;
     let done = false;
     let refused: EmonError | null = null;
-    const worker = new Worker(distModule('monitor/worker.js'), { workerData: init, transferList: transfer });
+    // EPC (issue 6): one platform EPC budget shared by every guest's worker.
+    const workerData = { ...init, epcBudget: processEpcBudget(init.options['epc']) };
+    const worker = new Worker(distModule('monitor/worker.js'), { workerData, transferList: transfer });
     const finish = (r: GuestResult) => {
       if (done) return;
       done = true;

@@ -219,3 +219,19 @@ export function attachGuestEpc(host: GuestEpcContext): () => void {
     uninstall();
   };
 }
+
+const processBudgets = new Map<string, EpcBudget>();
+
+/**
+ * The platform EPC budget of this process for `--epc` (main thread): the monitor passes its buffer to every guest
+ * worker as `workerData.epcBudget`, so all enclaves of all guests share one EPC.
+ */
+export function processEpcBudget(epcOption: string | number | boolean | undefined): SharedArrayBuffer {
+  const key = String(epcOption ?? '');
+  let b = processBudgets.get(key);
+  if (!b) {
+    const pages = typeof epcOption === 'string' || typeof epcOption === 'number' ? parseEpcSize(String(epcOption)) : DEFAULT_EPC_BYTES / PAGE_SIZE;
+    processBudgets.set(key, (b = EpcBudget.create(pages)));
+  }
+  return b.buffer;
+}
