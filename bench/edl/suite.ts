@@ -280,7 +280,9 @@ export async function edlSuite(edlFile: string, enclaveFile: string, options: Ed
           const loopName = `ecall${f.index}`;
           const status = (h.driver[loopName] as (n: number, fp: number) => number)(1, fp);
           if (status !== 0) {
-            skipped.push({ case: name, reason: `the gate returned ${STATUS[status] ?? status} for the generated input` });
+            const msSize = Number((h.open.exports['__emon_ms_size'] as () => number)()) >>> 0;
+            const why = status === 2 && p.bytes > msSize ? ` (${p.bytes} bytes of buffers exceed the enclave's ${msSize}-byte marshalling area)` : '';
+            skipped.push({ case: name, reason: `the gate returned ${STATUS[status] ?? status} for the generated input${why}` });
             if (status === 5) reopen();
             continue;
           }
