@@ -1,8 +1,10 @@
 /**
  * The trusted crypto core (enclaves/lib, DESIGN.md §6) against what a caller would otherwise use, in one run:
  * ChaCha20-Poly1305 (RFC 8439) seal and open at 64 B, 1 KiB, 4 KiB and 64 KiB in emon's Wasm core (SIMD and
- * scalar builds, through the hw wrapper including the copies in and out), node:crypto ('chacha20-poly1305',
- * a createCipheriv per message as a caller pays it) and @noble/ciphers; the EPC pager's 4 KiB page path; and
+ * scalar builds, through the hw wrapper including the copies in and out and a newly allocated result, as
+ * node:crypto and noble return one), node:crypto ('chacha20-poly1305', a createCipheriv per message as a
+ * caller pays it) and @noble/ciphers; the wrapper's allocation-free paths (sealInto, and the EPC pager's 4 KiB
+ * sealPage/openPage); and
  * SHA-256 (FIPS 180-4) against node:crypto and @noble/hashes. Issue 4's targets: at 4 KiB, SIMD seal at least
  * 1.0x node:crypto's speed and 5x noble's; at 64 KiB, at least 0.7x node:crypto.
  */
@@ -93,6 +95,15 @@ export const suite: BenchSuite = {
           },
         });
       }
+      const into = new Uint8Array(size + 16);
+      cases.push({
+        name: `seal-into/wasm-simd/${size}`, bytes: size, params: p('seal-into', 'wasm-simd'),
+        baselines: [node.seal, noble.seal],
+        run(n) {
+          for (let i = 0; i < n; i++) impls['wasm-simd'].sealInto(key, nonce, msg, into, aad);
+          sink ^= into[0]!;
+        },
+      });
       if (size === PAGE_SIZE) {
         for (const [impl, c] of Object.entries(impls)) {
           const dst = new Uint8Array(PAGE_SIZE), t = new Uint8Array(16), back = new Uint8Array(PAGE_SIZE);

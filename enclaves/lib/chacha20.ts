@@ -15,6 +15,10 @@ export const C3: u32 = 0x6b206574;
 
 /** One keystream block for the partial tail; wiped after use. */
 const TAIL: usize = memory.data(64, 16);
+/** Four keystream blocks for tails of more than one block in the SIMD build; wiped after use. */
+const TAIL4: usize = memory.data(256, 16);
+/** Never written: XORing it gives the bare keystream. */
+const ZERO4: usize = memory.data(256, 16);
 
 /**
  * XORs `len` bytes from `src` with the ChaCha20 keystream for (`key`, `nonce`) starting at block `counter`, into
@@ -28,6 +32,13 @@ export function chacha20_xor(key: usize, nonce: usize, counter: u32, src: usize,
       xor4(key, nonce, counter, src + off, dst + off);
       counter += 4;
       off += 256;
+    }
+    // A tail of two to four blocks costs one 4-way step instead of up to four scalar blocks.
+    if (len - off > 64) {
+      xor4(key, nonce, counter, ZERO4, TAIL4);
+      xor_bytes(src + off, TAIL4, dst + off, len - off);
+      memory.fill(TAIL4, 0, 256);
+      return;
     }
   }
   while (len - off >= 64) {
@@ -43,6 +54,25 @@ export function chacha20_xor(key: usize, nonce: usize, counter: u32, src: usize,
     }
     memory.fill(TAIL, 0, 64);
   }
+}
+
+/**
+ * Writes keystream blocks counter..counter+3 (256 bytes) to `out`: one 4-way step in the SIMD build. The AEAD
+ * takes its Poly1305 key and the first 192 bytes of keystream from one such call.
+ */
+export function chacha20_keystream4(key: usize, nonce: usize, counter: u32, out: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    xor4(key, nonce, counter, ZERO4, out);
+  } else {
+    for (let i: u32 = 0; i < 4; i++) block(key, nonce, counter + i, 0, out + (<usize>i << 6), false);
+  }
+}
+
+/** dst[i] = a[i] ^ b[i] for `len` bytes, eight at a time. */
+export function xor_bytes(a: usize, b: usize, dst: usize, len: usize): void {
+  let i: usize = 0;
+  for (; i + 8 <= len; i += 8) store<u64>(dst + i, load<u64>(a + i) ^ load<u64>(b + i));
+  for (; i < len; i++) store<u8>(dst + i, load<u8>(a + i) ^ load<u8>(b + i));
 }
 
 /** Writes the 64-byte keystream block number `counter` to `out` (RFC 8439 §2.3). */

@@ -7,7 +7,7 @@
  * zeroes `dst` too, so both builds leave the same thing behind: a false result and `len` zero bytes, never
  * plaintext a caller could mistake for good data. Both functions work in place (`src == dst`).
  */
-import { chacha20_block, chacha20_xor } from './chacha20';
+import { chacha20_block, chacha20_keystream4, chacha20_xor, xor_bytes } from './chacha20';
 import { poly1305_blocks, poly1305_final, poly1305_init, POLY1305_CTX_SIZE } from './poly1305';
 import { ct_equal, wipe } from './ct';
 import { xor4_mac } from './chacha20poly1305_simd';
@@ -18,6 +18,9 @@ export const CHACHA20POLY1305_TAG_SIZE: usize = 16;
 
 const MAC_CTX: usize = memory.data(<i32>POLY1305_CTX_SIZE, 16);
 const OTK: usize = memory.data(64, 16);
+/** Keystream blocks 0..3: the Poly1305 key, then keystream for the first HEAD bytes (SIMD build). */
+const KS: usize = memory.data(256, 16);
+const HEAD: usize = 192;
 const PADBLOCK: usize = memory.data(16, 16);
 const EXPECTED: usize = memory.data(16, 16);
 
@@ -28,20 +31,27 @@ const EXPECTED: usize = memory.data(16, 16);
 export function chacha20poly1305_seal(
   key: usize, nonce: usize, aad: usize, aadLen: usize, src: usize, len: usize, dst: usize, tag: usize,
 ): void {
-  start_mac(key, nonce, aad, aadLen);
   if (ASC_FEATURE_SIMD) {
-    // Chunk k is encrypted while the ciphertext of chunk k-1 is absorbed.
-    let off: usize = 0, macFrom: usize = 0, counter: u32 = 1;
+    // Blocks 0..3 in one 4-way step give the Poly1305 key and the first 192 bytes of keystream. After that,
+    // chunk k is encrypted while the ciphertext before it is absorbed.
+    chacha20_keystream4(key, nonce, 0, KS);
+    start_mac_with(KS, aad, aadLen);
+    const head = len < HEAD ? len : HEAD;
+    xor_bytes(src, KS + 64, dst, head);
+    wipe(KS, 256);
+    let off: usize = head, macFrom: usize = 0, counter: u32 = 4;
     while (len - off >= 256) {
       xor4_mac(key, nonce, counter, src + off, dst + off, MAC_CTX, dst + macFrom, off - macFrom);
       macFrom = off;
       off += 256;
       counter += 4;
     }
-    if (off > macFrom) poly1305_blocks(MAC_CTX, dst + macFrom, off - macFrom, 1);
+    const whole = (off - macFrom) & ~(<usize>15);
+    if (whole > 0) poly1305_blocks(MAC_CTX, dst + macFrom, whole, 1);
     chacha20_xor(key, nonce, counter, src + off, dst + off, len - off);
-    absorb_padded(dst + off, len - off);
+    absorb_padded(dst + macFrom + whole, len - macFrom - whole);
   } else {
+    start_mac(key, nonce, aad, aadLen);
     chacha20_xor(key, nonce, 1, src, dst, len);
     absorb_padded(dst, len);
   }
@@ -55,18 +65,26 @@ export function chacha20poly1305_seal(
 export function chacha20poly1305_open(
   key: usize, nonce: usize, aad: usize, aadLen: usize, src: usize, len: usize, dst: usize, tag: usize,
 ): bool {
-  start_mac(key, nonce, aad, aadLen);
   if (ASC_FEATURE_SIMD) {
-    let off: usize = 0, counter: u32 = 1;
+    chacha20_keystream4(key, nonce, 0, KS);
+    start_mac_with(KS, aad, aadLen);
+    const head = len < HEAD ? len : HEAD;
+    // Absorb before decrypting: src may be dst. Only a short message ends inside the head and needs padding.
+    if (head == len) absorb_padded(src, len);
+    else poly1305_blocks(MAC_CTX, src, HEAD, 1);
+    xor_bytes(src, KS + 64, dst, head);
+    wipe(KS, 256);
+    let off: usize = head, counter: u32 = 4;
     while (len - off >= 256) {
       xor4_mac(key, nonce, counter, src + off, dst + off, MAC_CTX, src + off, 256);
       off += 256;
       counter += 4;
     }
-    absorb_padded(src + off, len - off);
+    if (off < len) absorb_padded(src + off, len - off);
     finish_mac(aadLen, len, EXPECTED);
     chacha20_xor(key, nonce, counter, src + off, dst + off, len - off);
   } else {
+    start_mac(key, nonce, aad, aadLen);
     absorb_padded(src, len);
     finish_mac(aadLen, len, EXPECTED);
   }
@@ -84,8 +102,14 @@ export function chacha20poly1305_open(
 @inline
 function start_mac(key: usize, nonce: usize, aad: usize, aadLen: usize): void {
   chacha20_block(key, nonce, 0, OTK);
-  poly1305_init(MAC_CTX, OTK);
+  start_mac_with(OTK, aad, aadLen);
   wipe(OTK, 64);
+}
+
+/** As start_mac, with keystream block 0 already at `block0`. */
+@inline
+function start_mac_with(block0: usize, aad: usize, aadLen: usize): void {
+  poly1305_init(MAC_CTX, block0);
   absorb_padded(aad, aadLen);
 }
 

@@ -94,6 +94,21 @@ describe('general API edges', () => {
     );
   });
 
+  it('sealInto/openInto: same bytes as seal/open, no output on failure, wrong output sizes are E_CRYPTO_PARAM', () => {
+    const msg = new Uint8Array(1000).map((_, i) => i & 0xff);
+    const sealed = new Uint8Array(1016), back = new Uint8Array(1000);
+    c.sealInto(key, nonce, msg, sealed, aad);
+    expect(Buffer.from(sealed).equals(Buffer.from(c.seal(key, nonce, msg, aad)))).toBe(true);
+    expect(c.openInto(key, nonce, sealed, back, aad)).toBe(true);
+    expect(Buffer.from(back).equals(Buffer.from(msg))).toBe(true);
+    sealed[500] ^= 1;
+    back.fill(0xee);
+    expect(c.openInto(key, nonce, sealed, back, aad)).toBe(false);
+    expect(back.every((b) => b === 0xee)).toBe(true);
+    expect(code(() => c.sealInto(key, nonce, msg, new Uint8Array(1000), aad))).toBe('E_CRYPTO_PARAM');
+    expect(code(() => c.openInto(key, nonce, sealed, new Uint8Array(1016), aad))).toBe('E_CRYPTO_PARAM');
+  });
+
   it('rejects wrong key and nonce sizes and non-byte inputs with E_CRYPTO_PARAM', () => {
     expect(code(() => c.seal(new Uint8Array(31), nonce, aad))).toBe('E_CRYPTO_PARAM');
     expect(code(() => c.seal(key, new Uint8Array(8), aad))).toBe('E_CRYPTO_PARAM');

@@ -51,8 +51,8 @@ export class WasmCrypto implements StreamHost {
     this.base = (core.heap_base() + 63) & ~63;
     this.mem = this.pageView = this.pageAadView = this.tagView = new Uint8Array(0);
     for (let i = SLOT_COUNT - 1; i >= 0; i--) this.freeSlots.push(this.base + SLOTS + i * SLOT_SIZE);
-    this.ensure(0);
     this.refreshViews();
+    this.ensure(0);
   }
 
   /** Instantiates the core (once; keep the instance for the life of the hardware model). */
@@ -113,61 +113,93 @@ export class WasmCrypto implements StreamHost {
 
   // ---- AEAD, general sizes ----------------------------------------------------------------------------------
 
-  /** ChaCha20-Poly1305 seal: returns ciphertext || 16-byte tag. */
+  /** ChaCha20-Poly1305 seal: returns ciphertext || 16-byte tag (newly allocated). */
   seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array = EMPTY): Uint8Array {
+    need('AEAD key', key, KEY_SIZE);
     need('ChaCha20-Poly1305 nonce', nonce, NONCE_SIZE);
-    return this.sealWith(false, key, nonce, plaintext, aad);
+    needBytes('plaintext', plaintext);
+    const out = new Uint8Array(plaintext.length + TAG_SIZE);
+    this.sealInto(key, nonce, plaintext, out, aad);
+    return out;
+  }
+
+  /** ChaCha20-Poly1305 seal into `out` (exactly plaintext.length + 16 bytes): no allocation. */
+  sealInto(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, out: Uint8Array, aad: Uint8Array = EMPTY): void {
+    need('ChaCha20-Poly1305 nonce', nonce, NONCE_SIZE);
+    this.sealWith(false, key, nonce, plaintext, aad, out);
   }
 
   /** ChaCha20-Poly1305 open of ciphertext || tag: the plaintext, or null when authentication fails. */
   open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array = EMPTY): Uint8Array | null {
+    need('AEAD key', key, KEY_SIZE);
     need('ChaCha20-Poly1305 nonce', nonce, NONCE_SIZE);
-    return this.openWith(false, key, nonce, sealed, aad);
+    needBytes('sealed data', sealed);
+    if (sealed.length < TAG_SIZE) return null;
+    const out = new Uint8Array(sealed.length - TAG_SIZE);
+    return this.openInto(key, nonce, sealed, out, aad) ? out : null;
+  }
+
+  /**
+   * ChaCha20-Poly1305 open into `out` (exactly sealed.length - 16 bytes): true with the plaintext in `out`, or
+   * false with `out` untouched. No allocation.
+   */
+  openInto(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, out: Uint8Array, aad: Uint8Array = EMPTY): boolean {
+    need('AEAD key', key, KEY_SIZE);
+    need('ChaCha20-Poly1305 nonce', nonce, NONCE_SIZE);
+    return this.openWith(false, key, nonce, sealed, aad, out);
   }
 
   /** XChaCha20-Poly1305 seal (24-byte nonce, safe to choose at random): ciphertext || tag. */
   xseal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array = EMPTY): Uint8Array {
     need('XChaCha20-Poly1305 nonce', nonce, XNONCE_SIZE);
-    return this.sealWith(true, key, nonce, plaintext, aad);
+    needBytes('plaintext', plaintext);
+    const out = new Uint8Array(plaintext.length + TAG_SIZE);
+    this.sealWith(true, key, nonce, plaintext, aad, out);
+    return out;
   }
 
   /** XChaCha20-Poly1305 open: the plaintext, or null when authentication fails. */
   xopen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array = EMPTY): Uint8Array | null {
+    need('AEAD key', key, KEY_SIZE);
     need('XChaCha20-Poly1305 nonce', nonce, XNONCE_SIZE);
-    return this.openWith(true, key, nonce, sealed, aad);
+    needBytes('sealed data', sealed);
+    if (sealed.length < TAG_SIZE) return null;
+    const out = new Uint8Array(sealed.length - TAG_SIZE);
+    return this.openWith(true, key, nonce, sealed, aad, out) ? out : null;
   }
 
-  private sealWith(x: boolean, key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+  private sealWith(x: boolean, key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array): void {
     need('AEAD key', key, KEY_SIZE);
     needBytes('plaintext', plaintext);
     needBytes('associated data', aad);
-    const [a, p] = this.stage(key, nonce, aad, plaintext);
+    need('AEAD output', out, plaintext.length + TAG_SIZE);
+    const p = this.stage(key, nonce, aad, plaintext);
     const b = this.base;
     const fn = x ? this.core.xchacha20poly1305_seal : this.core.chacha20poly1305_seal;
-    fn(b + KEY, b + NONCE, a, aad.length, p, plaintext.length, p, p + plaintext.length);
-    const out = this.mem.slice(p, p + plaintext.length + TAG_SIZE);
+    fn(b + KEY, b + NONCE, b + DATA, aad.length, p, plaintext.length, p, p + plaintext.length);
+    out.set(this.mem.subarray(p, p + out.length));
     this.mem.fill(0, b + KEY, b + NONCE);
-    return out;
   }
 
-  private openWith(x: boolean, key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null {
+  private openWith(x: boolean, key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array, out: Uint8Array): boolean {
     need('AEAD key', key, KEY_SIZE);
     needBytes('sealed data', sealed);
     needBytes('associated data', aad);
-    if (sealed.length < TAG_SIZE) return null;
+    if (sealed.length < TAG_SIZE) return false;
     const len = sealed.length - TAG_SIZE;
-    const [a, p] = this.stage(key, nonce, aad, sealed);
+    need('AEAD output', out, len);
+    const p = this.stage(key, nonce, aad, sealed);
     const b = this.base;
     const fn = x ? this.core.xchacha20poly1305_open : this.core.chacha20poly1305_open;
-    const ok = fn(b + KEY, b + NONCE, a, aad.length, p, len, p, p + len) === 1;
-    const out = ok ? this.mem.slice(p, p + len) : null;
+    const ok = fn(b + KEY, b + NONCE, b + DATA, aad.length, p, len, p, p + len) === 1;
+    if (ok) out.set(this.mem.subarray(p, p + len));
     this.mem.fill(0, b + KEY, b + NONCE);
     this.mem.fill(0, p, p + sealed.length);
-    return out;
+    return ok;
   }
 
-  /** Copies key, nonce, aad and data into the instance; returns the offsets of aad and data. */
-  private stage(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, data: Uint8Array): [number, number] {
+  /** Copies key, nonce, aad (to base + DATA) and data into the instance; returns the offset of the data. */
+  private stage(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, data: Uint8Array): number {
     const a = this.base + DATA;
     const p = a + ((aad.length + 15) & ~15);
     this.ensure(p - a + data.length + TAG_SIZE);
@@ -176,7 +208,7 @@ export class WasmCrypto implements StreamHost {
     m.set(nonce, this.base + NONCE);
     m.set(aad, a);
     m.set(data, p);
-    return [a, p];
+    return p;
   }
 
   // ---- SHA-256, HMAC, HKDF ----------------------------------------------------------------------------------
@@ -299,7 +331,7 @@ export class WasmCrypto implements StreamHost {
   /** Grows memory so the data region holds `bytes`; recreates the views when the buffer changes. */
   private ensure(bytes: number): void {
     const needEnd = this.base + DATA + bytes;
-    const have = this.core.memory.buffer.byteLength;
+    const have = this.mem.byteLength;
     if (needEnd <= have) return;
     const pages = Math.ceil((needEnd - have) / 65536);
     try {
