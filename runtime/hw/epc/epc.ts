@@ -293,6 +293,11 @@ export class Epc implements FaultService {
     if (s.frameOf[page] === HELD && s.alive) s.frameOf[page] = this.ring.insert(s.key(page));
   }
 
+  /** Destroys every enclave of this pager (the guest ended): its pages go back to the platform budget. */
+  destroyAll(): void {
+    for (const s of this.spaces) if (s && s.alive) this.teardown(s, null);
+  }
+
   /** Destroys an enclave's pages (EREMOVE of all its pages); its instance must not be called again. */
   destroy(s: EnclaveSpace): void {
     if (s.alive) this.teardown(s, null);

@@ -217,6 +217,7 @@ export function attachGuestEpc(host: GuestEpcContext): () => void {
   return () => {
     unsubscribe();
     uninstall();
+    epc.destroyAll();
   };
 }
 
