@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildChattyGuest } from '../../bench/examples/chatty/build.js';
 import { checkTrace } from './shape.js';
+import { modeledNs } from '../../runtime/hw/cost/model.js';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist/runtime/cli/main.js');
@@ -45,7 +46,7 @@ describe.skipIf(!ready)('emon run --trace and emon trace summary', () => {
     expect(events.some((e) => e.ph === 'M' && e.name === 'process_name' && e.args?.name === 'guest hello')).toBe(true);
   });
 
-  it('gives the chatty example a guest track and an enclave track, and all three hints', async () => {
+  it('gives the chatty example a guest track and an enclave track, and fires the rules that apply', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'emon-chatty-'));
     const guest = path.join(dir, 'chatty.wasm');
     const file = path.join(dir, 'chatty.json');
@@ -58,12 +59,23 @@ describe.skipIf(!ready)('emon run --trace and emon trace summary', () => {
     expect([...tid('ecall')][0]).not.toBe([...tid('hypercall')][0]);
     expect(events.filter((e) => e.cat === 'ecall' && e.name === 'unseal_data').length).toBe(1500);
 
+    const json = JSON.parse(emon(['trace', 'summary', '--json', file])) as {
+      functions: Array<{ kind: string; name: string; calls: number; meanNs: number; meanBytes: number }>;
+      hints: Array<{ rule: string; name: string; message: string }>;
+    };
+    const fn = (name: string) => json.functions.find((f) => f.name === name)!;
+    const fired = (rule: string, name: string) => json.hints.some((h) => h.rule === rule && h.name === name);
+    expect(fn('unseal_data').calls).toBe(1500);
+    expect(fn('ocall_log').calls).toBeGreaterThanOrEqual(1500);
+    // Count- and size-based rules fire whatever the machine's speed.
+    expect(fired('chatty-call', 'console_write')).toBe(true);
+    expect(fired('large-copy', 'seal_data')).toBe(true);
+    // The OCALL rule compares the measured body with the modeled SGX OCALL; check it follows that rule (a
+    // heavily loaded machine can make the body slower than the model).
+    expect(fired('chatty-call', 'ocall_log')).toBe(fn('ocall_log').meanNs < modeledNs('sgx', 'ocall'));
     const out = emon(['trace', 'summary', file]);
     expect(out).toMatch(/\[chatty-call\] hypercall console_write: 2,001 calls moving 16 B each/);
-    expect(out).toMatch(/\[chatty-call\] OCALL ocall_log: 1,5\d\d calls averaging .* — batch it or make it switchless/);
     expect(out).toMatch(/\[large-copy\] ECALL seal_data copies 64\.\d KiB per call/);
-    const json = JSON.parse(emon(['trace', 'summary', '--json', file])) as { functions: Array<{ name: string; calls: number }> };
-    expect(json.functions.find((f) => f.name === 'unseal_data')?.calls).toBe(1500);
   }, 60_000);
 });
 
