@@ -48,6 +48,7 @@ export const step: BuildStep = {
         '--runtime', 'stub',
         '--optimizeLevel', '3', '--shrinkLevel', '0', '--noAssert',
         '--config', path.relative(projectRoot, path.join(libDir, 'asconfig.json')),
+        '--baseDir', projectRoot,
         ...flavor.flags,
       ];
       let errors = '';
