@@ -169,16 +169,20 @@ function runWorker(
       if (timer !== undefined) clearTimeout(timer);
       resolve(r);
     };
-    const timer =
-      timeoutS === undefined
-        ? undefined
-        : setTimeout(() => {
-            signalStop(init.wake);
-            void worker.terminate();
-            finish({ name, status: TIMEOUT_STATUS, reason: 'timeout', message: `guest ${name} stopped after ${timeoutS} s (--timeout)` });
-          }, timeoutS * 1000);
+    // The clock starts when the guest boots, not when its worker is spawned: worker start-up is the monitor's
+    // time, and on a loaded machine it must not eat into the guest's allowance.
+    let timer: NodeJS.Timeout | undefined;
+    const startTimer = () => {
+      if (timeoutS === undefined || timer !== undefined) return;
+      timer = setTimeout(() => {
+        signalStop(init.wake);
+        void worker.terminate();
+        finish({ name, status: TIMEOUT_STATUS, reason: 'timeout', message: `guest ${name} stopped after ${timeoutS} s (--timeout)` });
+      }, timeoutS * 1000);
+    };
     worker.on('message', (report: WorkerReport) => {
-      if (report.type === 'refused') {
+      if (report.type === 'started') startTimer();
+      else if (report.type === 'refused') {
         refused = new EmonError(report.code, report.message, report.hint ? { hint: report.hint } : undefined);
         finish({ name, status: 1, reason: 'crash', message: `${report.message}${report.hint ? ` (hint: ${report.hint})` : ''}` });
       } else {

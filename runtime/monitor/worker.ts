@@ -27,6 +27,7 @@ export interface WorkerInit {
 }
 
 export type WorkerReport =
+  | { readonly type: 'started' }
   | { readonly type: 'ended'; readonly result: GuestResult; readonly events?: TraceEvent[] }
   | { readonly type: 'refused'; readonly code: string; readonly message: string; readonly hint?: string };
 
@@ -53,6 +54,7 @@ async function main(init: WorkerInit): Promise<WorkerReport> {
     throw e;
   }
   try {
+    parentPort?.postMessage({ type: 'started' } satisfies WorkerReport);
     const result = runner.boot();
     prefixed?.flush();
     if (sink === null) return { type: 'ended', result };
