@@ -10,7 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { runBench } from '../../bench/runner.js';
 import { renderReport } from '../../bench/report/html.js';
-import type { BenchRun } from '../../bench/result.js';
+import { parseBenchRun, type BenchRun } from '../../bench/result.js';
+import { isEmonError } from '../../runtime/errors.js';
+import fc from 'fast-check';
 
 import { CHROMIUM, CHROMIUM_ARGS } from '../../bench/report/screenshot.js';
 const haveChromium = existsSync(CHROMIUM);
@@ -44,6 +46,42 @@ describe('HTML report (static)', () => {
     hostile.suites[1]!.name = '<img src=x onerror=alert(1)>';
     const out = renderReport([hostile as unknown as BenchRun]);
     expect(out).not.toContain('<img');
+  });
+});
+
+describe('result files are untrusted input', () => {
+  it('parseBenchRun accepts only well-formed results and otherwise throws a typed error', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        try {
+          parseBenchRun(v, 'fuzz.json');
+        } catch (e) {
+          expect(isEmonError(e, 'E_BENCH_RESULT')).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('renders any names and params without injecting markup or throwing', () => {
+    const str = fc.string({ maxLength: 12 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ name: str, params: fc.dictionary(str, fc.oneof(str, fc.double({ noNaN: true }), fc.integer())), median: fc.double({ min: 0.001, max: 1e9, noNaN: true }) }), { minLength: 1, maxLength: 8 }),
+        str,
+        (cases, suiteName) => {
+          const copy = JSON.parse(JSON.stringify(run)) as { suites: Array<Record<string, unknown>> };
+          copy.suites.push({
+            name: `<script>${suiteName}`,
+            description: '<b>x</b>',
+            cases: cases.map((c) => ({ ...run.floor, name: `<img>${c.name}`, params: c.params, median: c.median, q1: c.median, q3: c.median, baselines: {} })),
+          });
+          const out = renderReport([copy as unknown as BenchRun]);
+          expect(out).not.toMatch(/<script|<img|<b>x/);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
 
