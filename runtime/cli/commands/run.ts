@@ -18,7 +18,7 @@ ${deviceModules.map((d) => `  ${d.optionHelp}`).join('\n')}
   --cmdline=STRING               command line of this guest (the last guest also takes \`-- ARGS\`)
 ${extensions.filter((e) => e.attachmentKind).map((e) => `  ${`--${e.attachmentKind}:NAME=VALUE`.padEnd(31)}served by the "${e.importModule}" extension`).join('\n')}
 Run-wide options:
-  --timeout=S                    stop guests still running after S seconds (status 124)
+  --timeout=S                    stop a guest still running S seconds after it booted (status 124)
   --trace=FILE                   record every hypercall; write Chrome trace JSON (ui.perfetto.dev)
   --backend=sgx|tz               enclave backend (default sgx)
   --state-dir=DIR                platform state (keys, sealed data) directory
