@@ -64,6 +64,8 @@ export const PROBE_WAT = `(module
   (func (export "h_net_write") (param i64 i32 i32) (result i32) (call $net_write (local.get 0) (local.get 1) (local.get 2)))
   (func (export "h_net_read") (param i64 i32 i32 i32) (result i32) (call $net_read (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
   (func (export "trap") unreachable)
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func $deep (export "recurse") (param i32) (result i32) (i32.add (call $deep (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
 )`;
 
 export const PROBE_MANIFEST = {

@@ -55,6 +55,16 @@ describe('console_write', () => {
   });
 });
 
+describe('memory growth', () => {
+  it('hypercalls see pages the guest grew after boot (views refresh on growth)', () => {
+    expect(p.runner.invoke('grow', 2).value).toBe(3);
+    new Uint8Array(p.runner.memory().buffer).set(Buffer.from('new page'), MEM_END + 100);
+    call('console_write', MEM_END + 100, 8);
+    expect(p.console.text()).toBe('new page');
+    expect(p.runner.invoke('h_console_write', MEM_END + 2 * PAGE - 4, 8).ended?.reason).toBe('abort');
+  });
+});
+
 describe('clocks', () => {
   it('monotonic never goes back; wall is nanoseconds since the epoch', () => {
     const a = call('clock_monotonic') as bigint;
@@ -98,6 +108,9 @@ describe('exit, abort, traps, set_tls_base', () => {
     expect(r.reason).toBe('trap');
     expect(r.status).not.toBe(0);
     expect(r.message).toMatch(/guest probe trapped: unreachable/);
+  });
+  it('exhausting the call stack is a trap, not a monitor error', () => {
+    expect(p.runner.invoke('recurse', 0).ended).toMatchObject({ reason: 'trap', message: 'guest probe trapped: call stack exhausted' });
   });
   it('set_tls_base is OK', () => {
     expect(call('set_tls_base', 4096)).toBe(SOLO5_R_OK);
