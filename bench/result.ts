@@ -19,6 +19,8 @@ export interface Environment {
   readonly loadAverage: readonly number[];
   readonly emon: string;
   readonly commit?: string;
+  /** Installed versions of emon's runtime dependencies (they carry the crypto baselines and the Wasm tooling). */
+  readonly dependencies?: Readonly<Record<string, string>>;
 }
 
 export interface CaseResult {
@@ -60,6 +62,8 @@ export interface BenchRun {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly quick: boolean;
+  /** Set when the run spun for modeled hardware costs (`--emulate-cost`). */
+  readonly emulateCost?: boolean;
   readonly environment: Environment;
   readonly floor: CaseResult;
   readonly suites: readonly SuiteResult[];

@@ -158,10 +158,19 @@ function relate(cases: readonly BenchCase[], results: CaseResult[], floorMedian:
 
 export function environment(): Environment {
   let emon = 'unknown';
+  const dependencies: Record<string, string> = {};
   try {
-    emon = (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    const pkg = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string; dependencies?: Record<string, string> };
+    emon = pkg.version;
+    for (const name of Object.keys(pkg.dependencies ?? {})) {
+      try {
+        dependencies[name] = (JSON.parse(readFileSync(path.join(projectRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+      } catch {
+        /* not installed: left out */
+      }
+    }
   } catch {
-    /* a missing package.json only loses the version line */
+    /* a missing package.json only loses the version lines */
   }
   let commit: string | undefined;
   try {
@@ -183,6 +192,7 @@ export function environment(): Environment {
     loadAverage: os.loadavg(),
     emon,
     ...(commit ? { commit } : {}),
+    dependencies,
   };
 }
 
@@ -263,6 +273,7 @@ export async function runBench(options: RunOptions): Promise<BenchRun> {
     startedAt,
     finishedAt: new Date().toISOString(),
     quick: options.quick,
+    ...(options.emulateCost ? { emulateCost: true } : {}),
     environment: environmentInfo,
     floor: floorResults.find((r) => r.name === FLOOR_CASE)!,
     suites,

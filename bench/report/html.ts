@@ -260,7 +260,7 @@ function runSection(run: BenchRun, index: number, total: number): string {
   const targets = run.suites.flatMap((s) => s.cases.filter((c) => c.target).map((c) => ({ s: s.name, c })));
   const headline = [
     `<li>Floor (Wasm→JS→Wasm call, no work): <b>${formatNs(run.floor.median)}</b> per call (IQR ${formatNs(run.floor.q1)} – ${formatNs(run.floor.q3)})</li>`,
-    `<li>${run.suites.length - 1} suite(s), ${run.suites.reduce((n, s) => n + s.cases.length, 0) - run.suites[0]!.cases.length} case(s)${run.quick ? ' — <b>quick mode</b>: short samples, indicative only' : ''}</li>`,
+    `<li>${run.suites.length - 1} suite(s), ${run.suites.reduce((n, s) => n + s.cases.length, 0) - run.suites[0]!.cases.length} case(s)${run.quick ? ' — <b>quick mode</b>: short samples, indicative only' : ''}${run.emulateCost ? ' — with <b>--emulate-cost</b>: enclave transitions include the modeled hardware spin' : ''}</li>`,
     ...targets.map(({ s, c }) => `<li>${esc(s)}/${esc(c.name)}: ${formatRatio(c.target!.actual)} ${esc(c.target!.against)} (target ${c.target!.atLeast ? '≥' : '≤'}${+c.target!.ratio.toPrecision(3)}×) <span class="${c.target!.met ? 'ok' : 'bad'}">${c.target!.met ? 'met' : 'missed'}</span></li>`),
     ...failed.map((s) => `<li class="bad">suite ${esc(s.name)} failed: ${esc(s.error!)}</li>`),
   ];
