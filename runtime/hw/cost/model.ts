@@ -58,8 +58,9 @@ export const costTable: Readonly<Record<Backend, Partial<Record<CostEvent, CostE
   tz: {
     // SMC world switch normal -> secure -> normal through OP-TEE: Amacher & Schiavoni, "On the Performance of ARM
     // TrustZone", DAIS 2019, measure the cost of switching worlds with OP-TEE on a Raspberry Pi 3 (Cortex-A53).
-    // Their results put a switch in the microseconds; ≈3 µs is modeled. Order of magnitude only: check the paper's
-    // figures for a specific board.
+    // Their results put a switch in the microseconds; ≈3 µs is modeled. Order of magnitude only: for a specific
+    // board, OP-TEE's benchmark framework (optee_docs, "Benchmark framework", debug/benchmark.rst) measures the
+    // client -> driver -> OP-TEE core round trip layer by layer.
     smc: { cycles: 3_600, ghz: TZ_GHZ, source: 'Amacher & Schiavoni, On the Performance of ARM TrustZone, DAIS 2019 (OP-TEE world switch, RPi 3)', approximate: true },
     // Invoking a TA command goes through the TEE client library, the tee driver, an SMC and the TA dispatcher;
     // modeled as ≈20 µs (same study, TEEC_InvokeCommand path). Order of magnitude only.
