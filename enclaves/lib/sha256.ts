@@ -2,7 +2,7 @@
  * SHA-256, FIPS 180-4 §6.2 (padding §5.1.1, initial hash value §5.3.3, constants §4.2.2).
  *
  * Streaming state lives in a caller-provided context of SHA256_CTX_SIZE bytes; the one-shot form uses a private
- * context. The message schedule is kept in a 16-word rolling window in memory, so a block costs no allocation.
+ * context. No allocation: the message schedule is a 16-word window in locals.
  */
 
 export const SHA256_CTX_SIZE: usize = 112;
@@ -26,7 +26,6 @@ const K: usize = memory.data<u32>([
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
 
-const W: usize = memory.data(64, 16);
 const ONESHOT: usize = memory.data(<i32>SHA256_CTX_SIZE, 16);
 
 /** Starts a hash in `ctx`. */
@@ -93,30 +92,140 @@ export function sha256(p: usize, len: usize, out: usize): void {
 @inline function ssig0(x: u32): u32 { return rotr<u32>(x, 7) ^ rotr<u32>(x, 18) ^ (x >> 3); }
 @inline function ssig1(x: u32): u32 { return rotr<u32>(x, 17) ^ rotr<u32>(x, 19) ^ (x >> 10); }
 
-/** FIPS 180-4 §6.2.2 over `n` consecutive 64-byte blocks at `p`. */
+/**
+ * FIPS 180-4 §6.2.2 over `n` consecutive 64-byte blocks at `p`. The 16-word message schedule window lives in
+ * locals w0..w15 and the eight working variables rotate by name, so a round touches memory only for K[t];
+ * rounds 16..63 run as three passes of one 16-round body.
+ */
 function compress(ctx: usize, p: usize, n: usize): void {
   let h0 = load<u32>(ctx + ST), h1 = load<u32>(ctx + ST, 4), h2 = load<u32>(ctx + ST, 8), h3 = load<u32>(ctx + ST, 12);
   let h4 = load<u32>(ctx + ST, 16), h5 = load<u32>(ctx + ST, 20), h6 = load<u32>(ctx + ST, 24), h7 = load<u32>(ctx + ST, 28);
   for (let blk: usize = 0; blk < n; blk++) {
     const m = p + (blk << 6);
+    let w0 = bswap<u32>(load<u32>(m, 0)), w1 = bswap<u32>(load<u32>(m, 4)), w2 = bswap<u32>(load<u32>(m, 8)), w3 = bswap<u32>(load<u32>(m, 12)),
+      w4 = bswap<u32>(load<u32>(m, 16)), w5 = bswap<u32>(load<u32>(m, 20)), w6 = bswap<u32>(load<u32>(m, 24)), w7 = bswap<u32>(load<u32>(m, 28)),
+      w8 = bswap<u32>(load<u32>(m, 32)), w9 = bswap<u32>(load<u32>(m, 36)), w10 = bswap<u32>(load<u32>(m, 40)), w11 = bswap<u32>(load<u32>(m, 44)),
+      w12 = bswap<u32>(load<u32>(m, 48)), w13 = bswap<u32>(load<u32>(m, 52)), w14 = bswap<u32>(load<u32>(m, 56)), w15 = bswap<u32>(load<u32>(m, 60));
     let a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7;
-    for (let t: usize = 0; t < 64; t++) {
-      let w: u32;
-      const slot = W + ((t & 15) << 2);
-      if (t < 16) {
-        w = bswap<u32>(load<u32>(m + (t << 2)));
-      } else {
-        w = ssig1(load<u32>(W + (((t - 2) & 15) << 2))) + load<u32>(W + (((t - 7) & 15) << 2))
-          + ssig0(load<u32>(W + (((t - 15) & 15) << 2))) + load<u32>(slot);
-      }
-      store<u32>(slot, w);
-      const t1 = h + bsig1(e) + ((e & f) ^ (~e & g)) + load<u32>(K + (t << 2)) + w;
-      const t2 = bsig0(a) + ((a & b) ^ (a & c) ^ (b & c));
-      h = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+    let t1: u32;
+    {
+      t1 = h + bsig1(e) + ((e & f) ^ (~e & g)) + load<u32>(K + 0) + w0;
+      d += t1;
+      h = t1 + bsig0(a) + ((a & b) ^ (a & c) ^ (b & c));
+      t1 = g + bsig1(d) + ((d & e) ^ (~d & f)) + load<u32>(K + 4) + w1;
+      c += t1;
+      g = t1 + bsig0(h) + ((h & a) ^ (h & b) ^ (a & b));
+      t1 = f + bsig1(c) + ((c & d) ^ (~c & e)) + load<u32>(K + 8) + w2;
+      b += t1;
+      f = t1 + bsig0(g) + ((g & h) ^ (g & a) ^ (h & a));
+      t1 = e + bsig1(b) + ((b & c) ^ (~b & d)) + load<u32>(K + 12) + w3;
+      a += t1;
+      e = t1 + bsig0(f) + ((f & g) ^ (f & h) ^ (g & h));
+      t1 = d + bsig1(a) + ((a & b) ^ (~a & c)) + load<u32>(K + 16) + w4;
+      h += t1;
+      d = t1 + bsig0(e) + ((e & f) ^ (e & g) ^ (f & g));
+      t1 = c + bsig1(h) + ((h & a) ^ (~h & b)) + load<u32>(K + 20) + w5;
+      g += t1;
+      c = t1 + bsig0(d) + ((d & e) ^ (d & f) ^ (e & f));
+      t1 = b + bsig1(g) + ((g & h) ^ (~g & a)) + load<u32>(K + 24) + w6;
+      f += t1;
+      b = t1 + bsig0(c) + ((c & d) ^ (c & e) ^ (d & e));
+      t1 = a + bsig1(f) + ((f & g) ^ (~f & h)) + load<u32>(K + 28) + w7;
+      e += t1;
+      a = t1 + bsig0(b) + ((b & c) ^ (b & d) ^ (c & d));
+      t1 = h + bsig1(e) + ((e & f) ^ (~e & g)) + load<u32>(K + 32) + w8;
+      d += t1;
+      h = t1 + bsig0(a) + ((a & b) ^ (a & c) ^ (b & c));
+      t1 = g + bsig1(d) + ((d & e) ^ (~d & f)) + load<u32>(K + 36) + w9;
+      c += t1;
+      g = t1 + bsig0(h) + ((h & a) ^ (h & b) ^ (a & b));
+      t1 = f + bsig1(c) + ((c & d) ^ (~c & e)) + load<u32>(K + 40) + w10;
+      b += t1;
+      f = t1 + bsig0(g) + ((g & h) ^ (g & a) ^ (h & a));
+      t1 = e + bsig1(b) + ((b & c) ^ (~b & d)) + load<u32>(K + 44) + w11;
+      a += t1;
+      e = t1 + bsig0(f) + ((f & g) ^ (f & h) ^ (g & h));
+      t1 = d + bsig1(a) + ((a & b) ^ (~a & c)) + load<u32>(K + 48) + w12;
+      h += t1;
+      d = t1 + bsig0(e) + ((e & f) ^ (e & g) ^ (f & g));
+      t1 = c + bsig1(h) + ((h & a) ^ (~h & b)) + load<u32>(K + 52) + w13;
+      g += t1;
+      c = t1 + bsig0(d) + ((d & e) ^ (d & f) ^ (e & f));
+      t1 = b + bsig1(g) + ((g & h) ^ (~g & a)) + load<u32>(K + 56) + w14;
+      f += t1;
+      b = t1 + bsig0(c) + ((c & d) ^ (c & e) ^ (d & e));
+      t1 = a + bsig1(f) + ((f & g) ^ (~f & h)) + load<u32>(K + 60) + w15;
+      e += t1;
+      a = t1 + bsig0(b) + ((b & c) ^ (b & d) ^ (c & d));
+    }
+    for (let k = K + 64; k < K + 256; k += 64) {
+      w0 += ssig1(w14) + w9 + ssig0(w1);
+      t1 = h + bsig1(e) + ((e & f) ^ (~e & g)) + load<u32>(k + 0) + w0;
+      d += t1;
+      h = t1 + bsig0(a) + ((a & b) ^ (a & c) ^ (b & c));
+      w1 += ssig1(w15) + w10 + ssig0(w2);
+      t1 = g + bsig1(d) + ((d & e) ^ (~d & f)) + load<u32>(k + 4) + w1;
+      c += t1;
+      g = t1 + bsig0(h) + ((h & a) ^ (h & b) ^ (a & b));
+      w2 += ssig1(w0) + w11 + ssig0(w3);
+      t1 = f + bsig1(c) + ((c & d) ^ (~c & e)) + load<u32>(k + 8) + w2;
+      b += t1;
+      f = t1 + bsig0(g) + ((g & h) ^ (g & a) ^ (h & a));
+      w3 += ssig1(w1) + w12 + ssig0(w4);
+      t1 = e + bsig1(b) + ((b & c) ^ (~b & d)) + load<u32>(k + 12) + w3;
+      a += t1;
+      e = t1 + bsig0(f) + ((f & g) ^ (f & h) ^ (g & h));
+      w4 += ssig1(w2) + w13 + ssig0(w5);
+      t1 = d + bsig1(a) + ((a & b) ^ (~a & c)) + load<u32>(k + 16) + w4;
+      h += t1;
+      d = t1 + bsig0(e) + ((e & f) ^ (e & g) ^ (f & g));
+      w5 += ssig1(w3) + w14 + ssig0(w6);
+      t1 = c + bsig1(h) + ((h & a) ^ (~h & b)) + load<u32>(k + 20) + w5;
+      g += t1;
+      c = t1 + bsig0(d) + ((d & e) ^ (d & f) ^ (e & f));
+      w6 += ssig1(w4) + w15 + ssig0(w7);
+      t1 = b + bsig1(g) + ((g & h) ^ (~g & a)) + load<u32>(k + 24) + w6;
+      f += t1;
+      b = t1 + bsig0(c) + ((c & d) ^ (c & e) ^ (d & e));
+      w7 += ssig1(w5) + w0 + ssig0(w8);
+      t1 = a + bsig1(f) + ((f & g) ^ (~f & h)) + load<u32>(k + 28) + w7;
+      e += t1;
+      a = t1 + bsig0(b) + ((b & c) ^ (b & d) ^ (c & d));
+      w8 += ssig1(w6) + w1 + ssig0(w9);
+      t1 = h + bsig1(e) + ((e & f) ^ (~e & g)) + load<u32>(k + 32) + w8;
+      d += t1;
+      h = t1 + bsig0(a) + ((a & b) ^ (a & c) ^ (b & c));
+      w9 += ssig1(w7) + w2 + ssig0(w10);
+      t1 = g + bsig1(d) + ((d & e) ^ (~d & f)) + load<u32>(k + 36) + w9;
+      c += t1;
+      g = t1 + bsig0(h) + ((h & a) ^ (h & b) ^ (a & b));
+      w10 += ssig1(w8) + w3 + ssig0(w11);
+      t1 = f + bsig1(c) + ((c & d) ^ (~c & e)) + load<u32>(k + 40) + w10;
+      b += t1;
+      f = t1 + bsig0(g) + ((g & h) ^ (g & a) ^ (h & a));
+      w11 += ssig1(w9) + w4 + ssig0(w12);
+      t1 = e + bsig1(b) + ((b & c) ^ (~b & d)) + load<u32>(k + 44) + w11;
+      a += t1;
+      e = t1 + bsig0(f) + ((f & g) ^ (f & h) ^ (g & h));
+      w12 += ssig1(w10) + w5 + ssig0(w13);
+      t1 = d + bsig1(a) + ((a & b) ^ (~a & c)) + load<u32>(k + 48) + w12;
+      h += t1;
+      d = t1 + bsig0(e) + ((e & f) ^ (e & g) ^ (f & g));
+      w13 += ssig1(w11) + w6 + ssig0(w14);
+      t1 = c + bsig1(h) + ((h & a) ^ (~h & b)) + load<u32>(k + 52) + w13;
+      g += t1;
+      c = t1 + bsig0(d) + ((d & e) ^ (d & f) ^ (e & f));
+      w14 += ssig1(w12) + w7 + ssig0(w15);
+      t1 = b + bsig1(g) + ((g & h) ^ (~g & a)) + load<u32>(k + 56) + w14;
+      f += t1;
+      b = t1 + bsig0(c) + ((c & d) ^ (c & e) ^ (d & e));
+      w15 += ssig1(w13) + w8 + ssig0(w0);
+      t1 = a + bsig1(f) + ((f & g) ^ (~f & h)) + load<u32>(k + 60) + w15;
+      e += t1;
+      a = t1 + bsig0(b) + ((b & c) ^ (b & d) ^ (c & d));
     }
     h0 += a; h1 += b; h2 += c; h3 += d; h4 += e; h5 += f; h6 += g; h7 += h;
   }
   store<u32>(ctx + ST, h0); store<u32>(ctx + ST, h1, 4); store<u32>(ctx + ST, h2, 8); store<u32>(ctx + ST, h3, 12);
   store<u32>(ctx + ST, h4, 16); store<u32>(ctx + ST, h5, 20); store<u32>(ctx + ST, h6, 24); store<u32>(ctx + ST, h7, 28);
-  memory.fill(W, 0, 64);
 }
