@@ -177,6 +177,15 @@ describe('loading the core', () => {
     expect(code(() => WasmCrypto.create({ flavor: 'scalar', file: empty }))).toBe('E_CRYPTO_CORE_INVALID');
   });
 
+  it('the core imports nothing from the host and exports no allocator (primitives work on caller memory only)', () => {
+    for (const flavor of flavors) {
+      const module = new WebAssembly.Module(readFileSync(coreModulePath(flavor)));
+      expect(WebAssembly.Module.imports(module), flavor).toEqual([]);
+      const names = WebAssembly.Module.exports(module).map((e) => e.name);
+      expect(names.filter((n) => /^__(new|alloc|pin|collect|renew)/.test(n)), flavor).toEqual([]);
+    }
+  });
+
   it('the SIMD build uses v128 and the scalar build does not', () => {
     const hasSimdOpcode = (b: Uint8Array): boolean => b.some((x, i) => x === 0xfd && b[i + 1] === 0x0c);
     expect(hasSimdOpcode(readFileSync(coreModulePath('simd')))).toBe(true);
