@@ -43,9 +43,11 @@ function guestImports(host: GuestHost): Record<string, WebAssembly.ImportValue> 
   const spinEcall = emulate ? () => emulateCost('sgx', 'ecall') : null;
   const spinOcall = emulate ? () => emulateCost('sgx', 'ocall') : null;
 
-  /** Open instances by handle; a closed slot is null. Handles are never reused within a run. */
+  /** Open instances by handle; a closed slot is null. Handles are never reused within a boot. */
   const open: Array<readonly EcallFn[] | null> = [];
   let live = 0;
+  /** The runner may boot the same guest again with these imports: a new memory means a new boot, new enclaves. */
+  let bootMemory: WebAssembly.Memory | null = null;
 
   const u8 = (): Uint8Array => new Uint8Array(host.memory().buffer);
   const inGuest = (p: number, n: number): boolean => p >= 0 && n >= 0 && p + n <= host.memory().buffer.byteLength;
@@ -56,6 +58,12 @@ function guestImports(host: GuestHost): Record<string, WebAssembly.ImportValue> 
     scratchPtr >>>= 0;
     scratchLen >>>= 0;
     handleOut >>>= 0;
+    const memory = host.memory();
+    if (memory !== bootMemory) {
+      open.length = 0;
+      live = 0;
+      bootMemory = memory;
+    }
     if (nameLen > MAX_NAME || !inGuest(namePtr, nameLen) || !inGuest(scratchPtr, scratchLen) || !inGuest(handleOut, 4)) return EINVAL;
     const name = new TextDecoder('utf-8', { fatal: false }).decode(u8().slice(namePtr, namePtr + nameLen));
     const image = images.get(name);

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { EINVAL, ELOST, ENOTALLOWED, OK } from '../../runtime/enclave/abi.js';
 import { MemoryTraceSink } from '../../runtime/trace/sink.js';
-import { FRAME, FREE, image, signed, tempPlatform, TestGuest } from './harness.js';
+import { openEnclave } from '../../runtime/enclave/host.js';
+import { FRAME, FREE, image, SCRATCH, SCRATCH_LEN, signed, tempPlatform, TestGuest } from './harness.js';
 
 const platform = tempPlatform();
 const img = image('gatetest', signed('gatetest').bytes);
@@ -182,6 +183,26 @@ describe('gate: OCALLs and re-entry', () => {
       ['ocall', 'ocall_echo', 'test/gatetest', 32],
       ['ecall', 'echo_via_guest', 'test/gatetest', 0],
     ]);
+  });
+});
+
+describe('gate: cost emulation and limits', () => {
+  it('spins once per ECALL and once per OCALL when --emulate-cost is on', () => {
+    let ecalls = 0;
+    let ocalls = 0;
+    const g = new TestGuest(noOcalls);
+    g.enc = openEnclave(img, {
+      guest: 'test', platform, guestMemory: () => g.memory, guestExports: () => g.handlers as unknown as WebAssembly.Exports,
+      scratch: { ptr: SCRATCH, len: SCRATCH_LEN }, trace: null, spinEcall: () => void ecalls++, spinOcall: () => void ocalls++, onLost: () => undefined,
+    });
+    g.call('ping', []);
+    g.call('null_ocalls', [5]);
+    expect([ecalls, ocalls]).toEqual([2, 5]);
+  });
+
+  it('an enclave whose memory exceeds its signed heap size is lost', () => {
+    const g = new TestGuest(noOcalls).open(image('gatetest', signed('gatetest', { heapPages: 1 }).bytes), platform);
+    expect(g.call('ping', []).status).toBe(ELOST);
   });
 });
 
