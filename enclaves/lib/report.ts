@@ -1,4 +1,4 @@
-// Local attestation helpers on EREPORT/EGETKEY (Intel SDM Vol. 3D, §40; the SGX SDK's sgx_create_report,
+// Local attestation primitives on EREPORT/EGETKEY (Intel SDM Vol. 3D, §40; the SGX SDK's sgx_create_report,
 // sgx_verify_report and sgx_self_target): build a TARGETINFO for this enclave, create a report for another
 // enclave, and verify a report addressed to this one by recomputing its MAC with this enclave's report key
 // (HMAC-SHA256 on the crypto core, matching runtime/hw/sgx/ereport.ts).

@@ -1,6 +1,6 @@
 /**
  * In-thread test harness for enclaves: a stand-in guest (a JS-owned Wasm memory plus OCALL handler functions)
- * wired to a real enclave instance through the real gate, with helpers to lay out ECALL frames. Used by the
+ * wired to a real enclave instance through the real gate, with functions that lay out ECALL frames. Used by the
  * enclave and hw tests; the full guest path (monitor + "emon" imports) is exercised in extension.test.ts.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
