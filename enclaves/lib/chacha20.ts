@@ -3,8 +3,8 @@
  * and HChaCha20 (draft-irtf-cfrg-xchacha-03 §2.2), which derives XChaCha20's subkey.
  *
  * When compiled with `--enable simd` (ASC_FEATURE_SIMD) four consecutive blocks are computed at once, one block
- * per v128 lane, and transposed back to byte order before the XOR; the tail (< 256 bytes) and the scalar build
- * use the one-block path. Both paths produce the same keystream; tests/crypto checks it.
+ * per v128 lane, and transposed back to byte order before the XOR; a tail of at most one block and the scalar
+ * build use the one-block path. Both paths produce the same keystream; tests/crypto checks it.
  */
 
 // "expand 32-byte k" as four little-endian words.
@@ -178,8 +178,8 @@ function block(key: usize, nonce: usize, counter: u32, src: usize, dst: usize, x
  */
 @inline
 function xor4(key: usize, nonce: usize, counter: u32, src: usize, dst: usize): void {
-  // Key, nonce and counter are splatted again for the final addition instead of being kept live across the
-  // rounds: sixteen state vectors already fill the register file, and live copies would be spilled each round.
+  // Key, nonce and counter are splatted again for the final addition rather than kept in locals, so that only
+  // the sixteen state vectors are live across the rounds (x64 has sixteen vector registers).
   let x0 = i32x4.splat(C0), x1 = i32x4.splat(C1), x2 = i32x4.splat(C2), x3 = i32x4.splat(C3);
   let x4 = i32x4.splat(load<u32>(key)), x5 = i32x4.splat(load<u32>(key, 4));
   let x6 = i32x4.splat(load<u32>(key, 8)), x7 = i32x4.splat(load<u32>(key, 12));

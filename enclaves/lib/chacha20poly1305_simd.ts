@@ -2,12 +2,13 @@
  * Stitched ChaCha20-Poly1305 kernel for the SIMD build (RFC 8439 §2.8 computed in one pass). ChaCha20 runs four
  * blocks at once in v128 registers while Poly1305 (RFC 8439 §2.5, 32-bit limbs) absorbs up to sixteen 16-byte
  * blocks in integer registers inside the same round loop. The two computations share no data and use different
- * register files and execution units, so an out-of-order core overlaps them; run one after the other, their
- * times add up. (The same idea as the "stitched" AES-GCM and ChaCha20-Poly1305 kernels of OpenSSL.)
+ * register files and execution units, so an out-of-order core can overlap part of them (the idea of OpenSSL's
+ * "stitched" AES-GCM and ChaCha20-Poly1305 kernels). Measured under V8 on x64: about 10% faster than the same
+ * kernel absorbing its blocks before the rounds; splitting each block finer around the vector code gained
+ * nothing more.
  */
 import { C0, C1, C2, C3, emit4, rot12, rot16, rot7, rot8 } from './chacha20';
 import { POLY1305_H, POLY1305_R } from './poly1305';
-
 
 /**
  * XORs the 256 bytes at `src` with keystream blocks counter..counter+3 into `dst`, and absorbs the `macLen`
@@ -23,8 +24,8 @@ export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst
   let m = mac;
   const mend = mac + macLen;
 
-  // Key, nonce and counter are splatted again for the final addition instead of being kept live across the
-  // rounds: sixteen state vectors already fill the register file, and live copies would be spilled each round.
+  // Key, nonce and counter are splatted again for the final addition rather than kept in locals, so that only
+  // the sixteen state vectors are live across the rounds (x64 has sixteen vector registers).
   let x0 = i32x4.splat(C0), x1 = i32x4.splat(C1), x2 = i32x4.splat(C2), x3 = i32x4.splat(C3);
   let x4 = i32x4.splat(load<u32>(key)), x5 = i32x4.splat(load<u32>(key, 4));
   let x6 = i32x4.splat(load<u32>(key, 8)), x7 = i32x4.splat(load<u32>(key, 12));
