@@ -125,3 +125,19 @@ describe('emon manifest and inspect', () => {
     expect(emon(['inspect', out]).stderr).toMatch(/no such file/);
   });
 });
+
+describe('emon demo', () => {
+  it('runs the chosen steps of what `npm start` shows and exits 0', () => {
+    const r = emon(['demo', 'hello', 'network ping-pong'], { timeoutMs: 120000 });
+    expect(r.stdout, r.stderr).toMatch(/=== 1\/2 hello ===/);
+    expect(r.stdout, r.stderr).toContain("Command line is: 'from the emon demo'");
+    expect(r.stdout, r.stderr).toContain('--- network ping-pong: ok');
+    expect(r.stdout, r.stderr).toMatch(/all 2 demo steps ran\./);
+    expect(r.status).toBe(0);
+  }, 130000);
+  it('names the steps when asked for one that does not exist', () => {
+    const r = emon(['demo', 'fireworks']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/no demo step is called "fireworks"[\s\S]*"hello", "block device"/);
+  });
+});

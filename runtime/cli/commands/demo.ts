@@ -102,7 +102,15 @@ export function register(program: Command): void {
   program
     .command('demo')
     .description('run the example unikernels (hello, block device, network ping-pong, timer, ...)')
-    .action(async () => {
+    .argument('[steps...]', 'run only these steps, by title (default: all)')
+    .action(async (only: string[]) => {
+      const unknown = only.filter((t) => !demoSteps.some((s) => s.title === t));
+      if (unknown.length > 0) {
+        throw new EmonError('E_USAGE', `no demo step is called ${unknown.map((t) => `"${t}"`).join(', ')}`, {
+          hint: `steps: ${demoSteps.map((s) => `"${s.title}"`).join(', ')}`,
+        });
+      }
+      const steps = only.length === 0 ? demoSteps : demoSteps.filter((s) => only.includes(s.title));
       const tmp = mkdtempSync(path.join(os.tmpdir(), 'emon-demo-'));
       const ctx: DemoContext = {
         tmp,
@@ -117,8 +125,8 @@ export function register(program: Command): void {
       };
       let failed = 0;
       try {
-        for (const [i, step] of demoSteps.entries()) {
-          console.log(`\n=== ${i + 1}/${demoSteps.length} ${step.title} ===\n${step.explain}\n`);
+        for (const [i, step] of steps.entries()) {
+          console.log(`\n=== ${i + 1}/${steps.length} ${step.title} ===\n${step.explain}\n`);
           const ok = await step.run(ctx);
           console.log(ok ? `--- ${step.title}: ok` : `--- ${step.title}: FAILED`);
           if (!ok) failed++;
@@ -126,7 +134,7 @@ export function register(program: Command): void {
       } finally {
         rmSync(tmp, { recursive: true, force: true });
       }
-      console.log(failed === 0 ? `\nall ${demoSteps.length} demo steps ran.` : `\n${failed} demo step(s) failed.`);
+      console.log(failed === 0 ? `\nall ${steps.length} demo steps ran.` : `\n${failed} demo step(s) failed.`);
       process.exitCode = failed === 0 ? 0 : 1;
     });
 }
