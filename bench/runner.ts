@@ -1,7 +1,8 @@
 /**
  * The benchmark runner behind `emon bench`: discovers suites (bench/suites/*.js, see ./suite.ts), measures the
  * same-run floor first, then for each case warms up, calibrates the iteration count so one sample lasts long
- * enough for the clock (process.hrtime, ns), takes enough samples for a stable median, and reports median, IQR,
+ * enough for the clock (process.hrtime, ns), takes enough samples for a stable median (interleaved across the
+ * suite's cases, see sampleInterleaved), and reports median, IQR,
  * ratio to the floor and to named baselines, and modeled cycles. The method follows common practice for
  * micro-benchmarks on managed runtimes (warm-up then many timed batches, robust statistics; cf. Georges et al.,
  * "Statistically Rigorous Java Performance Evaluation", OOPSLA 2007).
@@ -41,6 +42,8 @@ export const FULL: Budget = { warmupMs: 150, sampleMs: 15, samples: 31, maxCaseM
 /** Told about progress; the CLI draws a bar on a terminal and plain lines elsewhere. */
 export interface Progress {
   suiteStart(suite: string, cases: number): void;
+  /** Finer steps inside a suite: a case calibrated, a sampling round done; `addTotal` announces more steps. */
+  step?(suite: string, what: string, addTotal?: number): void;
   caseDone(suite: string, result: CaseResult): void;
   suiteEnd(suite: string, error?: string): void;
 }
@@ -90,11 +93,16 @@ function timeRun(c: BenchCase, iterations: number): number {
   return Number(process.hrtime.bigint() - t0);
 }
 
-/** Samples of one case in ns/op, with the calibrated iteration count. */
-export function sampleCase(c: BenchCase, budget: Budget): { iterations: number; samples: number[] } {
+interface Calibrated {
+  readonly iterations: number;
+  /** Samples this case can afford within maxCaseMs. */
+  readonly count: number;
+}
+
+/** Grow the batch until one batch lasts a sample's length, then keep running it until the warm-up time is spent. */
+export function calibrate(c: BenchCase, budget: Budget): Calibrated {
   const sampleNs = budget.sampleMs * 1e6;
   const startNs = process.hrtime.bigint();
-  // Calibrate: grow the batch until one batch lasts a sample's length (this also starts the warm-up).
   let iterations = 1;
   let t = timeRun(c, iterations);
   while (t < sampleNs && iterations < 2 ** 30) {
@@ -103,12 +111,45 @@ export function sampleCase(c: BenchCase, budget: Budget): { iterations: number; 
     t = timeRun(c, iterations);
   }
   while (Number(process.hrtime.bigint() - startNs) < budget.warmupMs * 1e6) t = timeRun(c, iterations);
-  const perSample = Math.max(t, 1);
-  const affordable = Math.floor((budget.maxCaseMs * 1e6) / perSample);
-  const count = Math.max(budget.minSamples, Math.min(budget.samples, affordable));
-  const samples: number[] = [];
-  for (let i = 0; i < count; i++) samples.push(timeRun(c, iterations) / iterations);
-  return { iterations, samples };
+  const affordable = Math.floor((budget.maxCaseMs * 1e6) / Math.max(t, 1));
+  return { iterations, count: Math.max(budget.minSamples, Math.min(budget.samples, affordable)) };
+}
+
+/**
+ * Samples (ns/op) of several cases, interleaved: every case is calibrated first, then each round takes one batch
+ * of every case that still needs samples, starting one case later each round. On a shared machine load comes
+ * and goes; interleaving spreads it over all cases of a suite instead of letting it land on whichever case ran
+ * at the wrong moment, so ratios between cases (to baselines, tracing on/off) stay meaningful. This is the
+ * "randomized multiple interleaved trials" method of Abedi & Brecht, "Conducting Repeatable Experiments in
+ * Highly Variable Cloud Computing Environments", ICPE 2017, with a rotation instead of a random order.
+ */
+export function sampleInterleaved(
+  cases: readonly BenchCase[],
+  budget: Budget,
+  step?: (what: string, addTotal?: number) => void,
+): Array<{ iterations: number; samples: number[] }> {
+  const cal = cases.map((c) => {
+    const k = calibrate(c, budget);
+    step?.(`calibrated ${c.name}`);
+    return k;
+  });
+  const rounds = Math.max(0, ...cal.map((k) => k.count));
+  step?.('sampling', rounds);
+  const samples: number[][] = cases.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (let j = 0; j < cases.length; j++) {
+      const i = (j + r) % cases.length;
+      if (r >= cal[i]!.count) continue;
+      samples[i]!.push(timeRun(cases[i]!, cal[i]!.iterations) / cal[i]!.iterations);
+    }
+    step?.(`round ${r + 1}/${rounds}`);
+  }
+  return cal.map((k, i) => ({ iterations: k.iterations, samples: samples[i]! }));
+}
+
+/** Samples of one case in ns/op, with the calibrated iteration count. */
+export function sampleCase(c: BenchCase, budget: Budget): { iterations: number; samples: number[] } {
+  return sampleInterleaved([c], budget)[0]!;
 }
 
 function caseResult(c: BenchCase, measured: { iterations: number; samples: number[] }, floorMedian: number): CaseResult {
@@ -204,11 +245,12 @@ async function runSuite(suite: BenchSuite, ctx: SuiteContext, budget: Budget, fl
   try {
     cases = await suite.setup(ctx);
     progress?.suiteStart(suite.name, cases.length);
-    for (const c of cases) {
-      const r = caseResult(c, sampleCase(c, budget), floorMedian);
+    const measured = sampleInterleaved(cases, budget, (what, add) => progress?.step?.(suite.name, what, add));
+    cases.forEach((c, i) => {
+      const r = caseResult(c, measured[i]!, floorMedian);
       results.push(r);
       progress?.caseDone(suite.name, r);
-    }
+    });
     if (suite.extra) extra = await suite.extra(ctx);
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
@@ -248,7 +290,7 @@ export async function runBench(options: RunOptions): Promise<BenchRun> {
   const floorSuite: BenchSuite = { name: 'floor', description: 'Wasm→JS→Wasm call through an import, no work', setup: floorCases };
   options.progress?.suiteStart('floor', 2);
   const floorRaw = await floorSuite.setup(ctx);
-  const floorMeasured = floorRaw.map((c) => sampleCase(c, budget));
+  const floorMeasured = sampleInterleaved(floorRaw, budget, (what, add) => options.progress?.step?.('floor', what, add));
   const floorMedian = summarize(floorMeasured[0]!.samples).median;
   const floorResults = relate(floorRaw, floorRaw.map((c, i) => caseResult(c, floorMeasured[i]!, floorMedian)), floorMedian);
   for (const r of floorResults) options.progress?.caseDone('floor', r);

@@ -47,9 +47,12 @@ function makeProgress(tty: boolean): Progress & { stop(): void } {
         bar.update({ suite, case: '' });
       }
     },
+    step(suite, what, addTotal) {
+      if (addTotal) bar.setTotal(bar.getTotal() + addTotal);
+      else bar.increment(1, { suite, case: what });
+    },
     caseDone(suite, r) {
       lines.push(caseLine(suite, r));
-      bar.increment(1, { suite, case: r.name });
     },
     suiteEnd(suite, error) {
       if (error) lines.push(`bench: ${suite} FAILED: ${error}`);
