@@ -4,7 +4,7 @@
  * boot and refuses an altered disk; attachments, manifests and signers are checked before the guest starts;
  * the "emon" import module offers the guest functions only.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -89,6 +89,13 @@ describe('enclave extension', () => {
     expect(tampered.result.status).toBe(2);
     const elsewhere = await run('enclave-seal', att, tmp());
     expect(elsewhere.out).toContain('unseal refused');
+  });
+
+  it.skipIf(!existsSync(guestFile('enclave-seal-c')))('a C guest uses the same enclave through the generated C stubs (needs clang)', async () => {
+    const { result, out } = await run('enclave-seal-c', { enclave: { sealer: enclaveFile('sealer') } }, state);
+    expect(out).toContain('unsealed: sealed from C');
+    expect(out).toContain('tampered blob refused; ISV SVN 1');
+    expect(result.status).toBe(0);
   });
 
   it('checks attachments, manifest signer pins and EINIT before the guest starts', async () => {

@@ -17,7 +17,8 @@ import type { EnclaveConfig } from '../../hw/sgx/measurement.js';
 import { embedManifest } from '../../monitor/manifest.js';
 import { buildDir, projectRoot } from '../../paths.js';
 import type { BuildStep } from '../main.js';
-import { compileAssemblyScript, guestOutDir } from './20-guests.js';
+import { clangArgs, compileAssemblyScript, guestOutDir } from './20-guests.js';
+import { execFileSync } from 'node:child_process';
 
 export const enclaveOutDir = path.join(buildDir, 'enclaves');
 export const devKeyFile = path.join(buildDir, 'keys', 'dev-signer.key');
@@ -99,18 +100,42 @@ async function buildEnclave(dir: string, force: boolean, verbose: boolean): Prom
   if (verbose) console.log(`build: enclave ${name} -> ${path.relative(projectRoot, signed)}`);
 }
 
+function haveClang(): boolean {
+  try {
+    execFileSync('which', ['clang'], { stdio: 'ignore' });
+    execFileSync('which', ['wasm-ld'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function buildEnclaveGuest(dir: string, force: boolean, verbose: boolean): Promise<void> {
   const name = path.basename(dir);
   const manifestFile = path.join(dir, 'manifest.json');
-  const entry = path.join(dir, 'index.ts');
-  if (!existsSync(entry) || !existsSync(manifestFile)) return;
+  const asEntry = path.join(dir, 'index.ts');
+  const cEntry = path.join(dir, 'main.c');
+  const isAs = existsSync(asEntry);
+  if ((!isAs && !existsSync(cEntry)) || !existsSync(manifestFile)) return;
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { enclaves?: Array<{ edl?: string }> };
   const edls = (manifest.enclaves ?? []).flatMap((e) => (typeof e.edl === 'string' ? [path.resolve(projectRoot, e.edl)] : []));
   for (const edl of edls) generateAll(readEdl(edl), path.join(dir, 'generated'));
   const out = path.join(guestOutDir, `${name}.wasm`);
-  const inputs = Math.max(newest(dir), newest(path.join(projectRoot, 'guest', 'as')), ...edls.map(mtime));
+  const sdk = path.join(projectRoot, 'guest', isAs ? 'as' : 'c');
+  const inputs = Math.max(newest(dir), newest(sdk), ...edls.map(mtime));
   if (!force && mtime(out) > inputs) return;
-  await compileAssemblyScript(entry, out);
+  if (isAs) await compileAssemblyScript(asEntry, out);
+  else {
+    if (!haveClang()) {
+      console.log(`build: skipped C guest ${name}: clang/wasm-ld not installed (apt install clang lld)`);
+      return;
+    }
+    try {
+      execFileSync('clang', [...clangArgs(cEntry, out), '-I', dir], { stdio: ['ignore', 'inherit', 'pipe'] });
+    } catch (e) {
+      throw new EmonError('E_BUILD', `clang failed on ${path.relative(projectRoot, cEntry)}: ${String((e as { stderr?: Buffer }).stderr ?? e)}`);
+    }
+  }
   writeFileSync(out, embedManifest(readFileSync(out), manifestFile, out));
   if (verbose) console.log(`build: enclave guest ${name} -> ${path.relative(projectRoot, out)}`);
 }

@@ -27,6 +27,11 @@ export function cType(p: { type: EdlParam['type'] }): string {
   return p.type.pointer ? `${p.type.isConst ? 'const ' : ''}${base} *` : base;
 }
 
+/** A C parameter declaration: `const uint8_t *buf`, `size_t len`. */
+export function cDecl(p: EdlParam): string {
+  return p.type.pointer ? `${cType(p)}${p.name}` : `${cType(p)} ${p.name}`;
+}
+
 export function cRet(f: EdlFunction): string {
   return scalarOf(f.ret).c;
 }

@@ -3,14 +3,21 @@
  * ./gen-guest-as.ts, header-only, with the frame on the C stack, and prototypes of the OCALL handlers the
  * program must define (exported under their EDL names).
  */
-import { banner, cRet, cType, describeParam, GUEST_SCRATCH_SIZE } from './gen-common.js';
-import { wasmTypeOf, type EdlInterface, type EdlParam } from './types.js';
+import { banner, cDecl, cRet, describeParam, GUEST_SCRATCH_SIZE } from './gen-common.js';
+import { scalarOf, wasmTypeOf, type EdlFunction, type EdlInterface, type EdlParam } from './types.js';
 
 function slotStore(p: EdlParam, i: number): string {
-  if (p.type.pointer) return `  frame[${i + 1}] = (uint64_t)(uintptr_t)${p.name};`;
+  if (p.type.pointer) return `  frame[${i + 1}].u64 = (uint32_t)(uintptr_t)${p.name};`;
   const w = wasmTypeOf(p.type);
-  if (w === 'f32' || w === 'f64') return `  __builtin_memcpy(&frame[${i + 1}], &${p.name}, sizeof ${p.name});`;
-  return `  frame[${i + 1}] = (uint64_t)(int64_t)${p.name};`;
+  if (w === 'f32') return `  frame[${i + 1}].f32 = ${p.name};`;
+  if (w === 'f64') return `  frame[${i + 1}].f64 = ${p.name};`;
+  return `  frame[${i + 1}].i64 = (int64_t)${p.name};`;
+}
+
+/** The union member the gate wrote the return value as (runtime/enclave/gate-codegen.ts storeRet). */
+function retMember(f: EdlFunction): string {
+  const w = scalarOf(f.ret).wasm;
+  return w === 'i32' ? 'i32' : w;
 }
 
 export function generateGuestC(iface: EdlInterface): string {
@@ -23,30 +30,37 @@ export function generateGuestC(iface: EdlInterface): string {
   L.push('EMON_IMPORT("enclave_close") int32_t __emon_enclave_close(int32_t handle);');
   L.push('EMON_IMPORT("ecall") int32_t __emon_ecall(int32_t handle, int32_t fn, void *frame);');
   L.push('');
+  L.push('#ifndef EMON_SLOT_DEFINED');
+  L.push('#define EMON_SLOT_DEFINED');
+  L.push('/* One 8-byte slot of an ECALL frame (runtime/enclave/abi.ts); no libc needed, so -nostdlib guests link. */');
+  L.push('typedef union { uint64_t u64; int64_t i64; int32_t i32; float f32; double f64; } emon_slot;');
+  L.push('static inline size_t emon_strlen_(const char *s) { size_t n = 0; while (s[n]) n++; return n; }');
+  L.push('#endif');
+  L.push('');
   L.push(`static uint8_t __emon_${iface.name}_scratch[${GUEST_SCRATCH_SIZE}] __attribute__((aligned(16)));`);
   L.push('');
   L.push(`/* Open the enclave the manifest declares as name; 0 and *handle on success, else an emon status. */`);
   L.push(`static inline int32_t ${iface.name}_open(const char *name, int32_t *handle) {`);
-  L.push('  return __emon_enclave_open(name, __builtin_strlen(name), __emon_' + iface.name + '_scratch, sizeof __emon_' + iface.name + '_scratch, handle);');
+  L.push('  return __emon_enclave_open(name, emon_strlen_(name), __emon_' + iface.name + '_scratch, sizeof __emon_' + iface.name + '_scratch, handle);');
   L.push('}');
   L.push(`static inline int32_t ${iface.name}_close(int32_t handle) { return __emon_enclave_close(handle); }`);
   for (const f of iface.trusted) {
     const hasRet = f.ret.base !== 'void';
-    const params = ['int32_t handle', ...(hasRet ? [`${cRet(f)} *retval`] : []), ...f.params.map((p) => `${cType(p)}${p.name}`.replace('* ', '*'))];
+    const params = ['int32_t handle', ...(hasRet ? [`${cRet(f)} *retval`] : []), ...f.params.map(cDecl)];
     L.push('');
     L.push(`/* ECALL ${f.index} ${f.name}(${f.params.map(describeParam).join(', ')}) */`);
     L.push(`static inline int32_t ${f.name}(${params.join(', ')}) {`);
-    L.push(`  uint64_t frame[${f.params.length + 1}] __attribute__((aligned(8))) = {0};`);
+    L.push(`  emon_slot frame[${f.params.length + 1}] = {{0}};`);
     f.params.forEach((p, i) => L.push(slotStore(p, i)));
     L.push(`  int32_t rc = __emon_ecall(handle, ${f.index}, frame);`);
-    if (hasRet) L.push(`  if (rc == 0 && retval) __builtin_memcpy(retval, &frame[0], sizeof *retval);`);
+    if (hasRet) L.push(`  if (rc == 0 && retval) *retval = (${cRet(f)})frame[0].${retMember(f)};`);
     L.push('  return rc;');
     L.push('}');
   }
   L.push('');
   L.push('/* OCALL handlers this program must define; they are exported under their EDL names. */');
   for (const f of iface.untrusted) {
-    const params = f.params.length ? f.params.map((p) => `${cType(p)}${p.name}`.replace('* ', '*')).join(', ') : 'void';
+    const params = f.params.length ? f.params.map(cDecl).join(', ') : 'void';
     L.push(`__attribute__((export_name("${f.name}"))) ${cRet(f)} ${f.name}(${params});`);
   }
   L.push('', '#endif', '');
