@@ -15,7 +15,6 @@ import { coreHypercalls, GuestExit, type CoreState, type ExitReason } from './co
 import type { DeviceContext, DeviceInstance, Handler, NetLink } from './device.js';
 import { deviceModules } from './devices/index.js';
 import type { GuestHost, MonitorExtension } from './extension.js';
-import { extensions as defaultExtensions } from './extensions.js';
 import { WASM_PAGE } from './loader.js';
 import type { Manifest } from './manifest.js';
 import { GuestMemory } from './memory.js';
@@ -63,7 +62,7 @@ export class GuestRunner {
 
   static async create(config: GuestConfig): Promise<GuestRunner> {
     const name = config.name;
-    const exts = config.extensions ?? defaultExtensions;
+    const exts = config.extensions ?? (await extensionsFor(config));
     const attachments: Attachments = config.attachments ?? new Map();
     checkAttachments(name, config.manifest, attachments, deviceModules, exts);
     const cmdline = new TextEncoder().encode(config.cmdline ?? '');
@@ -228,6 +227,20 @@ export class GuestRunner {
     this.mem.detach();
     this.instance = null;
   }
+}
+
+/**
+ * The extensions of ./extensions.ts, loaded only for a guest that can use one: one importing a module other
+ * than "solo5", taking an attachment no device takes, or whose manifest has keys beyond Solo5's. Extensions
+ * pull in large modules (the enclave service loads binaryen), and a plain unikernel's worker should not pay
+ * for that at every start.
+ */
+async function extensionsFor(config: GuestConfig): Promise<readonly MonitorExtension[]> {
+  const needs =
+    WebAssembly.Module.imports(config.module).some((i) => i.module !== SOLO5_IMPORT_MODULE) ||
+    [...(config.attachments?.keys() ?? [])].some((kind) => !deviceModules.some((d) => d.optionKind === kind)) ||
+    Object.keys(config.manifest.raw).some((k) => k !== 'type' && k !== 'version' && k !== 'devices');
+  return needs ? (await import('./extensions.js')).extensions : [];
 }
 
 /** Every import of the guest must be served, or it is refused at load with the import's name. */
