@@ -2,7 +2,10 @@
  * EGETKEY and EREPORT (issue 5 points 5-6) and the platform root secrets: SVN rules, policy separation, report
  * MACs that only the target can check, and state files created private, atomically and never overwritten.
  */
+import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { projectRoot } from '../../../runtime/paths.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hmac } from '@noble/hashes/hmac.js';
@@ -34,6 +37,19 @@ describe('platform root secrets', () => {
     expect(statSync(path.join(d, 'sgx-root.key')).mode & 0o777).toBe(0o600);
     const bytes = readFileSync(path.join(d, 'sgx-root.key'));
     expect(new Uint8Array(bytes.subarray(0, 32))).toEqual(p.sealRoot);
+  });
+
+  it('processes starting together on a fresh state dir all end up with the same secrets', async () => {
+    const d = path.join(dir(), 'race');
+    const mod = pathToFileURL(path.join(projectRoot, 'dist', 'runtime', 'hw', 'sgx', 'platform.js')).href;
+    const script = `import(${JSON.stringify(mod)}).then((m) => process.stdout.write(Buffer.from(m.loadPlatform(${JSON.stringify(d)}).sealRoot).toString('hex')))`;
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () => new Promise<string>((resolve, reject) => {
+        execFile(process.execPath, ['-e', script], (err, stdout) => (err ? reject(err) : resolve(stdout)));
+      })),
+    );
+    expect(new Set(runs).size).toBe(1);
+    expect(runs[0]).toBe(Buffer.from(readFileSync(path.join(d, 'sgx-root.key')).subarray(0, 32)).toString('hex'));
   });
 
   it('a damaged or world-readable file is refused, not replaced', () => {
