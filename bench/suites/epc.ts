@@ -20,6 +20,7 @@ interface Workloads {
   hashFill(base: number, bytes: number, seed: number): void;
   hashAt(base: number, bytes: number, passes: number): bigint;
   tableAt(base: number, entries: number, ops: number, seed: number): number;
+  skewedAt(base: number, entries: number, ops: number, seed: number): number;
 }
 
 const SWEEP_EPC_PAGES = 64;
@@ -32,6 +33,7 @@ async function enclave(epc: Epc, bytes: Uint8Array, mode: 'paged' | 'resident', 
 }
 
 interface SweepPoint {
+  kernel: string;
   policy: PolicyName;
   ws: number;
   faults: number;
@@ -118,34 +120,39 @@ export const suite: BenchSuite = {
       }
     }
 
-    // (c) + (d) Working-set sweep: random table updates over 0.25x..4x a 64-page EPC, for each policy.
+    // (c) + (d) Working-set sweep over 0.25x..4x a 64-page EPC, for each policy: uniform random table updates
+    // (no locality: every policy is as bad) and skewed ones (a hot eighth: recency pays).
     {
-      const ops = ctx.quick ? 1024 : 4096;
-      for (const policy of ['clock', 'fifo'] as const) {
-        for (const ws of SWEEP) {
-          const epc = new Epc({ pages: SWEEP_EPC_PAGES, policy });
-          const w = await enclave(epc, bytes, 'paged', 4 << 20);
-          const wsBytes = ws * SWEEP_EPC_PAGES * PAGE_SIZE;
-          const base = w.reserve(wsBytes);
-          // Warm up to the steady state, then count what one op faults to model it.
-          w.tableAt(base, wsBytes / 4, ops, 1);
-          const f0 = epc.stats.faults;
-          w.tableAt(base, wsBytes / 4, ops, 2);
-          const perOp = epc.stats.faults - f0;
-          const point: SweepPoint = { policy, ws, faults: 0, ms: 0, ops: 0 };
-          sweep.push(point);
-          cases.push({
-            name: `sweep/${policy}/${ws}x`, params: { part: 'sweep', policy, ws, epcPages: SWEEP_EPC_PAGES, updates: ops },
-            ...(faultCycles !== undefined ? { modeledCycles: { sgx: perOp * faultCycles } } : {}),
-            run(n) {
-              const f = epc.stats.faults;
-              const t0 = performance.now();
-              for (let i = 0; i < n; i++) sink ^= w.tableAt(base, wsBytes / 4, ops, i + 3);
-              point.ms += performance.now() - t0;
-              point.faults += epc.stats.faults - f;
-              point.ops += n;
-            },
-          });
+      const ops = ctx.quick ? 512 : 2048;
+      for (const kernel of ['uniform', 'skewed'] as const) {
+        for (const policy of ['clock', 'fifo'] as const) {
+          for (const ws of SWEEP) {
+            const epc = new Epc({ pages: SWEEP_EPC_PAGES, policy });
+            const w = await enclave(epc, bytes, 'paged', 4 << 20);
+            const wsBytes = ws * SWEEP_EPC_PAGES * PAGE_SIZE;
+            const base = w.reserve(wsBytes);
+            const step = kernel === 'uniform' ? w.tableAt.bind(w) : w.skewedAt.bind(w);
+            // Warm up to the steady state, then count what one op faults, to model it.
+            step(base, wsBytes / 4, ops, 1);
+            const f0 = epc.stats.faults;
+            step(base, wsBytes / 4, ops, 2);
+            const perOp = epc.stats.faults - f0;
+            const point: SweepPoint = { kernel, policy, ws, faults: 0, ms: 0, ops: 0 };
+            sweep.push(point);
+            cases.push({
+              name: `sweep/${kernel}/${policy}/${ws}x`,
+              params: { part: 'sweep', kernel, policy, ws, epcPages: SWEEP_EPC_PAGES, updates: ops },
+              ...(faultCycles !== undefined ? { modeledCycles: { sgx: perOp * faultCycles } } : {}),
+              run(n) {
+                const f = epc.stats.faults;
+                const t0 = performance.now();
+                for (let i = 0; i < n; i++) sink ^= step(base, wsBytes / 4, ops, i + 3);
+                point.ms += performance.now() - t0;
+                point.faults += epc.stats.faults - f;
+                point.ops += n;
+              },
+            });
+          }
         }
       }
     }
@@ -161,6 +168,7 @@ export const suite: BenchSuite = {
       modeledFaultUs: fault ? fault.cycles / (ghz * 1000) : null,
       modeledSource: fault?.source ?? null,
       sweep: sweep.map((p) => ({
+        kernel: p.kernel,
         policy: p.policy,
         ws: p.ws,
         epcPages: SWEEP_EPC_PAGES,

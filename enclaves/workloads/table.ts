@@ -19,3 +19,21 @@ export function tableAt(base: usize, entries: u32, ops: u32, seed: u32): u32 {
   for (let i: u32 = 0; i < entries; i++) sum = (sum ^ load<u32>(base + (<usize>i << 2))) * 0x01000193;
   return sum;
 }
+
+/** As tableAt, but skewed: 7 of 8 updates go to the first eighth of the table (a hot set), the rest anywhere;
+ *  returns a digest of the values it read (no full-table pass, so the hot set dominates the page references).
+ *  Recency-aware policies (CLOCK) keep the hot pages resident; FIFO evicts them in turn with the cold ones. */
+export function skewedAt(base: usize, entries: u32, ops: u32, seed: u32): u32 {
+  let x = seed | 1;
+  const hot = entries >>> 3 > 0 ? entries >>> 3 : 1;
+  let digest: u32 = 0;
+  for (let i: u32 = 0; i < ops; i++) {
+    x = xorshift(x);
+    const idx = (x & 7) != 0 ? (x >>> 3) % hot : (x >>> 3) % entries;
+    const a = base + (<usize>idx << 2);
+    const v = load<u32>(a);
+    digest = (digest ^ v) * 0x01000193;
+    store<u32>(a, v + (x >>> 7) + 1);
+  }
+  return digest;
+}

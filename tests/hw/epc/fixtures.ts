@@ -20,6 +20,7 @@ export interface Workloads {
   hashAt(base: number, bytes: number, passes: number): bigint;
   tableKernel(entries: number, ops: number, seed: number): number;
   tableAt(base: number, entries: number, ops: number, seed: number): number;
+  skewedAt(base: number, entries: number, ops: number, seed: number): number;
   bulkKernel(bytes: number, rounds: number, seed: number): number;
   reserve(bytes: number): number;
   read8(addr: number): number;
