@@ -25,6 +25,8 @@ export interface FunctionStats {
   /** Modeled transition cost of all these calls on real hardware (cycles), when the event kind has one. */
   readonly modeledSgxCycles?: number;
   readonly modeledTzCycles?: number;
+  /** For calls made inside another traced call on the same track (an OCALL inside an ECALL): parent -> count. */
+  readonly calledFrom?: Readonly<Record<string, number>>;
 }
 
 export interface Hint {
@@ -79,8 +81,42 @@ function kib(b: number): string {
   return b >= 1024 ? `${+(b / 1024).toFixed(1)} KiB` : `${Math.round(b)} B`;
 }
 
+/** Timestamps in a Chrome trace are rounded to the nanosecond; nesting tolerates that much (in ms). */
+const NESTING_SLACK_MS = 2e-6;
+
+/**
+ * For each event, the innermost traced call on the same track that encloses it in time (an OCALL's ECALL), the
+ * way sgx-perf reconstructs call nesting from its event log. Events are visited in start order with one stack
+ * of open calls per track.
+ */
+function parents(events: readonly TraceEvent[]): Map<TraceEvent, TraceEvent> {
+  const out = new Map<TraceEvent, TraceEvent>();
+  const order = [...events].sort((a, b) => a.start - b.start || b.dur - a.dur);
+  const stacks = new Map<string, TraceEvent[]>();
+  for (const e of order) {
+    let stack = stacks.get(e.track);
+    if (!stack) stacks.set(e.track, (stack = []));
+    // Pop calls that ended before this event ends; an instant (a fault) at the very end of a call is not inside it.
+    for (;;) {
+      const top = stack[stack.length - 1];
+      if (!top) break;
+      const end = top.start + top.dur;
+      if (end + NESTING_SLACK_MS < e.start + e.dur || (e.dur === 0 && end <= e.start + NESTING_SLACK_MS)) stack.pop();
+      else break;
+    }
+    const top = stack[stack.length - 1];
+    if (top) out.set(e, top);
+    if (e.dur > 0) stack.push(e);
+  }
+  return out;
+}
+
 export function summarize(events: readonly TraceEvent[]): TraceSummary {
-  const groups = new Map<string, { kind: TraceKind; name: string; tracks: Set<string>; calls: number; total: number; max: number; bytes: number; dirs: Set<string> }>();
+  const parentOf = parents(events);
+  const groups = new Map<
+    string,
+    { kind: TraceKind; name: string; tracks: Set<string>; calls: number; total: number; max: number; bytes: number; dirs: Set<string>; from: Map<string, number> }
+  >();
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
   for (const e of events) {
@@ -89,7 +125,9 @@ export function summarize(events: readonly TraceEvent[]): TraceSummary {
     last = Math.max(last, e.start + e.dur);
     const key = `${e.kind}\u0000${e.name}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { kind: e.kind, name: e.name, tracks: new Set(), calls: 0, total: 0, max: 0, bytes: 0, dirs: new Set() }));
+    if (!g) groups.set(key, (g = { kind: e.kind, name: e.name, tracks: new Set(), calls: 0, total: 0, max: 0, bytes: 0, dirs: new Set(), from: new Map() }));
+    const parent = parentOf.get(e);
+    if (parent) g.from.set(parent.name, (g.from.get(parent.name) ?? 0) + 1);
     g.tracks.add(e.track);
     g.calls++;
     const d = e.dur * 1e6;
@@ -119,16 +157,19 @@ export function summarize(events: readonly TraceEvent[]): TraceSummary {
       meanBytes,
       ...(sgx !== undefined ? { modeledSgxCycles: sgx * g.calls } : {}),
       ...(tz !== undefined ? { modeledTzCycles: tz * g.calls } : {}),
+      ...(g.from.size > 0 ? { calledFrom: Object.fromEntries([...g.from].sort((a, b) => b[1] - a[1])) } : {}),
     });
     const label = g.kind === 'ocall' ? 'OCALL' : g.kind === 'ecall' ? 'ECALL' : g.kind === 'ta_invoke' ? 'TA command' : g.kind;
     const transitionNs = cost ? modeledNs('sgx', cost.sgx) : 0;
     if ((g.kind === 'ocall' || g.kind === 'ecall' || g.kind === 'ta_invoke') && g.calls >= RULES.chattyMinCalls && meanNs < transitionNs) {
       const fix = g.kind === 'ocall' ? 'batch it or make it switchless' : 'batch the work into fewer ECALLs or make it switchless';
+      const top = [...g.from].sort((a, b) => b[1] - a[1])[0];
+      const inside = top ? ` (${plural(top[1], 'call')} from inside ${top[0]})` : '';
       hints.push({
         rule: 'chatty-call',
         kind: g.kind,
         name: g.name,
-        message: `${label} ${g.name}: ${plural(g.calls, 'call')} averaging ${ns(meanNs)} body, less than the ${ns(transitionNs)} an SGX ${g.kind === 'ocall' ? 'OCALL' : 'ECALL'} transition costs — ${fix}`,
+        message: `${label} ${g.name}: ${plural(g.calls, 'call')}${inside} averaging ${ns(meanNs)} body, less than the ${ns(transitionNs)} an SGX ${g.kind === 'ocall' ? 'OCALL' : 'ECALL'} transition costs — ${fix}`,
       });
     }
     if (g.kind === 'hypercall' && g.calls >= RULES.chattyMinCalls && g.bytes > 0 && meanBytes < RULES.smallWriteBytes) {
@@ -165,7 +206,7 @@ export function summarize(events: readonly TraceEvent[]): TraceSummary {
 
 /** The summary as a terminal table plus hints. */
 export function formatSummary(s: TraceSummary): string {
-  const head = ['kind', 'function', 'calls', 'total', 'mean', 'max', 'bytes/call', 'model SGX (cyc)', 'model TZ (cyc)'];
+  const head = ['kind', 'function', 'calls', 'total', 'mean', 'max', 'bytes/call', 'model SGX (cyc)', 'model TZ (cyc)', 'inside'];
   const rows = s.functions.map((f) => [
     f.kind,
     f.name,
@@ -176,9 +217,13 @@ export function formatSummary(s: TraceSummary): string {
     f.bytes > 0 ? kib(f.meanBytes) : '',
     f.modeledSgxCycles !== undefined ? f.modeledSgxCycles.toLocaleString('en-US') : '',
     f.modeledTzCycles !== undefined ? f.modeledTzCycles.toLocaleString('en-US') : '',
+    Object.entries(f.calledFrom ?? {})
+      .slice(0, 2)
+      .map(([p, n]) => `${p} (${n.toLocaleString('en-US')})`)
+      .join(', '),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]): string => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (r: string[]): string => r.map((c, i) => (i < 2 || i === r.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   const out = [`${plural(s.events, 'event')} over ${ns(s.spanNs)}`, line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
   if (s.hints.length > 0) {
     out.push('', 'hints:');

@@ -44,11 +44,18 @@ describe('trace summary', () => {
     expect(fn('fault').calls).toBe(CHATTY.faults);
   });
 
+  it('reconstructs which ECALL each OCALL and fault happened inside, from time nesting on the track', () => {
+    expect(fn('print').calledFrom).toEqual({ process: CHATTY.prints });
+    expect(fn('fault').calledFrom).toEqual({ process: CHATTY.faults });
+    expect(fn('process').calledFrom).toBeUndefined();
+    expect(fn('console_write').calledFrom).toBeUndefined();
+  });
+
   it('fires each rule on the chatty example, naming the function', () => {
     const rules = s.hints.map((h) => `${h.rule}:${h.name}`).sort();
     expect(rules).toEqual(['chatty-call:console_write', 'chatty-call:print', 'epc-faults:fault', 'large-copy:process']);
     const text = formatSummary(s);
-    expect(text).toMatch(/\[chatty-call\] OCALL print: 10,000 calls averaging 300 ns body.*batch it or make it switchless/);
+    expect(text).toMatch(/\[chatty-call\] OCALL print: 10,000 calls \(10,000 calls from inside process\) averaging 300 ns body.*batch it or make it switchless/);
     expect(text).toMatch(/\[large-copy\] ECALL process copies 128 KiB \[in,out\] per call.*user_check/);
     expect(text).toMatch(/\[epc-faults\] 600 EPC faults in chatty\/worker/);
   });
