@@ -238,7 +238,14 @@ export class Epc implements FaultService {
   }
 
   add(s: EnclaveSpace, page: number): void {
-    this.place(s, page, this.frame(-1, -1));
+    let f: number;
+    try {
+      f = this.frame(-1, -1);
+    } catch (e) {
+      this.teardown(s, e instanceof EmonError ? e : null);
+      throw e;
+    }
+    this.place(s, page, f);
   }
 
   fault(s: EnclaveSpace, page: number, write: boolean, pinA: number, pinB: number): void {

@@ -75,6 +75,19 @@ describe('EPC fault channel', () => {
     expect(() => plain.read8(1 << 20)).toThrow(WebAssembly.RuntimeError);
   });
 
+  it('hw-side reads and writes of enclave memory (gate helpers) fault like the enclave would and check bounds', async () => {
+    const { w, faults, space } = await pagedWorkloads(6, { policy: 'fifo', maxBytes: MAX });
+    w.reserve(16 * PAGE);
+    space.write(2 * PAGE - 2, new Uint8Array([1, 2, 3, 4]));
+    const out = new Uint8Array(4);
+    space.read(2 * PAGE - 2, out);
+    expect([...out]).toEqual([1, 2, 3, 4]);
+    expect(w.read8(2 * PAGE + 1)).toBe(4);
+    expect(pagesOf(faults)).toEqual(['1w', '2w']);
+    expect(() => space.write(16 * PAGE - 1, new Uint8Array(2))).toThrow(expect.objectContaining({ code: 'E_GATE_BOUNDS' }));
+    expect(() => space.read(-1 >>> 0, out)).toThrow(expect.objectContaining({ code: 'E_GATE_BOUNDS' }));
+  });
+
   for (const policy of ['fifo', 'clock'] as const) {
     it(`random access sequences fault exactly as the reference ${policy} model predicts`, async () => {
       await fc.assert(
