@@ -214,9 +214,9 @@ export async function edlSuite(edlFile: string, enclaveFile: string, options: Ed
     description: `every ECALL/OCALL of ${path.basename(edlFile)} against ${path.basename(enclaveFile)}, buffers swept over sizes`,
     async setup(ctx: SuiteContext): Promise<BenchCase[]> {
       const sizes = ctx.quick ? SIZES_QUICK : SIZES_FULL;
-      const maxPtrs0 = Math.max(1, ...iface.trusted.map((f) => f.params.filter((p) => p.type.pointer).length));
-      const bufLen = maxPtrs0 * Math.max(...sizes) + OUT_HEADROOM;
+      // One buffer per pointer parameter, each large enough for the biggest [out] buffer: all inputs plus headroom.
       const maxPtrs = Math.max(1, ...[...iface.trusted, ...iface.untrusted].map((f) => f.params.filter((p) => p.type.pointer).length));
+      const bufLen = maxPtrs * Math.max(...sizes) + OUT_HEADROOM;
       const scratchPtr = FRAMES + FRAMES_LEN;
       const scratchLen = maxPtrs * (bufLen + 8) + 4096;
       const bufBase = scratchPtr + scratchLen;
