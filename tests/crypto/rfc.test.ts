@@ -1,6 +1,6 @@
 /**
  * The core's AssemblyScript API (raw pointers) against the published examples: RFC 8439 §2.3.2, §2.4.2, §2.5.2,
- * §2.6.2, §2.8.2, Appendix A.1/A.3, the HChaCha20 example of draft-irtf-cfrg-xchacha-03 §2.2.1, and the
+ * §2.6.2, §2.8.2, Appendix A.1/A.3/A.4, the HChaCha20 example of draft-irtf-cfrg-xchacha-03 §2.2.1, and the
  * FIPS 180-4 SHA-256 examples. Every vector runs on both builds (SIMD and scalar).
  */
 import { describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ const fips = localVectors<Fips>('fips180-4.json');
 describe.each(flavors)('published examples, %s core', (flavor) => {
   const c = new RawCore(flavor);
 
-  it('ChaCha20 block function (RFC 8439 §2.3.2, A.1)', () => {
+  it('ChaCha20 block function (RFC 8439 §2.3.2, A.1 #1-#5)', () => {
     for (const v of rfc.chacha20Block) {
       c.reset();
       const out = c.put(64);
@@ -57,7 +57,7 @@ describe.each(flavors)('published examples, %s core', (flavor) => {
     }
   });
 
-  it('Poly1305 key generation (RFC 8439 §2.6.2) is keystream block 0', () => {
+  it('Poly1305 key generation (RFC 8439 §2.6.2, A.4 #1-#3) is keystream block 0', () => {
     for (const v of rfc.poly1305KeyGen) {
       c.reset();
       const out = c.put(64);
