@@ -86,6 +86,7 @@ function guestImports(host: GuestHost): Record<string, WebAssembly.ImportValue> 
         spinEcall,
         spinOcall,
         onLost: (reason) => host.log(`enclave ${name} is lost: ${reason}`),
+        ...(host.options['verbose'] === true ? { onReject: (e: EmonError) => host.log(`${e.code}: ${e.message}`) } : {}),
       });
       open.push(inst.ecalls);
       live++;

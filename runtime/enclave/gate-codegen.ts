@@ -51,20 +51,23 @@ function placeBuffers(f: EdlFunction, src: string, top: string, end: string): st
   for (const { p, i } of bufs) {
     out.push(`const p${i} = a${i} >>> 0; let l${i} = 0;`);
     if (p.isString) {
-      out.push(`if (p${i} !== 0) { l${i} = c.strlen(${src}, p${i}, c.cap); if (l${i} < 0) return ${EINVAL}; }`);
+      out.push(`if (p${i} !== 0) { l${i} = c.strlen(${src}, p${i}, c.cap); if (l${i} < 0) return c.reject('E_GATE_STRING', name, '${p.name}', p${i}, -1); }`);
     } else {
       // NULL passes through (the callee must check, as in SGX) only when it stands for an empty buffer: Wasm
       // address 0 is readable memory, so a NULL with a length would make the callee read its own low memory.
       const len = lengthExpr(p, f);
-      const nullCheck = p.size || p.count ? ` else if (${len} !== 0) return ${EINVAL};` : '';
-      out.push(`if (p${i} !== 0) { l${i} = ${len}; if (l${i} > c.cap || p${i} + l${i} > ${src}.length) return ${EINVAL}; }${nullCheck}`);
+      const nullCheck = p.size || p.count ? ` else if (${len} !== 0) return c.reject('E_GATE_NULL', name, '${p.name}', 0, ${len});` : '';
+      out.push(
+        `if (p${i} !== 0) { l${i} = ${len}; if (l${i} > c.cap) return c.reject('E_GATE_CAP', name, '${p.name}', p${i}, l${i}); ` +
+          `if (p${i} + l${i} > ${src}.length) return c.reject('E_GATE_BOUNDS', name, '${p.name}', p${i}, l${i}); }${nullCheck}`,
+      );
     }
   }
   out.push(`const base = ${top}; let off = base;`);
   for (const { i } of bufs) {
     out.push(`const d${i} = p${i} === 0 ? 0 : off; off += l${i} + ((8 - (l${i} & 7)) & 7);`);
   }
-  out.push(`if (off > ${end} || off - base > c.cap) return ${EINVAL};`);
+  out.push(`if (off > ${end} || off - base > c.cap) return c.reject('E_GATE_CAP', name, 'all buffers', base, off - base);`);
   // Overlap: a buffer written back must not alias any other buffer of the same call (SGX edger8r refuses
   // overlapping in/out buffers for the same reason: the copy-back order would decide the result).
   for (let x = 0; x < bufs.length; x++) {
@@ -72,7 +75,7 @@ function placeBuffers(f: EdlFunction, src: string, top: string, end: string): st
       const a = bufs[x]!;
       const b = bufs[y]!;
       if (!writes(a.p) && !writes(b.p)) continue;
-      out.push(`if (l${a.i} !== 0 && l${b.i} !== 0 && p${a.i} < p${b.i} + l${b.i} && p${b.i} < p${a.i} + l${a.i}) return ${EINVAL};`);
+      out.push(`if (l${a.i} !== 0 && l${b.i} !== 0 && p${a.i} < p${b.i} + l${b.i} && p${b.i} < p${a.i} + l${a.i}) return c.reject('E_GATE_OVERLAP', name, '${a.p.name}/${b.p.name}', p${a.i}, p${b.i});`);
     }
   }
   return out;
@@ -120,7 +123,7 @@ export function ecallSource(f: EdlFunction, nEcalls: number): string {
   L.push(`if (c.g8.length === 0) c.refreshG();`);
   L.push(`if (c.e8.length === 0 && !c.refreshE()) return ${ELOST};`);
   L.push(`const g8 = c.g8, gdv = c.gdv; fp = fp >>> 0;`);
-  L.push(`if (fp + ${SLOT * (n + 1)} > g8.length) return ${EINVAL};`);
+  L.push(`if (fp + ${SLOT * (n + 1)} > g8.length) return c.reject('E_GATE_FRAME', name, 'frame', fp, ${SLOT * (n + 1)});`);
   f.params.forEach((p, i) => L.push(readFrameScalar(p, i)));
   if (bufs.length > 0) L.push(...placeBuffers(f, 'g8', 'c.msTop', 'c.msEnd'));
   else L.push('const base = 0, off = 0;');
@@ -160,7 +163,7 @@ export function ocallSource(f: EdlFunction): string {
   L.push(`if (c.e8.length === 0 && !c.refreshE()) return ${EINVAL};`);
   L.push(`if (c.g8.length === 0) c.refreshG();`);
   L.push(`const e8 = c.e8;`);
-  if (rs > 0) L.push(`rp = rp >>> 0; if (rp !== 0 && rp + ${rs} > e8.length) return ${EINVAL};`);
+  if (rs > 0) L.push(`rp = rp >>> 0; if (rp !== 0 && rp + ${rs} > e8.length) return c.reject('E_GATE_BOUNDS', name, 'retval', rp, ${rs});`);
   L.push(...placeBuffers(f, 'e8', 'c.scTop', 'c.scEnd'));
   for (const { p, i } of bufs) {
     if (reads(p)) L.push(`if (l${i} !== 0) c.copyOut(p${i}, d${i}, l${i});`);

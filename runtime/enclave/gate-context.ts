@@ -8,7 +8,8 @@
  * and the tracing/cost hooks (null when off). One instance per open enclave.
  */
 import type { TraceSink } from '../trace/sink.js';
-import { ELOST } from './abi.js';
+import { EmonError } from '../errors.js';
+import { EINVAL, ELOST } from './abi.js';
 
 export class GateContext {
   gbuf: ArrayBuffer = new ArrayBuffer(0);
@@ -103,6 +104,25 @@ export class GateContext {
     this.onLost?.(this.lostReason);
     return ELOST;
   }
+
+  /**
+   * A call refused before anything was copied: the caller (guest, or enclave for an OCALL) gets EINVAL; the
+   * reason goes, as a typed EmonError, to `onReject` when someone listens (the extension with -v, tests).
+   */
+  reject(code: string, fn: string, what: string, a: number, b: number): number {
+    if (this.onReject !== null) {
+      const detail =
+        code === 'E_GATE_OVERLAP' ? `buffers ${what} overlap (at ${a} and ${b})`
+        : code === 'E_GATE_STRING' ? `string ${what} at ${a} has no NUL within ${this.cap} bytes or the memory`
+        : code === 'E_GATE_NULL' ? `${what} is NULL with a length of ${b}`
+        : code === 'E_GATE_CAP' ? `${what}: ${b} bytes exceed the per-call cap or the marshalling space`
+        : `${what} [${a}, +${b}) lies outside the source memory`;
+      this.onReject(new EmonError(code, `${this.track}: ${fn} refused: ${detail}`, { hint: 'the caller passed a bad pointer or length; nothing was copied' }));
+    }
+    return EINVAL;
+  }
+
+  onReject: ((e: EmonError) => void) | null = null;
 
   /** Told once when the enclave is lost (the extension logs it). */
   onLost: ((reason: string) => void) | null = null;

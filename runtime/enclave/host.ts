@@ -53,6 +53,8 @@ export interface OpenOptions {
   readonly spinEcall: (() => void) | null;
   readonly spinOcall: (() => void) | null;
   readonly onLost: (reason: string) => void;
+  /** Why a call was refused (EINVAL), when wanted: -v logging, tests. */
+  readonly onReject?: (e: EmonError) => void;
 }
 
 export interface OpenEnclave {
@@ -79,5 +81,6 @@ export function openEnclave(image: EnclaveImage, o: OpenOptions): OpenEnclave {
   const inst = instantiateEnclave(image.enclave, o.platform, { memory: o.guestMemory }, gate.ocallImports as Record<string, WebAssembly.ImportValue>);
   gate.attach(inst.exports, inst.memory, inst.memoryLimit);
   gate.ctx.onLost = o.onLost;
+  gate.ctx.onReject = o.onReject ?? null;
   return { image, ecalls: gate.ecalls, exports: inst.exports, memory: inst.memory };
 }

@@ -73,27 +73,33 @@ describe('gate: attributes', () => {
     const g = guest();
     expect(g.call('sum_in', [0, 0]).status).toBe(OK);
     expect(g.call('sum_in', [0, 16]).status).toBe(EINVAL);
+    expect(g.rejects).toEqual(['E_GATE_NULL']);
   });
 });
 
 describe('gate: rejections leave the enclave untouched', () => {
   const size = () => new TestGuest().memory.buffer.byteLength;
-  const cases: Array<[string, string, Array<number | bigint>]> = [
-    ['out of bounds', 'sum_in', [size() - 10, 11]],
-    ['wrapping length', 'sum_in', [16, 0xffffffff]],
-    ['over the per-call cap', 'sum_in', [0x100, 0x7fffffff]],
-    ['overlapping in/out', 'copy_pair', [A, A + 8, 16]],
-    ['overlapping out/in (destination first)', 'copy_pair', [A + 8, A, 16]],
-    ['unterminated string', 'str_len', [size() - 4]],
-    ['count overflow', 'sum_words', [A, 0x40000001]],
+  const cases: Array<[string, string, Array<number | bigint>, string]> = [
+    ['out of bounds', 'sum_in', [size() - 10, 11], 'E_GATE_BOUNDS'],
+    ['wrapping length', 'sum_in', [16, 0xffffffff], 'E_GATE_CAP'],
+    ['over the per-call cap', 'sum_in', [0x100, (1 << 20) + 1], 'E_GATE_CAP'],
+    ['overlapping in/out', 'copy_pair', [A, A + 8, 16], 'E_GATE_OVERLAP'],
+    ['overlapping out/in (destination first)', 'copy_pair', [A + 8, A, 16], 'E_GATE_OVERLAP'],
+    ['unterminated string', 'str_len', [size() - 4], 'E_GATE_STRING'],
+    ['count overflow', 'sum_words', [A, 0x40000001], 'E_GATE_CAP'],
+    ['NULL with a length', 'sum_in', [0, 16], 'E_GATE_NULL'],
+    ['two buffers that together exceed the marshalling area', 'copy_pair', [A, A + 200000, 200000], 'E_GATE_CAP'],
   ];
-  for (const [what, fn, args] of cases) {
-    it(what, () => {
+  for (const [what, fn, args, code] of cases) {
+    it(`${what} (${code})`, () => {
       const g = guest();
+      if (code === 'E_GATE_CAP' && fn === 'copy_pair') g.memory.grow(8); // both buffers inside the guest
       g.u8().fill(1, size() - 4, size());
       g.call('secret_sum', []);
       const before = g.enclaveSnapshot();
       expect(g.call(fn, args).status).toBe(EINVAL);
+      expect(g.rejects).toEqual([code]);
+      expect(g.log[0]).toMatch(new RegExp(`^test/gatetest: ${fn} refused: `));
       expect(Buffer.compare(g.enclaveSnapshot(), before)).toBe(0);
     });
   }
@@ -103,6 +109,7 @@ describe('gate: rejections leave the enclave untouched', () => {
     const before = g.enclaveSnapshot();
     expect(g.enc.ecalls[1]!(g.memory.buffer.byteLength - 8)).toBe(EINVAL);
     expect(g.enc.ecalls[1]!(-8)).toBe(EINVAL);
+    expect(g.rejects).toEqual(['E_GATE_FRAME', 'E_GATE_FRAME']);
     expect(Buffer.compare(g.enclaveSnapshot(), before)).toBe(0);
   });
 

@@ -59,6 +59,8 @@ export class TestGuest {
   readonly memory = new WebAssembly.Memory({ initial: 4, maximum: 64 });
   readonly handlers: Record<string, Function>;
   readonly log: string[] = [];
+  /** Codes of the gate's refusals, in order. */
+  readonly rejects: string[] = [];
   enc!: OpenEnclave;
 
   constructor(handlers: Record<string, Function> = {}) {
@@ -84,6 +86,10 @@ export class TestGuest {
       spinEcall: null,
       spinOcall: null,
       onLost: (r) => this.log.push(`lost: ${r}`),
+      onReject: (e) => {
+        this.rejects.push(e.code);
+        this.log.push(e.message);
+      },
     });
     return this;
   }
