@@ -53,8 +53,8 @@ export const step: BuildStep = {
       ];
       let errors = '';
       const { error } = await asc.main(args, {
-        stdout: { write: (s: string) => { if (verbose) process.stdout.write(s); return true; } } as never,
-        stderr: { write: (s: string) => { errors += s; return true; } } as never,
+        stdout: { write: (chunk: Uint8Array | string) => { if (verbose) process.stdout.write(chunk); } },
+        stderr: { write: (chunk: Uint8Array | string) => { errors += String(chunk); } },
       });
       if (error) {
         throw new EmonError('E_BUILD_CRYPTO', `compiling the ${flavor.name} crypto core from enclaves/lib failed: ${error.message}\n${errors}`, {
