@@ -194,10 +194,11 @@ export interface GuestEpcContext {
  * every fault becomes an 'epc_fault' event on the `guest/enclave` track. Returns the undo function.
  */
 export function attachGuestEpc(host: GuestEpcContext): () => void {
+  const list = Array.isArray(host.manifest['enclaves']) ? (host.manifest['enclaves'] as unknown[]) : [];
+  if (list.length === 0) return () => undefined;
   const epc = platformEpc(host.options['epc']);
   const residentFiles = new Set<string>();
   const nameOf = new Map<string, string>();
-  const list = Array.isArray(host.manifest['enclaves']) ? (host.manifest['enclaves'] as unknown[]) : [];
   for (const e of list) {
     const d = e as Record<string, unknown> | null;
     const file = typeof d?.['name'] === 'string' ? host.attachments.get(d['name']) : undefined;
