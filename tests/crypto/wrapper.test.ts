@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { WasmCrypto, coreModulePath, PAGE_SIZE } from '../../runtime/hw/crypto/index.js';
+import { WasmCrypto, coreModulePath, engineSupportsSimd, PAGE_SIZE } from '../../runtime/hw/crypto/index.js';
 import { isEmonError } from '../../runtime/errors.js';
 import { flavors } from './helpers.js';
 
@@ -184,6 +184,11 @@ describe('loading the core', () => {
       const names = WebAssembly.Module.exports(module).map((e) => e.name);
       expect(names.filter((n) => /^__(new|alloc|pin|collect|renew)/.test(n)), flavor).toEqual([]);
     }
+  });
+
+  it('picks the SIMD build by default on an engine with Wasm SIMD (Node 20 has it)', () => {
+    expect(engineSupportsSimd()).toBe(true);
+    expect(WasmCrypto.create().flavor).toBe('simd');
   });
 
   it('the SIMD build uses v128 and the scalar build does not', () => {
