@@ -7,6 +7,7 @@ import { EmonError } from '../errors.js';
 import type { DeviceModule } from './device.js';
 import type { MonitorExtension } from './extension.js';
 import type { Manifest } from './manifest.js';
+import { SOLO5_IMPORT_MODULE } from './abi.js';
 
 /** kind -> device name -> value. */
 export type Attachments = ReadonlyMap<string, ReadonlyMap<string, string>>;
@@ -49,4 +50,23 @@ export function checkAttachments(
       });
     }
   }
+}
+
+/**
+ * The extensions of ./extensions.ts, loaded only for a guest that can use one: one importing a module other
+ * than "solo5", taking an attachment no device takes, or whose manifest has keys beyond Solo5's. Extensions
+ * pull in large modules (the enclave service loads binaryen), and a plain unikernel should not pay for that
+ * at every start.
+ */
+export async function extensionsFor(
+  module: WebAssembly.Module,
+  manifest: Manifest,
+  attachments: Attachments,
+  devices: readonly DeviceModule[],
+): Promise<readonly MonitorExtension[]> {
+  const needs =
+    WebAssembly.Module.imports(module).some((i) => i.module !== SOLO5_IMPORT_MODULE) ||
+    [...attachments.keys()].some((kind) => !devices.some((d) => d.optionKind === kind)) ||
+    Object.keys(manifest.raw).some((k) => k !== 'type' && k !== 'version' && k !== 'devices');
+  return needs ? (await import('./extensions.js')).extensions : [];
 }

@@ -9,7 +9,7 @@
 import { EmonError, isEmonError } from '../errors.js';
 import type { TraceSink } from '../trace/sink.js';
 import { MAX_CMDLINE_BYTES, SOLO5_EXIT_ABORT, SOLO5_IMPORT_MODULE } from './abi.js';
-import { checkAttachments, type Attachments } from './attach.js';
+import { checkAttachments, extensionsFor, type Attachments } from './attach.js';
 import { stdoutConsole, type ConsoleSink } from './console.js';
 import { coreHypercalls, GuestExit, type CoreState, type ExitReason } from './core.js';
 import type { DeviceContext, DeviceInstance, Handler, NetLink } from './device.js';
@@ -62,7 +62,7 @@ export class GuestRunner {
 
   static async create(config: GuestConfig): Promise<GuestRunner> {
     const name = config.name;
-    const exts = config.extensions ?? (await extensionsFor(config));
+    const exts = config.extensions ?? (await extensionsFor(config.module, config.manifest, config.attachments ?? new Map(), deviceModules));
     const attachments: Attachments = config.attachments ?? new Map();
     checkAttachments(name, config.manifest, attachments, deviceModules, exts);
     const cmdline = new TextEncoder().encode(config.cmdline ?? '');
@@ -227,20 +227,6 @@ export class GuestRunner {
     this.mem.detach();
     this.instance = null;
   }
-}
-
-/**
- * The extensions of ./extensions.ts, loaded only for a guest that can use one: one importing a module other
- * than "solo5", taking an attachment no device takes, or whose manifest has keys beyond Solo5's. Extensions
- * pull in large modules (the enclave service loads binaryen), and a plain unikernel's worker should not pay
- * for that at every start.
- */
-async function extensionsFor(config: GuestConfig): Promise<readonly MonitorExtension[]> {
-  const needs =
-    WebAssembly.Module.imports(config.module).some((i) => i.module !== SOLO5_IMPORT_MODULE) ||
-    [...(config.attachments?.keys() ?? [])].some((kind) => !deviceModules.some((d) => d.optionKind === kind)) ||
-    Object.keys(config.manifest.raw).some((k) => k !== 'type' && k !== 'version' && k !== 'devices');
-  return needs ? (await import('./extensions.js')).extensions : [];
 }
 
 /** Every import of the guest must be served, or it is refused at load with the import's name. */

@@ -10,10 +10,9 @@ import { EmonError } from '../errors.js';
 import { distModule } from '../paths.js';
 import { toChromeTrace } from '../trace/chrome.js';
 import type { TraceEvent } from '../trace/sink.js';
-import { checkAttachments } from './attach.js';
+import { checkAttachments, extensionsFor } from './attach.js';
 import type { NetLink } from './device.js';
 import { deviceModules } from './devices/index.js';
-import { extensions } from './extensions.js';
 import type { GuestResult, RunOptions } from './guest.js';
 import { loadGuest, type LoadedGuest } from './loader.js';
 import { parseNetSpec } from './netspec.js';
@@ -21,7 +20,6 @@ import { EthernetSwitch, type Endpoint } from './switch.js';
 import { UdpTunnel } from './tunnel.js';
 import { createWake, signalStop } from './wake.js';
 import type { WorkerInit, WorkerReport } from './worker.js';
-import { processEpcBudget } from '../hw/epc/sgx-link.js';
 
 /** One guest of the command line and the options that preceded it. */
 export interface GuestLaunch {
@@ -65,14 +63,17 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
     }
     names.add(g.name);
   }
-  loaded.forEach((g, i) => {
+  let anyExtensions = false;
+  for (const [i, g] of loaded.entries()) {
+    const extensions = await extensionsFor(g.module, g.manifest, launches[i]!.attachments, deviceModules);
+    anyExtensions ||= extensions.length > 0;
     checkAttachments(g.name, g.manifest, launches[i]!.attachments, deviceModules, extensions);
     for (const dev of launches[i]!.macs.keys()) {
       if (!launches[i]!.attachments.get('net')?.has(dev)) {
         throw new EmonError('E_ATTACH', `--net-mac:${dev}= names no attached net device of guest ${g.name}`);
       }
     }
-  });
+  }
 
   const switches = new Map<string, EthernetSwitch>();
   const tunnels: UdpTunnel[] = [];
@@ -125,10 +126,13 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
       });
     }
 
+    // EPC (issue 6): one platform EPC budget shared by every guest's worker; loaded (with the hw modules behind
+    // it) only when some guest can have enclaves.
+    const epcBudget = anyExtensions ? (await import('../hw/epc/sgx-link.js')).processEpcBudget(opts.options['epc']) : undefined;
     const events: TraceEvent[] = [];
     const results = await Promise.all(
       inits.map(({ init, transfer }, i) =>
-        runWorker(init, transfer, opts.timeoutS, events).then((r) => {
+        runWorker(init, transfer, opts.timeoutS, events, epcBudget).then((r) => {
           for (const ep of endpoints[i]!) for (const sw of switches.values()) sw.detach(ep);
           if (r.message !== undefined) log(`emon: ${r.message}`);
           return r;
@@ -155,13 +159,13 @@ function runWorker(
   transfer: import('node:worker_threads').MessagePort[],
   timeoutS: number | undefined,
   events: TraceEvent[],
+  epcBudget: SharedArrayBuffer | undefined,
 ): Promise<GuestResult> {
   return new Promise((resolve) => {
     const name = init.name;
     let done = false;
     let refused: EmonError | null = null;
-    // EPC (issue 6): one platform EPC budget shared by every guest's worker.
-    const workerData = { ...init, epcBudget: processEpcBudget(init.options['epc']) };
+    const workerData = epcBudget === undefined ? init : { ...init, epcBudget };
     const worker = new Worker(distModule('monitor/worker.js'), { workerData, transferList: transfer });
     const finish = (r: GuestResult) => {
       if (done) return;

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { HYPERCALLS, SOLO5_IMPORT_MODULE } from '../../monitor/abi.js';
-import { extensions } from '../../monitor/extensions.js';
+import type { MonitorExtension } from '../../monitor/extension.js';
 import { compileGuest, guestNameOf, readGuestFile, WASM_PAGE } from '../../monitor/loader.js';
 import { readManifest } from '../../monitor/manifest.js';
 import { memoryDecl } from '../../monitor/wasmbin.js';
@@ -20,7 +20,7 @@ export interface Inspection {
   manifestExtra: Record<string, unknown>;
 }
 
-export function inspectGuest(file: string): Inspection {
+export function inspectGuest(file: string, extensions: readonly MonitorExtension[] = []): Inspection {
   const bytes = readGuestFile(file);
   const what = `guest ${guestNameOf(file)} (${file})`;
   const manifest = readManifest(bytes, what);
@@ -62,8 +62,9 @@ export function register(program: Command): void {
     .description('show the imports, exports, memory limits and declared devices of a guest')
     .argument('<guest>', 'guest .wasm file')
     .option('--json', 'print JSON')
-    .action((file: string, opts: { json?: boolean }) => {
-      const r = inspectGuest(file);
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const { extensions } = await import('../../monitor/extensions.js');
+      const r = inspectGuest(file, extensions);
       if (opts.json) console.log(JSON.stringify(r, null, 2));
       else print(r);
     });

@@ -5,7 +5,6 @@
  */
 import type { Command } from 'commander';
 import { deviceModules } from '../../monitor/devices/index.js';
-import { extensions } from '../../monitor/extensions.js';
 import { parseRunArgs } from '../../monitor/runargs.js';
 import { runGuests } from '../../monitor/supervisor.js';
 
@@ -16,7 +15,7 @@ ${deviceModules.map((d) => `  ${d.optionHelp}`).join('\n')}
   --net-mac:NAME=MAC             MAC address of a NIC (default: random, locally administered)
   --name=NAME                    guest name in messages (default: file name)
   --cmdline=STRING               command line of this guest (the last guest also takes \`-- ARGS\`)
-${extensions.filter((e) => e.attachmentKind).map((e) => `  ${`--${e.attachmentKind}:NAME=VALUE`.padEnd(31)}served by the "${e.importModule}" extension`).join('\n')}
+  --KIND:NAME=VALUE               attachments of monitor extensions (\`emon run --help\` lists them)
 Run-wide options:
   --timeout=S                    stop a guest still running S seconds after it booted (status 124)
   --trace=FILE                   record every hypercall; write Chrome trace JSON (ui.perfetto.dev)
@@ -49,8 +48,11 @@ export function register(program: Command): void {
       const raw = (program as unknown as { rawArgs: string[] }).rawArgs;
       const parsed = parseRunArgs(raw.slice(raw.indexOf('run') + 1));
       if (parsed.help) {
+        // Extensions are loaded only here, so a plain `emon run` does not pay for their imports.
+        const { extensions } = await import('../../monitor/extensions.js');
+        const kinds = extensions.filter((e) => e.attachmentKind).map((e) => `  ${`--${e.attachmentKind}:NAME=VALUE`.padEnd(31)}served by the "${e.importModule}" extension\n`);
         process.stdout.write(cmd.helpInformation());
-        process.stdout.write(HELP);
+        process.stdout.write(HELP.replace(/ {2}--KIND:NAME=VALUE .*\n/, kinds.join('')));
         return;
       }
       const results = await runGuests(parsed.launches, {
