@@ -75,6 +75,7 @@ function guestImports(host: GuestHost): Record<string, WebAssembly.ImportValue> 
       host.log(`enclave_open(${name}): ${MAX_OPEN} enclaves are already open`);
       return EINVAL;
     }
+    const t0 = host.trace === null ? 0 : performance.now();
     try {
       const inst = openEnclave(image, {
         guest: host.name,
@@ -90,6 +91,9 @@ function guestImports(host: GuestHost): Record<string, WebAssembly.ImportValue> 
       });
       open.push(inst.ecalls);
       live++;
+      if (host.trace !== null) {
+        host.trace.record({ kind: 'enclave', name: 'open', track: `${host.name}/${name}`, start: t0, dur: performance.now() - t0, args: { handle: open.length - 1 } });
+      }
       new DataView(host.memory().buffer).setUint32(handleOut, open.length - 1, true);
       return OK;
     } catch (e) {
