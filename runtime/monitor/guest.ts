@@ -97,8 +97,8 @@ export class GuestRunner {
 
     let runner: GuestRunner | null = null;
     const hosts: Array<[MonitorExtension, GuestHost]> = [];
-    for (const ext of exts) {
-      const host: GuestHost = {
+    const host = (ext: MonitorExtension): GuestHost => {
+      const h: GuestHost = {
         name,
         manifest: config.manifest.raw,
         attachments: (ext.attachmentKind && attachments.get(ext.attachmentKind)) || new Map(),
@@ -109,16 +109,28 @@ export class GuestRunner {
         log: (message) => log(`${name}: ${message}`),
         abort,
       };
+      return h;
+    };
+    const release = () => {
+      for (const [e, h] of hosts) e.dispose?.(h);
+      for (const d of devices) d.close();
+    };
+    for (const ext of exts) {
+      const h = host(ext);
       try {
-        imports[ext.importModule] = await ext.imports(host);
+        imports[ext.importModule] = await ext.imports(h);
       } catch (e) {
-        for (const d of devices) d.close();
+        release();
         throw e;
       }
-      hosts.push([ext, host]);
+      hosts.push([ext, h]);
     }
-
-    checkImports(name, config.module, imports);
+    try {
+      checkImports(name, config.module, imports);
+    } catch (e) {
+      release();
+      throw e;
+    }
     runner = new GuestRunner(config, imports, devices, core, hosts, cmdline, mem);
     return runner;
   }
