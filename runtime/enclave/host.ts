@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { EmonError } from '../errors.js';
-import { createEnclave, instantiateEnclave, type InitializedEnclave } from '../hw/sgx/enclave.js';
+import { createEnclave, instantiateEnclave, SGX_LEAVES, type InitializedEnclave } from '../hw/sgx/enclave.js';
 import type { PlatformSecrets } from '../hw/sgx/platform.js';
 import type { TraceSink } from '../trace/sink.js';
 import { parseEdl } from './edl/parser.js';
@@ -40,7 +40,31 @@ export function loadEnclaveImage(name: string, file: string, expectedMrsigner: U
       hint: 'build enclaves with `npm run build` or embed the EDL with `emon enclave sign --edl FILE.edl`',
     });
   }
-  return { name, enclave, iface: parseEdl(enclave.edl, `${file} (its emon.edl section)`, 'enclave') };
+  const iface = parseEdl(enclave.edl, `${file} (its emon.edl section)`, 'enclave');
+  checkEnclaveImports(name, file, enclave.module, iface);
+  return { name, enclave, iface };
+}
+
+/** Module names other hw parts add when they rewrite the image (the EPC's residency checks). */
+const HW_IMPORT_MODULES = new Set(['emon_epc']);
+
+/**
+ * DESIGN.md §1 rule 2 at load time: an enclave may import only the hw leaves, its EDL's OCALLs and abort —
+ * no WASI, no hypercalls — so a module that would reach anything else is refused before the guest starts.
+ */
+function checkEnclaveImports(name: string, file: string, module: WebAssembly.Module, iface: EdlInterface): void {
+  for (const imp of WebAssembly.Module.imports(module)) {
+    const ok =
+      (imp.module === 'sgx' && SGX_LEAVES.includes(imp.name)) ||
+      (imp.module === 'emon_ocall' && iface.untrusted.some((f) => f.name === imp.name)) ||
+      (imp.module === 'env' && imp.name === 'abort') ||
+      HW_IMPORT_MODULES.has(imp.module);
+    if (!ok || imp.kind !== 'function') {
+      throw new EmonError('E_ENCLAVE_IMPORT', `enclave ${name} (${file}) imports ${imp.kind} "${imp.module}"."${imp.name}", which enclaves may not use`, {
+        hint: `enclaves may import only "sgx" (${SGX_LEAVES.join(', ')}), the OCALLs of their EDL from "emon_ocall", and env.abort`,
+      });
+    }
+  }
 }
 
 export interface OpenOptions {

@@ -14,9 +14,20 @@ import { CaptureConsole } from '../../runtime/monitor/console.js';
 import type { GuestHost } from '../../runtime/monitor/extension.js';
 import { GuestRunner } from '../../runtime/monitor/guest.js';
 import { loadGuest } from '../../runtime/monitor/loader.js';
-import { buildDir } from '../../runtime/paths.js';
 import { generateSignerKey, mrsignerOf } from '../../runtime/hw/sgx/sigstruct.js';
 import { signed } from './harness.js';
+import wabtInit from 'wabt';
+import { DEFAULT_CONFIG, signEnclave } from '../../runtime/enclave/signing.js';
+import { buildDir, projectRoot } from '../../runtime/paths.js';
+
+async function wat(text: string): Promise<Uint8Array> {
+  const mod = (await wabtInit()).parseWat('enclave.wat', text);
+  try {
+    return new Uint8Array(mod.toBinary({}).buffer);
+  } finally {
+    mod.destroy();
+  }
+}
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'emon-ext-'));
 const guestFile = (n: string) => path.join(buildDir, 'guests', `${n}.wasm`);
@@ -119,6 +130,11 @@ describe('enclave extension', () => {
     writeFileSync(bad, bytes);
     await expectCode(run('enclave-probe', { enclave: { gatetest: bad } }, state), 'E_EINIT_MEASUREMENT', /bad\.wasm: EINIT failed: measurement mismatch/);
     await expectCode(run('enclave-probe', { enclave: { gatetest: '/nonexistent.wasm' } }, state), 'E_NO_FILE', /cannot read \/nonexistent\.wasm/);
+    // An enclave reaching for a hypercall (or WASI) is refused at load, before the guest runs.
+    const sneaky = path.join(tmp(), 'sneaky.wasm');
+    const mod = await wat(`(module (import "solo5" "console_write" (func (param i32 i32))) (memory (export "memory") 1))`);
+    writeFileSync(sneaky, signEnclave(mod, sneaky, generateSignerKey().secretKey, DEFAULT_CONFIG, readFileSync(path.join(projectRoot, 'enclaves/gatetest/gatetest.edl'), 'utf8')).signed);
+    await expectCode(run('enclave-probe', { enclave: { gatetest: sneaky } }, state), 'E_ENCLAVE_IMPORT', /imports function "solo5"\."console_write", which enclaves may not use/);
   });
 
   it('a correct signer pin is accepted', async () => {

@@ -19,6 +19,9 @@ import { readCustomSection, stripCustomSection } from './wasm-sections.js';
 export const SIGSTRUCT_SECTION = 'emon.sigstruct';
 export const EDL_SECTION = 'emon.edl';
 
+/** The ENCLU leaves module "sgx" offers; an enclave importing anything else there is refused at load. */
+export const SGX_LEAVES: readonly string[] = ['egetkey', 'ereport', 'rdrand', 'read_untrusted', 'write_untrusted'];
+
 /** Status codes the "sgx" imports return to the enclave. */
 export const SGX_OK = 0;
 export const SGX_EINVAL = 2;
