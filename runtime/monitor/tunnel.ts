@@ -1,6 +1,7 @@
 /**
- * A point-to-point Ethernet link between two emon processes over UDP (one frame per datagram, like
- * Linux's FOU/L2TP-less "udp tunnel" setups), `--net:NAME=udp:LOCALPORT:REMOTEHOST:REMOTEPORT`. Datagrams are
+ * A point-to-point Ethernet link between two emon processes over UDP, `--net:NAME=udp:LOCALPORT:REMOTEHOST:
+ * REMOTEPORT`: one raw Ethernet frame per datagram, the encapsulation of QEMU's `-netdev dgram` / `socket,udp=`
+ * backends, so an emon NIC can also be joined to such a peer. Datagrams are
  * accepted only from the configured remote address and port; anything else, and anything that is not an
  * Ethernet frame of at most MTU + header bytes, is dropped. Runs on the supervisor's main thread.
  */
