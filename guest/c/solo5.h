@@ -113,4 +113,12 @@ solo5_result_t solo5_block_write(solo5_handle_t handle, solo5_off_t offset, cons
 SOLO5__IMPORT(block_read)
 solo5_result_t solo5_block_read(solo5_handle_t handle, solo5_off_t offset, uint8_t *buf, size_t size);
 
+#if defined(__wasm32__)
+/* The layouts the monitor reads and writes (runtime/monitor/abi.ts). */
+_Static_assert(sizeof(struct solo5_start_info) == 12, "solo5_start_info is 12 bytes on wasm32");
+_Static_assert(sizeof(struct solo5_block_info) == 16, "solo5_block_info is 16 bytes on wasm32");
+_Static_assert(sizeof(struct solo5_net_info) == 12, "solo5_net_info is 12 bytes on wasm32");
+_Static_assert(__builtin_offsetof(struct solo5_net_info, mtu) == 8, "solo5_net_info.mtu is at offset 8");
+#endif
+
 #endif /* __SOLO5_H__ */
