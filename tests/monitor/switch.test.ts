@@ -3,6 +3,7 @@
  * broadcast/multicast and unknown destinations flooded to every port but the sender, nothing echoed back.
  */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { EthernetSwitch, type Endpoint } from '../../runtime/monitor/switch.js';
 import { createWake, RX_QUEUE_FRAMES, WAKE_CONSUMED, WAKE_DELIVERED, WAKE_GEN } from '../../runtime/monitor/wake.js';
@@ -64,5 +65,26 @@ describe('EthernetSwitch', () => {
     expect(drain(b.guestSide)).toBe(1);
     for (const p of [a, b]) p.guestSide.close();
     for (const p of [a, b]) sw.detach(p.ep);
+  });
+
+  it('any frame a guest sends is forwarded to at most the other ports, never echoed, never throwing', () => {
+    const sw = new EthernetSwitch('t');
+    const ports = [port(sw, 1), port(sw, 2), port(sw, 3)];
+    fc.assert(
+      fc.property(fc.nat(2), fc.uint8Array({ minLength: 14, maxLength: 1514 }), (from, bytes) => {
+        const before = ports.map((p) => Atomics.load(p.ep.wake, WAKE_DELIVERED + 3));
+        sw.forward(ports[from]!.ep, bytes);
+        const got = ports.map((p, i) => Atomics.load(p.ep.wake, WAKE_DELIVERED + 3) - before[i]!);
+        expect(got[from]).toBe(0);
+        expect(got.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2);
+        for (const p of ports) {
+          drain(p.guestSide);
+          Atomics.store(p.ep.wake, WAKE_CONSUMED + 3, Atomics.load(p.ep.wake, WAKE_DELIVERED + 3));
+        }
+      }),
+      { numRuns: 300 },
+    );
+    for (const p of ports) p.guestSide.close();
+    for (const p of ports) sw.detach(p.ep);
   });
 });
