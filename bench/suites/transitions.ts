@@ -3,8 +3,8 @@
  * import of the enclave extension, through the specialised gate, into the gatetest enclave and back — the path
  * a unikernel's ECALL takes. Cases: null ECALL; ECALL with 64 B / 4 KiB / 64 KiB [in] and [in, out]; null OCALL
  * from inside an ECALL (one ECALL making n OCALLs into a Wasm guest handler, so the ECALL is amortised away);
- * enclave creation (measure + EINIT + the EPC's image preparation + compile + instantiate) of a 64 KiB and a
- * 1 MiB module. The ECALL enclave is EPC-resident so that paging stays out of these figures. Beside each, the modeled
+ * enclave creation (measure + EINIT + compile + instantiate) of a 64 KiB and a 1 MiB module, alone and with
+ * the EPC's paging instrumentation that `emon run` adds. The ECALL enclave is EPC-resident so that paging stays out of these figures. Beside each, the modeled
  * SGX cycles from runtime/hw/cost (ECALL/OCALL figures: Weisse et al., HotCalls, ISCA 2017, cited there).
  * Targets: null ECALL at most 3x the floor; 4 KiB [in, out] at most 1.5x of `floor+copy2x/4096` (a floor
  * crossing whose JS side makes the same two 4 KiB copies between two Wasm memories), measured in this run.
@@ -20,6 +20,7 @@ import { modeledCycles } from '../../runtime/hw/cost/model.js';
 import { loadPlatform } from '../../runtime/hw/sgx/platform.js';
 import { generateSignerKey } from '../../runtime/hw/sgx/sigstruct.js';
 import { withCustomSection } from '../../runtime/hw/sgx/wasm-sections.js';
+import { sgxHooks } from '../../runtime/hw/sgx/enclave.js';
 import type { GuestHost } from '../../runtime/monitor/extension.js';
 import { buildDir, projectRoot } from '../../runtime/paths.js';
 import type { BenchCase, BenchSuite } from '../suite.js';
@@ -66,6 +67,7 @@ const FLOOR_COPY_WAT = `(module
     (local.get $acc)))`;
 
 let sink = 0;
+let hostRef: GuestHost | null = null;
 
 function need(file: string): string {
   if (!existsSync(file)) throw new EmonError('E_BENCH', `${path.relative(projectRoot, file)} is missing`, { hint: 'run `npm run build` first' });
@@ -94,6 +96,7 @@ export const suite: BenchSuite = {
         throw new EmonError('E_BENCH', m);
       },
     };
+    hostRef = host;
     const emon = await enclaveExtension.imports(host);
     const guest = await instantiateWat('transitions-guest', GUEST_WAT, { emon });
     exportsRef = guest;
@@ -159,22 +162,38 @@ export const suite: BenchSuite = {
       const file = path.join(stateDir, `gatetest-${label}.wasm`);
       const { signed } = signEnclave(padded, file, key, { ...DEFAULT_CONFIG, heapPages: 16 }, edl);
       (await import('node:fs')).writeFileSync(file, signed);
+      const create = (n: number): void => {
+        for (let i = 0; i < n; i++) {
+          const img = loadEnclaveImage('gatetest', file, null);
+          const inst = openEnclave(img, {
+            guest: 'bench', platform, guestMemory: () => memoryRef!, guestExports: () => exportsRef!,
+            scratch: { ptr: SCRATCH, len: SCRATCH }, trace: null, spinEcall: null, spinOcall: null, onLost: () => undefined,
+          });
+          sink ^= inst.ecalls.length;
+        }
+      };
+      // The SGX life cycle alone (ECREATE/EADD/EEXTEND, EINIT, compile, instantiate) with the EPC hooks set
+      // aside, then the same with the EPC's paging instrumentation that `emon run` applies by default.
       cases.push({
         name: `create/${label}`,
         bytes,
         params: { op: 'create', size: bytes },
         run(n) {
-          for (let i = 0; i < n; i++) {
-            const img = loadEnclaveImage('gatetest', file, null);
-            const inst = openEnclave(img, {
-              guest: 'bench', platform, guestMemory: () => memoryRef!, guestExports: () => exportsRef!,
-              scratch: { ptr: SCRATCH, len: SCRATCH }, trace: null, spinEcall: null, spinOcall: null, onLost: () => undefined,
-            });
-            sink ^= inst.ecalls.length;
+          const saved = { ...sgxHooks };
+          Object.assign(sgxHooks, { prepareModule: (image: Uint8Array) => image, onInstance: () => undefined, link: undefined });
+          try {
+            create(n);
+          } finally {
+            Object.assign(sgxHooks, saved);
           }
         },
       });
+      cases.push({ name: `create+epc/${label}`, bytes, params: { op: 'create+epc', size: bytes }, run: create });
     }
     return cases;
+  },
+  async teardown() {
+    if (hostRef) enclaveExtension.dispose?.(hostRef);
+    hostRef = null;
   },
 };
