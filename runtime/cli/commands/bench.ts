@@ -20,7 +20,10 @@ function makeProgress(tty: boolean): Progress & { stop(): void } {
   if (!tty) {
     return {
       suiteStart(suite, cases) {
-        console.log(`bench: ${suite} (${cases} case${cases === 1 ? '' : 's'})`);
+        console.log(`bench: ${suite} (${cases} case${cases === 1 ? '' : 's'}): calibrating`);
+      },
+      step(suite, _what, addTotal) {
+        if (addTotal) console.log(`bench: ${suite}: ${addTotal} interleaved sampling rounds`);
       },
       caseDone(suite, r: CaseResult) {
         console.log(caseLine(suite, r));
