@@ -4,6 +4,8 @@
  * (FIPS 180-4), HMAC-SHA256 (RFC 2104), HKDF-SHA256 (RFC 5869). Every function works on raw pointers and lengths
  * in the caller's linear memory and never allocates; contexts are caller-provided blocks of *_CTX_SIZE bytes.
  * Scratch space is static data, so the core is not reentrant (Wasm instances are single-threaded).
+ * AEAD open checks the tag in constant time and, on a mismatch, returns false with `len` zero bytes in `dst`.
+ * Compiled with `--enable simd` the same sources take their v128 paths (ASC_FEATURE_SIMD); results are identical.
  */
 export { chacha20_xor, chacha20_block, hchacha20 } from './chacha20';
 export { poly1305_init, poly1305_update, poly1305_final, poly1305_mac, POLY1305_CTX_SIZE } from './poly1305';
