@@ -4,9 +4,10 @@
  * fault is reported. Uses the enclave test harness (real gate, real life cycle).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { OK } from '../../../runtime/enclave/abi.js';
+import { ELOST, OK } from '../../../runtime/enclave/abi.js';
 import { Epc, type EpcFault } from '../../../runtime/hw/epc/index.js';
 import { faultTraceEvent, installSgxEpc } from '../../../runtime/hw/epc/sgx-link.js';
+import { AdversarialStore } from './fixtures.js';
 import { generateSignerKey } from '../../../runtime/hw/sgx/sigstruct.js';
 import { FREE, image, signed, tempPlatform, TestGuest } from '../../enclave/harness.js';
 
@@ -65,6 +66,31 @@ describe('SGX enclaves in the EPC', () => {
     expect(epc.budget.used).toBeLessThanOrEqual(76);
     const ev = faultTraceEvent(faults[0]!, 'guest1');
     expect(ev).toMatchObject({ kind: 'epc_fault', track: 'guest1/sealer.wasm', dur: 0, args: { page: faults[0]!.page } });
+  });
+
+  it('a tampered evicted page loses the enclave mid-ECALL: the guest gets ELOST and no [out] bytes', () => {
+    const store = new AdversarialStore();
+    const epc = new Epc({ pages: 136, backing: store });
+    uninstall = installSgxEpc(epc);
+    const img = image('sealer', signed('sealer', { heapPages: 16 }, key).bytes);
+    const g = new TestGuest().open(img, platform);
+    expect(roundTrip(g, data).back).toEqual(data);
+    // A second instance's EADDs push most of the first one's pages (all but its held marshalling area) out:
+    // 2 x 64 held + 2 version-array pages leave 6 frames for both.
+    new TestGuest().open(img, platform);
+    const stored = (store as unknown as { pages: Map<number, Map<number, Uint8Array>> }).pages;
+    let flipped = 0;
+    for (const pages of stored.values()) for (const blob of pages.values()) (blob[5]! ^= 1), flipped++;
+    expect(flipped).toBeGreaterThan(0);
+    const seen: EpcFault[] = [];
+    epc.subscribe((f) => seen.push(f));
+    g.put(DATA, data);
+    g.u8().fill(0xee, BLOB, BLOB + 8192);
+    const r = g.call('seal_data', [2, DATA, 0, DATA, data.length, BLOB, 8192]);
+    expect(r.status, `${flipped} flipped; faults ${JSON.stringify(seen)}; used ${epc.budget.used}; frames ${epc.residentFrames}; ev ${epc.stats.evictions}`).toBe(ELOST);
+    expect(g.log.join('\n')).toMatch(/E_EPC_INTEGRITY|integrity check/);
+    expect(g.u8().subarray(BLOB, BLOB + 8192).every((b) => b === 0xee)).toBe(true);
+    expect(g.call('isv_svn', []).status).toBe(ELOST);
   });
 
   it('a resident enclave takes no faults and pins its whole heap', () => {
