@@ -16,6 +16,7 @@ import { parseTrace } from '../../runtime/trace/read.js';
 import { formatSummary, summarize, RULES } from '../../runtime/trace/summary.js';
 import { modeledCycles } from '../../runtime/hw/cost/model.js';
 import { isEmonError } from '../../runtime/errors.js';
+import type { TraceEvent } from '../../runtime/trace/sink.js';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -71,6 +72,38 @@ describe('trace summary', () => {
 });
 
 describe('trace files', () => {
+  it('round-trips any events through the Chrome trace format (kind, name, track, bytes, args; time to the ns)', () => {
+    const ev = fc.record({
+      kind: fc.constantFrom('hypercall', 'ecall', 'ocall', 'smc', 'ta_invoke', 'epc_fault') as fc.Arbitrary<TraceEvent['kind']>,
+      name: fc.string({ maxLength: 8 }),
+      track: fc.oneof(fc.string({ maxLength: 6 }), fc.tuple(fc.string({ maxLength: 6 }), fc.string({ maxLength: 6 })).map(([g, e]) => `${g}/${e}`)),
+      start: fc.double({ min: 0, max: 1e6, noNaN: true }),
+      dur: fc.double({ min: 0, max: 1e3, noNaN: true }),
+      bytes: fc.option(fc.nat(1 << 20), { nil: undefined }),
+      args: fc.option(fc.dictionary(fc.constantFrom('page', 'fn', 'dir'), fc.oneof(fc.nat(), fc.string({ maxLength: 4 }), fc.boolean())), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(fc.array(ev, { minLength: 1, maxLength: 30 }), (raw) => {
+        const list: TraceEvent[] = raw.map((e) => ({
+          ...e,
+          ...(e.kind === 'epc_fault' ? { dur: 0 } : {}),
+          ...(e.bytes === undefined ? { bytes: undefined } : {}),
+        }));
+        for (const e of list) {
+          if (e.bytes === undefined) delete e.bytes;
+          if (e.args === undefined || Object.keys(e.args).length === 0) delete e.args;
+        }
+        const back = parseTrace(JSON.parse(JSON.stringify(toChromeTrace(list))), 'rt.json');
+        const t0 = Math.min(...list.map((e) => e.start));
+        const key = (e: TraceEvent) => `${e.kind}|${e.name}|${e.track}|${e.bytes ?? ''}|${JSON.stringify(Object.entries(e.args ?? {}).sort())}`;
+        expect(back.map(key).sort()).toEqual(list.map(key).sort());
+        const starts = (l: TraceEvent[], base: number) => l.map((e) => e.start - base).sort((a, b) => a - b);
+        starts(back, 0).forEach((s, i) => expect(Math.abs(s - starts(list, t0)[i]!)).toBeLessThan(1e-6));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('reads a bare array of emon events too', () => {
     expect(parseTrace(chattyTrace().slice(0, 3), 'x.json').length).toBe(3);
   });
