@@ -7,7 +7,7 @@
  * Targets: fault service at most 5 µs; check overhead at most 1.25x on the fitting kernel.
  */
 import { readFileSync } from 'node:fs';
-import type { BenchCase, BenchSuite } from '../suite.js';
+import type { BenchCase, BenchSuite, ReportPlot } from '../suite.js';
 import { buildWorkloads } from '../../runtime/build/steps/40-epc.js';
 import { WasmCrypto, PAGE_SIZE } from '../../runtime/hw/crypto/index.js';
 import { Epc } from '../../runtime/hw/epc/index.js';
@@ -162,7 +162,27 @@ export const suite: BenchSuite = {
   async extra() {
     const fault = costTable.sgx.epc_fault;
     const ghz = clockGhz('sgx');
+    const series = (y: (p: SweepPoint) => number | null, suffix = ''): ReportPlot['series'] =>
+      [...new Set(sweep.map((p) => `${p.kernel} · ${p.policy}`))].map((name) => ({
+        name: name + suffix,
+        points: sweep.filter((p) => `${p.kernel} · ${p.policy}` === name && p.ops > 0).map((p) => ({ x: p.ws, y: y(p) ?? 0 })),
+      }));
+    const plots: ReportPlot[] = [
+      { title: 'EPC faults per op vs working set (x EPC), per kernel and policy', xLabel: 'working set / EPC', xLog: true, yLabel: 'faults per op', series: series((p) => p.faults / p.ops) },
+      { title: 'EPC faults per second vs working set (x EPC)', xLabel: 'working set / EPC', xLog: true, yLabel: 'faults/s', series: series((p) => (p.ms > 0 ? (p.faults * 1000) / p.ms : 0)) },
+      {
+        title: 'Paging time per op: measured in emon vs modeled SGX (VAULT, ~40K cycles per swap)',
+        xLabel: 'working set / EPC',
+        xLog: true,
+        yLabel: 'ms per op',
+        series: [
+          ...series((p) => p.ms / p.ops, ' (measured)'),
+          ...(fault ? series((p) => ((p.faults / p.ops) * fault.cycles) / (ghz * 1e6), ' (modeled SGX)') : []),
+        ],
+      },
+    ];
     return {
+      plots,
       faultServiceUs: faultCase.faults > 0 ? (faultCase.ms * 1000) / faultCase.faults : null,
       faultServiceTargetUs: 5,
       modeledFaultUs: fault ? fault.cycles / (ghz * 1000) : null,
