@@ -88,4 +88,14 @@ describe('C guests', () => {
     expect(r.stdout, r.stderr).toContain('SUCCESS');
     expect(r.status).toBe(0);
   });
+
+  const blkTitle = 'blk-c fills, reads back and checks a block device through the C header';
+  it.skipIf(!haveClang)(haveClang ? blkTitle : `${blkTitle} -- SKIPPED: clang/wasm-ld not installed (apt install clang lld)`, () => {
+    const img = path.join(tmp, 'c.img');
+    const r = emon(['run', `--block:storage=${img},size=8K`, path.join(guests, 'blk-c.wasm')]);
+    expect(r.stdout, r.stderr).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+    const data = readFileSync(img);
+    for (const [b, i] of [[0, 0], [5, 17], [15, 511]]) expect(data[b! * 512 + i!]).toBe('0'.charCodeAt(0) + ((b! + i!) % 10));
+  });
 });
