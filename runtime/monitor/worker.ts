@@ -55,7 +55,10 @@ async function main(init: WorkerInit): Promise<WorkerReport> {
   }
   try {
     parentPort?.postMessage({ type: 'started' } satisfies WorkerReport);
+    const bootStart = performance.now();
     const result = runner.boot();
+    // The guest's whole life as one span on its track, under its hypercalls.
+    sink?.record({ kind: 'guest', name: `${init.name} (${result.reason}, status ${result.status})`, track: init.name, start: bootStart, dur: performance.now() - bootStart });
     prefixed?.flush();
     if (sink === null) return { type: 'ended', result };
     const shift = performance.timeOrigin - init.timeOrigin;
