@@ -77,7 +77,8 @@ describe('tracing', () => {
     const text = readFileSync(file, 'utf8');
     const json = JSON.parse(text) as { traceEvents: Array<{ name: string; args?: Record<string, unknown> }> };
     const names = json.traceEvents.map((e) => e.name);
-    expect(names).toContain('console_write');
     expect(names).toContain('clock_monotonic');
+    expect(json.traceEvents.find((e) => e.name === 'console_write')?.args?.bytes).toBe(3);
+    expect(names).toContain('traced (return, status 0)');
   });
 });
