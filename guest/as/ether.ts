@@ -1,5 +1,5 @@
 // Ethernet II framing (IEEE 802.3 clause 3.2): 6-byte destination, 6-byte source, 2-byte EtherType, payload.
-// Small helpers for guests that speak raw frames over a Solo5 NET_BASIC device.
+// Framing functions for guests that speak raw frames over a Solo5 NET_BASIC device.
 
 export const ETH_HEADER: i32 = 14;
 /** IEEE 802 "local experimental" EtherType, used by the emon examples. */
