@@ -19,7 +19,7 @@ export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst
   const r0 = <u64>load<u32>(ctx + POLY1305_R), r1 = <u64>load<u32>(ctx + POLY1305_R + 4);
   const r2 = <u64>load<u32>(ctx + POLY1305_R + 8), r3 = <u64>load<u32>(ctx + POLY1305_R + 12);
   const s1 = r1 + (r1 >> 2), s2 = r2 + (r2 >> 2), s3 = r3 + (r3 >> 2);
-  let h0 = load<u32>(ctx + POLY1305_H), h1 = load<u32>(ctx + POLY1305_H + 4), h2 = load<u32>(ctx + POLY1305_H + 8);
+  let h0 = load<u32>(ctx + POLY1305_H), h1 = <u64>load<u32>(ctx + POLY1305_H + 4), h2 = load<u32>(ctx + POLY1305_H + 8);
   let h3 = load<u32>(ctx + POLY1305_H + 12), h4 = load<u32>(ctx + POLY1305_H + 16);
   let m = mac;
   const mend = mac + macLen;
@@ -39,7 +39,7 @@ export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst
     // work, within the reorder window of an out-of-order core.
     if (m < mend) {
       // One Poly1305 block, exactly as poly1305_blocks (./poly1305.ts) with padbit 1.
-      const a0 = <u64>h0 + <u64>load<u32>(m), a1 = <u64>h1 + <u64>load<u32>(m, 4);
+      const a0 = <u64>h0 + <u64>load<u32>(m), a1 = h1 + <u64>load<u32>(m, 4);
       const a2 = <u64>h2 + <u64>load<u32>(m, 8), a3 = <u64>h3 + <u64>load<u32>(m, 12);
       const a4 = <u64>(h4 + 1);
       const d0 = a0 * r0 + a1 * s3 + a2 * s2 + a3 * s1;
@@ -50,15 +50,12 @@ export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst
       d2 += d1 >> 32;
       d3 += d2 >> 32;
       const e4 = <u32>(a4 * r0) + <u32>(d3 >> 32);
-      let t = (d0 & 0xffffffff) + <u64>(e4 >> 2) + <u64>(e4 & ~3);
+      const t = (d0 & 0xffffffff) + <u64>(e4 >> 2) + <u64>(e4 & ~3);
       h0 = <u32>t;
-      t = (d1 & 0xffffffff) + (t >> 32);
-      h1 = <u32>t;
-      t = (d2 & 0xffffffff) + (t >> 32);
-      h2 = <u32>t;
-      t = (d3 & 0xffffffff) + (t >> 32);
-      h3 = <u32>t;
-      h4 = (e4 & 3) + <u32>(t >> 32);
+      h1 = (d1 & 0xffffffff) + (t >> 32);
+      h2 = <u32>d2;
+      h3 = <u32>d3;
+      h4 = e4 & 3;
       m += 16;
     }
     x0 = i32x4.add(x0, x4); x12 = rot16(v128.xor(x12, x0));
@@ -78,7 +75,7 @@ export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst
     x10 = i32x4.add(x10, x14); x6 = rot7(v128.xor(x6, x10));
     x11 = i32x4.add(x11, x15); x7 = rot7(v128.xor(x7, x11));
     if (m < mend) {
-      const a0 = <u64>h0 + <u64>load<u32>(m), a1 = <u64>h1 + <u64>load<u32>(m, 4);
+      const a0 = <u64>h0 + <u64>load<u32>(m), a1 = h1 + <u64>load<u32>(m, 4);
       const a2 = <u64>h2 + <u64>load<u32>(m, 8), a3 = <u64>h3 + <u64>load<u32>(m, 12);
       const a4 = <u64>(h4 + 1);
       const d0 = a0 * r0 + a1 * s3 + a2 * s2 + a3 * s1;
@@ -89,15 +86,12 @@ export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst
       d2 += d1 >> 32;
       d3 += d2 >> 32;
       const e4 = <u32>(a4 * r0) + <u32>(d3 >> 32);
-      let t = (d0 & 0xffffffff) + <u64>(e4 >> 2) + <u64>(e4 & ~3);
+      const t = (d0 & 0xffffffff) + <u64>(e4 >> 2) + <u64>(e4 & ~3);
       h0 = <u32>t;
-      t = (d1 & 0xffffffff) + (t >> 32);
-      h1 = <u32>t;
-      t = (d2 & 0xffffffff) + (t >> 32);
-      h2 = <u32>t;
-      t = (d3 & 0xffffffff) + (t >> 32);
-      h3 = <u32>t;
-      h4 = (e4 & 3) + <u32>(t >> 32);
+      h1 = (d1 & 0xffffffff) + (t >> 32);
+      h2 = <u32>d2;
+      h3 = <u32>d3;
+      h4 = e4 & 3;
       m += 16;
     }
     x0 = i32x4.add(x0, x5); x15 = rot16(v128.xor(x15, x0));
@@ -117,7 +111,13 @@ export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst
     x8 = i32x4.add(x8, x13); x7 = rot7(v128.xor(x7, x8));
     x9 = i32x4.add(x9, x14); x4 = rot7(v128.xor(x4, x9));
   }
-  store<u32>(ctx + POLY1305_H, h0); store<u32>(ctx + POLY1305_H + 4, h1); store<u32>(ctx + POLY1305_H + 8, h2);
+  // Finish the carries poly1305_blocks defers, so the context holds 32-bit limbs.
+  let u = <u64>h2 + (h1 >> 32);
+  h2 = <u32>u;
+  u = <u64>h3 + (u >> 32);
+  h3 = <u32>u;
+  h4 += <u32>(u >> 32);
+  store<u32>(ctx + POLY1305_H, h0); store<u32>(ctx + POLY1305_H + 4, <u32>h1); store<u32>(ctx + POLY1305_H + 8, h2);
   store<u32>(ctx + POLY1305_H + 12, h3); store<u32>(ctx + POLY1305_H + 16, h4);
   x0 = i32x4.add(x0, i32x4.splat(C0)); x1 = i32x4.add(x1, i32x4.splat(C1));
   x2 = i32x4.add(x2, i32x4.splat(C2)); x3 = i32x4.add(x3, i32x4.splat(C3));

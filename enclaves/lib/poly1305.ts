@@ -71,13 +71,14 @@ export function poly1305_blocks(ctx: usize, m: usize, len: usize, padbit: u32): 
   const r0 = <u64>load<u32>(ctx + R), r1 = <u64>load<u32>(ctx + R + 4);
   const r2 = <u64>load<u32>(ctx + R + 8), r3 = <u64>load<u32>(ctx + R + 12);
   const s1 = r1 + (r1 >> 2), s2 = r2 + (r2 >> 2), s3 = r3 + (r3 >> 2);
-  let h0 = load<u32>(ctx + H), h1 = load<u32>(ctx + H + 4), h2 = load<u32>(ctx + H + 8);
+  let h0 = load<u32>(ctx + H), h1 = <u64>load<u32>(ctx + H + 4), h2 = load<u32>(ctx + H + 8);
   let h3 = load<u32>(ctx + H + 12), h4 = load<u32>(ctx + H + 16);
   const end = m + len;
   while (m < end) {
-    // h += m without carrying between limbs (each a_i < 2^33), then h *= r partially reduced mod 2^130-5.
-    // Bounds: a_i·r_j, a_i·s_j < 2^61.4, four of them < 2^63.4; e4 < 2^32.
-    const a0 = <u64>h0 + <u64>load<u32>(m), a1 = <u64>h1 + <u64>load<u32>(m, 4);
+    // h += m without carrying between limbs (each a_i < 2^33 + 2), then h *= r partially reduced mod 2^130-5.
+    // Bounds: a_i·r_j, a_i·s_j < 2^61.4, four of them < 2^63.4; e4 < 2^32. Only the carry out of h0 is
+    // propagated (into h1, which may then reach 2^32 + 1 and is kept in a u64); the rest waits for the end.
+    const a0 = <u64>h0 + <u64>load<u32>(m), a1 = h1 + <u64>load<u32>(m, 4);
     const a2 = <u64>h2 + <u64>load<u32>(m, 8), a3 = <u64>h3 + <u64>load<u32>(m, 12);
     const a4 = <u64>(h4 + padbit);
     const d0 = a0 * r0 + a1 * s3 + a2 * s2 + a3 * s1;
@@ -89,18 +90,21 @@ export function poly1305_blocks(ctx: usize, m: usize, len: usize, padbit: u32): 
     d3 += d2 >> 32;
     const e4 = <u32>(a4 * r0) + <u32>(d3 >> 32);
     // Fold everything at or above 2^130 back in: (e4 >> 2) * 5 = (e4 & ~3) + (e4 >> 2).
-    let t = (d0 & 0xffffffff) + <u64>(e4 >> 2) + <u64>(e4 & ~3);
+    const t = (d0 & 0xffffffff) + <u64>(e4 >> 2) + <u64>(e4 & ~3);
     h0 = <u32>t;
-    t = (d1 & 0xffffffff) + (t >> 32);
-    h1 = <u32>t;
-    t = (d2 & 0xffffffff) + (t >> 32);
-    h2 = <u32>t;
-    t = (d3 & 0xffffffff) + (t >> 32);
-    h3 = <u32>t;
-    h4 = (e4 & 3) + <u32>(t >> 32);
+    h1 = (d1 & 0xffffffff) + (t >> 32);
+    h2 = <u32>d2;
+    h3 = <u32>d3;
+    h4 = e4 & 3;
     m += 16;
   }
-  store<u32>(ctx + H, h0); store<u32>(ctx + H + 4, h1); store<u32>(ctx + H + 8, h2);
+  // Finish the carries deferred in the loop, so the context holds 32-bit limbs.
+  let u = <u64>h2 + (h1 >> 32);
+  h2 = <u32>u;
+  u = <u64>h3 + (u >> 32);
+  h3 = <u32>u;
+  h4 += <u32>(u >> 32);
+  store<u32>(ctx + H, h0); store<u32>(ctx + H + 4, <u32>h1); store<u32>(ctx + H + 8, h2);
   store<u32>(ctx + H + 12, h3); store<u32>(ctx + H + 16, h4);
 }
 
@@ -112,7 +116,7 @@ export function poly1305_final(ctx: usize, tag: usize): void {
     memory.fill(ctx + BUF + fill + 1, 0, 15 - fill);
     poly1305_blocks(ctx, ctx + BUF, 16, 0);
   }
-  let h0 = load<u32>(ctx + H), h1 = load<u32>(ctx + H + 4), h2 = load<u32>(ctx + H + 8);
+  let h0 = load<u32>(ctx + H), h1 = <u64>load<u32>(ctx + H + 4), h2 = load<u32>(ctx + H + 8);
   let h3 = load<u32>(ctx + H + 12);
   const h4 = load<u32>(ctx + H + 16);
   // g = h + 5: if it reaches 2^130, h >= p and h - p = g mod 2^130 is the reduced value. Select without branches.
