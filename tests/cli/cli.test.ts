@@ -115,6 +115,15 @@ describe('emon manifest and inspect', () => {
     expect(j.exports.map((x) => x.name).sort()).toEqual(['memory', 'solo5_app_main']);
     expect(JSON.parse(emon(['manifest', 'show', out]).stdout).enclaves).toEqual([{ name: 'kv' }]);
   });
+  it('inspect shows import signatures and flags a hypercall imported with the wrong one, which run refuses', async () => {
+    const f = await watFile('badsig.wasm', '(module (import "solo5" "clock_wall" (func (param i32))) (memory (export "memory") 1) (func (export "solo5_app_main") (param i32) (result i32) i32.const 0))');
+    const i = emon(['inspect', f]);
+    expect(i.status).toBe(0);
+    expect(i.stdout, i.stderr).toMatch(/solo5\.clock_wall \(function i32 ->\) {2}<- wrong signature, the hypercall is \(-> i64\)/);
+    const r = emon(['run', f]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr, r.stdout).toMatch(/imports "solo5"\."clock_wall" as \(i32 ->\), but the hypercall is \(-> i64\)/);
+  });
   it('refuses an invalid manifest without writing anything', () => {
     const m = path.join(tmp, 'bad.json');
     writeFileSync(m, JSON.stringify({ devices: [{ name: 'a', type: 'BLOCK_BASIC' }, { name: 'a', type: 'NET_BASIC' }] }));

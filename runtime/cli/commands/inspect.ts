@@ -4,16 +4,16 @@
  * further manifest keys.
  */
 import type { Command } from 'commander';
-import { HYPERCALLS, SOLO5_IMPORT_MODULE } from '../../monitor/abi.js';
+import { HYPERCALL_SIGNATURES, HYPERCALLS, SOLO5_IMPORT_MODULE, type HypercallName } from '../../monitor/abi.js';
 import type { MonitorExtension } from '../../monitor/extension.js';
 import { compileGuest, guestNameOf, readGuestFile, WASM_PAGE } from '../../monitor/loader.js';
 import { readManifest } from '../../monitor/manifest.js';
-import { memoryDecl } from '../../monitor/wasmbin.js';
+import { functionImports, memoryDecl } from '../../monitor/wasmbin.js';
 
 export interface Inspection {
   file: string;
   bytes: number;
-  imports: Array<{ module: string; name: string; kind: string; served: boolean }>;
+  imports: Array<{ module: string; name: string; kind: string; served: boolean; signature?: string; expected?: string }>;
   exports: Array<{ name: string; kind: string }>;
   memory: { initialPages: number; maxPages: number | null; initialBytes: number };
   devices: Array<{ name: string; type: string }>;
@@ -28,12 +28,22 @@ export function inspectGuest(file: string, extensions: readonly MonitorExtension
   const module = compileGuest(bytes, what);
   const served = (m: string, n: string) =>
     (m === SOLO5_IMPORT_MODULE && (HYPERCALLS as readonly string[]).includes(n)) || extensions.some((e) => e.importModule === m);
+  const sigs = new Map(functionImports(bytes, what).map((f) => [`${f.module}\0${f.name}`, f.signature ?? undefined]));
   const limits = mem.defined[0];
   const { devices: _d, type: _t, version: _v, ...extra } = manifest.raw;
   return {
     file,
     bytes: bytes.length,
-    imports: WebAssembly.Module.imports(module).map((i) => ({ ...i, served: served(i.module, i.name) })),
+    imports: WebAssembly.Module.imports(module).map((i) => {
+      const signature = sigs.get(`${i.module}\0${i.name}`) ?? undefined;
+      const expected = i.module === SOLO5_IMPORT_MODULE ? (HYPERCALL_SIGNATURES[i.name as HypercallName] as string | undefined) : undefined;
+      return {
+        ...i,
+        served: served(i.module, i.name) && (expected === undefined || signature === undefined || signature === expected),
+        ...(signature !== undefined ? { signature } : {}),
+        ...(expected !== undefined && signature !== undefined && signature !== expected ? { expected } : {}),
+      };
+    }),
     exports: WebAssembly.Module.exports(module).map((e) => ({ ...e })),
     memory: { initialPages: limits?.min ?? 0, maxPages: limits?.max ?? null, initialBytes: (limits?.min ?? 0) * WASM_PAGE },
     devices: manifest.devices.map((d) => ({ ...d })),
@@ -46,7 +56,11 @@ function print(r: Inspection): void {
     `${r.file} (${r.bytes} bytes)`,
     `memory: ${r.memory.initialPages} pages (${r.memory.initialBytes / 1024} KiB) at start, maximum ${r.memory.maxPages === null ? 'none declared (emon caps it with --mem)' : `${r.memory.maxPages} pages`}`,
     `imports (${r.imports.length}):`,
-    ...r.imports.map((i) => `  ${i.module}.${i.name} (${i.kind})${i.served ? '' : '  <- NOT provided by emon'}`),
+    ...r.imports.map(
+      (i) =>
+        `  ${i.module}.${i.name} (${i.signature !== undefined ? `${i.kind} ${i.signature}` : i.kind})` +
+        (i.expected !== undefined ? `  <- wrong signature, the hypercall is (${i.expected})` : i.served ? '' : '  <- NOT provided by emon'),
+    ),
     `exports (${r.exports.length}):`,
     ...r.exports.map((e) => `  ${e.name} (${e.kind})`),
     `devices (${r.devices.length}):`,
