@@ -108,7 +108,7 @@ describe('emon manifest and inspect', () => {
     const i = emon(['inspect', out]);
     expect(i.status).toBe(0);
     expect(i.stdout).toMatch(/scratch BLOCK_BASIC/);
-    expect(i.stdout).toMatch(/solo5\.console_write \(function\)/);
+    expect(i.stdout).toMatch(/solo5\.console_write \(function i32 i32 ->\)\n/);
     expect(i.stdout).toMatch(/manifest "enclaves": \[\{"name":"kv"\}\]/);
     const j = JSON.parse(emon(['inspect', '--json', out]).stdout) as { devices: unknown[]; exports: Array<{ name: string }> };
     expect(j.devices).toEqual([{ name: 'scratch', type: 'BLOCK_BASIC' }]);
