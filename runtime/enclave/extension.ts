@@ -27,15 +27,27 @@ function guestImports(host: GuestHost): Record<string, WebAssembly.ImportValue> 
       });
     }
   }
+  if (decls.length > 0 && host.options['backend'] === 'tz') {
+    throw new EmonError('E_BACKEND', `guest ${host.name} declares enclaves, but this build has no TrustZone backend to run them on`, {
+      hint: 'run with --backend=sgx (the default)',
+    });
+  }
   detachEpc?.(); // EPC (issue 6): this guest's enclaves are paged through the platform EPC
   detachEpc = attachGuestEpc(host);
   const images = new Map<string, EnclaveImage>();
-  for (const d of decls) {
-    const file = host.attachments.get(d.name);
-    if (file === undefined) {
-      throw new EmonError('E_ATTACH', `guest ${host.name} needs enclave "${d.name}" but it is not attached`, { hint: `add --enclave:${d.name}=PATH/TO/ENCLAVE.wasm` });
+  try {
+    for (const d of decls) {
+      const file = host.attachments.get(d.name);
+      if (file === undefined) {
+        throw new EmonError('E_ATTACH', `guest ${host.name} needs enclave "${d.name}" but it is not attached`, { hint: `add --enclave:${d.name}=PATH/TO/ENCLAVE.wasm` });
+      }
+      images.set(d.name, loadEnclaveImage(d.name, file, d.mrsigner));
     }
-    images.set(d.name, loadEnclaveImage(d.name, file, d.mrsigner));
+  } catch (e) {
+    // The guest will not start, and the monitor calls dispose only for guests that did: undo the EPC here.
+    detachEpc?.();
+    detachEpc = null;
+    throw e;
   }
   const stateDir = typeof host.options['stateDir'] === 'string' ? host.options['stateDir'] : defaultStateDir();
   const platform = images.size > 0 ? loadPlatform(stateDir) : null;
