@@ -33,7 +33,7 @@ const tmp = () => mkdtempSync(path.join(tmpdir(), 'emon-ext-'));
 const guestFile = (n: string) => path.join(buildDir, 'guests', `${n}.wasm`);
 const enclaveFile = (n: string) => path.join(buildDir, 'enclaves', `${n}.wasm`);
 
-async function run(guest: string, attachments: Record<string, Record<string, string>>, stateDir: string, manifestOverride?: Record<string, unknown>) {
+async function run(guest: string, attachments: Record<string, Record<string, string>>, stateDir: string, manifestOverride?: Record<string, unknown>, extra: Record<string, string> = {}) {
   const g = loadGuest(guestFile(guest));
   const console = new CaptureConsole();
   const log: string[] = [];
@@ -42,7 +42,7 @@ async function run(guest: string, attachments: Record<string, Record<string, str
     module: g.module,
     manifest: manifestOverride ? { ...g.manifest, raw: { ...g.manifest.raw, ...manifestOverride } } : g.manifest,
     attachments: new Map(Object.entries(attachments).map(([k, v]) => [k, new Map(Object.entries(v))])),
-    options: { stateDir },
+    options: { stateDir, ...extra },
     console,
     extensions: [enclaveExtension],
     log: (l) => log.push(l),
@@ -130,6 +130,7 @@ describe('enclave extension', () => {
     writeFileSync(bad, bytes);
     await expectCode(run('enclave-probe', { enclave: { gatetest: bad } }, state), 'E_EINIT_MEASUREMENT', /bad\.wasm: EINIT failed: measurement mismatch/);
     await expectCode(run('enclave-probe', { enclave: { gatetest: '/nonexistent.wasm' } }, state), 'E_NO_FILE', /cannot read \/nonexistent\.wasm/);
+    await expectCode(run('enclave-probe', { enclave: { gatetest: enclaveFile('gatetest') } }, state, undefined, { backend: 'tz' }), 'E_BACKEND', /no TrustZone backend/);
     // An enclave reaching for a hypercall (or WASI) is refused at load, before the guest runs.
     const sneaky = path.join(tmp(), 'sneaky.wasm');
     const mod = await wat(`(module (import "solo5" "console_write" (func (param i32 i32))) (memory (export "memory") 1))`);
