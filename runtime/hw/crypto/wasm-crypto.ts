@@ -123,7 +123,7 @@ export class WasmCrypto implements StreamHost {
     return out;
   }
 
-  /** ChaCha20-Poly1305 seal into `out` (exactly plaintext.length + 16 bytes): no allocation. */
+  /** ChaCha20-Poly1305 seal into `out` (exactly plaintext.length + 16 bytes): allocates no buffer. */
   sealInto(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, out: Uint8Array, aad: Uint8Array = EMPTY): void {
     need('ChaCha20-Poly1305 nonce', nonce, NONCE_SIZE);
     this.sealWith(false, key, nonce, plaintext, aad, out);
@@ -141,7 +141,7 @@ export class WasmCrypto implements StreamHost {
 
   /**
    * ChaCha20-Poly1305 open into `out` (exactly sealed.length - 16 bytes): true with the plaintext in `out`, or
-   * false with `out` untouched. No allocation.
+   * false with `out` untouched. Allocates no buffer.
    */
   openInto(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, out: Uint8Array, aad: Uint8Array = EMPTY): boolean {
     need('AEAD key', key, KEY_SIZE);
