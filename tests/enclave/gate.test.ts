@@ -207,6 +207,23 @@ describe('gate: cost emulation and limits', () => {
     expect([ecalls, ocalls]).toEqual([2, 5]);
   });
 
+  it('an OCALL whose buffers do not fit the guest scratch fails with EINVAL inside the enclave, guest untouched', () => {
+    let called = 0;
+    const g = new TestGuest({ ...noOcalls, ocall_echo: () => void called++ });
+    g.enc = openEnclave(img, {
+      guest: 'test', platform, guestMemory: () => g.memory, guestExports: () => g.handlers as unknown as WebAssembly.Exports,
+      scratch: { ptr: SCRATCH, len: 64 }, trace: null, spinEcall: null, spinOcall: null, onLost: () => undefined,
+      onReject: (e) => g.rejects.push(e.code),
+    });
+    const before = g.u8().slice(SCRATCH, SCRATCH + 4096);
+    expect(u32(g.call('echo_via_guest', [100])) | 0).toBe(-1000 - EINVAL);
+    expect(called).toBe(0);
+    expect(g.rejects).toEqual(['E_GATE_CAP']);
+    expect(Buffer.compare(g.u8().slice(SCRATCH, SCRATCH + 4096), before)).toBe(0);
+    expect(u32(g.call('echo_via_guest', [24])) | 0).toBe(-2); // fits (2 x 24 bytes): the handler ran, copied nothing back
+    expect(called).toBe(1);
+  });
+
   it('an enclave whose memory exceeds its signed heap size is lost', () => {
     const g = new TestGuest(noOcalls).open(image('gatetest', signed('gatetest', { heapPages: 1 }).bytes), platform);
     expect(g.call('ping', []).status).toBe(ELOST);
