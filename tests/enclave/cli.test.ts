@@ -30,6 +30,10 @@ describe('emon enclave / emon edl', () => {
     const info = JSON.parse(emon('enclave', 'inspect', '--json', mod).stdout) as Record<string, unknown>;
     expect(info).toMatchObject({ mrenclave, mrsigner, isvSvn: 4, measurementMatches: true, signatureValid: true });
     expect((info['ecalls'] as string[])[0]).toMatch(/^public seal_data/);
+    const detached = path.join(d, 'detached.wasm');
+    expect(emon('enclave', 'sign', '--key', key, '--detached', '-o', detached, mod).status).toBe(0);
+    expect(existsSync(`${detached}.sig`)).toBe(true);
+    expect(JSON.parse(emon('enclave', 'inspect', '--json', detached).stdout)).toMatchObject({ mrenclave, signatureValid: true, measurementMatches: true });
     const bytes = readFileSync(mod);
     bytes[40]! ^= 1;
     writeFileSync(mod, bytes);
