@@ -6,7 +6,7 @@
  *  - every load and store (scalar, atomic, v128, SIMD lane/splat/zero loads) gets an inline guard that reads one
  *    byte per touched page from a residency map and calls hw (`emon_epc.miss`) only when a byte is 0. An access
  *    that spans two pages (an unaligned 8-byte load at a page end) checks both pages; the guard is one shared
- *    helper per (size, read/write) that binaryen inlines, so the fast path is two L1-resident byte loads, an AND
+ *    guard function per (size, read/write) that binaryen inlines, so the fast path is two L1-resident byte loads, an AND
  *    and a not-taken branch;
  *  - memory.copy / memory.fill become calls into hw, which pages both ranges through chunk by chunk (a copy larger
  *    than the whole EPC still works); memory.init first makes its destination resident; memory.size / memory.grow
@@ -204,7 +204,7 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
   const none = B.none;
   const i32 = B.i32;
   const p = (...t: number[]): number => B.createType(t);
-  const helpers = new Set<string>();
+  const guards = new Set<string>();
   const imports = new Set<string>();
   const need = (name: string, params: number, results: number): string => {
     if (!imports.has(name)) {
@@ -215,8 +215,8 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
   };
   const guardName = (size: number, write: boolean): string => {
     const name = `__epc_chk_${size}_${write ? 'w' : 'r'}`;
-    if (!helpers.has(name)) {
-      helpers.add(name);
+    if (!guards.has(name)) {
+      guards.add(name);
       const miss = need('miss', p(i32, i32, i32, i32), none);
       const ea = (): Ref => m.local.get(2, i32);
       const mapAt = (addr: Ref): Ref => m.i32.load8_u(mapBase, 1, m.i32.shr_u(addr, m.i32.const(PAGE_SHIFT)));
@@ -233,10 +233,10 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
     guarded++;
     return m.call(guardName(size, write), [ptr, m.i32.const(offset)], i32);
   };
-  let initHelpers = 0;
+  let initSites = 0;
   let guarded = 0;
   let sites = 0;
-  /** Moves `e` (a store or lane access with operands Ptr and Value/Vec) into a one-caller helper that checks first. */
+  /** Moves `e` (a store or lane access with operands Ptr and Value/Vec) into a one-caller function that checks first. */
   const deferred = (e: Ref, w: Wrapper, second: number, result: number, offset: number, size: number, write: boolean): Ref => {
     const secondField = w.getValue ? 'Value' : 'Vec';
     const ptr = w.getPtr!(e);
@@ -284,7 +284,7 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
         const st = wrapper('Store');
         if (B.getExpressionInfo(e) && (st.isAtomic!(e) as unknown as boolean)) fail(options.name, `function ${fn} uses atomic stores`);
         // The value operand runs after the address and may itself fault and evict the target page, so the
-        // check must sit between the two: the store moves into a helper called with both operands evaluated.
+        // check must sit between the two: the store moves into a function called with both operands evaluated.
         return deferred(e, st, st.getValueType!(e), none, st.getOffset!(e), st.getBytes!(e), true);
       }
       case 'SIMDLoad':
@@ -300,8 +300,8 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
       case 'MemoryFill':
         return m.call(need('fill', p(i32, i32, i32), none), [wrapper('MemoryFill').getDest!(e), wrapper('MemoryFill').getValue!(e), wrapper('MemoryFill').getSize!(e)], none);
       case 'MemoryInit': {
-        // A helper per site: make [dest, dest+size) resident, then run the original instruction on its locals.
-        const name = `__epc_init_${initHelpers++}`;
+        // A function per site: make [dest, dest+size) resident, then run the original instruction on its locals.
+        const name = `__epc_init_${initSites++}`;
         const range = need('range', p(i32, i32), none);
         const seg = B.getExpressionInfo(e) as unknown as { segment: string };
         m.addFunction(name, p(i32, i32, i32), none, [], m.block(null, [

@@ -75,7 +75,7 @@ describe('EPC fault channel', () => {
     expect(() => plain.read8(1 << 20)).toThrow(WebAssembly.RuntimeError);
   });
 
-  it('hw-side reads and writes of enclave memory (gate helpers) fault like the enclave would and check bounds', async () => {
+  it('hw-side reads and writes of enclave memory (as the ECALL gate would) fault like the enclave would and check bounds', async () => {
     const { w, faults, space } = await pagedWorkloads(6, { policy: 'fifo', maxBytes: MAX });
     w.reserve(16 * PAGE);
     space.write(2 * PAGE - 2, new Uint8Array([1, 2, 3, 4]));
