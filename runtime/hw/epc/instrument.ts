@@ -8,8 +8,7 @@
  *    that spans two pages (an unaligned 8-byte load at a page end) checks both pages; the guard is one shared
  *    guard function per (size, read/write) that binaryen inlines (plain inlining plus local cleanup: the engine
  *    folds the constants; the full optimizing pipeline cost 3-5x the load time for no measured gain), so the
- *    fast path is two L1-resident byte loads, an AND
- *    and a not-taken branch;
+ *    fast path is two L1-resident byte loads, an AND and a not-taken branch;
  *  - memory.copy / memory.fill become calls into hw, which pages both ranges through chunk by chunk (a copy larger
  *    than the whole EPC still works); memory.init first makes its destination resident; memory.size / memory.grow
  *    are virtualised, so the enclave sees its own size while the physical memory also holds the map.
