@@ -39,6 +39,17 @@ interface Plan {
   readonly values: ReadonlyArray<number | bigint>;
   /** Bytes crossing the boundary per call: [in] + [out] + 2 × [in,out]. */
   readonly bytes: number;
+  /**
+   * The input bytes and where they go. Cases share buffers (and OCALL inputs sit in the marshalling area that
+   * ECALLs reuse), and cases are sampled interleaved, so each batch rewrites its inputs first: a string must not
+   * find another case's NUL in the middle of it.
+   */
+  readonly inputs: ReadonlyArray<{ readonly addr: number; readonly data: Uint8Array }>;
+}
+
+function restore(memory: WebAssembly.Memory, inputs: Plan['inputs']): void {
+  const view = new Uint8Array(memory.buffer);
+  for (const i of inputs) view.set(i.data, i.addr);
 }
 
 type Skip = { readonly skip: string };
@@ -65,10 +76,15 @@ export function isSweepable(f: EdlFunction): boolean {
 
 /**
  * Values for every parameter at sweep size `s`, with buffers at `bufAddr(k)` (k-th pointer parameter) of
- * `bufLen` bytes each; `write(addr, bytes)` fills input buffers in the memory they are read from.
+ * `bufLen` bytes each, in `memory` (the memory the inputs are read from: the guest's for ECALLs, the enclave's
+ * for OCALLs). The inputs are written there once now and again before each measured batch.
  */
-function plan(f: EdlFunction, s: number, bufAddr: (k: number) => number, bufLen: number, write: (addr: number, data: Uint8Array) => void): Plan | Skip {
+function plan(f: EdlFunction, s: number, bufAddr: (k: number) => number, bufLen: number, memory: () => WebAssembly.Memory): Plan | Skip {
   const ctl = sizeControllers(f);
+  const inputs: Array<{ addr: number; data: Uint8Array }> = [];
+  const write = (addr: number, data: Uint8Array): void => {
+    inputs.push({ addr, data });
+  };
   // Input-sizing scalars get the swept size; output-only ones get room for every input plus headroom, so that a
   // function producing "inputs + header" (sealing aad and data into one blob) succeeds at every size.
   const inBuffers = f.params.filter((p) => p.type.pointer && (p.direction === 'in' || p.direction === 'inout') && !p.isString && (p.size?.kind === 'param' || p.count?.kind === 'param')).length;
@@ -101,7 +117,8 @@ function plan(f: EdlFunction, s: number, bufAddr: (k: number) => number, bufLen:
     if (len > bufLen) return { skip: `${p.name} would need ${len} bytes` };
     bytes += p.direction === 'inout' ? 2 * len : len;
   }
-  return { values, bytes };
+  restore(memory(), inputs);
+  return { values, bytes, inputs };
 }
 
 function writeFrame(dv: DataView, fp: number, f: EdlFunction, values: ReadonlyArray<number | bigint>): void {
@@ -268,7 +285,7 @@ export async function edlSuite(edlFile: string, enclaveFile: string, options: Ed
         }
         for (const s of isSweepable(f) ? sizes : [0]) {
           const name = s === 0 ? f.name : `${f.name}/${s}`;
-          const p = plan(f, Math.max(s, 1), (k) => bufBase + k * bufLen, bufLen, (addr, data) => new Uint8Array(gmem.buffer).set(data, addr));
+          const p = plan(f, Math.max(s, 1), (k) => bufBase + k * bufLen, bufLen, () => gmem);
           if ('skip' in p) {
             skipped.push({ case: name, reason: p.skip });
             continue;
@@ -288,6 +305,7 @@ export async function edlSuite(edlFile: string, enclaveFile: string, options: Ed
           }
           returns[name] = readRet(gdv(), fp, f);
           probeSink.events.length = 0;
+          restore(gmem, p.inputs);
           h.probe.ecalls[f.index]!(fp);
           const counts: Record<string, number> = {};
           for (const e of probeSink.events) if (e.kind === 'ocall') counts[e.name] = (counts[e.name] ?? 0) + 1;
@@ -302,6 +320,7 @@ export async function edlSuite(edlFile: string, enclaveFile: string, options: Ed
               tz: modeledCycles('tz', 'ta_invoke')! + nOcalls * modeledCycles('tz', 'ocall')!,
             },
             run(n) {
+              restore(gmem, p.inputs);
               const st = (h.driver[loopName] as (n: number, fp: number) => number)(n, fp);
               if (st !== 0) throw new EmonError('E_BENCH_EDL', `ECALL ${name} returned ${STATUS[st] ?? st} while being measured`);
             },
@@ -331,7 +350,7 @@ function ocallCases(f: EdlFunction, h: Harness, sizes: readonly number[], skippe
   for (const s of isSweepable(f) ? sizes : [0]) {
     const name = s === 0 ? `ocall:${f.name}` : `ocall:${f.name}/${s}`;
     const slot = Math.floor((msSize - 64) / ptrs) & ~7;
-    const p = plan(f, Math.max(s, 1), (k) => msBase + 64 + k * slot, slot, (addr, data) => new Uint8Array(h.open.memory.buffer).set(data, addr));
+    const p = plan(f, Math.max(s, 1), (k) => msBase + 64 + k * slot, slot, () => h.open.memory);
     if ('skip' in p) {
       skipped.push({ case: name, reason: `${p.skip}; the marshalling area offers ${slot} per buffer` });
       continue;
@@ -349,6 +368,7 @@ function ocallCases(f: EdlFunction, h: Harness, sizes: readonly number[], skippe
       params: { fn: `ocall ${f.name}`, ...(s > 0 ? { size: s } : {}), backend: 'sgx' },
       modeledCycles: { sgx: modeledCycles('sgx', 'ocall')!, tz: modeledCycles('tz', 'ocall')! },
       run(n) {
+        restore(h.open.memory, p.inputs);
         const st = (h.driver[`ocall${f.index}`] as typeof loop)(n, ...args);
         if (st !== 0) throw new EmonError('E_BENCH_EDL', `OCALL ${name} returned ${STATUS[st] ?? st} while being measured`);
       },

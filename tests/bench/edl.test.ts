@@ -15,6 +15,7 @@ import { runBench } from '../../bench/runner.js';
 import { parseEdl } from '../../runtime/enclave/edl/parser.js';
 import { modeledCycles } from '../../runtime/hw/cost/model.js';
 import { isEmonError } from '../../runtime/errors.js';
+import { MemoryTraceSink } from '../../runtime/trace/sink.js';
 
 const root = path.resolve(__dirname, '..', '..');
 const sealerEdl = path.join(root, 'enclaves/sealer/sealer.edl');
@@ -77,6 +78,28 @@ describe.skipIf(!haveSealer)('emon bench --edl (sealer enclave)', () => {
     const ocalls = Object.values(extra.ocallsPerEcall['seal_data/1024'] ?? {}).reduce((a, b) => a + b, 0);
     expect(seal.modeledCycles?.sgx).toBe(modeledCycles('sgx', 'ecall')! + ocalls * modeledCycles('sgx', 'ocall')!);
     expect(extra.skipped).toEqual([]);
+  }, 60_000);
+
+  it('gives every batch its declared inputs, whatever other cases did to the shared buffers in between', async () => {
+    const sink = new MemoryTraceSink();
+    const suite = await edlSuite(sealerEdl, sealerWasm, { measureTrace: sink });
+    const cases = await suite.setup({ quick: true });
+    const byName = (n: string) => cases.find((c) => c.name === n)!;
+    // unseal_data's [in] blob and zero-filled [out] buffer land in the marshalling area where the OCALL case keeps
+    // its string, and its 16 KiB blob of pattern bytes (with NULs) sits in the guest buffer seal_data reads.
+    for (const [first, then, kind, bytes] of [
+      ['unseal_data/16384', 'ocall:ocall_log/16384', 'ocall', 16384],
+      ['unseal_data/16384', 'seal_data/1024', 'ecall', 1024 + 1024 + 2 * 1024 + 256],
+    ] as const) {
+      byName(first).run(1);
+      sink.events.length = 0;
+      byName(then).run(1);
+      const ev = sink.events.filter((e) => e.kind === kind);
+      expect(ev.length, then).toBeGreaterThan(0);
+      // The gate reports bytes placed (8-byte aligned); the string or buffers must be the declared size.
+      expect(ev[ev.length - 1]!.bytes!, then).toBeGreaterThanOrEqual(bytes);
+    }
+    await suite.teardown?.();
   }, 60_000);
 
   it('refuses an EDL that does not describe the enclave, an unsigned enclave and missing files, naming them', async () => {
