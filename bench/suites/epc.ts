@@ -47,6 +47,8 @@ export const suite: BenchSuite = {
   name: 'epc',
   description: 'EPC paging: fault service (EWB+ELDU with Wasm AEAD), residency-check overhead, working-set sweep per policy, modeled SGX cycles',
   async setup(ctx) {
+    sweep.length = 0;
+    faultCase = { faults: 0, ms: 0 };
     const bytes = new Uint8Array(readFileSync(await buildWorkloads()));
     const cases: BenchCase[] = [];
     const faultCycles = modeledCycles('sgx', 'epc_fault');

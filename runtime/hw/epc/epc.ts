@@ -167,6 +167,7 @@ export class Epc implements FaultService {
     // Pinned pages: the version array of a paged enclave, the whole maximum of a resident one (SGX1 commits it).
     const pinned = layout.mode === 'paged' ? versionArrayPages(space.maxPages) : space.maxPages;
     if (!this.reservePinned(pinned)) {
+      if (slot < this.spaces.length) this.freeSlots.push(slot);
       throw new EmonError('E_EPC_FULL', `cannot create enclave ${name}: it needs ${pinned} pinned EPC pages (${layout.mode} mode) and the EPC of ${this.budget.capacity} pages cannot make room`, {
         hint: layout.mode === 'resident' ? 'use paged mode for this enclave, or a larger --epc' : 'use a larger --epc',
       });

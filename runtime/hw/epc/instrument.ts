@@ -174,13 +174,13 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
   if (info.initial > maxWasmPages) {
     fail(options.name, `its initial memory (${info.initial * 64} KiB) exceeds its configured size (${maxWasmPages * 64} KiB)`);
   }
-  if (info.max !== undefined && info.max < maxWasmPages && options.mode === 'paged') {
-    fail(options.name, `its memory maximum (${info.max} pages) is below its configured size`);
-  }
   const paged = options.mode === 'paged';
   const maxPages4k = maxWasmPages * (WASM_PAGE / PAGE_SIZE);
   const mapBytes = paged ? Math.ceil((maxPages4k + (maxPages4k >>> 12) + 64) / WASM_PAGE) * WASM_PAGE : 0;
   const physicalWasmPages = paged ? maxWasmPages + mapBytes / WASM_PAGE : info.initial;
+  if (paged && info.max !== undefined && info.max < physicalWasmPages) {
+    fail(options.name, `its memory maximum (${info.max} x 64 KiB) leaves no room for its configured size plus the residency map (${physicalWasmPages} x 64 KiB)`);
+  }
   if (physicalWasmPages > 65536) fail(options.name, `its configured size (${options.maxBytes} bytes) plus the residency map exceeds 4 GiB`);
   const mapBase = paged ? maxWasmPages * WASM_PAGE : 0;
 

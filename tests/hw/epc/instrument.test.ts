@@ -43,6 +43,10 @@ describe('EPC instrumentation pass', () => {
     const small = wat('(module (memory 1) (func (export "f")))');
     expect(errorCode(() => instrumentEnclave(small, { mode: 'paged', maxBytes: 2 ** 32, name: 'x' }))).toBe('E_EPC_INSTRUMENT');
     expect(errorCode(() => instrumentEnclave(wat('(module (memory 8))'), { mode: 'paged', maxBytes: 65536, name: 'x' }))).toBe('E_EPC_INSTRUMENT');
+    // A declared maximum must leave room for the residency map above the configured size.
+    const capped = wat('(module (memory 1 16))');
+    expect(errorCode(() => instrumentEnclave(capped, { mode: 'paged', maxBytes: 16 * 65536, name: 'x' }))).toBe('E_EPC_INSTRUMENT');
+    expect(instrumentEnclave(capped, { mode: 'paged', maxBytes: 8 * 65536, name: 'x' }).layout.physicalWasmPages).toBe(9);
   });
 
   it('defers the start function until the pages exist, and works with an imported memory', async () => {
