@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ELOST, OK } from '../../../runtime/enclave/abi.js';
 import { Epc, type EpcFault } from '../../../runtime/hw/epc/index.js';
-import { faultTraceEvent, installSgxEpc } from '../../../runtime/hw/epc/sgx-link.js';
+import { attachGuestEpc, faultTraceEvent, installSgxEpc, platformEpc } from '../../../runtime/hw/epc/sgx-link.js';
 import { AdversarialStore } from './fixtures.js';
 import { generateSignerKey } from '../../../runtime/hw/sgx/sigstruct.js';
 import { FREE, image, signed, tempPlatform, TestGuest } from '../../enclave/harness.js';
@@ -104,6 +104,27 @@ describe('SGX enclaves in the EPC', () => {
     expect(lines.join('\n')).toMatch(/EPC resident mode/);
     expect(faults).toHaveLength(0);
     expect(epc.budget.used).toBe(256);
+  });
+
+  it('a guest marks an enclave resident in its manifest; -v names the mode; the end of the guest releases its pages', () => {
+    const lines: string[] = [];
+    uninstall = attachGuestEpc({
+      name: 'g',
+      manifest: { enclaves: [{ name: 'sealer', epc: 'resident' }] },
+      attachments: new Map([['sealer', 'sealer.wasm']]),
+      options: { epc: '400p', verbose: true },
+      trace: null,
+      log: (m) => lines.push(m),
+    });
+    const epc = platformEpc();
+    expect(epc.budget.capacity).toBe(400);
+    const g = new TestGuest().open(image('sealer', signed('sealer', { heapPages: 16 }, key).bytes), platform);
+    expect(roundTrip(g, data).back).toEqual(data);
+    expect(lines).toEqual(['enclave sealer.wasm: EPC resident mode (1024 KiB pinned, no residency checks)']);
+    expect(epc.budget.used).toBe(256);
+    uninstall();
+    uninstall = null;
+    expect(epc.budget.used).toBe(0);
   });
 
   it('a resident enclave that does not fit is refused with a clear error', () => {
