@@ -3,14 +3,17 @@
  * page including the ChaCha20-Poly1305 in Wasm, beside its parts (two 4 KiB copies; one Wasm 4 KiB seal);
  * (b) the residency checks' overhead on kernels whose working set fits (instrumented vs resident mode);
  * (c) a working-set sweep from 0.25x to 4x a small EPC for each eviction policy (time and faults per second);
- * (d) modeled SGX cycles for the same fault counts (runtime/hw/cost: VAULT, ASPLOS 2018, ~40K cycles per swap).
+ * (d) modeled SGX cycles for the same fault counts (runtime/hw/cost: VAULT, ASPLOS 2018, ~40K cycles per swap);
+ * and what the EPC adds to enclave creation (the instrumentation pass; paged vs plain compile + instantiate).
  * Targets: fault service at most 5 µs; check overhead at most 1.25x on the fitting kernel.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { BenchCase, BenchSuite, ReportPlot } from '../suite.js';
 import { buildWorkloads } from '../../runtime/build/steps/40-epc.js';
 import { WasmCrypto, PAGE_SIZE } from '../../runtime/hw/crypto/index.js';
-import { Epc } from '../../runtime/hw/epc/index.js';
+import { Epc, EPC_IMPORT, instrumentEnclave } from '../../runtime/hw/epc/index.js';
+import { buildDir } from '../../runtime/paths.js';
 import type { PolicyName } from '../../runtime/hw/epc/index.js';
 import { clockGhz, costTable, modeledCycles } from '../../runtime/hw/cost/model.js';
 
@@ -26,6 +29,16 @@ interface Workloads {
 const SWEEP_EPC_PAGES = 64;
 const SWEEP = [0.25, 0.5, 1, 2, 4] as const;
 let sink = 0;
+
+/** Imports that satisfy any module's function imports with no-ops (creation is timed, nothing is called). */
+function stubImports(image: Uint8Array): WebAssembly.Imports {
+  const out: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+  for (const imp of WebAssembly.Module.imports(new WebAssembly.Module(image as Uint8Array<ArrayBuffer>))) {
+    if (imp.kind !== 'function') continue;
+    (out[imp.module] ??= {})[imp.name] = () => 0;
+  }
+  return out;
+}
 
 async function enclave(epc: Epc, bytes: Uint8Array, mode: 'paged' | 'resident', maxBytes: number): Promise<Workloads> {
   const { instance } = await epc.load(bytes, {}, { name: `bench/${mode}`, maxBytes, mode });
@@ -117,6 +130,43 @@ export const suite: BenchSuite = {
           ...(mode === 'instrumented' ? { baselines: ['check/table/resident'], target: { against: 'check/table/resident', ratio: 1.25 } } : {}),
           run(n) {
             for (let i = 0; i < n; i++) sink ^= w.tableAt(base, region / 4, 16384, i + 1);
+          },
+        });
+      }
+    }
+
+    // Enclave creation with the EPC: the instrumentation pass alone, and prepare + compile + instantiate + EADD
+    // against compile + instantiate of the unmodified module (the life-cycle cost the pass adds).
+    {
+      const images: [string, Uint8Array][] = [['workloads', bytes]];
+      const sealer = path.join(buildDir, 'enclaves', 'sealer.unsigned.wasm');
+      if (existsSync(sealer)) images.push(['sealer', new Uint8Array(readFileSync(sealer))]);
+      for (const [name, image] of images) {
+        cases.push({
+          name: `create/instrument/${name}`, bytes: image.length, params: { part: 'create', image: name, step: 'instrument' },
+          run(n) {
+            for (let i = 0; i < n; i++) sink ^= instrumentEnclave(image, { mode: 'paged', maxBytes: 1 << 20, name }).bytes.length;
+          },
+        });
+        cases.push({
+          name: `create/plain/${name}`, bytes: image.length, params: { part: 'create', image: name, step: 'plain' },
+          run(n) {
+            for (let i = 0; i < n; i++) sink ^= Object.keys(new WebAssembly.Instance(new WebAssembly.Module(image as Uint8Array<ArrayBuffer>), stubImports(image)).exports).length;
+          },
+        });
+        const epc = new Epc({ pages: 4096 });
+        cases.push({
+          name: `create/paged/${name}`, bytes: image.length, params: { part: 'create', image: name, step: 'paged' },
+          baselines: [`create/plain/${name}`],
+          run(n) {
+            for (let i = 0; i < n; i++) {
+              const prepared = instrumentEnclave(image, { mode: 'paged', maxBytes: 1 << 20, name });
+              const space = epc.open(prepared.layout, name);
+              const imports = { ...stubImports(image), [EPC_IMPORT]: space.imports };
+              const instance = new WebAssembly.Instance(new WebAssembly.Module(prepared.bytes as Uint8Array<ArrayBuffer>), imports);
+              epc.start(space, instance, imports);
+              epc.destroy(space);
+            }
           },
         });
       }
