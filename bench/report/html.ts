@@ -9,6 +9,7 @@ import type { BenchRun, CaseResult, SuiteResult } from '../result.js';
 import type { ReportPlot } from '../suite.js';
 import { formatBytes, formatNs, formatRatio } from '../format.js';
 import { barPlot, esc, linePlot, type Series } from './svg.js';
+import { compareRuns } from '../compare.js';
 
 /** Sweep keys in order of preference, with how to label them. */
 const SWEEP_LABELS: Record<string, string> = {
@@ -286,8 +287,27 @@ td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.ok{c
 svg .title{font-weight:600;font-size:13px}svg .tick,svg .legend{font-size:11px;fill:#333}svg .label{font-size:12px;fill:#333}
 svg .grid{stroke:#eee}svg .axis{stroke:#555}`;
 
+/** Two runs of the same suites: the `emon bench compare` verdicts, changed cases first. */
+function comparisonSection(a: BenchRun, b: BenchRun): string {
+  const cmp = compareRuns(a, b, { byFloor: true });
+  const shared = cmp.rows.filter((r) => r.ratio !== undefined);
+  if (shared.length === 0) return '';
+  const order: Record<string, number> = { regression: 0, improvement: 1, noise: 2, unchanged: 3 };
+  const rows = [...shared]
+    .sort((x, y) => (order[x.verdict] ?? 9) - (order[y.verdict] ?? 9))
+    .map((r) => {
+      const cls = r.verdict === 'regression' ? 'bad' : r.verdict === 'improvement' ? 'ok' : '';
+      const change = `${r.ratio! >= 1 ? '+' : ''}${((r.ratio! - 1) * 100).toFixed(1)}%`;
+      return `<tr><td>${esc(r.suite)}</td><td>${esc(r.name)}</td><td class="n">${r.before!.toFixed(2)}</td><td class="n">${r.after!.toFixed(2)}</td><td class="n">${change}</td><td class="n">${r.p! < 0.001 ? '&lt;0.001' : r.p!.toFixed(3)}</td><td class="${cls}">${r.verdict}</td></tr>`;
+    });
+  return `<section class="run"><h2>Run 2 against run 1</h2>
+<p>Times divided by each run's own floor; a change is flagged when the samples differ under a two-sided Mann-Whitney U
+test (p &lt; ${cmp.alpha}) and the median moved more than ${cmp.thresholdPct}% (as <code>emon bench compare --by-floor</code>).</p>
+<table><thead><tr><th>suite</th><th>case</th><th>run 1 (× floor)</th><th>run 2 (× floor)</th><th>change</th><th>p</th><th>verdict</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+}
+
 export function renderReport(runs: readonly BenchRun[]): string {
-  const body = runs.map((r, i) => runSection(r, i, runs.length)).join('\n');
+  const body = [...(runs.length === 2 ? [comparisonSection(runs[0]!, runs[1]!)] : []), ...runs.map((r, i) => runSection(r, i, runs.length))].join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>emon benchmark report</title><style>${CSS}</style></head>

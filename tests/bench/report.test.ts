@@ -41,6 +41,21 @@ describe('HTML report (static)', () => {
     expect(html).toMatch(/data-name="tz"/);
   });
 
+  it('puts the compare verdicts first when given two runs', () => {
+    const edit = (factor: number): BenchRun => {
+      const copy = JSON.parse(JSON.stringify(run)) as { suites: Array<{ name: string; cases: Array<{ name: string; samples: number[]; median: number }> }> };
+      const c = copy.suites.find((x) => x.name === 'toy')!.cases[0]!;
+      c.samples = Array.from({ length: 12 }, (_, i) => run.floor.median * (10 + i / 10) * factor);
+      c.median = c.samples[6]!;
+      return copy as unknown as BenchRun;
+    };
+    const out = renderReport([edit(1), edit(2)]);
+    expect(out.indexOf('Run 2 against run 1')).toBeGreaterThan(0);
+    expect(out.indexOf('Run 2 against run 1')).toBeLessThan(out.indexOf('<h2>Run 1 of 2'));
+    expect(out).toMatch(/<td>toy<\/td><td>small<\/td>.*?<td class="bad">regression<\/td>/);
+    expect(renderReport([run])).not.toContain('against run 1');
+  });
+
   it('escapes names that come from result files', () => {
     const hostile = JSON.parse(JSON.stringify(run)) as { suites: { name: string; description: string }[] };
     hostile.suites[1]!.name = '<img src=x onerror=alert(1)>';
