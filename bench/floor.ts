@@ -38,10 +38,6 @@ export const FLOOR_CASE = 'wasm-js-wasm';
 /** Results are folded into this so the engine cannot drop the loop as dead code. */
 let sink = 0;
 
-export function floorSink(): number {
-  return sink;
-}
-
 /** Build the floor cases: `wasm-js-wasm` (the floor) and `wasm-loop` (a Wasm-internal call, for reference). */
 export async function floorCases(): Promise<BenchCase[]> {
   const exports = await instantiateWat('floor', FLOOR_WAT, { bench: { nop: (x: number): number => x } });

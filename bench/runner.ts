@@ -1,11 +1,11 @@
 /**
  * The benchmark runner behind `emon bench`: discovers suites (bench/suites/*.js, see ./suite.ts), measures the
- * same-run floor first, then for each case warms up, calibrates the iteration count so one sample lasts long
+ * same-run floor first, then for each case warms up and calibrates the iteration count so one sample lasts long
  * enough for the clock (process.hrtime, ns), takes enough samples for a stable median (interleaved across the
- * suite's cases, see sampleInterleaved), and reports median, IQR,
- * ratio to the floor and to named baselines, and modeled cycles. The method follows common practice for
- * micro-benchmarks on managed runtimes (warm-up then many timed batches, robust statistics; cf. Georges et al.,
- * "Statistically Rigorous Java Performance Evaluation", OOPSLA 2007).
+ * suite's cases, see sampleInterleaved), and reports median, IQR, ratio to the floor and to named baselines, and
+ * modeled cycles. The method follows common practice for micro-benchmarks on managed runtimes (warm-up, then
+ * many timed batches, robust statistics; cf. Georges et al., "Statistically Rigorous Java Performance
+ * Evaluation", OOPSLA 2007).
  */
 import { readdir } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
