@@ -117,6 +117,18 @@ describe('sealed eviction against an adversarial monitor', () => {
     );
   });
 
+  it('whatever bytes the monitor returns instead of a sealed page are refused, never a crash (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: SEALED_PAGE_BYTES + 64 }), fc.integer({ min: 0, max: 10 }), async (junk, page) => {
+        const store = new AdversarialStore();
+        const l = await victim(store);
+        store.onFetch = (_e, p, stored) => (p === page ? junk : stored);
+        expectTornDown(l, () => l.w.read8(page * PAGE + 1));
+      }),
+      { numRuns: 20 },
+    );
+  });
+
   it('a backing store that gives no usable memory is a typed error, not a crash', async () => {
     const store = new AdversarialStore();
     store.slot = () => new Uint8Array(10);
