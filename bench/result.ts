@@ -34,6 +34,8 @@ export interface CaseResult {
   readonly q3: number;
   readonly min: number;
   readonly max: number;
+  /** Distribution-free 95 % confidence interval of the median (bench/stats.ts medianCi). */
+  readonly medianCi?: readonly [number, number];
   /** median / floor median. */
   readonly ratioToFloor: number;
   /** median / that baseline's median, for each baseline the case names that exists in its suite. */

@@ -18,7 +18,7 @@ import { projectRoot } from '../runtime/paths.js';
 import { cyclesToNs } from '../runtime/hw/cost/model.js';
 import type { BenchCase, BenchSuite, SuiteContext } from './suite.js';
 import { floorCases, FLOOR_CASE } from './floor.js';
-import { summarize } from './stats.js';
+import { medianCi, summarize } from './stats.js';
 import { RESULT_SCHEMA, type BenchRun, type CaseResult, type Environment, type SuiteResult } from './result.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -95,8 +95,19 @@ function timeRun(c: BenchCase, iterations: number): number {
 
 interface Calibrated {
   readonly iterations: number;
-  /** Samples this case can afford within maxCaseMs. */
+  /** Samples to take in any case (budget.samples, or fewer if one batch is slow). */
   readonly count: number;
+  /** Samples this case may grow to while its median is not yet stable (within maxCaseMs). */
+  readonly max: number;
+}
+
+/** A median is stable enough when its 95 % confidence interval is within ±5 % of it. */
+export const STABLE_CI = 0.05;
+
+function stable(samples: readonly number[]): boolean {
+  const [lo, hi] = medianCi(samples);
+  const m = summarize(samples).median;
+  return m > 0 && (hi - lo) / 2 <= STABLE_CI * m;
 }
 
 /** Grow the batch until one batch lasts a sample's length, then keep running it until the warm-up time is spent. */
@@ -112,7 +123,8 @@ export function calibrate(c: BenchCase, budget: Budget): Calibrated {
   }
   while (Number(process.hrtime.bigint() - startNs) < budget.warmupMs * 1e6) t = timeRun(c, iterations);
   const affordable = Math.floor((budget.maxCaseMs * 1e6) / Math.max(t, 1));
-  return { iterations, count: Math.max(budget.minSamples, Math.min(budget.samples, affordable)) };
+  const count = Math.max(budget.minSamples, Math.min(budget.samples, affordable));
+  return { iterations, count, max: Math.max(count, Math.min(2 * budget.samples, affordable)) };
 }
 
 /**
@@ -144,6 +156,16 @@ export function sampleInterleaved(
     }
     step?.(`round ${r + 1}/${rounds}`);
   }
+  // Cases whose median is not yet stable get more rounds, up to twice the samples their time budget allows.
+  for (let extra = 1; ; extra++) {
+    const more = cal.map((k, i) => samples[i]!.length < k.max && !stable(samples[i]!));
+    if (!more.some(Boolean)) break;
+    step?.('extra sampling', 1);
+    cases.forEach((c, i) => {
+      if (more[i]) samples[i]!.push(timeRun(c, cal[i]!.iterations) / cal[i]!.iterations);
+    });
+    step?.(`extra round ${extra}`);
+  }
   return cal.map((k, i) => ({ iterations: k.iterations, samples: samples[i]! }));
 }
 
@@ -154,6 +176,7 @@ export function sampleCase(c: BenchCase, budget: Budget): { iterations: number; 
 
 function caseResult(c: BenchCase, measured: { iterations: number; samples: number[] }, floorMedian: number): CaseResult {
   const s = summarize(measured.samples);
+  const ci = medianCi(measured.samples);
   const modeledNs: { sgx?: number; tz?: number } = {};
   if (c.modeledCycles?.sgx !== undefined) modeledNs.sgx = cyclesToNs('sgx', c.modeledCycles.sgx);
   if (c.modeledCycles?.tz !== undefined) modeledNs.tz = cyclesToNs('tz', c.modeledCycles.tz);
@@ -166,6 +189,7 @@ function caseResult(c: BenchCase, measured: { iterations: number; samples: numbe
     q3: s.q3,
     min: s.min,
     max: s.max,
+    medianCi: ci,
     ratioToFloor: s.median / floorMedian,
     baselines: {},
     ...(c.bytes !== undefined ? { bytes: c.bytes, mbPerSec: (c.bytes / s.median) * 1e3 } : {}),

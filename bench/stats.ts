@@ -44,6 +44,21 @@ export function summarize(samples: readonly number[]): Summary {
   };
 }
 
+/**
+ * Distribution-free 95 % confidence interval of the median from order statistics: the ranks n/2 ± 0.98·√n
+ * (the normal approximation to the binomial; Conover, "Practical Nonparametric Statistics", §3.2). Needs no
+ * assumption about the timing distribution, which is usually skewed and multi-modal.
+ */
+export function medianCi(samples: readonly number[]): [number, number] {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const n = sorted.length;
+  if (n === 0) return [Number.NaN, Number.NaN];
+  const half = 0.98 * Math.sqrt(n);
+  const lo = Math.max(0, Math.floor(n / 2 - half));
+  const hi = Math.min(n - 1, Math.ceil(n / 2 + half) - 1);
+  return [sorted[lo]!, sorted[hi]!];
+}
+
 /** Standard normal upper-tail probability, via the Abramowitz & Stegun 7.1.26 erfc approximation. */
 function normalUpperTail(z: number): number {
   const x = Math.abs(z) / Math.SQRT2;

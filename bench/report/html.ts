@@ -249,7 +249,7 @@ function caseTable(run: BenchRun): string {
         .filter(Boolean)
         .join('<br>');
       const target = c.target ? `<span class="${c.target.met ? 'ok' : 'bad'}">${c.target.atLeast ? '≥' : '≤'}${+c.target.ratio.toPrecision(3)}× ${esc(c.target.against)}: ${formatRatio(c.target.actual)}</span>` : '';
-      return `<tr><td>${esc(s.name)}</td><td>${esc(c.name)}</td><td class="n">${formatNs(c.median)}</td><td class="n">${formatNs(c.q1)} – ${formatNs(c.q3)}</td><td class="n">${c.samples.length}×${c.iterations}</td><td class="n">${formatRatio(c.ratioToFloor)}</td><td>${base}</td><td class="n">${c.mbPerSec !== undefined ? c.mbPerSec.toFixed(1) : ''}</td><td>${model}</td><td>${target}</td></tr>`;
+      return `<tr><td>${esc(s.name)}</td><td>${esc(c.name)}</td><td class="n">${formatNs(c.median)}</td><td class="n">${formatNs(c.q1)} – ${formatNs(c.q3)}${c.medianCi ? `<br><small>median 95% CI ${formatNs(c.medianCi[0])} – ${formatNs(c.medianCi[1])}</small>` : ''}</td><td class="n">${c.samples.length}×${c.iterations}</td><td class="n">${formatRatio(c.ratioToFloor)}</td><td>${base}</td><td class="n">${c.mbPerSec !== undefined ? c.mbPerSec.toFixed(1) : ''}</td><td>${model}</td><td>${target}</td></tr>`;
     }),
   );
   return `<table><thead><tr><th>suite</th><th>case</th><th>median</th><th>IQR</th><th>samples×iters</th><th>÷ floor</th><th>baselines</th><th>MB/s</th><th>modeled</th><th>target</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;

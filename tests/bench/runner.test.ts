@@ -42,6 +42,10 @@ describe('bench runner', () => {
     expect(toy.extra).toEqual({ accumulated: true });
     for (const c of [run.floor, ...toy.cases]) {
       expect(c.samples.length).toBeGreaterThanOrEqual(QUICK.minSamples);
+      // Unstable medians get extra rounds, never more than twice the planned samples.
+      expect(c.samples.length).toBeLessThanOrEqual(2 * QUICK.samples);
+      expect(c.medianCi![0]).toBeLessThanOrEqual(c.median);
+      expect(c.medianCi![1]).toBeGreaterThanOrEqual(c.median);
       expect(c.samples.every((s) => Number.isFinite(s) && s > 0)).toBe(true);
       expect(c.q1).toBeLessThanOrEqual(c.median);
       expect(c.median).toBeLessThanOrEqual(c.q3);

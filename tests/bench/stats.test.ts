@@ -1,7 +1,7 @@
 /** Robust statistics and the Mann-Whitney test against hand-computed and textbook values. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mannWhitney, quantileSorted, summarize } from '../../bench/stats.js';
+import { mannWhitney, medianCi, quantileSorted, summarize } from '../../bench/stats.js';
 import { compareRuns } from '../../bench/compare.js';
 import type { BenchRun, CaseResult } from '../../bench/result.js';
 import { RESULT_SCHEMA } from '../../bench/result.js';
@@ -20,6 +20,23 @@ describe('summary statistics', () => {
       fc.property(fc.array(fc.double({ min: 0, max: 1e9, noNaN: true }), { minLength: 1, maxLength: 50 }), (xs) => {
         const s = summarize(xs);
         return s.min <= s.q1 && s.q1 <= s.median && s.median <= s.q3 && s.q3 <= s.max;
+      }),
+    );
+  });
+});
+
+describe('median confidence interval', () => {
+  it('uses the order statistics of the binomial approximation (n = 20: ranks 6 and 15)', () => {
+    const xs = Array.from({ length: 20 }, (_, i) => 20 - i);
+    expect(medianCi(xs)).toEqual([6, 15]);
+  });
+
+  it('always brackets the median within the sample range', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 80 }), (xs) => {
+        const [lo, hi] = medianCi(xs);
+        const s = summarize(xs);
+        return s.min <= lo && lo <= s.median && s.median <= hi && hi <= s.max;
       }),
     );
   });
