@@ -143,8 +143,10 @@ export class GateContext {
 
   /** Length of the NUL-terminated string at p in `m` including the NUL, or -1 if none within `limit` bytes. */
   strlen(m: Uint8Array, p: number, limit: number): number {
+    // indexOf is a native memchr; a JS byte loop ran at a few hundred MB/s.
     const end = Math.min(m.length, p + limit);
-    for (let q = p; q < end; q++) if (m[q] === 0) return q - p + 1;
-    return -1;
+    if (p >= end) return -1;
+    const q = m.indexOf(0, p);
+    return q < 0 || q >= end ? -1 : q - p + 1;
   }
 }

@@ -9,10 +9,28 @@ export interface ConsoleSink {
   write(bytes: Uint8Array, offset: number, length: number): void;
 }
 
+/** Used only to sleep while a full stdout pipe drains. */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+let stdoutClosed = false;
+
+/**
+ * Node may leave fd 1 non-blocking when it is a pipe, so a reader slower than the guest gives EAGAIN: wait a
+ * millisecond and retry rather than lose output. A reader that went away (EPIPE) ends console output quietly,
+ * as a Unix tender killed by SIGPIPE would stop printing, without taking the monitor down.
+ */
 export const stdoutConsole: ConsoleSink = {
   write(bytes, offset, length) {
     let done = 0;
-    while (done < length) done += fs.writeSync(1, bytes, offset + done, length - done);
+    while (done < length && !stdoutClosed) {
+      try {
+        done += fs.writeSync(1, bytes, offset + done, length - done);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 1);
+        else if (code === 'EPIPE') stdoutClosed = true;
+        else throw e;
+      }
+    }
   },
 };
 
