@@ -8,7 +8,10 @@ import { SEALED_PAGE_BYTES } from './seal.js';
 export interface BackingStore {
   /** Where hw writes the sealed copy of (enclave, page): SEALED_PAGE_BYTES bytes of monitor memory. */
   slot(enclave: number, page: number): Uint8Array;
-  /** The sealed copy of (enclave, page) as the monitor hands it back, or undefined if it has none. */
+  /**
+   * The sealed copy of (enclave, page) as the monitor hands it back, or undefined if it has none. The copy must
+   * be kept after a reload: a page evicted clean is not sealed again, and its next reload reads the same copy.
+   */
   fetch(enclave: number, page: number): Uint8Array | undefined;
   /** The enclave is gone: its pages may be freed. */
   release(enclave: number): void;

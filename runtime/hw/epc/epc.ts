@@ -18,7 +18,7 @@ import { instrumentEnclave, EPC_IMPORT, type EpcMode, type InstrumentedModule } 
 import { FrameRing, policies, type EvictionPolicy, type PolicyName, type ReferenceBits } from './policy.js';
 import { PageSealer, SEALED_PAGE_BYTES } from './seal.js';
 import { DEFAULT_EPC_BYTES, PAGE_SIZE } from './size.js';
-import { EnclaveSpace, EVICTED, HELD, KEY_PAGE_BITS, RESIDENT, type FaultService } from './space.js';
+import { EnclaveSpace, EVICTED, HELD, KEY_PAGE_BITS, MAP_CLEAN, MAP_WRITABLE, RESIDENT, type FaultService } from './space.js';
 import { versionArrayPages } from './versions.js';
 
 /** One EPC fault, as the monitor sees it. */
@@ -58,6 +58,8 @@ export interface EnclaveMemoryOptions {
 export interface EpcStats {
   faults: number;
   evictions: number;
+  /** Evictions of clean pages: dropped without sealing (their current sealed copy is still valid). */
+  cleanEvictions: number;
   samples: number;
   residentFrames: number;
   enclaves: number;
@@ -76,7 +78,7 @@ export class Epc implements FaultService {
   private nextId = 1;
   private listeners: FaultListener[] = [];
   private readonly bits: ReferenceBits;
-  readonly stats: EpcStats = { faults: 0, evictions: 0, samples: 0, residentFrames: 0, enclaves: 0 };
+  readonly stats: EpcStats = { faults: 0, evictions: 0, cleanEvictions: 0, samples: 0, residentFrames: 0, enclaves: 0 };
 
   constructor(options: EpcOptions = {}) {
     this.budget = options.budget ?? EpcBudget.create(options.pages ?? DEFAULT_EPC_BYTES / PAGE_SIZE);
@@ -208,21 +210,38 @@ export class Epc implements FaultService {
     return this.ring.insert(-1);
   }
 
-  /** EWB: seal the frame's page into backing storage and wipe it from enclave memory. */
+  /**
+   * EWB: seal the frame's page into backing storage and wipe it from enclave memory. A clean page (not written
+   * since it was reloaded from its sealed copy) is only wiped: the copy the monitor holds is still the current
+   * version, so reloading it is exactly as safe as reloading a freshly sealed one, and any older copy still
+   * fails on its version. This is an OS's dirty-bit optimisation; the monitor learns which evicted pages were
+   * written, which an SGX OS also learns from the dirty bits of its page tables (Wang et al., CCS 2017).
+   */
   private evictFrame(f: number): void {
     const key = this.ring.keyOf(f);
     const s = this.spaces[key >>> KEY_PAGE_BITS]!;
     const page = key & ((1 << KEY_PAGE_BITS) - 1);
+    const addr = page * PAGE_SIZE;
+    if (s.dirty[page] === 0) {
+      s.u8.fill(0, addr, addr + PAGE_SIZE);
+      this.stats.cleanEvictions++;
+      this.dropped(s, page);
+      return;
+    }
     const out = this.backing.slot(s.id, page);
     if (!(out instanceof Uint8Array) || out.length < SEALED_PAGE_BYTES) {
       throw new EmonError('E_EPC_BACKING', `the monitor gave no usable backing memory for page ${page} of enclave ${s.name}`, {
         hint: 'the backing store must return a Uint8Array of at least 4112 bytes per evicted page',
       });
     }
-    const addr = page * PAGE_SIZE;
     const plain = s.u8.subarray(addr, addr + PAGE_SIZE);
     this.sealer.seal(s.id, page, s.versions.next(page, s.name), plain, out);
     plain.fill(0);
+    s.dirty[page] = 0;
+    this.dropped(s, page);
+  }
+
+  private dropped(s: EnclaveSpace, page: number): void {
     s.u8[s.mapBase + page] = 0;
     s.state[page] = EVICTED;
     s.frameOf[page] = -1;
@@ -230,12 +249,13 @@ export class Epc implements FaultService {
     this.stats.evictions++;
   }
 
-  /** Gives `page` of `s` the frame `f` and marks it resident. */
-  private place(s: EnclaveSpace, page: number, f: number): void {
+  /** Gives `page` of `s` the frame `f` and marks it resident; `dirty` when its bytes are not its sealed copy's. */
+  private place(s: EnclaveSpace, page: number, f: number, dirty: boolean): void {
     this.ring.setKey(f, s.key(page));
     s.frameOf[page] = f;
     s.state[page] = RESIDENT;
-    s.u8[s.mapBase + page] = 1;
+    s.dirty[page] = dirty ? 1 : 0;
+    s.u8[s.mapBase + page] = dirty ? MAP_WRITABLE : MAP_CLEAN;
   }
 
   add(s: EnclaveSpace, page: number): void {
@@ -246,7 +266,8 @@ export class Epc implements FaultService {
       this.teardown(s, e instanceof EmonError ? e : null);
       throw e;
     }
-    this.place(s, page, f);
+    // A new zero page has no sealed copy yet: it is dirty until its first eviction seals it.
+    this.place(s, page, f, true);
   }
 
   fault(s: EnclaveSpace, page: number, write: boolean, pinA: number, pinB: number): void {
@@ -272,7 +293,8 @@ export class Epc implements FaultService {
       this.teardown(s, e instanceof EmonError ? e : null);
       throw e;
     }
-    this.place(s, page, f);
+    // Reloaded for a store: dirty at once (the store would mark it on its next slow path anyway).
+    this.place(s, page, f, write);
     s.faults++;
     this.stats.faults++;
     const listeners = this.listeners;
@@ -323,6 +345,7 @@ export class Epc implements FaultService {
       }
     }
     s.state.fill(0);
+    s.dirty.fill(0);
     this.budget.give(s.pinned);
     s.pinned = 0;
     s.u8.fill(0);

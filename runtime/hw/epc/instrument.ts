@@ -28,6 +28,9 @@ import binaryen from 'binaryen';
 import { EmonError } from '../../errors.js';
 import { PAGE_SHIFT, PAGE_SIZE, WASM_PAGE } from './size.js';
 
+/** Residency map byte of a resident, dirty page: the only value that lets a store through (see space.ts). */
+const MAP_WRITABLE = 3;
+
 /** The import module hw serves to instrumented enclaves. */
 export const EPC_IMPORT = 'emon_epc';
 
@@ -224,7 +227,7 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
       const resident = size === 1 ? mapAt(ea()) : m.i32.and(mapAt(ea()), mapAt(m.i32.add(ea(), m.i32.const(size - 1))));
       m.addFunction(name, p(i32, i32), i32, [i32], m.block(null, [
         m.local.set(2, m.i32.add(m.local.get(0, i32), m.local.get(1, i32))),
-        m.if(m.i32.eqz(resident), m.call(miss, [m.local.get(0, i32), m.local.get(1, i32), m.i32.const(size), m.i32.const(write ? 1 : 0)], none)),
+        m.if(write ? m.i32.lt_u(resident, m.i32.const(MAP_WRITABLE)) : m.i32.eqz(resident), m.call(miss, [m.local.get(0, i32), m.local.get(1, i32), m.i32.const(size), m.i32.const(write ? 1 : 0)], none)),
         m.local.get(0, i32),
       ], i32));
     }

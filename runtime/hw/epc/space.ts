@@ -14,6 +14,15 @@ export const NOT_ADDED = 0;
 export const RESIDENT = 1;
 export const EVICTED = 2;
 
+/**
+ * Residency map bytes (instrument.ts): 0 = no access without hw (evicted, not added, past the size, or
+ * resident with its reference bit cleared by CLOCK); CLEAN = resident, loads only (a store first goes through
+ * hw, which marks the page dirty); WRITABLE = resident and dirty, loads and stores. WRITABLE & CLEAN = CLEAN, so
+ * a load's guard tests the AND of its pages' bytes against 0 and a store's guard tests it against WRITABLE.
+ */
+export const MAP_CLEAN = 1;
+export const MAP_WRITABLE = 3;
+
 /** frameOf value of a resident page taken off the ring while hw accesses it (Epc.hold). */
 export const HELD = -2;
 
@@ -51,11 +60,18 @@ export class EnclaveSpace {
   readonly state: Uint8Array;
   readonly frameOf: Int32Array;
   readonly versions: VersionArray;
+  /**
+   * 1 for a resident page written since it was last sealed (or never sealed: EADD/EAUG pages). Only dirty pages
+   * are sealed again on eviction; a clean one is dropped and its current sealed copy stays the one to reload.
+   */
+  readonly dirty: Uint8Array;
   /** Counters, for reports and tests. */
   faults = 0;
   evictions = 0;
   /** Misses on resident pages whose access bit CLOCK had cleared (not EPC faults). */
   samples = 0;
+  /** Stores that found their resident page clean and marked it dirty (not EPC faults). */
+  dirtyMarks = 0;
   alive = true;
   private heldPages = 0;
   /** EPC pages held for this enclave outside the frame ring (version array, or all of a resident enclave). */
@@ -79,6 +95,7 @@ export class EnclaveSpace {
     this.maxPages = layout.maxWasmPages * (WASM_PAGE / PAGE_SIZE);
     this.state = new Uint8Array(this.maxPages);
     this.frameOf = new Int32Array(this.maxPages).fill(-1);
+    this.dirty = new Uint8Array(this.maxPages);
     this.versions = new VersionArray(this.mode === 'paged' ? this.maxPages : 0);
     this.sizeWasmPages = layout.initialWasmPages;
     this.imports = {
@@ -123,8 +140,13 @@ export class EnclaveSpace {
   /** Makes `page` resident for an access; `pinA`/`pinB` are pages the same access needs resident too. */
   private touch(page: number, write: boolean, pinA: number, pinB: number): void {
     if (this.state[page] === RESIDENT) {
-      this.u8[this.layout.mapBase + page] = 1;
-      this.samples++;
+      const at = this.layout.mapBase + page;
+      if (this.u8[at] === 0) this.samples++;
+      if (write && this.dirty[page] === 0) {
+        this.dirty[page] = 1;
+        this.dirtyMarks++;
+      }
+      this.u8[at] = this.dirty[page] === 1 ? MAP_WRITABLE : MAP_CLEAN;
       return;
     }
     this.epc.fault(this, page, write, this.key(pinA), this.key(pinB));
@@ -136,15 +158,16 @@ export class EnclaveSpace {
     if (ea + size > this.sizeBytes) throw oob();
     const p0 = ea >>> PAGE_SHIFT;
     const p1 = (ea + size - 1) >>> PAGE_SHIFT;
-    if (this.u8[this.layout.mapBase + p0] === 0) this.touch(p0, write, p0, p1);
-    if (p1 !== p0 && this.u8[this.layout.mapBase + p1] === 0) this.touch(p1, write, p0, p1);
+    const need = write ? MAP_WRITABLE : MAP_CLEAN;
+    if ((this.u8[this.layout.mapBase + p0]! & need) !== need) this.touch(p0, write, p0, p1);
+    if (p1 !== p0 && (this.u8[this.layout.mapBase + p1]! & need) !== need) this.touch(p1, write, p0, p1);
   }
 
-  /** True when every page of [a, a+n) has its map byte set (resident and referenced). */
-  private allMapped(a: number, n: number): boolean {
+  /** True when every page of [a, a+n) is mapped for `need` (MAP_CLEAN: loads; MAP_WRITABLE: stores). */
+  private allMapped(a: number, n: number, need: number): boolean {
     const map = this.u8;
     const base = this.layout.mapBase;
-    for (let p = a >>> PAGE_SHIFT, last = (a + n - 1) >>> PAGE_SHIFT; p <= last; p++) if (map[base + p] === 0) return false;
+    for (let p = a >>> PAGE_SHIFT, last = (a + n - 1) >>> PAGE_SHIFT; p <= last; p++) if ((map[base + p]! & need) !== need) return false;
     return true;
   }
 
@@ -154,7 +177,7 @@ export class EnclaveSpace {
     const size = this.sizeBytes;
     if (s + n > size || d + n > size) throw oob();
     if (n === 0) return;
-    if (this.allMapped(s, n) && this.allMapped(d, n)) {
+    if (this.allMapped(s, n, MAP_CLEAN) && this.allMapped(d, n, MAP_WRITABLE)) {
       this.u8.copyWithin(d, s, s + n);
       return;
     }
@@ -180,7 +203,7 @@ export class EnclaveSpace {
     const map = this.u8;
     const base = this.layout.mapBase;
     if (map[base + sp] === 0) this.touch(sp, false, sp, dp);
-    if (map[base + dp] === 0) this.touch(dp, true, sp, dp);
+    if (map[base + dp] !== MAP_WRITABLE) this.touch(dp, true, sp, dp);
     this.u8.copyWithin(d, s, s + c);
   }
 
@@ -190,7 +213,7 @@ export class EnclaveSpace {
     for (let i = 0; i < n; ) {
       const c = Math.min(n - i, PAGE_SIZE - ((d + i) & (PAGE_SIZE - 1)));
       const p = (d + i) >>> PAGE_SHIFT;
-      if (this.u8[this.layout.mapBase + p] === 0) this.touch(p, true, p, p);
+      if (this.u8[this.layout.mapBase + p] !== MAP_WRITABLE) this.touch(p, true, p, p);
       this.u8.fill(v, d + i, d + i + c);
       i += c;
     }
