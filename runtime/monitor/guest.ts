@@ -19,6 +19,7 @@ import { WASM_PAGE } from './loader.js';
 import type { Manifest } from './manifest.js';
 import { GuestMemory } from './memory.js';
 import { createWake } from './wake.js';
+import { emulateCost } from '../hw/cost/emulate.js';
 
 export type RunOptions = Readonly<Record<string, string | number | boolean | undefined>>;
 
@@ -93,7 +94,9 @@ export class GuestRunner {
     const core: CoreState = { clockBase: performance.now(), tlsBase: 0 };
     const solo5: Record<string, Handler> = Object.assign({}, coreHypercalls(ctx, config.console ?? stdoutConsole, devices, core), ...devices.map((d) => d.hypercalls));
     const trace = config.trace ?? null;
-    const imports: WebAssembly.Imports = { [SOLO5_IMPORT_MODULE]: trace === null ? solo5 : traced(solo5, trace, name, ctx.io) };
+    const options = config.options ?? {};
+    const costed = options['emulateCost'] === true ? withModeledCost(solo5, options['backend'] === 'tz' ? 'tz' : 'sgx') : solo5;
+    const imports: WebAssembly.Imports = { [SOLO5_IMPORT_MODULE]: trace === null ? costed : traced(costed, trace, name, ctx.io) };
 
     let runner: GuestRunner | null = null;
     const hosts: Array<[MonitorExtension, GuestHost]> = [];
@@ -102,7 +105,7 @@ export class GuestRunner {
         name,
         manifest: config.manifest.raw,
         attachments: (ext.attachmentKind && attachments.get(ext.attachmentKind)) || new Map(),
-        options: config.options ?? {},
+        options,
         trace,
         memory: () => runner!.memory(),
         exports: () => runner!.exports(),
@@ -256,6 +259,19 @@ function checkImports(guest: string, module: WebAssembly.Module, imports: WebAss
       });
     }
   }
+}
+
+/** `--emulate-cost`: every hypercall also spins for the modeled cost of a guest exit on the chosen backend. */
+function withModeledCost(table: Record<string, Handler>, backend: 'sgx' | 'tz'): Record<string, Handler> {
+  const out: Record<string, Handler> = {};
+  for (const [name, fn] of Object.entries(table)) {
+    const call = fn as (...args: unknown[]) => unknown;
+    out[name] = (...args: unknown[]) => {
+      emulateCost(backend, 'hypercall');
+      return call(...args);
+    };
+  }
+  return out;
 }
 
 /** Wraps every hypercall to record a TraceEvent; used only when tracing is on, so off costs nothing. */
