@@ -10,7 +10,7 @@
 import { chacha20_block, chacha20_keystream4, chacha20_xor, xor_bytes } from './chacha20';
 import { poly1305_blocks, poly1305_final, poly1305_init, POLY1305_CTX_SIZE } from './poly1305';
 import { ct_equal, wipe } from './ct';
-import { xor4_mac } from './chacha20poly1305_simd';
+import { xor4_mac, XOR4_MAC_CHUNK } from './chacha20poly1305_simd';
 
 export const CHACHA20POLY1305_KEY_SIZE: usize = 32;
 export const CHACHA20POLY1305_NONCE_SIZE: usize = 12;
@@ -32,24 +32,30 @@ export function chacha20poly1305_seal(
   key: usize, nonce: usize, aad: usize, aadLen: usize, src: usize, len: usize, dst: usize, tag: usize,
 ): void {
   if (ASC_FEATURE_SIMD) {
-    // Blocks 0..3 in one 4-way step give the Poly1305 key and the first 192 bytes of keystream. After that,
-    // chunk k is encrypted while the ciphertext before it is absorbed.
+    // Blocks 0..3 in one 4-way step give the Poly1305 key and the first 192 bytes of keystream. The first
+    // 256-byte chunk after them is encrypted alone; from then on, chunk k is encrypted while chunk k-1's
+    // ciphertext is absorbed, so every kernel call absorbs a whole chunk.
     chacha20_keystream4(key, nonce, 0, KS);
     start_mac_with(KS, aad, aadLen);
     const head = len < HEAD ? len : HEAD;
     xor_bytes(src, KS + 64, dst, head);
     wipe(KS, 256);
-    let off: usize = head, macFrom: usize = 0, counter: u32 = 4;
-    while (len - off >= 256) {
-      xor4_mac(key, nonce, counter, src + off, dst + off, MAC_CTX, dst + macFrom, off - macFrom);
-      macFrom = off;
-      off += 256;
+    if (head == len) absorb_padded(dst, len);
+    else poly1305_blocks(MAC_CTX, dst, HEAD, 1);
+    let off: usize = head, counter: u32 = 4;
+    if (len - off >= XOR4_MAC_CHUNK) {
+      chacha20_xor(key, nonce, counter, src + off, dst + off, XOR4_MAC_CHUNK);
+      off += XOR4_MAC_CHUNK;
       counter += 4;
+      while (len - off >= XOR4_MAC_CHUNK) {
+        xor4_mac(key, nonce, counter, src + off, dst + off, MAC_CTX, dst + off - XOR4_MAC_CHUNK);
+        off += XOR4_MAC_CHUNK;
+        counter += 4;
+      }
+      poly1305_blocks(MAC_CTX, dst + off - XOR4_MAC_CHUNK, XOR4_MAC_CHUNK, 1);
     }
-    const whole = (off - macFrom) & ~(<usize>15);
-    if (whole > 0) poly1305_blocks(MAC_CTX, dst + macFrom, whole, 1);
     chacha20_xor(key, nonce, counter, src + off, dst + off, len - off);
-    absorb_padded(dst + macFrom + whole, len - macFrom - whole);
+    absorb_padded(dst + off, len - off);
   } else {
     start_mac(key, nonce, aad, aadLen);
     chacha20_xor(key, nonce, 1, src, dst, len);
@@ -75,9 +81,9 @@ export function chacha20poly1305_open(
     xor_bytes(src, KS + 64, dst, head);
     wipe(KS, 256);
     let off: usize = head, counter: u32 = 4;
-    while (len - off >= 256) {
-      xor4_mac(key, nonce, counter, src + off, dst + off, MAC_CTX, src + off, 256);
-      off += 256;
+    while (len - off >= XOR4_MAC_CHUNK) {
+      xor4_mac(key, nonce, counter, src + off, dst + off, MAC_CTX, src + off);
+      off += XOR4_MAC_CHUNK;
       counter += 4;
     }
     if (off < len) absorb_padded(src + off, len - off);

@@ -1,31 +1,39 @@
 /**
  * Stitched ChaCha20-Poly1305 kernel for the SIMD build (RFC 8439 §2.8 computed in one pass). ChaCha20 runs four
- * blocks at once in v128 registers while Poly1305 (RFC 8439 §2.5, 32-bit limbs) absorbs up to sixteen 16-byte
- * blocks in integer registers inside the same round loop. The two computations share no data and use different
+ * blocks at once in v128 registers while Poly1305 (RFC 8439 §2.5, 32-bit limbs) absorbs sixteen 16-byte blocks
+ * in integer registers inside the same round loop. The two computations share no data and use different
  * register files and execution units, so an out-of-order core can overlap part of them (the idea of OpenSSL's
- * "stitched" AES-GCM and ChaCha20-Poly1305 kernels). Measured under V8 on x64: about 10% faster than the same
- * kernel absorbing its blocks before the rounds; splitting each block finer around the vector code gained
- * nothing more.
+ * "stitched" AES-GCM and ChaCha20-Poly1305 kernels).
+ *
+ * The kernel always absorbs exactly 256 bytes (the AEAD drivers in ./chacha20poly1305.ts arrange that), so the
+ * Poly1305 blocks carry no per-block bounds check. The rounds run two double rounds per loop iteration with one
+ * Poly1305 block before each half-round for the first eight double rounds, then the last two double rounds
+ * alone. Measured under V8 11.3 on x64 (AMD Zen 3): 5-10% faster than one double round per iteration with a
+ * bounds-checked block before each half-round. Fully vectorised Poly1305 (26-bit limbs, two or four blocks per
+ * step) does not pay here: V8 lowers each i64x2.extmul_low/high_i32x4_u to two unpacks and a pmuludq, so a
+ * 32x32->64 product costs more than a scalar i64.mul, and the vector units are already busy with ChaCha20.
  */
 import { C0, C1, C2, C3, emit4, rot12, rot16, rot7, rot8 } from './chacha20';
 import { POLY1305_H, POLY1305_R } from './poly1305';
 
+/** Bytes one kernel call encrypts and absorbs. */
+export const XOR4_MAC_CHUNK: usize = 256;
+
 /**
- * XORs the 256 bytes at `src` with keystream blocks counter..counter+3 into `dst`, and absorbs the `macLen`
- * bytes at `mac` (a multiple of 16, at most 256) as full Poly1305 blocks into the context `ctx`. All of `mac`
- * is read before anything is written to `dst`, so `mac` may be the chunk being decrypted in place.
+ * XORs the 256 bytes at `src` with keystream blocks counter..counter+3 into `dst`, and absorbs the 256 bytes at
+ * `mac` as sixteen full Poly1305 blocks into the context `ctx`. All of `mac` is read before anything is written
+ * to `dst`, so `mac` may be the chunk being decrypted in place.
  */
-export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst: usize, ctx: usize, mac: usize, macLen: usize): void {
+export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst: usize, ctx: usize, mac: usize): void {
   const r0 = <u64>load<u32>(ctx + POLY1305_R), r1 = <u64>load<u32>(ctx + POLY1305_R + 4);
   const r2 = <u64>load<u32>(ctx + POLY1305_R + 8), r3 = <u64>load<u32>(ctx + POLY1305_R + 12);
   const s1 = r1 + (r1 >> 2), s2 = r2 + (r2 >> 2), s3 = r3 + (r3 >> 2);
   let h0 = load<u32>(ctx + POLY1305_H), h1 = <u64>load<u32>(ctx + POLY1305_H + 4), h2 = load<u32>(ctx + POLY1305_H + 8);
   let h3 = load<u32>(ctx + POLY1305_H + 12), h4 = load<u32>(ctx + POLY1305_H + 16);
   let m = mac;
-  const mend = mac + macLen;
 
   // Key, nonce and counter are splatted again for the final addition rather than kept in locals, so that only
-  // the sixteen state vectors are live across the rounds (x64 has sixteen vector registers).
+  // the sixteen state vectors are live across the rounds.
   let x0 = i32x4.splat(C0), x1 = i32x4.splat(C1), x2 = i32x4.splat(C2), x3 = i32x4.splat(C3);
   let x4 = i32x4.splat(load<u32>(key)), x5 = i32x4.splat(load<u32>(key, 4));
   let x6 = i32x4.splat(load<u32>(key, 8)), x7 = i32x4.splat(load<u32>(key, 12));
@@ -33,12 +41,11 @@ export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst
   let x10 = i32x4.splat(load<u32>(key, 24)), x11 = i32x4.splat(load<u32>(key, 28));
   let x12 = i32x4.add(i32x4.splat(counter), i32x4(0, 1, 2, 3));
   let x13 = i32x4.splat(load<u32>(nonce)), x14 = i32x4.splat(load<u32>(nonce, 4)), x15 = i32x4.splat(load<u32>(nonce, 8));
-  for (let i = 0; i < 10; i++) {
-    // One Poly1305 block before each half-round (16 blocks fit in the 20 half-rounds of a 256-byte chunk).
-    // Written out twice rather than looped so each block's serial carry chain sits next to independent vector
-    // work, within the reorder window of an out-of-order core.
-    if (m < mend) {
-      // One Poly1305 block, exactly as poly1305_blocks (./poly1305.ts) with padbit 1.
+  // Double rounds 1-8, two per iteration, each half-round preceded by one Poly1305 block (16 in all). Each
+  // block is exactly poly1305_blocks (./poly1305.ts) with padbit 1; the copies are written out so that each
+  // block's serial carry chain sits next to independent vector work, within an out-of-order core's window.
+  for (let i = 0; i < 4; i++) {
+    {
       const a0 = <u64>h0 + <u64>load<u32>(m), a1 = h1 + <u64>load<u32>(m, 4);
       const a2 = <u64>h2 + <u64>load<u32>(m, 8), a3 = <u64>h3 + <u64>load<u32>(m, 12);
       const a4 = <u64>(h4 + 1);
@@ -74,7 +81,7 @@ export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst
     x9 = i32x4.add(x9, x13); x5 = rot7(v128.xor(x5, x9));
     x10 = i32x4.add(x10, x14); x6 = rot7(v128.xor(x6, x10));
     x11 = i32x4.add(x11, x15); x7 = rot7(v128.xor(x7, x11));
-    if (m < mend) {
+    {
       const a0 = <u64>h0 + <u64>load<u32>(m), a1 = h1 + <u64>load<u32>(m, 4);
       const a2 = <u64>h2 + <u64>load<u32>(m, 8), a3 = <u64>h3 + <u64>load<u32>(m, 12);
       const a4 = <u64>(h4 + 1);
@@ -94,6 +101,113 @@ export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst
       h4 = e4 & 3;
       m += 16;
     }
+    x0 = i32x4.add(x0, x5); x15 = rot16(v128.xor(x15, x0));
+    x1 = i32x4.add(x1, x6); x12 = rot16(v128.xor(x12, x1));
+    x2 = i32x4.add(x2, x7); x13 = rot16(v128.xor(x13, x2));
+    x3 = i32x4.add(x3, x4); x14 = rot16(v128.xor(x14, x3));
+    x10 = i32x4.add(x10, x15); x5 = rot12(v128.xor(x5, x10));
+    x11 = i32x4.add(x11, x12); x6 = rot12(v128.xor(x6, x11));
+    x8 = i32x4.add(x8, x13); x7 = rot12(v128.xor(x7, x8));
+    x9 = i32x4.add(x9, x14); x4 = rot12(v128.xor(x4, x9));
+    x0 = i32x4.add(x0, x5); x15 = rot8(v128.xor(x15, x0));
+    x1 = i32x4.add(x1, x6); x12 = rot8(v128.xor(x12, x1));
+    x2 = i32x4.add(x2, x7); x13 = rot8(v128.xor(x13, x2));
+    x3 = i32x4.add(x3, x4); x14 = rot8(v128.xor(x14, x3));
+    x10 = i32x4.add(x10, x15); x5 = rot7(v128.xor(x5, x10));
+    x11 = i32x4.add(x11, x12); x6 = rot7(v128.xor(x6, x11));
+    x8 = i32x4.add(x8, x13); x7 = rot7(v128.xor(x7, x8));
+    x9 = i32x4.add(x9, x14); x4 = rot7(v128.xor(x4, x9));
+    {
+      const a0 = <u64>h0 + <u64>load<u32>(m), a1 = h1 + <u64>load<u32>(m, 4);
+      const a2 = <u64>h2 + <u64>load<u32>(m, 8), a3 = <u64>h3 + <u64>load<u32>(m, 12);
+      const a4 = <u64>(h4 + 1);
+      const d0 = a0 * r0 + a1 * s3 + a2 * s2 + a3 * s1;
+      let d1 = a0 * r1 + a1 * r0 + a2 * s3 + a3 * s2 + a4 * s1;
+      let d2 = a0 * r2 + a1 * r1 + a2 * r0 + a3 * s3 + a4 * s2;
+      let d3 = a0 * r3 + a1 * r2 + a2 * r1 + a3 * r0 + a4 * s3;
+      d1 += d0 >> 32;
+      d2 += d1 >> 32;
+      d3 += d2 >> 32;
+      const e4 = <u32>(a4 * r0) + <u32>(d3 >> 32);
+      const t = (d0 & 0xffffffff) + <u64>(e4 >> 2) + <u64>(e4 & ~3);
+      h0 = <u32>t;
+      h1 = (d1 & 0xffffffff) + (t >> 32);
+      h2 = <u32>d2;
+      h3 = <u32>d3;
+      h4 = e4 & 3;
+      m += 16;
+    }
+    x0 = i32x4.add(x0, x4); x12 = rot16(v128.xor(x12, x0));
+    x1 = i32x4.add(x1, x5); x13 = rot16(v128.xor(x13, x1));
+    x2 = i32x4.add(x2, x6); x14 = rot16(v128.xor(x14, x2));
+    x3 = i32x4.add(x3, x7); x15 = rot16(v128.xor(x15, x3));
+    x8 = i32x4.add(x8, x12); x4 = rot12(v128.xor(x4, x8));
+    x9 = i32x4.add(x9, x13); x5 = rot12(v128.xor(x5, x9));
+    x10 = i32x4.add(x10, x14); x6 = rot12(v128.xor(x6, x10));
+    x11 = i32x4.add(x11, x15); x7 = rot12(v128.xor(x7, x11));
+    x0 = i32x4.add(x0, x4); x12 = rot8(v128.xor(x12, x0));
+    x1 = i32x4.add(x1, x5); x13 = rot8(v128.xor(x13, x1));
+    x2 = i32x4.add(x2, x6); x14 = rot8(v128.xor(x14, x2));
+    x3 = i32x4.add(x3, x7); x15 = rot8(v128.xor(x15, x3));
+    x8 = i32x4.add(x8, x12); x4 = rot7(v128.xor(x4, x8));
+    x9 = i32x4.add(x9, x13); x5 = rot7(v128.xor(x5, x9));
+    x10 = i32x4.add(x10, x14); x6 = rot7(v128.xor(x6, x10));
+    x11 = i32x4.add(x11, x15); x7 = rot7(v128.xor(x7, x11));
+    {
+      const a0 = <u64>h0 + <u64>load<u32>(m), a1 = h1 + <u64>load<u32>(m, 4);
+      const a2 = <u64>h2 + <u64>load<u32>(m, 8), a3 = <u64>h3 + <u64>load<u32>(m, 12);
+      const a4 = <u64>(h4 + 1);
+      const d0 = a0 * r0 + a1 * s3 + a2 * s2 + a3 * s1;
+      let d1 = a0 * r1 + a1 * r0 + a2 * s3 + a3 * s2 + a4 * s1;
+      let d2 = a0 * r2 + a1 * r1 + a2 * r0 + a3 * s3 + a4 * s2;
+      let d3 = a0 * r3 + a1 * r2 + a2 * r1 + a3 * r0 + a4 * s3;
+      d1 += d0 >> 32;
+      d2 += d1 >> 32;
+      d3 += d2 >> 32;
+      const e4 = <u32>(a4 * r0) + <u32>(d3 >> 32);
+      const t = (d0 & 0xffffffff) + <u64>(e4 >> 2) + <u64>(e4 & ~3);
+      h0 = <u32>t;
+      h1 = (d1 & 0xffffffff) + (t >> 32);
+      h2 = <u32>d2;
+      h3 = <u32>d3;
+      h4 = e4 & 3;
+      m += 16;
+    }
+    x0 = i32x4.add(x0, x5); x15 = rot16(v128.xor(x15, x0));
+    x1 = i32x4.add(x1, x6); x12 = rot16(v128.xor(x12, x1));
+    x2 = i32x4.add(x2, x7); x13 = rot16(v128.xor(x13, x2));
+    x3 = i32x4.add(x3, x4); x14 = rot16(v128.xor(x14, x3));
+    x10 = i32x4.add(x10, x15); x5 = rot12(v128.xor(x5, x10));
+    x11 = i32x4.add(x11, x12); x6 = rot12(v128.xor(x6, x11));
+    x8 = i32x4.add(x8, x13); x7 = rot12(v128.xor(x7, x8));
+    x9 = i32x4.add(x9, x14); x4 = rot12(v128.xor(x4, x9));
+    x0 = i32x4.add(x0, x5); x15 = rot8(v128.xor(x15, x0));
+    x1 = i32x4.add(x1, x6); x12 = rot8(v128.xor(x12, x1));
+    x2 = i32x4.add(x2, x7); x13 = rot8(v128.xor(x13, x2));
+    x3 = i32x4.add(x3, x4); x14 = rot8(v128.xor(x14, x3));
+    x10 = i32x4.add(x10, x15); x5 = rot7(v128.xor(x5, x10));
+    x11 = i32x4.add(x11, x12); x6 = rot7(v128.xor(x6, x11));
+    x8 = i32x4.add(x8, x13); x7 = rot7(v128.xor(x7, x8));
+    x9 = i32x4.add(x9, x14); x4 = rot7(v128.xor(x4, x9));
+  }
+  // Double rounds 9 and 10: the Poly1305 blocks are done.
+  for (let i = 0; i < 2; i++) {
+    x0 = i32x4.add(x0, x4); x12 = rot16(v128.xor(x12, x0));
+    x1 = i32x4.add(x1, x5); x13 = rot16(v128.xor(x13, x1));
+    x2 = i32x4.add(x2, x6); x14 = rot16(v128.xor(x14, x2));
+    x3 = i32x4.add(x3, x7); x15 = rot16(v128.xor(x15, x3));
+    x8 = i32x4.add(x8, x12); x4 = rot12(v128.xor(x4, x8));
+    x9 = i32x4.add(x9, x13); x5 = rot12(v128.xor(x5, x9));
+    x10 = i32x4.add(x10, x14); x6 = rot12(v128.xor(x6, x10));
+    x11 = i32x4.add(x11, x15); x7 = rot12(v128.xor(x7, x11));
+    x0 = i32x4.add(x0, x4); x12 = rot8(v128.xor(x12, x0));
+    x1 = i32x4.add(x1, x5); x13 = rot8(v128.xor(x13, x1));
+    x2 = i32x4.add(x2, x6); x14 = rot8(v128.xor(x14, x2));
+    x3 = i32x4.add(x3, x7); x15 = rot8(v128.xor(x15, x3));
+    x8 = i32x4.add(x8, x12); x4 = rot7(v128.xor(x4, x8));
+    x9 = i32x4.add(x9, x13); x5 = rot7(v128.xor(x5, x9));
+    x10 = i32x4.add(x10, x14); x6 = rot7(v128.xor(x6, x10));
+    x11 = i32x4.add(x11, x15); x7 = rot7(v128.xor(x7, x11));
     x0 = i32x4.add(x0, x5); x15 = rot16(v128.xor(x15, x0));
     x1 = i32x4.add(x1, x6); x12 = rot16(v128.xor(x12, x1));
     x2 = i32x4.add(x2, x7); x13 = rot16(v128.xor(x13, x2));
