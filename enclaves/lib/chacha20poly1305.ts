@@ -10,7 +10,7 @@
 import { chacha20_block, chacha20_keystream4, chacha20_xor, xor_bytes } from './chacha20';
 import { poly1305_blocks, poly1305_final, poly1305_init, POLY1305_CTX_SIZE } from './poly1305';
 import { ct_equal, wipe } from './ct';
-import { xor4_mac, XOR4_MAC_CHUNK } from './chacha20poly1305_simd';
+import { xor4_mac, xor4_state, XOR4_MAC_CHUNK, XOR4_STATE_SIZE } from './chacha20poly1305_simd';
 
 export const CHACHA20POLY1305_KEY_SIZE: usize = 32;
 export const CHACHA20POLY1305_NONCE_SIZE: usize = 12;
@@ -23,6 +23,8 @@ const KS: usize = memory.data(256, 16);
 const HEAD: usize = 192;
 const PADBLOCK: usize = memory.data(16, 16);
 const EXPECTED: usize = memory.data(16, 16);
+/** The stitched kernel's splatted input state (SIMD build); wiped after use. */
+const STATE: usize = memory.data(<i32>XOR4_STATE_SIZE, 16);
 
 /**
  * Encrypts `len` bytes from `src` into `dst` under the 32-byte `key` and 12-byte `nonce`, authenticating
@@ -47,10 +49,14 @@ export function chacha20poly1305_seal(
       chacha20_xor(key, nonce, counter, src + off, dst + off, XOR4_MAC_CHUNK);
       off += XOR4_MAC_CHUNK;
       counter += 4;
-      while (len - off >= XOR4_MAC_CHUNK) {
-        xor4_mac(key, nonce, counter, src + off, dst + off, MAC_CTX, dst + off - XOR4_MAC_CHUNK);
-        off += XOR4_MAC_CHUNK;
-        counter += 4;
+      if (len - off >= XOR4_MAC_CHUNK) {
+        xor4_state(key, nonce, counter, STATE);
+        while (len - off >= XOR4_MAC_CHUNK) {
+          xor4_mac(STATE, src + off, dst + off, MAC_CTX, dst + off - XOR4_MAC_CHUNK);
+          off += XOR4_MAC_CHUNK;
+          counter += 4;
+        }
+        wipe(STATE, XOR4_STATE_SIZE);
       }
       poly1305_blocks(MAC_CTX, dst + off - XOR4_MAC_CHUNK, XOR4_MAC_CHUNK, 1);
     }
@@ -81,10 +87,14 @@ export function chacha20poly1305_open(
     xor_bytes(src, KS + 64, dst, head);
     wipe(KS, 256);
     let off: usize = head, counter: u32 = 4;
-    while (len - off >= XOR4_MAC_CHUNK) {
-      xor4_mac(key, nonce, counter, src + off, dst + off, MAC_CTX, src + off);
-      off += XOR4_MAC_CHUNK;
-      counter += 4;
+    if (len - off >= XOR4_MAC_CHUNK) {
+      xor4_state(key, nonce, counter, STATE);
+      while (len - off >= XOR4_MAC_CHUNK) {
+        xor4_mac(STATE, src + off, dst + off, MAC_CTX, src + off);
+        off += XOR4_MAC_CHUNK;
+        counter += 4;
+      }
+      wipe(STATE, XOR4_STATE_SIZE);
     }
     if (off < len) absorb_padded(src + off, len - off);
     finish_mac(aadLen, len, EXPECTED);

@@ -18,13 +18,29 @@ import { POLY1305_H, POLY1305_R } from './poly1305';
 
 /** Bytes one kernel call encrypts and absorbs. */
 export const XOR4_MAC_CHUNK: usize = 256;
+/** Bytes of the splatted input state xor4_mac reads (see xor4_state). */
+export const XOR4_STATE_SIZE: usize = 256;
 
 /**
- * XORs the 256 bytes at `src` with keystream blocks counter..counter+3 into `dst`, and absorbs the 256 bytes at
- * `mac` as sixteen full Poly1305 blocks into the context `ctx`. All of `mac` is read before anything is written
- * to `dst`, so `mac` may be the chunk being decrypted in place.
+ * Writes the ChaCha20 input state for blocks counter..counter+3 to `st` as sixteen v128 (word i of every block
+ * in vector i; vector 12 holds the four counters). xor4_mac reads it at the start and for the final addition,
+ * which costs one load per vector instead of a scalar load and a splat, and advances the counters by four.
+ * The state holds the key: the caller wipes it.
  */
-export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst: usize, ctx: usize, mac: usize): void {
+export function xor4_state(key: usize, nonce: usize, counter: u32, st: usize): void {
+  v128.store(st, i32x4.splat(C0)); v128.store(st, i32x4.splat(C1), 16);
+  v128.store(st, i32x4.splat(C2), 32); v128.store(st, i32x4.splat(C3), 48);
+  for (let i: usize = 0; i < 8; i++) v128.store(st + 64 + (i << 4), i32x4.splat(load<u32>(key + (i << 2))));
+  v128.store(st, i32x4.add(i32x4.splat(counter), i32x4(0, 1, 2, 3)), 192);
+  for (let i: usize = 0; i < 3; i++) v128.store(st + 208 + (i << 4), i32x4.splat(load<u32>(nonce + (i << 2))));
+}
+
+/**
+ * XORs the 256 bytes at `src` with the four keystream blocks of the state `st` (xor4_state) into `dst`, and absorbs the 256 bytes at
+ * `mac` as sixteen full Poly1305 blocks into the context `ctx`. All of `mac` is read before anything is written
+ * to `dst`, so `mac` may be the chunk being decrypted in place. Advances the counters in `st` by four.
+ */
+export function xor4_mac(st: usize, src: usize, dst: usize, ctx: usize, mac: usize): void {
   const r0 = <u64>load<u32>(ctx + POLY1305_R), r1 = <u64>load<u32>(ctx + POLY1305_R + 4);
   const r2 = <u64>load<u32>(ctx + POLY1305_R + 8), r3 = <u64>load<u32>(ctx + POLY1305_R + 12);
   const s1 = r1 + (r1 >> 2), s2 = r2 + (r2 >> 2), s3 = r3 + (r3 >> 2);
@@ -32,15 +48,10 @@ export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst
   let h3 = load<u32>(ctx + POLY1305_H + 12), h4 = load<u32>(ctx + POLY1305_H + 16);
   let m = mac;
 
-  // Key, nonce and counter are splatted again for the final addition rather than kept in locals, so that only
-  // the sixteen state vectors are live across the rounds.
-  let x0 = i32x4.splat(C0), x1 = i32x4.splat(C1), x2 = i32x4.splat(C2), x3 = i32x4.splat(C3);
-  let x4 = i32x4.splat(load<u32>(key)), x5 = i32x4.splat(load<u32>(key, 4));
-  let x6 = i32x4.splat(load<u32>(key, 8)), x7 = i32x4.splat(load<u32>(key, 12));
-  let x8 = i32x4.splat(load<u32>(key, 16)), x9 = i32x4.splat(load<u32>(key, 20));
-  let x10 = i32x4.splat(load<u32>(key, 24)), x11 = i32x4.splat(load<u32>(key, 28));
-  let x12 = i32x4.add(i32x4.splat(counter), i32x4(0, 1, 2, 3));
-  let x13 = i32x4.splat(load<u32>(nonce)), x14 = i32x4.splat(load<u32>(nonce, 4)), x15 = i32x4.splat(load<u32>(nonce, 8));
+  let x0 = v128.load(st), x1 = v128.load(st, 16), x2 = v128.load(st, 32), x3 = v128.load(st, 48);
+  let x4 = v128.load(st, 64), x5 = v128.load(st, 80), x6 = v128.load(st, 96), x7 = v128.load(st, 112);
+  let x8 = v128.load(st, 128), x9 = v128.load(st, 144), x10 = v128.load(st, 160), x11 = v128.load(st, 176);
+  let x12 = v128.load(st, 192), x13 = v128.load(st, 208), x14 = v128.load(st, 224), x15 = v128.load(st, 240);
   // Double rounds 1-8, two per iteration, each half-round preceded by one Poly1305 block (16 in all). Each
   // block is exactly poly1305_blocks (./poly1305.ts) with padbit 1; the copies are written out so that each
   // block's serial carry chain sits next to independent vector work, within an out-of-order core's window.
@@ -233,15 +244,17 @@ export function xor4_mac(key: usize, nonce: usize, counter: u32, src: usize, dst
   h4 += <u32>(u >> 32);
   store<u32>(ctx + POLY1305_H, h0); store<u32>(ctx + POLY1305_H + 4, <u32>h1); store<u32>(ctx + POLY1305_H + 8, h2);
   store<u32>(ctx + POLY1305_H + 12, h3); store<u32>(ctx + POLY1305_H + 16, h4);
-  x0 = i32x4.add(x0, i32x4.splat(C0)); x1 = i32x4.add(x1, i32x4.splat(C1));
-  x2 = i32x4.add(x2, i32x4.splat(C2)); x3 = i32x4.add(x3, i32x4.splat(C3));
-  x4 = i32x4.add(x4, i32x4.splat(load<u32>(key))); x5 = i32x4.add(x5, i32x4.splat(load<u32>(key, 4)));
-  x6 = i32x4.add(x6, i32x4.splat(load<u32>(key, 8))); x7 = i32x4.add(x7, i32x4.splat(load<u32>(key, 12)));
-  x8 = i32x4.add(x8, i32x4.splat(load<u32>(key, 16))); x9 = i32x4.add(x9, i32x4.splat(load<u32>(key, 20)));
-  x10 = i32x4.add(x10, i32x4.splat(load<u32>(key, 24))); x11 = i32x4.add(x11, i32x4.splat(load<u32>(key, 28)));
-  x12 = i32x4.add(x12, i32x4.add(i32x4.splat(counter), i32x4(0, 1, 2, 3)));
-  x13 = i32x4.add(x13, i32x4.splat(load<u32>(nonce))); x14 = i32x4.add(x14, i32x4.splat(load<u32>(nonce, 4)));
-  x15 = i32x4.add(x15, i32x4.splat(load<u32>(nonce, 8)));
+  x0 = i32x4.add(x0, v128.load(st)); x1 = i32x4.add(x1, v128.load(st, 16));
+  x2 = i32x4.add(x2, v128.load(st, 32)); x3 = i32x4.add(x3, v128.load(st, 48));
+  x4 = i32x4.add(x4, v128.load(st, 64)); x5 = i32x4.add(x5, v128.load(st, 80));
+  x6 = i32x4.add(x6, v128.load(st, 96)); x7 = i32x4.add(x7, v128.load(st, 112));
+  x8 = i32x4.add(x8, v128.load(st, 128)); x9 = i32x4.add(x9, v128.load(st, 144));
+  x10 = i32x4.add(x10, v128.load(st, 160)); x11 = i32x4.add(x11, v128.load(st, 176));
+  const ctr = v128.load(st, 192);
+  v128.store(st, i32x4.add(ctr, i32x4.splat(4)), 192);
+  x12 = i32x4.add(x12, ctr);
+  x13 = i32x4.add(x13, v128.load(st, 208)); x14 = i32x4.add(x14, v128.load(st, 224));
+  x15 = i32x4.add(x15, v128.load(st, 240));
   emit4(x0, x1, x2, x3, src, dst);
   emit4(x4, x5, x6, x7, src + 16, dst + 16);
   emit4(x8, x9, x10, x11, src + 32, dst + 32);
