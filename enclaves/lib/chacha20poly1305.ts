@@ -50,7 +50,7 @@ export function chacha20poly1305_seal(
       off += XOR4_MAC_CHUNK;
       counter += 4;
       if (len - off >= XOR4_MAC_CHUNK) {
-        xor4_state(key, nonce, counter, STATE);
+        xor4_state(key, nonce, counter, MAC_CTX, STATE);
         while (len - off >= XOR4_MAC_CHUNK) {
           xor4_mac(STATE, src + off, dst + off, MAC_CTX, dst + off - XOR4_MAC_CHUNK);
           off += XOR4_MAC_CHUNK;
@@ -88,7 +88,7 @@ export function chacha20poly1305_open(
     wipe(KS, 256);
     let off: usize = head, counter: u32 = 4;
     if (len - off >= XOR4_MAC_CHUNK) {
-      xor4_state(key, nonce, counter, STATE);
+      xor4_state(key, nonce, counter, MAC_CTX, STATE);
       while (len - off >= XOR4_MAC_CHUNK) {
         xor4_mac(STATE, src + off, dst + off, MAC_CTX, src + off);
         off += XOR4_MAC_CHUNK;
