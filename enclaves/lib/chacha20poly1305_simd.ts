@@ -44,9 +44,10 @@ export function xor4_state(key: usize, nonce: usize, counter: u32, ctx: usize, s
 }
 
 /**
- * XORs the 256 bytes at `src` with the four keystream blocks of the state `st` (xor4_state) into `dst`, and absorbs the 256 bytes at
- * `mac` as sixteen full Poly1305 blocks into the context `ctx`. All of `mac` is read before anything is written
- * to `dst`, so `mac` may be the chunk being decrypted in place. Advances the counters in `st` by four.
+ * XORs the 256 bytes at `src` with the four keystream blocks of the state `st` (xor4_state) into `dst`, and
+ * absorbs the 256 bytes at `mac` as sixteen full Poly1305 blocks into the context `ctx` (whose r the state
+ * carries). All of `mac` is read before anything is written to `dst`, so `mac` may be the chunk being
+ * decrypted in place. Advances the counters in `st` by four.
  */
 export function xor4_mac(st: usize, src: usize, dst: usize, ctx: usize, mac: usize): void {
   const r0 = load<u64>(st, 256), r1 = load<u64>(st, 264), r2 = load<u64>(st, 272), r3 = load<u64>(st, 280);
