@@ -1,6 +1,7 @@
 /**
  * The EPC (issue 6, DESIGN.md §5) in one run: (a) fault service, one EWB of a victim plus one ELDU of the wanted
- * page including the ChaCha20-Poly1305 in Wasm, beside its parts (two 4 KiB copies; one Wasm 4 KiB seal);
+ * page including the ChaCha20-Poly1305 in Wasm, for clean victims (dropped, not resealed) and dirty ones,
+ * beside its parts (two 4 KiB copies; one Wasm 4 KiB seal; one open);
  * (b) the residency checks' overhead on kernels whose working set fits (instrumented vs resident mode);
  * (c) a working-set sweep from 0.25x to 4x a small EPC for each eviction policy (time and faults per second);
  * (d) modeled SGX cycles for the same fault counts (runtime/hw/cost: VAULT, ASPLOS 2018, ~40K cycles per swap);
@@ -20,6 +21,7 @@ import { clockGhz, costTable, modeledCycles } from '../../runtime/hw/cost/model.
 interface Workloads {
   reserve(bytes: number): number;
   touchPages(base: number, pages: number, count: number): number;
+  writePages(base: number, pages: number, count: number): number;
   hashFill(base: number, bytes: number, seed: number): void;
   hashAt(base: number, bytes: number, passes: number): bigint;
   tableAt(base: number, entries: number, ops: number, seed: number): number;
@@ -54,37 +56,44 @@ interface SweepPoint {
   ops: number;
 }
 const sweep: SweepPoint[] = [];
-let faultCase: { faults: number; ms: number } = { faults: 0, ms: 0 };
+type Victim = 'clean' | 'dirty';
+const faultCase: Record<Victim, { faults: number; ms: number }> = { clean: { faults: 0, ms: 0 }, dirty: { faults: 0, ms: 0 } };
 
 export const suite: BenchSuite = {
   name: 'epc',
   description: 'EPC paging: fault service (EWB+ELDU with Wasm AEAD), residency-check overhead, working-set sweep per policy, modeled SGX cycles',
   async setup(ctx) {
     sweep.length = 0;
-    faultCase = { faults: 0, ms: 0 };
+    for (const v of ['clean', 'dirty'] as const) faultCase[v] = { faults: 0, ms: 0 };
     const bytes = new Uint8Array(readFileSync(await buildWorkloads()));
     const cases: BenchCase[] = [];
     const faultCycles = modeledCycles('sgx', 'epc_fault');
     const sgx = (n: number | undefined): { sgx: number } | undefined => (n === undefined ? undefined : { sgx: n });
 
-    // (a) Fault service: 64 pages cycled through a 16-page EPC under FIFO, so every read evicts one page and
-    // reloads one.
-    {
+    // (a) Fault service: 64 pages cycled through a 16-page EPC under FIFO, so every access evicts one page and
+    // reloads one. Reads leave every victim clean (reloaded, never written: dropped without a seal); writes make
+    // every victim dirty (sealed on eviction).
+    for (const victim of ['clean', 'dirty'] as const) {
       const epc = new Epc({ pages: 16, policy: 'fifo' });
       const w = await enclave(epc, bytes, 'paged', 4 << 20);
       const base = w.reserve(64 * PAGE_SIZE);
-      w.touchPages(base, 64, 256);
+      const step = victim === 'clean' ? w.touchPages.bind(w) : w.writePages.bind(w);
+      step(base, 64, 256);
       const m = sgx(faultCycles);
       cases.push({
-        name: 'fault/evict+reload/4096', bytes: PAGE_SIZE, params: { part: 'fault', size: PAGE_SIZE },
-        baselines: ['copy2x/4096', 'seal/4096'], ...(m ? { modeledCycles: m } : {}),
+        name: `fault/${victim}-victim/4096`, bytes: PAGE_SIZE, params: { part: 'fault', victim, size: PAGE_SIZE },
+        baselines: ['copy2x/4096', 'seal/4096', 'open/4096'], ...(m ? { modeledCycles: m } : {}),
         run(n) {
           const f0 = epc.stats.faults;
           const t0 = performance.now();
-          sink ^= w.touchPages(base, 64, n);
-          faultCase = { faults: faultCase.faults + epc.stats.faults - f0, ms: faultCase.ms + performance.now() - t0 };
+          sink ^= step(base, 64, n);
+          const c = faultCase[victim];
+          c.faults += epc.stats.faults - f0;
+          c.ms += performance.now() - t0;
         },
       });
+    }
+    {
       const a = new Uint8Array(PAGE_SIZE).fill(7), b = new Uint8Array(PAGE_SIZE), c = new Uint8Array(PAGE_SIZE);
       cases.push({
         name: 'copy2x/4096', bytes: PAGE_SIZE, params: { part: 'copy2x', size: PAGE_SIZE },
@@ -106,6 +115,14 @@ export const suite: BenchSuite = {
             crypto.sealPage(key, nonce, aad, a, b, tag);
           }
           sink ^= tag[0]!;
+        },
+      });
+      const sealed = new Uint8Array(PAGE_SIZE), sealedTag = new Uint8Array(16), plain = new Uint8Array(PAGE_SIZE);
+      crypto.sealPage(key, nonce.fill(0), aad, a, sealed, sealedTag);
+      cases.push({
+        name: 'open/4096', bytes: PAGE_SIZE, params: { part: 'open', size: PAGE_SIZE, impl: crypto.flavor },
+        run(n) {
+          for (let i = 0; i < n; i++) sink ^= crypto.openPage(key, nonce, aad, sealed, sealedTag, plain) ? 1 : 0;
         },
       });
     }
@@ -235,7 +252,8 @@ export const suite: BenchSuite = {
     ];
     return {
       plots,
-      faultServiceUs: faultCase.faults > 0 ? (faultCase.ms * 1000) / faultCase.faults : null,
+      faultServiceCleanVictimUs: faultCase.clean.faults > 0 ? (faultCase.clean.ms * 1000) / faultCase.clean.faults : null,
+      faultServiceDirtyVictimUs: faultCase.dirty.faults > 0 ? (faultCase.dirty.ms * 1000) / faultCase.dirty.faults : null,
       faultServiceTargetUs: 5,
       modeledFaultUs: fault ? fault.cycles / (ghz * 1000) : null,
       modeledSource: fault?.source ?? null,

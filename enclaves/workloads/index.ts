@@ -4,4 +4,4 @@ export { sortKernel } from './sort';
 export { hashKernel, hashFill, hashAt } from './hash';
 export { tableKernel, tableAt, skewedAt } from './table';
 export { bulkKernel } from './bulk';
-export { reserve, read8, write8, read64, write64, read128lo, copy, fill, size, grow, sum, touchPages } from './probe';
+export { reserve, read8, write8, read64, write64, read128lo, copy, fill, size, grow, sum, touchPages, writePages } from './probe';

@@ -48,3 +48,13 @@ export function touchPages(base: usize, pages: u32, count: u32): u32 {
   }
   return s;
 }
+/** As touchPages, but writes one byte of each page: every fault reloads a page for a store and every victim is
+ *  dirty (resealed on eviction), where touchPages' victims are clean. */
+export function writePages(base: usize, pages: u32, count: u32): u32 {
+  let p: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    store<u8>(base + (<usize>p << 12), <u8>i);
+    p = p + 1 == pages ? 0 : p + 1;
+  }
+  return p;
+}

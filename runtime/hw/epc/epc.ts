@@ -14,7 +14,8 @@ import { EmonError } from '../../errors.js';
 import type { WasmCrypto } from '../crypto/index.js';
 import { UntrustedMemoryStore, type BackingStore } from './backing.js';
 import { EpcBudget } from './budget.js';
-import { instrumentEnclave, EPC_IMPORT, type EpcMode, type InstrumentedModule } from './instrument.js';
+import { instrumentCached } from './cache.js';
+import { EPC_IMPORT, type EpcMode, type InstrumentedModule } from './instrument.js';
 import { FrameRing, policies, type EvictionPolicy, type PolicyName, type ReferenceBits } from './policy.js';
 import { PageSealer, SEALED_PAGE_BYTES } from './seal.js';
 import { DEFAULT_EPC_BYTES, PAGE_SIZE } from './size.js';
@@ -109,9 +110,9 @@ export class Epc implements FaultService {
     };
   }
 
-  /** Instruments an enclave module for this EPC (see instrument.ts). Pure: cache the result per module. */
+  /** Instruments an enclave module for this EPC (see instrument.ts), through the content-addressed cache. */
   prepare(bytes: Uint8Array, options: EnclaveMemoryOptions): InstrumentedModule {
-    return instrumentEnclave(bytes, { mode: options.mode ?? 'paged', maxBytes: options.maxBytes, name: options.name });
+    return instrumentCached(bytes, { mode: options.mode ?? 'paged', maxBytes: options.maxBytes, name: options.name });
   }
 
   /**

@@ -4,11 +4,19 @@
  * engine has no per-page protection, so this binaryen pass makes the enclave's own code do the check:
  *
  *  - every load and store (scalar, atomic, v128, SIMD lane/splat/zero loads) gets an inline guard that reads one
- *    byte per touched page from a residency map and calls hw (`emon_epc.miss`) only when a byte is 0. An access
- *    that spans two pages (an unaligned 8-byte load at a page end) checks both pages; the guard is one shared
- *    guard function per (size, read/write) that binaryen inlines (plain inlining plus local cleanup: the engine
- *    folds the constants; the full optimizing pipeline cost 3-5x the load time for no measured gain), so the
- *    fast path is two L1-resident byte loads, an AND and a not-taken branch;
+ *    byte per touched page from a residency map (0: no access; 1: resident, loads only; 3: resident and dirty,
+ *    loads and stores; see space.ts) and calls hw (`emon_epc.miss`) only when the byte does not allow the access.
+ *    An access that spans two pages (an unaligned 8-byte load at a page end) checks both pages;
+ *  - before the map, a per-function page cache: two locals hold the base of the last page a load (`rc`) and a
+ *    store (`wc`) found mapped, and an access inside that page is let through after a subtraction and one
+ *    unsigned compare. Only hw changes the map, and only while the enclave is inside a call: so every call
+ *    (direct, indirect, or to hw for a bulk operation or a miss) forgets both caches once its operands are
+ *    evaluated, so no handler or return path can see a stale one. Sequential kernels then pay a compare per access instead of two map loads;
+ *  - a store whose value is a pure function of one load of the same local address (`a[i] = f(a[i])`) has its
+ *    load guarded as a store and no guard of its own: nothing between the two can evict (no call, no other
+ *    access). Such a fault is reported as a write, as the read-modify-write instruction of a CPU would;
+ *  - the guards are emitted inline with scratch locals (no helper functions, no inlining pass: the pass costs a
+ *    read, a walk and an emit, and V8's optimizing tier folds the repeated address arithmetic);
  *  - memory.copy / memory.fill become calls into hw, which pages both ranges through chunk by chunk (a copy larger
  *    than the whole EPC still works); memory.init first makes its destination resident; memory.size / memory.grow
  *    are virtualised, so the enclave sees its own size while the physical memory also holds the map.
@@ -26,10 +34,13 @@
  */
 import binaryen from 'binaryen';
 import { EmonError } from '../../errors.js';
+import { addVar, FIELDS, kindById, laneBytes, LISTS, simdLoadBytes, wrapper, type Ref, type Wrapper } from './ir.js';
 import { PAGE_SHIFT, PAGE_SIZE, WASM_PAGE } from './size.js';
 
 /** Residency map byte of a resident, dirty page: the only value that lets a store through (see space.ts). */
 const MAP_WRITABLE = 3;
+/** Page cache value meaning "no page known": 4 GiB - 4 KiB, above every enclave's memory (checked below). */
+const NO_PAGE = -PAGE_SIZE;
 
 /** The import module hw serves to instrumented enclaves. */
 export const EPC_IMPORT = 'emon_epc';
@@ -42,6 +53,8 @@ export interface InstrumentOptions {
   readonly maxBytes: number;
   /** Name used in error messages. */
   readonly name: string;
+  /** Validate the output too (tests do; the rewrite only adds well-typed code to a module that validated). */
+  readonly validate?: boolean;
 }
 
 /** Where things are in the instrumented enclave's memory. */
@@ -70,80 +83,10 @@ export interface InstrumentedModule {
 }
 
 const B = binaryen;
-type Ref = number;
 /** What Node 20's engine runs (binaryen's `All` would also emit encodings V8 11 rejects). */
 const FEATURES = B.Features.MVP | B.Features.MutableGlobals | B.Features.NontrappingFPToInt | B.Features.SIMD128 |
   B.Features.BulkMemory | B.Features.BulkMemoryOpt | B.Features.SignExt | B.Features.ReferenceTypes | B.Features.Multivalue |
   B.Features.ExceptionHandling | B.Features.TailCall | B.Features.ExtendedConst;
-
-/** Child slots per expression kind: [getter/setter suffix] on the binaryen wrapper class, or a list accessor. */
-const FIELDS: Record<string, readonly string[]> = {
-  If: ['Condition', 'IfTrue', 'IfFalse'],
-  Loop: ['Body'],
-  Break: ['Condition', 'Value'],
-  Switch: ['Condition', 'Value'],
-  CallIndirect: ['Target'],
-  LocalSet: ['Value'],
-  GlobalSet: ['Value'],
-  Load: ['Ptr'],
-  Store: ['Ptr', 'Value'],
-  Unary: ['Value'],
-  Binary: ['Left', 'Right'],
-  Select: ['IfTrue', 'IfFalse', 'Condition'],
-  Drop: ['Value'],
-  Return: ['Value'],
-  MemoryGrow: ['Delta'],
-  MemoryCopy: ['Dest', 'Source', 'Size'],
-  MemoryFill: ['Dest', 'Value', 'Size'],
-  MemoryInit: ['Dest', 'Offset', 'Size'],
-  SIMDExtract: ['Vec'],
-  SIMDReplace: ['Vec', 'Value'],
-  SIMDShuffle: ['Left', 'Right'],
-  SIMDTernary: ['A', 'B', 'C'],
-  SIMDShift: ['Vec', 'Shift'],
-  SIMDLoad: ['Ptr'],
-  SIMDLoadStoreLane: ['Ptr', 'Vec'],
-  RefIsNull: ['Value'],
-  RefAs: ['Value'],
-  TableGet: ['Index'],
-  TableSet: ['Index', 'Value'],
-  TableGrow: ['Value', 'Delta'],
-  TupleExtract: ['Tuple'],
-  Try: ['Body'],
-};
-/** Kinds whose children are a list (operands / children / catch bodies). */
-const LISTS: Record<string, readonly [string, string, string]> = {
-  Block: ['getNumChildren', 'getChildAt', 'setChildAt'],
-  Call: ['getNumOperands', 'getOperandAt', 'setOperandAt'],
-  CallIndirect: ['getNumOperands', 'getOperandAt', 'setOperandAt'],
-  Throw: ['getNumOperands', 'getOperandAt', 'setOperandAt'],
-  TupleMake: ['getNumOperands', 'getOperandAt', 'setOperandAt'],
-  Try: ['getNumCatchBodies', 'getCatchBodyAt', 'setCatchBodyAt'],
-};
-const LEAVES = new Set(['Nop', 'Unreachable', 'Const', 'LocalGet', 'GlobalGet', 'MemorySize', 'DataDrop', 'Pop',
-  'RefNull', 'RefFunc', 'TableSize', 'Rethrow', 'AtomicFence']);
-
-const kindById = new Map<number, string>();
-for (const k of [...Object.keys(FIELDS), ...Object.keys(LISTS), ...LEAVES, 'AtomicRMW', 'AtomicCmpxchg', 'AtomicWait', 'AtomicNotify']) {
-  const id = (B as unknown as Record<string, number>)[`${k}Id`];
-  if (typeof id === 'number') kindById.set(id, k);
-}
-
-const simdLoadBytes = new Map<number, number>([
-  [B.Load8SplatVec128, 1], [B.Load16SplatVec128, 2], [B.Load32SplatVec128, 4], [B.Load64SplatVec128, 8],
-  [B.Load8x8SVec128, 8], [B.Load8x8UVec128, 8], [B.Load16x4SVec128, 8], [B.Load16x4UVec128, 8],
-  [B.Load32x2SVec128, 8], [B.Load32x2UVec128, 8], [B.Load32ZeroVec128, 4], [B.Load64ZeroVec128, 8],
-]);
-const laneBytes = new Map<number, [number, boolean]>([
-  [B.Load8LaneVec128, [1, false]], [B.Load16LaneVec128, [2, false]], [B.Load32LaneVec128, [4, false]],
-  [B.Load64LaneVec128, [8, false]], [B.Store8LaneVec128, [1, true]], [B.Store16LaneVec128, [2, true]],
-  [B.Store32LaneVec128, [4, true]], [B.Store64LaneVec128, [8, true]],
-]);
-
-type Wrapper = Record<string, (...a: number[]) => number>;
-function wrapper(kind: string): Wrapper {
-  return (B as unknown as Record<string, Wrapper>)[kind] as Wrapper;
-}
 
 function fail(name: string, what: string): never {
   throw new EmonError('E_EPC_INSTRUMENT', `cannot prepare enclave ${name} for EPC paging: ${what}`, {
@@ -184,7 +127,8 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
   if (paged && info.max !== undefined && info.max < physicalWasmPages) {
     fail(options.name, `its memory maximum (${info.max} x 64 KiB) leaves no room for its configured size plus the residency map (${physicalWasmPages} x 64 KiB)`);
   }
-  if (physicalWasmPages > 65536) fail(options.name, `its configured size (${options.maxBytes} bytes) plus the residency map exceeds 4 GiB`);
+  // < 65536: the last 4 KiB below 4 GiB stay outside the memory, so NO_PAGE names a page no access can use.
+  if (physicalWasmPages >= 65536) fail(options.name, `its configured size (${options.maxBytes} bytes) plus the residency map reaches 4 GiB`);
   const mapBase = paged ? maxWasmPages * WASM_PAGE : 0;
 
   let memoryExport: string | null = null;
@@ -208,7 +152,6 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
   const none = B.none;
   const i32 = B.i32;
   const p = (...t: number[]): number => B.createType(t);
-  const guards = new Set<string>();
   const imports = new Set<string>();
   const need = (name: string, params: number, results: number): string => {
     if (!imports.has(name)) {
@@ -217,39 +160,122 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
     }
     return `__epc_${name}`;
   };
-  const guardName = (size: number, write: boolean): string => {
-    const name = `__epc_chk_${size}_${write ? 'w' : 'r'}`;
-    if (!guards.has(name)) {
-      guards.add(name);
-      const miss = need('miss', p(i32, i32, i32, i32), none);
-      const ea = (): Ref => m.local.get(2, i32);
-      const mapAt = (addr: Ref): Ref => m.i32.load8_u(mapBase, 1, m.i32.shr_u(addr, m.i32.const(PAGE_SHIFT)));
-      const resident = size === 1 ? mapAt(ea()) : m.i32.and(mapAt(ea()), mapAt(m.i32.add(ea(), m.i32.const(size - 1))));
-      m.addFunction(name, p(i32, i32), i32, [i32], m.block(null, [
-        m.local.set(2, m.i32.add(m.local.get(0, i32), m.local.get(1, i32))),
-        m.if(write ? m.i32.lt_u(resident, m.i32.const(MAP_WRITABLE)) : m.i32.eqz(resident), m.call(miss, [m.local.get(0, i32), m.local.get(1, i32), m.i32.const(size), m.i32.const(write ? 1 : 0)], none)),
-        m.local.get(0, i32),
-      ], i32));
-    }
-    return name;
+
+  // Per-function scratch locals and the page cache (see the header comment), created on first use.
+  let fnRef = 0;
+  let vars = new Map<string, number>();
+  const local = (key: string, type: number): number => {
+    let i = vars.get(key);
+    if (i === undefined) vars.set(key, (i = addVar(fnRef, type)));
+    return i;
   };
-  const guard = (ptr: Ref, offset: number, size: number, write: boolean): Ref => {
+  const rc = (): number => local('rc', i32);
+  const wc = (): number => local('wc', i32);
+  const invalidate = (): Ref[] => [m.local.set(rc(), m.i32.const(NO_PAGE)), m.local.set(wc(), m.i32.const(NO_PAGE))];
+  const ea = (ptr: number, offset: number): Ref => (offset === 0 ? m.local.get(ptr, i32) : m.i32.add(m.local.get(ptr, i32), m.i32.const(offset)));
+  const mapAt = (addr: Ref): Ref => m.i32.load8_u(mapBase, 1, m.i32.shr_u(addr, m.i32.const(PAGE_SHIFT)));
+  /**
+   * The guard of one access of `size` bytes at local `ptr` + `offset`: the cache test, then the map test, then
+   * hw. A miss may evict any page, so both caches are forgotten before it (before, not after: hw may throw, and
+   * the enclave may catch that in a handler that then runs with the caches as they were).
+   */
+  const check = (ptr: number, offset: number, size: number, write: boolean): Ref => {
     guarded++;
-    return m.call(guardName(size, write), [ptr, m.i32.const(offset)], i32);
+    const map = size === 1 ? mapAt(ea(ptr, offset)) : m.i32.and(mapAt(ea(ptr, offset)), mapAt(ea(ptr, offset + size - 1)));
+    const cache = write ? wc() : rc();
+    const miss = need('miss', p(i32, i32, i32, i32), none);
+    return m.if(
+      m.i32.gt_u(m.i32.sub(ea(ptr, offset), m.local.get(cache, i32)), m.i32.const(PAGE_SIZE - size)),
+      m.block(null, [
+        m.if(write ? m.i32.lt_u(map, m.i32.const(MAP_WRITABLE)) : m.i32.eqz(map), m.block(null, [
+          ...invalidate(),
+          m.call(miss, [m.local.get(ptr, i32), m.i32.const(offset), m.i32.const(size), m.i32.const(write ? 1 : 0)], none),
+        ])),
+        m.local.set(cache, m.i32.and(ea(ptr, offset), m.i32.const(-PAGE_SIZE))),
+      ]),
+    );
+  };
+  /** A load's address operand, guarded: evaluated into a scratch local, checked, and passed on. */
+  const guardLoad = (ptr: Ref, offset: number, size: number, write: boolean): Ref => {
+    const t = local('t', i32);
+    return m.block(null, [m.local.set(t, ptr), check(t, offset, size, write), m.local.get(t, i32)], i32);
+  };
+  /**
+   * A store (or lane access with operands Ptr and Value/Vec): both operands go to locals first, because the value
+   * runs after the address and may itself miss and evict the target page; the check sits between them and the
+   * access. Locals are per store nesting depth, so a store inside another's value keeps its own.
+   */
+  const guardStore = (e: Ref, w: Wrapper, second: number, result: number, offset: number, size: number, write: boolean, depth: number): Ref => {
+    const secondField = w.getValue ? 'Value' : 'Vec';
+    const ptr = local(`p${depth}`, i32);
+    const val = local(`v${depth}/${second}`, second);
+    const sets = [m.local.set(ptr, w.getPtr!(e)), m.local.set(val, w[`get${secondField}`]!(e))];
+    w.setPtr!(e, m.local.get(ptr, i32));
+    w[`set${secondField}`]!(e, m.local.get(val, second));
+    return m.block(null, [...sets, check(ptr, offset, size, write), e], result);
+  };
+  /**
+   * Any call may evict (through hw, or a callee's guards): the caches are forgotten once the operands are
+   * evaluated and before control leaves, so they are already forgotten when the call returns or throws.
+   */
+  const forgetAtCall = (e: Ref, kind: 'Call' | 'CallIndirect'): Ref => {
+    const w = wrapper(kind);
+    const simple = (x: Ref): boolean => { const k = kindById.get(B.getExpressionId(x)); return k === 'Const' || k === 'LocalGet' || k === 'GlobalGet'; };
+    const wrap = (x: Ref): Ref => {
+      if (simple(x)) return m.block(null, [...invalidate(), x], B.getExpressionType(x));
+      const type = B.getExpressionType(x);
+      const t = local(`c/${type}`, type);
+      return m.block(null, [m.local.set(t, x), ...invalidate(), m.local.get(t, type)], type);
+    };
+    if (kind === 'CallIndirect') {
+      w.setTarget!(e, wrap(w.getTarget!(e)));
+      return e;
+    }
+    const n = w.getNumOperands!(e);
+    if (n === 0) return m.block(null, [...invalidate(), e], B.getExpressionType(e));
+    w.setOperandAt!(e, n - 1, wrap(w.getOperandAt!(e, n - 1)));
+    return e;
   };
   let initSites = 0;
   let guarded = 0;
-  let sites = 0;
-  /** Moves `e` (a store or lane access with operands Ptr and Value/Vec) into a one-caller function that checks first. */
-  const deferred = (e: Ref, w: Wrapper, second: number, result: number, offset: number, size: number, write: boolean): Ref => {
-    const secondField = w.getValue ? 'Value' : 'Vec';
-    const ptr = w.getPtr!(e);
-    const val = w[`get${secondField}`]!(e);
-    w.setPtr!(e, guard(m.local.get(0, i32), offset, size, write));
-    w[`set${secondField}`]!(e, m.local.get(1, second));
-    const name = `__epc_site_${sites++}`;
-    m.addFunction(name, p(i32, second), result, [], e);
-    return m.call(name, [ptr, val], result);
+  let storeDepth = 0;
+  /** Loads that are the read of a read-modify-write of the same address: guarded for the store (see below). */
+  const rmwLoads = new Set<Ref>();
+  const PURE = new Set(['Const', 'LocalGet', 'GlobalGet', 'Unary', 'Binary', 'Select']);
+  /**
+   * `store(local $a + o, f(load(local $a + o)))` with f pure (no call, no other access, no local set): the load
+   * is guarded as a store (the page made writable), and the store needs no guard, since nothing between the
+   * two can evict. Returns the load, or 0 if `e` is not of that shape.
+   */
+  const rmwLoad = (e: Ref): Ref => {
+    const st = wrapper('Store');
+    const ptr = st.getPtr!(e);
+    if (B.getExpressionId(ptr) !== B.LocalGetId) return 0;
+    const index = wrapper('LocalGet').getIndex!(ptr);
+    let found: Ref = 0;
+    let ok = true;
+    const scan = (x: Ref): void => {
+      if (!ok || !x) return;
+      const k = kindById.get(B.getExpressionId(x));
+      if (k === 'Load') {
+        const ld = wrapper('Load');
+        const lp = ld.getPtr!(x);
+        if (found || ld.isAtomic!(x) || B.getExpressionId(lp) !== B.LocalGetId || wrapper('LocalGet').getIndex!(lp) !== index ||
+          ld.getOffset!(x) !== st.getOffset!(e) || ld.getBytes!(x) < st.getBytes!(e)) {
+          ok = false;
+          return;
+        }
+        found = x;
+        return;
+      }
+      if (k === undefined || !PURE.has(k)) {
+        ok = false;
+        return;
+      }
+      for (const f of FIELDS[k] ?? []) scan(wrapper(k)[`get${f}`]!(x));
+    };
+    scan(st.getValue!(e));
+    return ok ? found : 0;
   };
 
   const walk = (e: Ref, fn: string): Ref => {
@@ -259,6 +285,10 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
     if (kind === undefined) fail(options.name, `function ${fn} uses an instruction the EPC cannot guard (expression id ${id})`);
     if (kind.startsWith('Atomic') && kind !== 'AtomicFence') fail(options.name, `function ${fn} uses atomic read-modify-write instructions`);
     const w = wrapper(kind);
+    const storeLike = paged && (kind === 'Store' || kind === 'SIMDLoadStoreLane');
+    const rmw = paged && kind === 'Store' ? rmwLoad(e) : 0;
+    if (rmw) rmwLoads.add(rmw);
+    if (storeLike) storeDepth++;
     for (const f of FIELDS[kind] ?? []) {
       const child = w[`get${f}`]!(e);
       const n = walk(child, fn);
@@ -273,36 +303,43 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
         if (n !== child) w[list[2]]!(e, i, n);
       }
     }
+    if (storeLike) storeDepth--;
     switch (kind) {
-      case 'MemoryGrow':
-        return m.call(need('grow', i32, i32), [wrapper('MemoryGrow').getDelta!(e)], i32);
+      case 'MemoryGrow': {
+        const call = m.call(need('grow', i32, i32), [wrapper('MemoryGrow').getDelta!(e)], i32);
+        return paged ? forgetAtCall(call, 'Call') : call;
+      }
       case 'MemorySize':
         return paged ? m.call(need('size', none, i32), [], i32) : e;
     }
     if (!paged) return e;
     switch (kind) {
-      case 'Load':
-        wrapper('Load').setPtr!(e, guard(wrapper('Load').getPtr!(e), wrapper('Load').getOffset!(e), wrapper('Load').getBytes!(e), false));
+      case 'Call':
+      case 'CallIndirect':
+        return forgetAtCall(e, kind);
+      case 'Load': {
+        const ld = wrapper('Load');
+        ld.setPtr!(e, guardLoad(ld.getPtr!(e), ld.getOffset!(e), ld.getBytes!(e), rmwLoads.has(e)));
         return e;
+      }
       case 'Store': {
         const st = wrapper('Store');
         if (B.getExpressionInfo(e) && (st.isAtomic!(e) as unknown as boolean)) fail(options.name, `function ${fn} uses atomic stores`);
-        // The value operand runs after the address and may itself fault and evict the target page, so the
-        // check must sit between the two: the store moves into a function called with both operands evaluated.
-        return deferred(e, st, st.getValueType!(e), none, st.getOffset!(e), st.getBytes!(e), true);
+        if (rmw) return e;
+        return guardStore(e, st, st.getValueType!(e), none, st.getOffset!(e), st.getBytes!(e), true, storeDepth);
       }
       case 'SIMDLoad':
-        wrapper('SIMDLoad').setPtr!(e, guard(wrapper('SIMDLoad').getPtr!(e), wrapper('SIMDLoad').getOffset!(e), simdLoadBytes.get(wrapper('SIMDLoad').getOp!(e)) ?? 16, false));
+        wrapper('SIMDLoad').setPtr!(e, guardLoad(wrapper('SIMDLoad').getPtr!(e), wrapper('SIMDLoad').getOffset!(e), simdLoadBytes.get(wrapper('SIMDLoad').getOp!(e)) ?? 16, false));
         return e;
       case 'SIMDLoadStoreLane': {
         const ln = wrapper('SIMDLoadStoreLane');
         const [size, write] = laneBytes.get(ln.getOp!(e)) ?? [16, true];
-        return deferred(e, ln, B.v128, write ? none : B.v128, ln.getOffset!(e), size, write);
+        return guardStore(e, ln, B.v128, write ? none : B.v128, ln.getOffset!(e), size, write, storeDepth);
       }
       case 'MemoryCopy':
-        return m.call(need('copy', p(i32, i32, i32), none), [wrapper('MemoryCopy').getDest!(e), wrapper('MemoryCopy').getSource!(e), wrapper('MemoryCopy').getSize!(e)], none);
+        return forgetAtCall(m.call(need('copy', p(i32, i32, i32), none), [wrapper('MemoryCopy').getDest!(e), wrapper('MemoryCopy').getSource!(e), wrapper('MemoryCopy').getSize!(e)], none), 'Call');
       case 'MemoryFill':
-        return m.call(need('fill', p(i32, i32, i32), none), [wrapper('MemoryFill').getDest!(e), wrapper('MemoryFill').getValue!(e), wrapper('MemoryFill').getSize!(e)], none);
+        return forgetAtCall(m.call(need('fill', p(i32, i32, i32), none), [wrapper('MemoryFill').getDest!(e), wrapper('MemoryFill').getValue!(e), wrapper('MemoryFill').getSize!(e)], none), 'Call');
       case 'MemoryInit': {
         // A function per site: make [dest, dest+size) resident, then run the original instruction on its locals.
         const name = `__epc_init_${initSites++}`;
@@ -312,7 +349,7 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
           m.call(range, [m.local.get(0, i32), m.local.get(2, i32)], none),
           m.memory.init(seg.segment, m.local.get(0, i32), m.local.get(1, i32), m.local.get(2, i32)),
         ], none));
-        return m.call(name, [wrapper('MemoryInit').getDest!(e), wrapper('MemoryInit').getOffset!(e), wrapper('MemoryInit').getSize!(e)], none);
+        return forgetAtCall(m.call(name, [wrapper('MemoryInit').getDest!(e), wrapper('MemoryInit').getOffset!(e), wrapper('MemoryInit').getSize!(e)], none), 'Call');
       }
     }
     return e;
@@ -323,15 +360,14 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
   for (const f of originals) {
     const fi = B.getFunctionInfo(f);
     if (fi.module) continue; // an import
-    const body = walk(fi.body, fi.name);
+    fnRef = f;
+    vars = new Map();
+    let body = walk(fi.body, fi.name);
+    // Locals start at 0, a real page: the caches start out forgotten.
+    if (vars.has('rc') || vars.has('wc')) body = m.block(null, [...invalidate(), body], B.getExpressionType(body));
     if (body !== fi.body) wrapper('Function').setBody!(f, body);
   }
-  if (paged) {
-    B.setAlwaysInlineMaxSize(40);
-    B.setOneCallerInlineMaxSize(1000);
-    m.runPasses(['inlining', 'simplify-locals', 'vacuum']);
-  }
-  if (!m.validate()) fail(options.name, 'the instrumented module does not validate');
+  if (options.validate && !m.validate()) fail(options.name, 'the instrumented module does not validate');
   return {
     bytes: m.emitBinary(),
     layout: {

@@ -22,7 +22,8 @@ import { REPORT_DATA_SIZE, REPORT_SIZE, TARGETINFO_SIZE } from '../sgx/ereport.j
 import { sgxHooks } from '../sgx/enclave.js';
 import { EpcBudget } from './budget.js';
 import { Epc, type EpcFault } from './epc.js';
-import { EPC_IMPORT, instrumentEnclave, type EpcLayout, type EpcMode } from './instrument.js';
+import { instrumentCached } from './cache.js';
+import { EPC_IMPORT, type EpcLayout, type EpcMode } from './instrument.js';
 import { DEFAULT_EPC_BYTES, PAGE_SIZE, parseEpcSize, WASM_PAGE } from './size.js';
 import type { EnclaveSpace } from './space.js';
 
@@ -77,7 +78,7 @@ export function installSgxEpc(epc: Epc, options: SgxEpcOptions = {}): () => void
     const mode: EpcMode = options.resident?.(what) ? 'resident' : 'paged';
     const maxBytes = mode === 'paged' ? pagedSizeWithin(Math.floor(heap / WASM_PAGE)) * WASM_PAGE : heap;
     if (maxBytes <= 0) throw new EmonError('E_EPC_INSTRUMENT', `${what}: a heap of ${heap} bytes leaves no room for paging`, { hint: 'give the enclave a larger heap' });
-    const prepared = instrumentEnclave(image, { mode, maxBytes, name: what });
+    const prepared = instrumentCached(image, { mode, maxBytes, name: what });
     layouts.set(what, prepared.layout);
     return prepared.bytes;
   };
