@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { BenchCase, BenchSuite, ReportPlot } from '../suite.js';
 import { buildWorkloads } from '../../runtime/build/steps/40-epc.js';
 import { WasmCrypto, PAGE_SIZE } from '../../runtime/hw/crypto/index.js';
-import { Epc, EPC_IMPORT, instrumentEnclave } from '../../runtime/hw/epc/index.js';
+import { Epc, EPC_IMPORT, instrumentCached, instrumentEnclave } from '../../runtime/hw/epc/index.js';
 import { buildDir } from '../../runtime/paths.js';
 import type { PolicyName } from '../../runtime/hw/epc/index.js';
 import { clockGhz, costTable, modeledCycles } from '../../runtime/hw/cost/model.js';
@@ -171,21 +171,30 @@ export const suite: BenchSuite = {
             for (let i = 0; i < n; i++) sink ^= Object.keys(new WebAssembly.Instance(new WebAssembly.Module(image as Uint8Array<ArrayBuffer>), stubImports(image)).exports).length;
           },
         });
-        const epc = new Epc({ pages: 4096 });
         cases.push({
-          name: `create/paged/${name}`, bytes: image.length, params: { part: 'create', image: name, step: 'paged' },
-          baselines: [`create/plain/${name}`],
+          name: `create/instrument-cached/${name}`, bytes: image.length, params: { part: 'create', image: name, step: 'instrument-cached' },
           run(n) {
-            for (let i = 0; i < n; i++) {
-              const prepared = instrumentEnclave(image, { mode: 'paged', maxBytes: 1 << 20, name });
-              const space = epc.open(prepared.layout, name);
-              const imports = { ...stubImports(image), [EPC_IMPORT]: space.imports };
-              const instance = new WebAssembly.Instance(new WebAssembly.Module(prepared.bytes as Uint8Array<ArrayBuffer>), imports);
-              epc.start(space, instance, imports);
-              epc.destroy(space);
-            }
+            for (let i = 0; i < n; i++) sink ^= instrumentCached(image, { mode: 'paged', maxBytes: 1 << 20, name }).bytes.length;
           },
         });
+        const epc = new Epc({ pages: 4096 });
+        for (const cached of [false, true]) {
+          const prepare = cached ? instrumentCached : instrumentEnclave;
+          cases.push({
+            name: `create/paged${cached ? '-cached' : ''}/${name}`, bytes: image.length, params: { part: 'create', image: name, step: cached ? 'paged-cached' : 'paged' },
+            baselines: [`create/plain/${name}`],
+            run(n) {
+              for (let i = 0; i < n; i++) {
+                const prepared = prepare(image, { mode: 'paged', maxBytes: 1 << 20, name });
+                const space = epc.open(prepared.layout, name);
+                const imports = { ...stubImports(image), [EPC_IMPORT]: space.imports };
+                const instance = new WebAssembly.Instance(new WebAssembly.Module(prepared.bytes as Uint8Array<ArrayBuffer>), imports);
+                epc.start(space, instance, imports);
+                epc.destroy(space);
+              }
+            },
+          });
+        }
       }
     }
 
