@@ -3,7 +3,7 @@
  * inspect reports a tampered module, errors name the bad input and exit non-zero.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -58,5 +58,41 @@ describe('emon enclave / emon edl', () => {
     const out = path.join(d, 'gen2');
     execFileSync(process.execPath, [cli, 'edl', 'gen', path.join(projectRoot, 'enclaves/gatetest/gatetest.edl'), '--out', out]);
     for (const f of ['gatetest_u.ts', 'gatetest_u.h', 'gatetest_t.ts']) expect(existsSync(path.join(out, f))).toBe(true);
+  });
+
+  it('sign: an unreadable --edl, .sig or output path is a named error, and no partial file is left', () => {
+    const key = path.join(d, 'k3.key');
+    expect(emon('enclave', 'keygen', key).status).toBe(0);
+    const dir = path.join(d, 'out3');
+    mkdirSync(dir);
+    const mod = path.join(d, 'e3.wasm');
+    copyFileSync(path.join(buildDir, 'enclaves', 'sealer.unsigned.wasm'), mod);
+    const edl = path.join(projectRoot, 'enclaves/sealer/sealer.edl');
+    const noEdl = emon('enclave', 'sign', '--key', key, '--edl', path.join(d, 'missing.edl'), mod);
+    expect(noEdl.status).toBe(1);
+    expect(noEdl.stderr).toMatch(/^emon: cannot read EDL file .*missing\.edl: ENOENT/);
+    expect(emon('enclave', 'sign', '--key', key, '--edl', dir, mod).stderr).toMatch(/^emon: cannot read EDL file .*out3: EISDIR/);
+    for (const out of [dir, path.join(d, 'nowhere', 'x.wasm')]) {
+      const r = emon('enclave', 'sign', '--key', key, '--edl', edl, '-o', out, mod);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^emon: cannot write /);
+      expect(r.stderr).not.toContain('internal error');
+    }
+    expect(readdirSync(d).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(readdirSync(dir)).toEqual([]);
+    mkdirSync(`${mod}.sig`);
+    const sig = emon('enclave', 'inspect', mod);
+    expect(sig.status).toBe(1);
+    expect(sig.stderr).toMatch(/^emon: cannot read SIGSTRUCT .*e3\.wasm\.sig: EISDIR/);
+  });
+
+  it('measure and sign refuse a config EINIT would refuse (0 threads, 0 heap pages)', () => {
+    const mod = path.join(buildDir, 'enclaves', 'sealer.wasm');
+    for (const opt of [['--threads', '0'], ['--heap-pages', '0'], ['--svn', '']]) {
+      const r = emon('enclave', 'measure', ...opt, mod);
+      expect(r.status, opt.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/argument .* is invalid/);
+      expect(r.stdout).toBe('');
+    }
   });
 });

@@ -4,7 +4,7 @@
  * `measure` prints MRENCLAVE like `sgx_sign dump`, `inspect` shows identity, signature and interface.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { DEFAULT_CONFIG, readSignerKey, signEnclave, writeNewSignerKey } from '../../enclave/signing.js';
 import { parseEdl } from '../../enclave/edl/parser.js';
 import { describeParam } from '../../enclave/edl/gen-common.js';
@@ -15,10 +15,10 @@ import { measure, type EnclaveConfig } from '../../hw/sgx/measurement.js';
 import { decodeSigstruct, mrsignerOf, publicKeyOf, sigstructSignatureValid, type Sigstruct } from '../../hw/sgx/sigstruct.js';
 import { readCustomSection, stripCustomSection } from '../../hw/sgx/wasm-sections.js';
 
-function int(max: number) {
+function int(min: number, max: number) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > max) throw new InvalidArgumentError(`expected a whole number 0..${max}`);
+    if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number ${min}..${max}`);
     return n;
   };
 }
@@ -33,10 +33,10 @@ interface ConfigOpts {
 
 function withConfigOptions(c: Command): Command {
   return c
-    .option('--prod-id <n>', 'ISV product id (ISVPRODID)', int(0xffff))
-    .option('--svn <n>', 'ISV security version number (ISVSVN)', int(0xffff))
-    .option('--heap-pages <n>', 'largest memory of the enclave, in 64 KiB Wasm pages', int(65536))
-    .option('--threads <n>', 'number of TCS (threads)', int(256))
+    .option('--prod-id <n>', 'ISV product id (ISVPRODID)', int(0, 0xffff))
+    .option('--svn <n>', 'ISV security version number (ISVSVN)', int(0, 0xffff))
+    .option('--heap-pages <n>', 'largest memory of the enclave, in 64 KiB Wasm pages', int(1, 65536))
+    .option('--threads <n>', 'number of TCS (threads)', int(1, 256))
     .option('--debug', 'set the DEBUG attribute');
 }
 
@@ -50,24 +50,34 @@ function configFrom(o: ConfigOpts, base: EnclaveConfig): EnclaveConfig {
   };
 }
 
-function readModule(file: string): Uint8Array {
+function readInput(file: string, what: string): Buffer {
   try {
-    return new Uint8Array(readFileSync(file));
+    return readFileSync(file);
   } catch (e) {
-    throw new EmonError('E_NO_FILE', `cannot read enclave ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'check the path' });
+    throw new EmonError('E_NO_FILE', `cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'check the path' });
   }
+}
+
+function readModule(file: string): Uint8Array {
+  return new Uint8Array(readInput(file, 'enclave'));
 }
 
 function sigstructOf(bytes: Uint8Array, file: string): Sigstruct | null {
   const beside = `${file}.sig`;
-  const raw = existsSync(beside) ? new Uint8Array(readFileSync(beside)) : readCustomSection(bytes, SIGSTRUCT_SECTION, file);
+  const raw = existsSync(beside) ? new Uint8Array(readInput(beside, 'SIGSTRUCT')) : readCustomSection(bytes, SIGSTRUCT_SECTION, file);
   return raw ? decodeSigstruct(raw, `${file}: SIGSTRUCT`) : null;
 }
 
+/** Whole file or nothing: a failed write leaves neither a half-written output nor the temporary behind. */
 function writeAtomic(file: string, bytes: Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new EmonError('E_WRITE', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'check that the output path names a file in an existing, writable folder' });
+  }
 }
 
 export function register(program: Command): void {
@@ -98,7 +108,7 @@ export function register(program: Command): void {
     const config = configFrom(o, previous?.config ?? DEFAULT_CONFIG);
     let edl: string | undefined;
     if (o.edl !== undefined) {
-      edl = readFileSync(o.edl, 'utf8');
+      edl = readInput(o.edl, 'EDL file').toString('utf8');
       parseEdl(edl, o.edl);
     } else if (!readCustomSection(bytes, EDL_SECTION, file)) {
       throw new EmonError('E_ENCLAVE_EDL', `${file} carries no EDL`, { hint: 'pass --edl FILE.edl: the gate needs the interface, and it is part of the measurement' });
