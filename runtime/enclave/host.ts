@@ -30,7 +30,16 @@ export function loadEnclaveImage(name: string, file: string, expectedMrsigner: U
     });
   }
   const sigFile = `${file}.sig`;
-  const sigstruct = existsSync(sigFile) ? new Uint8Array(readFileSync(sigFile)) : undefined;
+  let sigstruct: Uint8Array | undefined;
+  if (existsSync(sigFile)) {
+    try {
+      sigstruct = new Uint8Array(readFileSync(sigFile));
+    } catch (e) {
+      throw new EmonError('E_NO_FILE', `enclave ${name}: cannot read the SIGSTRUCT beside it, ${sigFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+        hint: 'remove it to use the SIGSTRUCT embedded in the module, or sign again with `emon enclave sign --detached`',
+      });
+    }
+  }
   const enclave = createEnclave(bytes, file, {
     ...(sigstruct ? { sigstruct } : {}),
     ...(expectedMrsigner ? { expectedMrsigner } : {}),

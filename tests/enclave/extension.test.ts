@@ -4,7 +4,7 @@
  * boot and refuses an altered disk; attachments, manifests and signers are checked before the guest starts;
  * the "emon" import module offers the guest functions only.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -130,6 +130,11 @@ describe('enclave extension', () => {
     writeFileSync(bad, bytes);
     await expectCode(run('enclave-probe', { enclave: { gatetest: bad } }, state), 'E_EINIT_MEASUREMENT', /bad\.wasm: EINIT failed: measurement mismatch/);
     await expectCode(run('enclave-probe', { enclave: { gatetest: '/nonexistent.wasm' } }, state), 'E_NO_FILE', /cannot read \/nonexistent\.wasm/);
+    // A SIGSTRUCT path beside the module that cannot be read (here a folder) is named, not a monitor crash.
+    const besideDir = path.join(tmp(), 'beside.wasm');
+    writeFileSync(besideDir, signed('gatetest').bytes);
+    mkdirSync(`${besideDir}.sig`);
+    await expectCode(run('enclave-probe', { enclave: { gatetest: besideDir } }, state), 'E_NO_FILE', /cannot read the SIGSTRUCT beside it, .*beside\.wasm\.sig: EISDIR/);
     await expectCode(run('enclave-probe', { enclave: { gatetest: enclaveFile('gatetest') } }, state, undefined, { backend: 'tz' }), 'E_BACKEND', /no TrustZone backend/);
     // An enclave reaching for a hypercall (or WASI) is refused at load, before the guest runs.
     const sneaky = path.join(tmp(), 'sneaky.wasm');
