@@ -4,7 +4,8 @@
  * ended. A guest that traps, aborts, crashes or times out ends alone; the others and the monitor go on.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants as fsc, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { EmonError } from '../errors.js';
 import { distModule } from '../paths.js';
@@ -55,6 +56,7 @@ function randomMac(): Uint8Array {
 
 export async function runGuests(launches: readonly GuestLaunch[], opts: SuperviseOptions): Promise<GuestResult[]> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  if (opts.traceFile !== undefined) checkTraceFile(opts.traceFile);
   const loaded: LoadedGuest[] = launches.map((l) => loadGuest(l.file, { memMiB: l.memMiB, ...(l.name ? { name: l.name } : {}) }));
   const names = new Set<string>();
   for (const g of loaded) {
@@ -144,13 +146,41 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
       for (const t of tunnels) log(`emon: udp tunnel: ${t.sent} frames sent, ${t.received} received, ${t.dropped} dropped`);
     }
     if (opts.traceFile !== undefined) {
-      writeFileSync(opts.traceFile, JSON.stringify(toChromeTrace(events)));
+      try {
+        writeFileSync(opts.traceFile, JSON.stringify(toChromeTrace(events)));
+      } catch (e) {
+        throw new EmonError('E_WRITE', `cannot write the trace ${opts.traceFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
       log(`emon: wrote ${events.length} trace events to ${opts.traceFile} (open it in ui.perfetto.dev)`);
     }
     return results;
   } finally {
     for (const t of tunnels) t.close();
     for (const eps of endpoints) for (const ep of eps) ep.port.close();
+  }
+}
+
+/**
+ * The trace is written when the guests end, so a path that cannot take it is refused before they start rather
+ * than after a long run; nothing is created here, so a refused run leaves no empty trace behind.
+ */
+function checkTraceFile(file: string): void {
+  let why: string | null = null;
+  try {
+    const st = statSync(file, { throwIfNoEntry: false });
+    if (st !== undefined) {
+      if (!st.isFile()) why = st.isDirectory() ? 'it is a directory' : 'it is not a regular file';
+      else accessSync(file, fsc.W_OK);
+    } else {
+      const dir = path.dirname(path.resolve(file));
+      if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) why = `the folder ${dir} does not exist`;
+      else accessSync(dir, fsc.W_OK);
+    }
+  } catch (e) {
+    why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+  }
+  if (why !== null) {
+    throw new EmonError('E_USAGE', `--trace=${file}: cannot write the trace there (${why})`, { hint: 'give the path of a new or existing file in a writable folder' });
   }
 }
 

@@ -62,6 +62,17 @@ describe('emon run errors', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr, r.stdout).toMatch(/imports function "wasi_snapshot_preview1"\."fd_write", which emon does not provide/);
   });
+  it('a --trace path that cannot take the trace is refused before the guest runs', () => {
+    const hello = path.join(guests, 'hello.wasm');
+    for (const [trace, why] of [[tmp, /it is a directory/], [path.join(tmp, 'no', 'such', 't.json'), /the folder .* does not exist/]] as const) {
+      const r = emon(['run', `--trace=${trace}`, hello]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^emon: --trace=.*: cannot write the trace there/);
+      expect(r.stderr).toMatch(why);
+      expect(r.stderr).not.toContain('internal error');
+      expect(r.stdout).not.toContain('Hello'); // refused before the guest ran
+    }
+  });
   it('unknown options and misplaced per-guest options (the grammar itself: tests/monitor/runargs.test.ts)', () => {
     const hello = path.join(guests, 'hello.wasm');
     const unknown = emon(['run', '--frobnicate', hello]);
