@@ -54,6 +54,15 @@ describe('emon enclave / emon edl', () => {
     expect(emon('enclave', 'sign', '--help').stdout).toContain('--detached');
   });
 
+  it('edl gen into a path that is a file is a named error', () => {
+    const file = path.join(d, 'plain-file');
+    writeFileSync(file, 'x');
+    const r = emon('edl', 'gen', path.join(projectRoot, 'enclaves/gatetest/gatetest.edl'), '--out', file);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^emon: cannot write the stubs of gatetest\.edl into .*plain-file: EEXIST/);
+    expect(readFileSync(file, 'utf8')).toBe('x');
+  });
+
   it('edl gen writes the three stubs', () => {
     const out = path.join(d, 'gen2');
     execFileSync(process.execPath, [cli, 'edl', 'gen', path.join(projectRoot, 'enclaves/gatetest/gatetest.edl'), '--out', out]);

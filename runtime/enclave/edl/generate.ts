@@ -23,16 +23,22 @@ export function readEdl(file: string): EdlInterface {
 
 /** Writes NAME_u.ts, NAME_u.h, NAME_t.ts into `outDir`; returns the paths written. */
 export function generateAll(iface: EdlInterface, outDir: string): string[] {
-  mkdirSync(outDir, { recursive: true });
   const files: Array<[string, string]> = [
     [`${iface.name}_u.ts`, generateGuestAs(iface)],
     [`${iface.name}_u.h`, generateGuestC(iface)],
     [`${iface.name}_t.ts`, generateEnclaveAs(iface)],
   ];
-  return files.map(([name, text]) => {
-    const p = path.join(outDir, name);
-    // Unchanged outputs keep their mtime, so incremental builds downstream stay incremental.
-    if (!existsSync(p) || readFileSync(p, 'utf8') !== text) writeFileSync(p, text);
-    return p;
-  });
+  try {
+    mkdirSync(outDir, { recursive: true });
+    return files.map(([name, text]) => {
+      const p = path.join(outDir, name);
+      // Unchanged outputs keep their mtime, so incremental builds downstream stay incremental.
+      if (!existsSync(p) || readFileSync(p, 'utf8') !== text) writeFileSync(p, text);
+      return p;
+    });
+  } catch (e) {
+    throw new EmonError('E_WRITE', `cannot write the stubs of ${iface.name}.edl into ${outDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      hint: '--out names a folder (created if missing); pick one that is not a file',
+    });
+  }
 }
