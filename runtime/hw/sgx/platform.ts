@@ -72,23 +72,40 @@ export function loadPlatform(stateDir: string = defaultStateDir()): PlatformSecr
 function createRoot(dir: string, file: string): Buffer {
   const fresh = randomBytes(ROOT_SIZE);
   const tmp = path.join(dir, `.${ROOT_FILE}.${process.pid}.${randomBytes(4).toString('hex')}`);
-  const fd = openSync(tmp, 'wx', 0o600);
+  const cannotCreate = (e: unknown): EmonError =>
+    new EmonError('E_PLATFORM_STATE', `cannot create the platform root secrets ${file}: ${(e as Error).message}`, {
+      hint: 'pass a writable directory with --state-dir',
+    });
   try {
-    writeSync(fd, fresh);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      writeSync(fd, fresh);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created
+    }
+    throw cannotCreate(e);
   }
   try {
     linkSync(tmp, file);
     return fresh;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new EmonError('E_PLATFORM_STATE', `cannot create the platform root secrets ${file}: ${(e as Error).message}`, {
-        hint: 'pass a writable directory with --state-dir',
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotCreate(e);
+    // Another process won the race, or the name is taken by something unreadable (a dangling symlink): that
+    // something is never replaced, because sealed blobs may depend on what it pointed to.
+    try {
+      return readFileSync(file);
+    } catch (r) {
+      throw new EmonError('E_PLATFORM_STATE', `the platform root secrets ${file} exist but cannot be read: ${(r as Error).message}`, {
+        hint: 'restore the file (or the target of the link) from a backup; removing it makes every sealed blob of this platform unreadable',
       });
     }
-    return readFileSync(file);
   } finally {
     unlinkSync(tmp);
   }

@@ -3,7 +3,7 @@
  * MACs that only the target can check, and state files created private, atomically and never overwritten.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../../../runtime/paths.js';
 import { tmpdir } from 'node:os';
@@ -66,6 +66,25 @@ describe('platform root secrets', () => {
     } catch (err) {
       expect(isEmonError(err, 'E_PLATFORM_STATE')).toBe(true);
     }
+  });
+});
+
+describe('platform root secrets behind a dangling link', () => {
+  it('is a typed error naming the file; the link is left as it was and nothing new is created', () => {
+    const d = dir();
+    const file = path.join(d, 'sgx-root.key');
+    const target = path.join(d, 'moved-away.key');
+    symlinkSync(target, file);
+    try {
+      loadPlatform(d);
+      throw new Error('accepted');
+    } catch (err) {
+      expect(isEmonError(err, 'E_PLATFORM_STATE'), String(err)).toBe(true);
+      expect((err as Error).message).toMatch(/sgx-root\.key exist but cannot be read/);
+    }
+    expect(lstatSync(file).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(file)).toBe(target);
+    expect(readdirSync(d)).toEqual(['sgx-root.key']);
   });
 });
 
