@@ -100,6 +100,16 @@ describe('enclave extension', () => {
     expect(tampered.result.status).toBe(2);
     const elsewhere = await run('enclave-seal', att, tmp());
     expect(elsewhere.out).toContain('unseal refused');
+    // A damaged header (length past the area) or foreign data is refused and left as it was, never resealed over.
+    for (const [at, value, said] of [[7, 0xff, /header is damaged/], [0, 0x45 ^ 1, /not a sealed blob/]] as const) {
+      const before = readFileSync(disk);
+      before[at] = value;
+      writeFileSync(disk, before);
+      const damaged = await run('enclave-seal', att, state);
+      expect(damaged.out).toMatch(said);
+      expect(damaged.result.status).toBe(2);
+      expect(readFileSync(disk).equals(before)).toBe(true);
+    }
   });
 
   it.skipIf(!existsSync(guestFile('enclave-seal-c')))('a C guest uses the same enclave through the generated C stubs (needs clang)', async () => {

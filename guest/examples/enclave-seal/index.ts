@@ -1,7 +1,8 @@
 // Sealing demo (`npm start`): a unikernel keeps a secret on an untrusted block device without ever being able to
 // read it itself at rest. The first run asks the sealer enclave to seal a new secret (MRSIGNER policy, so a
 // newer version of the enclave could still read it) and stores the blob; each later run unseals it, shows it,
-// bumps a run counter inside the secret and seals it again. Edit the disk image and the unseal is refused.
+// bumps a run counter inside the secret and seals it again. Edit the disk image and the unseal is refused; a
+// device that is neither blank nor holds a well-formed blob is left alone.
 import { BlockDevice, puts, wallClock } from "../../as/index";
 import { sealer_open, seal_data, unseal_data } from "./generated/sealer_u";
 
@@ -53,11 +54,23 @@ export function solo5_app_main(_startInfo: usize): i32 {
     return 1;
   }
   const len = load<u32>(area.dataStart + 4);
-  if (load<u32>(area.dataStart) != MAGIC || len > <u32>(AREA - 8)) {
+  if (load<u32>(area.dataStart) != MAGIC) {
+    // Only a blank device is ours to start on: anything else may be someone's data, or a blob whose header was
+    // damaged, and overwriting it would lose that secret for good.
+    for (let i = 0; i < AREA; i++) {
+      if (area[i] != 0) {
+        puts("the storage device holds data that is not a sealed blob; refusing to overwrite it");
+        return 2;
+      }
+    }
     const secret = "the treasure is under the third palm (sealed at " + (wallClock() / 1000000000).toString() + "); run 1";
     if (!sealAndStore(h, disk, secret)) return 1;
     puts("sealed a new secret to the block device; run again to unseal it");
     return 0;
+  }
+  if (len > <u32>(AREA - 8)) {
+    puts("the sealed blob's header is damaged (length " + len.toString() + "); refusing to overwrite it");
+    return 2;
   }
   const out = new Uint8Array(AREA);
   const rc = unseal_data(h, RET, area.dataStart + 8, len, out.dataStart, AREA);
