@@ -7,11 +7,13 @@
  *    byte per touched page from a residency map (0: no access; 1: resident, loads only; 3: resident and dirty,
  *    loads and stores; see space.ts) and calls hw (`emon_epc.miss`) only when the byte does not allow the access.
  *    An access that spans two pages (an unaligned 8-byte load at a page end) checks both pages;
- *  - before the map, a per-function page cache: two locals hold the base of the last page a load (`rc`) and a
- *    store (`wc`) found mapped, and an access inside that page is let through after a subtraction and one
- *    unsigned compare. Only hw changes the map, and only while the enclave is inside a call: so every call
- *    (direct, indirect, or to hw for a bulk operation or a miss) forgets both caches once its operands are
- *    evaluated, so no handler or return path can see a stale one. Sequential kernels then pay a compare per access instead of two map loads;
+ *  - before the map, loads consult a per-function page cache: a local holds the base of the last page a load
+ *    found mapped, and a load inside that page is let through after a subtraction and one unsigned compare.
+ *    Only hw changes the map, and only while the enclave is inside a call: so every call (direct, indirect, or
+ *    to hw for a bulk operation or a miss) forgets the cache once its operands are evaluated, and no handler or
+ *    return path can see a stale one. Sequential loads then cost a compare instead of two map loads. Stores
+ *    check the map directly: a second cache for them measured slower on random updates (a mostly-missing
+ *    compare in front of the map test) and no faster on sequential ones;
  *  - a store whose value is a pure function of one load of the same local address (`a[i] = f(a[i])`) has its
  *    load guarded as a store and no guard of its own: nothing between the two can evict (no call, no other
  *    access). Such a fault is reported as a write, as the read-modify-write instruction of a CPU would;
@@ -170,8 +172,7 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
     return i;
   };
   const rc = (): number => local('rc', i32);
-  const wc = (): number => local('wc', i32);
-  const invalidate = (): Ref[] => [m.local.set(rc(), m.i32.const(NO_PAGE)), m.local.set(wc(), m.i32.const(NO_PAGE))];
+  const invalidate = (): Ref[] => [m.local.set(rc(), m.i32.const(NO_PAGE))];
   const ea = (ptr: number, offset: number): Ref => (offset === 0 ? m.local.get(ptr, i32) : m.i32.add(m.local.get(ptr, i32), m.i32.const(offset)));
   const mapAt = (addr: Ref): Ref => m.i32.load8_u(mapBase, 1, m.i32.shr_u(addr, m.i32.const(PAGE_SHIFT)));
   /**
@@ -182,17 +183,15 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
   const check = (ptr: number, offset: number, size: number, write: boolean): Ref => {
     guarded++;
     const map = size === 1 ? mapAt(ea(ptr, offset)) : m.i32.and(mapAt(ea(ptr, offset)), mapAt(ea(ptr, offset + size - 1)));
-    const cache = write ? wc() : rc();
     const miss = need('miss', p(i32, i32, i32, i32), none);
+    const slow = m.if(write ? m.i32.lt_u(map, m.i32.const(MAP_WRITABLE)) : m.i32.eqz(map), m.block(null, [
+      ...invalidate(),
+      m.call(miss, [m.local.get(ptr, i32), m.i32.const(offset), m.i32.const(size), m.i32.const(write ? 1 : 0)], none),
+    ]));
+    if (write) return slow;
     return m.if(
-      m.i32.gt_u(m.i32.sub(ea(ptr, offset), m.local.get(cache, i32)), m.i32.const(PAGE_SIZE - size)),
-      m.block(null, [
-        m.if(write ? m.i32.lt_u(map, m.i32.const(MAP_WRITABLE)) : m.i32.eqz(map), m.block(null, [
-          ...invalidate(),
-          m.call(miss, [m.local.get(ptr, i32), m.i32.const(offset), m.i32.const(size), m.i32.const(write ? 1 : 0)], none),
-        ])),
-        m.local.set(cache, m.i32.and(ea(ptr, offset), m.i32.const(-PAGE_SIZE))),
-      ]),
+      m.i32.gt_u(m.i32.sub(ea(ptr, offset), m.local.get(rc(), i32)), m.i32.const(PAGE_SIZE - size)),
+      m.block(null, [slow, m.local.set(rc(), m.i32.and(ea(ptr, offset), m.i32.const(-PAGE_SIZE)))]),
     );
   };
   /** A load's address operand, guarded: evaluated into a scratch local, checked, and passed on. */
@@ -250,8 +249,11 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
   const rmwLoad = (e: Ref): Ref => {
     const st = wrapper('Store');
     const ptr = st.getPtr!(e);
-    if (B.getExpressionId(ptr) !== B.LocalGetId) return 0;
-    const index = wrapper('LocalGet').getIndex!(ptr);
+    const pid = B.getExpressionId(ptr);
+    // `local.get $a`, or `local.tee $a (address)` (the address computed in the store itself, as compilers emit it).
+    const tee = pid === B.LocalSetId && (wrapper('LocalSet').isTee!(ptr) as unknown as boolean);
+    if (pid !== B.LocalGetId && !tee) return 0;
+    const index = wrapper(tee ? 'LocalSet' : 'LocalGet').getIndex!(ptr);
     let found: Ref = 0;
     let ok = true;
     const scan = (x: Ref): void => {
@@ -364,7 +366,7 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
     vars = new Map();
     let body = walk(fi.body, fi.name);
     // Locals start at 0, a real page: the caches start out forgotten.
-    if (vars.has('rc') || vars.has('wc')) body = m.block(null, [...invalidate(), body], B.getExpressionType(body));
+    if (vars.has('rc')) body = m.block(null, [...invalidate(), body], B.getExpressionType(body));
     if (body !== fi.body) wrapper('Function').setBody!(f, body);
   }
   if (options.validate && !m.validate()) fail(options.name, 'the instrumented module does not validate');
