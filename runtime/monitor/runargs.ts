@@ -20,6 +20,9 @@ export interface RunArgs {
   readonly options: RunOptions;
 }
 
+/** The longest --timeout a Node timer can hold (2^31-1 ms, about 24.8 days). */
+export const MAX_TIMEOUT_S = Math.floor((2 ** 31 - 1) / 1000);
+
 const RUN_WIDE_VALUE = ['timeout', 'backend', 'state-dir', 'epc', 'trace'] as const;
 const RUN_WIDE_FLAG = ['emulate-cost', 'verbose'] as const;
 const PER_GUEST_VALUE = ['mem', 'name', 'cmdline'] as const;
@@ -121,7 +124,8 @@ export function parseRunArgs(tokens: readonly string[]): RunArgs {
   let timeoutS: number | undefined;
   if (runWide.timeout !== undefined) {
     timeoutS = Number(runWide.timeout);
-    if (!(timeoutS > 0)) usage(`--timeout=${runWide.timeout}: expected a positive number of seconds`);
+    // Node timers hold at most 2^31-1 ms and fire at once beyond that, which would stop the guest immediately.
+    if (!(timeoutS > 0) || timeoutS > MAX_TIMEOUT_S) usage(`--timeout=${runWide.timeout}: expected a positive number of seconds, at most ${MAX_TIMEOUT_S}`);
     runWide.timeout = timeoutS;
   }
   if (runWide.backend !== undefined && runWide.backend !== 'sgx' && runWide.backend !== 'tz') {

@@ -53,6 +53,10 @@ describe('parseRunArgs', () => {
     expect(err(['--net-mac:s=01:00:00:00:00:00', 'a.wasm'])).toMatch(/multicast/);
     expect(err(['--backend=arm', 'a.wasm'])).toMatch(/sgx or tz/);
     expect(err(['--timeout=0', 'a.wasm'])).toMatch(/--timeout=0/);
+    // Past 2^31-1 ms a Node timer fires at once: such a timeout would stop the guest as soon as it booted.
+    expect(err(['--timeout=1e10', 'a.wasm'])).toMatch(/--timeout=1e10: expected a positive number of seconds, at most 2147483/);
+    expect(err(['--timeout=Infinity', 'a.wasm'])).toMatch(/--timeout=Infinity/);
+    expect(parseRunArgs(['--timeout=2147483', 'a.wasm']).timeoutS).toBe(2147483);
     expect(err(['--mem'])).toMatch(/needs a value/);
   });
 
