@@ -58,8 +58,16 @@ function guestImports(host: GuestHost): Record<string, WebAssembly.ImportValue> 
   /** Open instances by handle; a closed slot is null. Handles are never reused within a boot. */
   const open: Array<readonly EcallFn[] | null> = [];
   let live = 0;
-  /** The runner may boot the same guest again with these imports: a new memory means a new boot, new enclaves. */
+  /**
+   * The runner may boot the same guest again with these imports: each boot starts with no enclave open (the
+   * runner says so through `boot`; a host without a runner shows a new boot as a new memory).
+   */
   let bootMemory: WebAssembly.Memory | null = null;
+  const reboot = (): void => {
+    open.length = 0;
+    live = 0;
+  };
+  reboots.set(host, reboot);
 
   const u8 = (): Uint8Array => new Uint8Array(host.memory().buffer);
   const inGuest = (p: number, n: number): boolean => p >= 0 && n >= 0 && p + n <= host.memory().buffer.byteLength;
@@ -72,8 +80,7 @@ function guestImports(host: GuestHost): Record<string, WebAssembly.ImportValue> 
     handleOut >>>= 0;
     const memory = host.memory();
     if (memory !== bootMemory) {
-      open.length = 0;
-      live = 0;
+      reboot();
       bootMemory = memory;
     }
     if (nameLen > MAX_NAME || !inGuest(namePtr, nameLen) || !inGuest(scratchPtr, scratchLen) || !inGuest(handleOut, 4)) return EINVAL;
@@ -132,11 +139,13 @@ function guestImports(host: GuestHost): Record<string, WebAssembly.ImportValue> 
 }
 
 let detachEpc: (() => void) | null = null;
+const reboots = new WeakMap<GuestHost, () => void>();
 
 export const enclaveExtension: MonitorExtension = {
   importModule: 'emon',
   attachmentKind: 'enclave',
   imports: guestImports,
+  boot: (host) => reboots.get(host)?.(),
   dispose: () => {
     detachEpc?.();
     detachEpc = null;

@@ -38,6 +38,11 @@ export interface MonitorExtension {
    * return the import object for one guest instance.
    */
   imports(host: GuestHost): Record<string, WebAssembly.ImportValue> | Promise<Record<string, WebAssembly.ImportValue>>;
+  /**
+   * Called before each boot of the guest with the same imports: a rebooted guest is a new guest, so state keyed
+   * to the last boot (open handles, views of its memory) must go.
+   */
+  boot?(host: GuestHost): void;
   /** Called when the guest has ended, whatever the cause. */
   dispose?(host: GuestHost): void;
 }

@@ -156,6 +156,7 @@ export class GuestRunner {
   boot(): GuestResult {
     const name = this.config.name;
     for (const d of this.devices) d.reset();
+    for (const [e, h] of this.hosts) e.boot?.(h);
     this.core.clockBase = performance.now();
     try {
       this.instance = new WebAssembly.Instance(this.config.module, this.imports);

@@ -161,4 +161,44 @@ describe('enclave extension', () => {
     const { result } = await run('enclave-probe', { enclave: { gatetest: file } }, state, { enclaves: [{ name: 'gatetest', mrsigner: pin }] });
     expect(result.status).toBe(0);
   });
+
+  it('a reboot starts with no enclaves: handles from the last boot are EINVAL, never the old instance', async () => {
+    // ping is ECALL 0; its frame is one return slot at 1024. The guest names the enclave at 64.
+    const bytes = await wat(`(module
+      (import "emon" "enclave_open" (func $open (param i32 i32 i32 i32 i32) (result i32)))
+      (import "emon" "ecall" (func $ecall (param i32 i32 i32) (result i32)))
+      (memory (export "memory") 2)
+      (data (i32.const 64) "gatetest")
+      (func (export "solo5_app_main") (param i32) (result i32) (i32.const 0))
+      (func (export "open") (result i32)
+        (if (call $open (i32.const 64) (i32.const 8) (i32.const 8192) (i32.const 8192) (i32.const 128)) (then (return (i32.const -1))))
+        (i32.load (i32.const 128)))
+      (func (export "ping") (param i32) (result i32) (call $ecall (local.get 0) (i32.const 0) (i32.const 1024)))
+      (func (export "ocall_tick") (param i32) (result i32) (local.get 0))
+      (func (export "ocall_null"))
+      (func (export "ocall_echo") (param i32 i32 i32)))`);
+    const module = new WebAssembly.Module(bytes);
+    const runner = await GuestRunner.create({
+      name: 'reboot',
+      module,
+      manifest: { devices: [], raw: { type: 'solo5.manifest', version: 1, devices: [], enclaves: [{ name: 'gatetest' }] } } as never,
+      attachments: new Map([['enclave', new Map([['gatetest', enclaveFile('gatetest')]])]]),
+      options: { stateDir: state },
+      console: new CaptureConsole(),
+      extensions: [enclaveExtension],
+      log: () => undefined,
+    });
+    try {
+      expect(runner.boot().status).toBe(0);
+      const h = runner.invoke('open').value as number;
+      expect(h).toBeGreaterThanOrEqual(0);
+      expect(runner.invoke('ping', h).value).toBe(0);
+      expect(runner.boot().status).toBe(0);
+      expect(runner.invoke('ping', h).value).toBe(2);
+      expect(runner.invoke('open').value).toBe(0);
+      expect(runner.invoke('ping', 0).value).toBe(0);
+    } finally {
+      runner.close();
+    }
+  });
 });
