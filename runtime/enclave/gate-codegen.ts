@@ -139,6 +139,8 @@ export function ecallSource(f: EdlFunction, nEcalls: number): string {
   L.push(`${push}c.depth++; let r;`);
   L.push(`try { r = fn(${argList(f, 'enclave')}); } catch (err) { ${pop}c.depth--; return c.trapped(err, name); }`);
   L.push(`${pop}c.depth--;`);
+  // Lost during the call (a nested ECALL trapped under one of its OCALLs): what it went on to produce is not trusted.
+  L.push(`if (c.lost) return ${ELOST};`);
   L.push(`if (c.e8.length === 0 && !c.refreshE()) return ${ELOST};`);
   L.push(`if (c.g8.length === 0) c.refreshG();`);
   for (const { p, i } of bufs) if (writes(p)) L.push(`if (l${i} !== 0) c.copyOut(d${i}, p${i}, l${i});`);
@@ -160,6 +162,7 @@ export function ocallSource(f: EdlFunction): string {
   const params = [...(rs > 0 ? ['rp'] : []), ...f.params.map((_, i) => `a${i}`)];
   const L: string[] = [];
   L.push(`return function ocall_${f.name}(${params.join(', ')}) {`);
+  L.push(`if (c.lost) return ${EINVAL};`);
   L.push(`if (c.e8.length === 0 && !c.refreshE()) return ${EINVAL};`);
   L.push(`if (c.g8.length === 0) c.refreshG();`);
   L.push(`const e8 = c.e8;`);

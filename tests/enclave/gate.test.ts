@@ -8,6 +8,9 @@ import { EINVAL, ELOST, ENOTALLOWED, OK } from '../../runtime/enclave/abi.js';
 import { MemoryTraceSink } from '../../runtime/trace/sink.js';
 import { openEnclave } from '../../runtime/enclave/host.js';
 import { FRAME, FREE, image, SCRATCH, SCRATCH_LEN, signed, tempPlatform, TestGuest } from './harness.js';
+import wabtInit from 'wabt';
+import { DEFAULT_CONFIG, signEnclave } from '../../runtime/enclave/signing.js';
+import { generateSignerKey } from '../../runtime/hw/sgx/sigstruct.js';
 
 const platform = tempPlatform();
 const img = image('gatetest', signed('gatetest').bytes);
@@ -241,5 +244,46 @@ describe('gate: memory growth', () => {
     expect(u32(g.call('echo_via_guest', [100]))).toBe(100);
     g.put(B, new Uint8Array([1, 1]));
     expect(u32(g.call('sum_in', [B, 2]))).toBe(2);
+  });
+});
+
+describe('gate: an enclave lost in a nested ECALL', () => {
+  // outer makes an OCALL whose guest handler re-enters inner, which traps; outer then goes on, makes a second
+  // OCALL and writes its [out] buffer. The enclave is lost at the trap, so nothing it does afterwards may reach
+  // the guest: no second OCALL, no [out] copy, no OK.
+  const EDL = `enclave {
+    trusted { public int outer([out, size=4] uint8_t* o); int inner(void); };
+    untrusted { int ocall_x(void) allow(inner); };
+  };`;
+  const WAT = `(module
+    (import "emon_ocall" "ocall_x" (func $ox (param i32) (result i32)))
+    (memory (export "memory") 1)
+    (func (export "__emon_ms") (result i32) (i32.const 4096))
+    (func (export "__emon_ms_size") (result i32) (i32.const 4096))
+    (func (export "outer") (param i32) (result i32)
+      (drop (call $ox (i32.const 0)))
+      (drop (call $ox (i32.const 0)))
+      (i32.store (local.get 0) (i32.const 0x5ec4e7))
+      (i32.const 7))
+    (func (export "inner") (result i32) unreachable))`;
+
+  it('the outer ECALL returns ELOST and copies nothing out; its later OCALL never reaches the guest', async () => {
+    const wabt = await wabtInit();
+    const mod = wabt.parseWat('nested.wat', WAT);
+    const wasm = new Uint8Array(mod.toBinary({}).buffer);
+    mod.destroy();
+    const bytes = signEnclave(wasm, 'nested.wasm', generateSignerKey().secretKey, DEFAULT_CONFIG, EDL).signed;
+    const inner: number[] = [];
+    const g: TestGuest = new TestGuest({
+      ocall_x: () => {
+        inner.push(g.call('inner', [], FRAME + 256).status);
+        return 0;
+      },
+    }).open(image('nested', bytes), platform);
+    const r = g.call('outer', [A]);
+    expect(inner).toEqual([ELOST]);
+    expect(r.status).toBe(ELOST);
+    expect(new DataView(g.memory.buffer).getUint32(A, true)).toBe(0);
+    expect(g.call('outer', [A]).status).toBe(ELOST);
   });
 });
