@@ -55,7 +55,7 @@ export interface InstrumentOptions {
   readonly maxBytes: number;
   /** Name used in error messages. */
   readonly name: string;
-  /** Validate the output too (tests do; the rewrite only adds well-typed code to a module that validated). */
+  /** Validate the output with binaryen too (for debugging the pass; V8 validates it anyway when compiling). */
   readonly validate?: boolean;
 }
 
