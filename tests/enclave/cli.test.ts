@@ -89,6 +89,14 @@ describe('emon enclave / emon edl', () => {
     }
     expect(readdirSync(d).filter((f) => f.includes('.tmp-'))).toEqual([]);
     expect(readdirSync(dir)).toEqual([]);
+    // --detached writes two files: when the SIGSTRUCT cannot be placed, the module is not written either.
+    const det = path.join(d, 'det3.wasm');
+    mkdirSync(`${det}.sig`);
+    const r = emon('enclave', 'sign', '--key', key, '--edl', edl, '--detached', '-o', det, mod);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^emon: cannot write .*det3\.wasm\.sig: EISDIR/);
+    expect(existsSync(det)).toBe(false);
+    expect(readdirSync(d).filter((f) => f.includes('.tmp-'))).toEqual([]);
     mkdirSync(`${mod}.sig`);
     const sig = emon('enclave', 'inspect', mod);
     expect(sig.status).toBe(1);

@@ -4,7 +4,7 @@
  * `measure` prints MRENCLAVE like `sgx_sign dump`, `inspect` shows identity, signature and interface.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { DEFAULT_CONFIG, readSignerKey, signEnclave, writeNewSignerKey } from '../../enclave/signing.js';
 import { parseEdl } from '../../enclave/edl/parser.js';
 import { describeParam } from '../../enclave/edl/gen-common.js';
@@ -68,16 +68,34 @@ function sigstructOf(bytes: Uint8Array, file: string): Sigstruct | null {
   return raw ? decodeSigstruct(raw, `${file}: SIGSTRUCT`) : null;
 }
 
-/** Whole file or nothing: a failed write leaves neither a half-written output nor the temporary behind. */
-function writeAtomic(file: string, bytes: Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new EmonError('E_WRITE', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'check that the output path names a file in an existing, writable folder' });
+/**
+ * Every file whole, or none touched: all are written to temporaries first, and a failed write removes them.
+ * A destination that is a folder is refused before anything is written, since only the rename would fail.
+ */
+function writeAtomic(files: ReadonlyArray<readonly [string, Uint8Array]>): void {
+  const written: string[] = [];
+  const fail = (file: string, why: string): never => {
+    for (const tmp of written) if (tmp !== '') rmSync(tmp, { force: true });
+    throw new EmonError('E_WRITE', `cannot write ${file}: ${why}`, { hint: 'check that the output path names a file in an existing, writable folder' });
+  };
+  for (const [file] of files) if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) fail(file, 'EISDIR');
+  for (const [file, bytes] of files) {
+    const tmp = `${file}.tmp-${process.pid}`;
+    written.push(tmp);
+    try {
+      writeFileSync(tmp, bytes);
+    } catch (e) {
+      fail(file, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
+    }
   }
+  files.forEach(([file], i) => {
+    try {
+      renameSync(written[i]!, file);
+      written[i] = '';
+    } catch (e) {
+      fail(file, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
+    }
+  });
 }
 
 export function register(program: Command): void {
@@ -116,9 +134,11 @@ export function register(program: Command): void {
     const { signed, sigstruct } = signEnclave(bytes, file, key, config, edl);
     const out = o.out ?? file;
     if (o.detached) {
-      writeAtomic(out, stripCustomSection(signed, SIGSTRUCT_SECTION, out));
-      writeAtomic(`${out}.sig`, sigstruct.bytes);
-    } else writeAtomic(out, signed);
+      writeAtomic([
+        [out, stripCustomSection(signed, SIGSTRUCT_SECTION, out)],
+        [`${out}.sig`, sigstruct.bytes],
+      ]);
+    } else writeAtomic([[out, signed]]);
     console.log(`signed ${out}${o.detached ? ` (SIGSTRUCT in ${out}.sig)` : ''}`);
     console.log(`mrenclave: ${hex(sigstruct.enclaveHash)}\nmrsigner:  ${hex(mrsignerOf(publicKeyOf(key)))}`);
     console.log(`isvprodid: ${config.isvProdId}  isvsvn: ${config.isvSvn}  heap: ${config.heapPages} pages  threads: ${config.threads}  debug: ${config.debug}`);
