@@ -219,10 +219,12 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
    */
   const forgetAtCall = (e: Ref, kind: 'Call' | 'CallIndirect'): Ref => {
     const w = wrapper(kind);
+    // Operands with no guard inside may run after the reset.
     const simple = (x: Ref): boolean => { const k = kindById.get(B.getExpressionId(x)); return k === 'Const' || k === 'LocalGet' || k === 'GlobalGet'; };
     const wrap = (x: Ref): Ref => {
-      if (simple(x)) return m.block(null, [...invalidate(), x], B.getExpressionType(x));
       const type = B.getExpressionType(x);
+      if (type === B.unreachable) return x; // the call is never reached
+      if (simple(x)) return m.block(null, [...invalidate(), x], type);
       const t = local(`c/${type}`, type);
       return m.block(null, [m.local.set(t, x), ...invalidate(), m.local.get(t, type)], type);
     };
@@ -232,7 +234,16 @@ function rewrite(m: binaryen.Module, options: InstrumentOptions): InstrumentedMo
     }
     const n = w.getNumOperands!(e);
     if (n === 0) return m.block(null, [...invalidate(), e], B.getExpressionType(e));
-    w.setOperandAt!(e, n - 1, wrap(w.getOperandAt!(e, n - 1)));
+    const last = w.getOperandAt!(e, n - 1);
+    if (B.getExpressionId(last) === B.PopId) {
+      // A `pop` must stay first in its catch body: forget after the call instead (exact unless the call throws
+      // into another handler of this function; compilers put a catch's value in a local first).
+      const type = B.getExpressionType(e);
+      if (type === B.none) return m.block(null, [e, ...invalidate()], B.none);
+      const t = local(`c/${type}`, type);
+      return m.block(null, [m.local.set(t, e), ...invalidate(), m.local.get(t, type)], type);
+    }
+    w.setOperandAt!(e, n - 1, wrap(last));
     return e;
   };
   let initSites = 0;

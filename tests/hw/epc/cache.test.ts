@@ -89,6 +89,34 @@ describe('page cache of the residency guards', () => {
   });
 });
 
+describe('calls of every shape forget the page cache', () => {
+  it('a tail call, a call with a diverging operand and a call with a result behave as unpaged', async () => {
+    const text = `(module (memory (export "memory") 4)
+      (func $sweep (result i32) (local $i i32) (local $s i32)
+        (loop $l (local.set $s (i32.add (local.get $s) (i32.load8_u offset=65536 (i32.shl (local.get $i) (i32.const 12)))))
+          (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 16))))
+        (local.get $s))
+      (func $get (param $a i32) (param $b i32) (result i32) (i32.load (local.get $a)))
+      (func (export "set") (param $a i32) (param $v i32) (i32.store (local.get $a) (local.get $v)))
+      (func (export "tail") (param $a i32) (result i32)
+        (drop (i32.load (local.get $a)))
+        (drop (call $sweep))
+        (if (i32.eqz (local.get $a)) (then (drop (call $get (local.get $a) (unreachable)))))
+        (return_call $get (local.get $a) (call $sweep))))`;
+    const m = binaryen.parseText(text);
+    m.setFeatures(binaryen.Features.MVP | binaryen.Features.TailCall);
+    const bytes = m.emitBinary();
+    m.dispose();
+    const plain = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as { set(a: number, v: number): void; tail(a: number): number };
+    const epc = new Epc({ pages: 6, policy: 'fifo' });
+    const { instance } = await epc.load(bytes, {}, { name: 't/calls', maxBytes: 4 * 65536 });
+    const e = instance.exports as unknown as typeof plain;
+    for (const x of [plain, e]) x.set(5 * PAGE, 77);
+    expect(e.tail(5 * PAGE)).toBe(plain.tail(5 * PAGE));
+    expect(e.tail(5 * PAGE)).toBe(77);
+  });
+});
+
 describe('content-addressed cache of instrumented modules', () => {
   it('returns the same output for the same bytes and options, and a different one when either changes', async () => {
     clearInstrumentCache();
