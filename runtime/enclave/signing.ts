@@ -3,7 +3,7 @@
  * stamping an enclave .wasm with its EDL and a SIGSTRUCT for a given config. The key file is PEM-like text
  * holding the 32-byte Ed25519 secret key (RFC 8032), written 0600.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { EmonError } from '../errors.js';
 import { EDL_SECTION, SIGSTRUCT_SECTION } from '../hw/sgx/enclave.js';
 import { measure, type EnclaveConfig } from '../hw/sgx/measurement.js';
@@ -19,14 +19,26 @@ export function encodeSignerKey(secretKey: Uint8Array): string {
   return `${BEGIN}\n${Buffer.from(secretKey).toString('base64')}\n${END}\n`;
 }
 
-export function writeNewSignerKey(file: string): Uint8Array {
+/**
+ * Writes a fresh key to `file`, refusing an existing one unless `replace`: a lost key cannot sign the next
+ * version of its enclaves under the same MRSIGNER, so replacing one is a deliberate act. A replacement goes to
+ * a private temporary first and is renamed over the old key, so a failure leaves the old key whole.
+ */
+export function writeNewSignerKey(file: string, replace = false): Uint8Array {
   const { secretKey, publicKey } = generateSignerKey();
+  const tmp = `${file}.tmp-${process.pid}`;
   try {
-    writeFileSync(file, encodeSignerKey(secretKey), { mode: 0o600, flag: 'wx' });
+    if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+    if (replace) {
+      writeFileSync(tmp, encodeSignerKey(secretKey), { mode: 0o600, flag: 'wx' });
+      renameSync(tmp, file);
+    } else writeFileSync(file, encodeSignerKey(secretKey), { mode: 0o600, flag: 'wx' });
   } catch (e) {
+    if (replace) rmSync(tmp, { force: true });
     const code = (e as NodeJS.ErrnoException).code;
-    throw new EmonError('E_KEY_FILE', `cannot write signer key ${file}: ${code === 'EEXIST' ? 'the file exists' : code ?? (e as Error).message}`, {
-      hint: code === 'EEXIST' ? 'choose another path; emon never overwrites a key' : 'check the directory',
+    const why = code === 'EEXIST' ? 'the file exists' : code === 'EISDIR' ? 'it is a directory' : (code ?? (e as Error).message);
+    throw new EmonError('E_KEY_FILE', `cannot write signer key ${file}: ${why}`, {
+      hint: code === 'EEXIST' ? 'choose another path, or pass --force to replace the key (enclaves signed with it keep its MRSIGNER)' : 'give a file path in an existing, writable directory',
     });
   }
   return publicKey;

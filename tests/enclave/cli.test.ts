@@ -3,7 +3,7 @@
  * inspect reports a tampered module, errors name the bad input and exit non-zero.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -101,6 +101,27 @@ describe('emon enclave / emon edl', () => {
     const sig = emon('enclave', 'inspect', mod);
     expect(sig.status).toBe(1);
     expect(sig.stderr).toMatch(/^emon: cannot read SIGSTRUCT .*e3\.wasm\.sig: EISDIR/);
+  });
+
+  it('keygen keeps an existing key unless --force, names a folder as one', () => {
+    const key = path.join(d, 'kk.key');
+    expect(emon('enclave', 'keygen', key).status).toBe(0);
+    const before = readFileSync(key, 'utf8');
+    const again = emon('enclave', 'keygen', key);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/^emon: cannot write signer key .*kk\.key: the file exists/);
+    expect(readFileSync(key, 'utf8')).toBe(before);
+    const dir = path.join(d, 'keydir');
+    mkdirSync(dir);
+    expect(emon('enclave', 'keygen', dir).stderr).toMatch(/^emon: cannot write signer key .*keydir: it is a directory/);
+    expect(emon('enclave', 'keygen', '--force', dir).stderr).toMatch(/^emon: cannot write signer key .*keydir: it is a directory/);
+    const forced = emon('enclave', 'keygen', '--force', key);
+    expect(forced.status).toBe(0);
+    const after = readFileSync(key, 'utf8');
+    expect(after).not.toBe(before);
+    expect(after).toMatch(/^-----BEGIN EMON ENCLAVE SIGNING KEY-----\n[A-Za-z0-9+/=]{44}\n-----END/);
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    expect(readdirSync(d).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
   it('measure and sign refuse a config EINIT would refuse (0 threads, 0 heap pages)', () => {

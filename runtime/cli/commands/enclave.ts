@@ -103,10 +103,11 @@ export function register(program: Command): void {
 
   enclave
     .command('keygen')
-    .description('create an Ed25519 enclave signer key (never overwrites) and print its MRSIGNER')
+    .description('create an Ed25519 enclave signer key (an existing key is kept unless --force) and print its MRSIGNER')
     .argument('<keyfile>', 'where to write the key (mode 0600)')
-    .action((keyfile: string) => {
-      const pub = writeNewSignerKey(keyfile);
+    .option('--force', 'replace an existing key (enclaves signed with it can no longer be re-signed under its MRSIGNER)')
+    .action((keyfile: string, o: { force?: boolean }) => {
+      const pub = writeNewSignerKey(keyfile, o.force === true);
       console.log(`wrote ${keyfile}\nmrsigner: ${hex(mrsignerOf(pub))}`);
     });
 
