@@ -161,3 +161,21 @@ describe('emon demo', () => {
     expect(r.stderr).toMatch(/no demo step is called "fireworks"[\s\S]*"hello", "block device"/);
   });
 });
+
+describe('emon bench errors', () => {
+  it('outputs that cannot be written are refused before any suite runs', () => {
+    const file = path.join(tmp, 'plain.txt');
+    writeFileSync(file, 'x');
+    for (const [args, said] of [
+      [['-o', tmp], /^emon: --out .*: cannot write there \(it is a directory\)/],
+      [['-o', path.join(file, 'r.json')], /^emon: --out .*: cannot write there \(.*plain\.txt is not a directory\)/],
+      [['--html', tmp], /^emon: --html .*: cannot write there \(it is a directory\)/],
+      [['--screenshot', path.join(tmp, 'r.png')], /^emon: --screenshot needs --html/],
+    ] as const) {
+      const r = emon(['bench', 'hypercalls', '--quick', '--no-progress', ...args], { timeoutMs: 120000 });
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(said);
+      expect(r.stdout).not.toContain('hypercalls/'); // no case ran
+    }
+  });
+});

@@ -3,6 +3,7 @@
  * HTML report, and compare two result files. The runner and report live in bench/; this file is the CLI face.
  */
 import type { Command } from 'commander';
+import { statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
@@ -104,6 +105,27 @@ interface BenchOptions {
   emulateCost?: boolean;
 }
 
+/** An output path is usable when it is not a folder and its nearest existing ancestor is one. */
+function checkOutput(file: string, option: string): void {
+  const stat = (p: string) => {
+    try {
+      return statSync(p);
+    } catch {
+      return undefined; // missing, or under something that is not a folder (found below)
+    }
+  };
+  const full = path.resolve(file);
+  let why: string | null = stat(full)?.isDirectory() ? 'it is a directory' : null;
+  for (let dir = path.dirname(full); why === null; dir = path.dirname(dir)) {
+    const st = stat(dir);
+    if (st !== undefined) {
+      if (!st.isDirectory()) why = `${dir} is not a directory`;
+      break;
+    }
+  }
+  if (why !== null) throw new EmonError('E_USAGE', `${option} ${file}: cannot write there (${why})`, { hint: 'give the path of a file; missing folders are created' });
+}
+
 export function register(program: Command): void {
   const bench = program
     .command('bench')
@@ -133,6 +155,12 @@ export function register(program: Command): void {
         }
         return;
       }
+      // A run takes minutes: refuse outputs that cannot be written before it starts, not after.
+      if (opts.screenshot && !opts.html) {
+        throw new EmonError('E_USAGE', '--screenshot needs --html', { hint: 'emon bench --html report.html --screenshot report.png' });
+      }
+      if (opts.out !== undefined) checkOutput(opts.out, '--out');
+      if (opts.html !== undefined) checkOutput(opts.html, '--html');
       const extraSuites = [];
       if (opts.edl || opts.enclave) {
         if (!opts.edl || !opts.enclave) {
@@ -149,8 +177,12 @@ export function register(program: Command): void {
         progress.stop();
       }
       const out = path.resolve(opts.out ?? defaultOut());
-      await mkdir(path.dirname(out), { recursive: true });
-      await writeFile(out, JSON.stringify(run, null, 1) + '\n');
+      try {
+        await mkdir(path.dirname(out), { recursive: true });
+        await writeFile(out, JSON.stringify(run, null, 1) + '\n');
+      } catch (e) {
+        throw new EmonError('E_WRITE', `cannot write the results to ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
       console.log(`bench: results written to ${path.relative(process.cwd(), out) || out}`);
       if (opts.html) {
         const html = path.resolve(opts.html);
@@ -162,8 +194,6 @@ export function register(program: Command): void {
           await screenshotReport(html, path.resolve(opts.screenshot));
           console.log(`bench: screenshot written to ${opts.screenshot}`);
         }
-      } else if (opts.screenshot) {
-        throw new EmonError('E_USAGE', '--screenshot needs --html', { hint: 'emon bench --html report.html --screenshot report.png' });
       }
       const failed = run.suites.filter((s) => s.error);
       if (failed.length > 0) {
