@@ -178,4 +178,13 @@ describe('emon bench errors', () => {
       expect(r.stdout).not.toContain('hypercalls/'); // no case ran
     }
   });
+  it('bench report into a folder, or under a file, is a named error', () => {
+    const file = path.join(tmp, 'plain2.txt');
+    writeFileSync(file, 'x');
+    for (const output of [tmp, path.join(file, 'r.html')]) {
+      const r = emon(['bench', 'report', path.join(tmp, 'absent.json'), '--output', output]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^emon: --output .*: cannot write there/);
+    }
+  });
 });

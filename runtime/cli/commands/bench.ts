@@ -210,6 +210,7 @@ export function register(program: Command): void {
     .requiredOption('--output <html>', 'the HTML report to write')
     .option('--png <file>', 'also save a PNG of the rendered report (needs chromium)')
     .action(async (files: string[], opts: { output: string; png?: string }) => {
+      checkOutput(opts.output, '--output');
       const runs = [];
       for (const f of files) runs.push(await readRun(f));
       const html = path.resolve(opts.output);
