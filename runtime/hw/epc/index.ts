@@ -5,6 +5,7 @@ export { EpcBudget } from './budget.js';
 export { EnclaveSpace } from './space.js';
 export { instrumentEnclave, EPC_IMPORT } from './instrument.js';
 export { instrumentCached, instrumentCacheStats, clearInstrumentCache } from './cache.js';
+export type { DiskCache } from './cache.js';
 export type { EpcLayout, EpcMode, InstrumentedModule, InstrumentOptions } from './instrument.js';
 export { clock, fifo, policies, FrameRing } from './policy.js';
 export type { EvictionPolicy, PolicyName, ReferenceBits } from './policy.js';

@@ -22,7 +22,11 @@ import { REPORT_DATA_SIZE, REPORT_SIZE, TARGETINFO_SIZE } from '../sgx/ereport.j
 import { sgxHooks } from '../sgx/enclave.js';
 import { EpcBudget } from './budget.js';
 import { Epc, type EpcFault } from './epc.js';
-import { instrumentCached } from './cache.js';
+import path from 'node:path';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { defaultStateDir, loadPlatform } from '../sgx/platform.js';
+import { instrumentCached, type DiskCache } from './cache.js';
 import { EPC_IMPORT, type EpcLayout, type EpcMode } from './instrument.js';
 import { DEFAULT_EPC_BYTES, PAGE_SIZE, parseEpcSize, WASM_PAGE } from './size.js';
 import type { EnclaveSpace } from './space.js';
@@ -56,6 +60,8 @@ function pagedSizeWithin(total: number): number {
 export interface SgxEpcOptions {
   /** Enclave files (as the loader names them) to run resident; all others are paged. */
   readonly resident?: (file: string) => boolean;
+  /** Keep instrumented modules on disk too (authenticated; see cache.ts). */
+  readonly diskCache?: DiskCache;
   /** One line per enclave instance: which mode it runs in (for `emon run -v`). */
   readonly log?: (line: string) => void;
 }
@@ -78,7 +84,7 @@ export function installSgxEpc(epc: Epc, options: SgxEpcOptions = {}): () => void
     const mode: EpcMode = options.resident?.(what) ? 'resident' : 'paged';
     const maxBytes = mode === 'paged' ? pagedSizeWithin(Math.floor(heap / WASM_PAGE)) * WASM_PAGE : heap;
     if (maxBytes <= 0) throw new EmonError('E_EPC_INSTRUMENT', `${what}: a heap of ${heap} bytes leaves no room for paging`, { hint: 'give the enclave a larger heap' });
-    const prepared = instrumentCached(image, { mode, maxBytes, name: what });
+    const prepared = instrumentCached(image, { mode, maxBytes, name: what }, options.diskCache);
     layouts.set(what, prepared.layout);
     return prepared.bytes;
   };
@@ -209,6 +215,7 @@ export function attachGuestEpc(host: GuestEpcContext): () => void {
   }
   const verbose = host.options['verbose'] === true;
   const uninstall = installSgxEpc(epc, {
+    diskCache: platformDiskCache(typeof host.options['stateDir'] === 'string' ? host.options['stateDir'] : defaultStateDir()),
     resident: (file) => residentFiles.has(file),
     ...(verbose ? { log: (line: string) => host.log(line) } : {}),
   });
@@ -221,6 +228,12 @@ export function attachGuestEpc(host: GuestEpcContext): () => void {
     uninstall();
     epc.destroyAll();
   };
+}
+
+/** STATE_DIR/epc-cache, keyed by a MAC key derived from the platform's seal root (which never leaves hw). */
+function platformDiskCache(stateDir: string): DiskCache {
+  const platform = loadPlatform(stateDir);
+  return { dir: path.join(platform.stateDir, 'epc-cache'), key: hmac(sha256, platform.sealRoot, new TextEncoder().encode('emon/epc-module-cache/1')) };
 }
 
 const processBudgets = new Map<string, EpcBudget>();

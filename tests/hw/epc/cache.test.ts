@@ -4,6 +4,9 @@
  * evict it: the second access must fault again, never reach the wiped frame. A read-modify-write of one
  * address makes its page dirty through its load's guard, so the write survives eviction.
  */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import binaryen from 'binaryen';
 import { describe, expect, it } from 'vitest';
 import { clearInstrumentCache, Epc, instrumentCacheStats, instrumentCached } from '../../../runtime/hw/epc/index.js';
@@ -138,5 +141,42 @@ describe('content-addressed cache of instrumented modules', () => {
     }
     expect(other).not.toBe(a);
     expect(instrumentCacheStats().entries).toBeGreaterThanOrEqual(2);
+  });
+
+  it('persists across processes on disk, authenticated: an altered file or another key is ignored and rewritten', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'emon-epc-cache-'));
+    try {
+      const bytes = await workloadBytes();
+      const disk = { dir, key: new Uint8Array(32).fill(7) };
+      const opts = { mode: 'paged' as const, maxBytes: 3 << 20, name: 'x' };
+      clearInstrumentCache();
+      const fresh = instrumentCached(bytes, opts, disk);
+      const [file] = readdirSync(dir);
+      expect(file).toMatch(/\.epcm$/);
+      clearInstrumentCache();
+      const d0 = instrumentCacheStats();
+      const loaded = instrumentCached(bytes, opts, disk);
+      expect(instrumentCacheStats().diskHits).toBe(d0.diskHits + 1);
+      expect(loaded.bytes).toEqual(fresh.bytes);
+      expect(loaded.layout).toEqual(fresh.layout);
+      // An altered module byte: refused, recomputed, and the file rewritten.
+      const raw = readFileSync(path.join(dir, file!));
+      raw[raw.length - 10] ^= 1;
+      writeFileSync(path.join(dir, file!), raw);
+      clearInstrumentCache();
+      const again = instrumentCached(bytes, opts, disk);
+      expect(instrumentCacheStats().diskRejects).toBe(d0.diskRejects + 1);
+      expect(again.bytes).toEqual(fresh.bytes);
+      expect(readFileSync(path.join(dir, file!))).not.toEqual(raw);
+      // Another platform's key, and a truncated file: refused too.
+      clearInstrumentCache();
+      instrumentCached(bytes, opts, { dir, key: new Uint8Array(32).fill(8) });
+      writeFileSync(path.join(dir, file!), raw.subarray(0, 20));
+      clearInstrumentCache();
+      expect(instrumentCached(bytes, opts, disk).bytes).toEqual(fresh.bytes);
+      expect(instrumentCacheStats().diskRejects).toBe(d0.diskRejects + 3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
