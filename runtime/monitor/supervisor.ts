@@ -220,7 +220,8 @@ function runWorker(
         refused = new EmonError(report.code, report.message, report.hint ? { hint: report.hint } : undefined);
         finish({ name, status: 1, reason: 'crash', message: `${report.message}${report.hint ? ` (hint: ${report.hint})` : ''}` });
       } else {
-        if (report.events) events.push(...report.events);
+        // A loop, not push(...events): a chatty guest records more events than a call may take arguments.
+        if (report.events) for (const e of report.events) events.push(e);
         finish(report.result);
       }
     });

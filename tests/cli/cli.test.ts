@@ -73,6 +73,20 @@ describe('emon run errors', () => {
       expect(r.stdout).not.toContain('Hello'); // refused before the guest ran
     }
   });
+  it('--trace of a guest making 300 000 hypercalls writes them all (more than a call takes arguments)', async () => {
+    const f = await watFile('chatty-loop.wasm', `(module ${SOLO5_IMPORTS} (memory (export "memory") 1)
+      (func (export "solo5_app_main") (param i32) (result i32) (local i32)
+        (loop $l (call $console_write (i32.const 0) (i32.const 0))
+          (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get 1) (i32.const 300000))))
+        (i32.const 0)))`);
+    const trace = path.join(tmp, 'chatty.json');
+    const r = emon(['run', `--trace=${trace}`, f], { timeoutMs: 120000 });
+    expect(r.stderr).not.toMatch(/RangeError|at .*\.js:\d+/);
+    expect(r.status, r.stderr).toBe(0);
+    const m = /wrote (\d+) trace events/.exec(r.stderr);
+    expect(Number(m?.[1])).toBeGreaterThan(300000);
+  });
   it('unknown options and misplaced per-guest options (the grammar itself: tests/monitor/runargs.test.ts)', () => {
     const hello = path.join(guests, 'hello.wasm');
     const unknown = emon(['run', '--frobnicate', hello]);
