@@ -169,7 +169,17 @@ export class Epc implements FaultService {
     const space = new EnclaveSpace(this, this.nextId++, slot, name, layout);
     // Pinned pages: the version array of a paged enclave, the whole maximum of a resident one (SGX1 commits it).
     const pinned = layout.mode === 'paged' ? versionArrayPages(space.maxPages) : space.maxPages;
-    if (!this.reservePinned(pinned)) {
+    // A paged enclave's few version-array pages may overdraw the budget when this worker has nothing of its own
+    // to evict (another worker's enclaves hold the EPC): as with a frame at a fault, the workers holding pages
+    // pay the overdraft back at their next fault. Without this, the second guest to start could not open a
+    // paged enclave at all while the first held the EPC. A resident enclave never overdraws.
+    const overdraw = layout.mode === 'paged' && pinned <= Math.max(1, this.budget.capacity >> 3);
+    let reserved = this.reservePinned(pinned);
+    if (!reserved && overdraw) {
+      this.budget.forceTake(pinned);
+      reserved = true;
+    }
+    if (!reserved) {
       if (slot < this.spaces.length) this.freeSlots.push(slot);
       throw new EmonError('E_EPC_FULL', `cannot create enclave ${name}: it needs ${pinned} pinned EPC pages (${layout.mode} mode) and the EPC of ${this.budget.capacity} pages cannot make room`, {
         hint: layout.mode === 'resident' ? 'use paged mode for this enclave, or a larger --epc' : 'use a larger --epc',

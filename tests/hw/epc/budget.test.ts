@@ -51,6 +51,24 @@ describe('EPC budget', () => {
     expect(budget.used).toBe(0);
   });
 
+  it('a second pager can open a paged enclave while the first holds the whole EPC (bounded overdraft)', async () => {
+    const budget = EpcBudget.create(24);
+    const a = await loadInto(new Epc({ budget }), { name: 'g1/a' });
+    a.w.hashKernel(40 * PAGE, 2, 9);
+    expect(budget.used).toBe(24);
+    // g2 has no page of its own to evict: its version-array page overdraws the budget instead of failing.
+    const b = await loadInto(new Epc({ budget }), { name: 'g2/b' });
+    const expected = (await plainWorkloads()).hashKernel(40 * PAGE, 2, 9);
+    expect(b.w.hashKernel(40 * PAGE, 2, 9)).toBe(expected);
+    // The first pager pays the overdraft back at its next faults.
+    expect(a.w.hashKernel(40 * PAGE, 2, 9)).toBe(expected);
+    expect(budget.used).toBeLessThanOrEqual(24);
+    expect(budget.peakOver).toBeLessThanOrEqual(3);
+    a.epc.destroy(a.space);
+    b.epc.destroy(b.space);
+    expect(budget.used).toBe(0);
+  });
+
   it('rejects a buffer that is not an EPC budget', () => {
     expect(() => EpcBudget.attach(new SharedArrayBuffer(8))).toThrow(expect.objectContaining({ code: 'E_EPC_BUDGET' }));
   });
