@@ -20,6 +20,7 @@ import { EmonError } from '../../errors.js';
 import { KEY_SIZE, KEYREQUEST_SIZE } from '../sgx/egetkey.js';
 import { REPORT_DATA_SIZE, REPORT_SIZE, TARGETINFO_SIZE } from '../sgx/ereport.js';
 import { sgxHooks } from '../sgx/enclave.js';
+import { emulateCost } from '../cost/emulate.js';
 import { EpcBudget } from './budget.js';
 import { Epc, type EpcFault } from './epc.js';
 import path from 'node:path';
@@ -223,7 +224,10 @@ export function attachGuestEpc(host: GuestEpcContext): () => void {
   const unsubscribe = trace
     ? epc.subscribe((f) => trace.record(faultTraceEvent({ ...f, name: nameOf.get(f.name) ?? f.name }, host.name)))
     : () => undefined;
+  // --emulate-cost: each fault also takes the modeled time of an SGX page swap (EWB + ELDU), spent in the fault.
+  const unsubscribeCost = host.options['emulateCost'] === true ? epc.subscribe(() => emulateCost('sgx', 'epc_fault')) : () => undefined;
   return () => {
+    unsubscribeCost();
     unsubscribe();
     uninstall();
     epc.destroyAll();
