@@ -3,7 +3,7 @@
  * bad input with a non-zero exit, Solo5-shaped options, exit statuses.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SOLO5_IMPORTS, wat } from '../monitor/helpers.js';
@@ -39,6 +39,13 @@ describe('emon run errors', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr, r.stdout).toMatch(/^emon: cannot read guest .*absent\.wasm: no such file/m);
     expect(r.stderr, r.stdout).not.toMatch(/at .*\.js:\d+/); // no stack trace
+  });
+  it.skipIf(!existsSync('/dev/zero'))('a device instead of a file is refused, not read forever', () => {
+    for (const args of [['run', '/dev/zero'], ['inspect', '/dev/zero'], ['enclave', 'measure', '/dev/zero']]) {
+      const r = emon(args, { timeoutMs: 20000 });
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/^emon: cannot read (guest|enclave) \/dev\/zero: not a regular file/);
+    }
   });
   it('a file that is not Wasm', () => {
     const f = path.join(tmp, 'notes.wasm');

@@ -52,6 +52,9 @@ function configFrom(o: ConfigOpts, base: EnclaveConfig): EnclaveConfig {
 
 function readInput(file: string, what: string): Buffer {
   try {
+    // A device or FIFO (/dev/zero, a pipe) would be read until memory runs out, or forever.
+    const st = statSync(file);
+    if (!st.isFile() && !st.isDirectory()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
     return readFileSync(file);
   } catch (e) {
     throw new EmonError('E_NO_FILE', `cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'check the path' });
