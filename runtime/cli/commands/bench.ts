@@ -19,12 +19,22 @@ import { renderReport } from '../../../bench/report/html.js';
 /** A bar on a terminal; plain lines (one per case) in logs and CI. */
 function makeProgress(tty: boolean): Progress & { stop(): void } {
   if (!tty) {
+    // The runner adds rounds one at a time when a median is not yet stable: say so once per suite, not per round.
+    const announced = new Set<string>();
+    const extended = new Set<string>();
     return {
       suiteStart(suite, cases) {
         console.log(`bench: ${suite} (${cases} case${cases === 1 ? '' : 's'}): calibrating`);
       },
       step(suite, _what, addTotal) {
-        if (addTotal) console.log(`bench: ${suite}: ${addTotal} interleaved sampling rounds`);
+        if (!addTotal) return;
+        if (!announced.has(suite)) {
+          announced.add(suite);
+          console.log(`bench: ${suite}: ${addTotal} interleaved sampling rounds`);
+        } else if (!extended.has(suite)) {
+          extended.add(suite);
+          console.log(`bench: ${suite}: extra rounds for cases whose median is not yet stable`);
+        }
       },
       caseDone(suite, r: CaseResult) {
         console.log(caseLine(suite, r));
