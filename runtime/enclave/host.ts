@@ -4,7 +4,7 @@
  * SGX specifics (life cycle, identity, keys) stay in runtime/hw/sgx; this module is what `sgx_create_enclave`
  * and the untrusted runtime (urts) are in the Intel SGX SDK.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { EmonError } from '../errors.js';
 import { createEnclave, instantiateEnclave, SGX_LEAVES, type InitializedEnclave } from '../hw/sgx/enclave.js';
 import type { PlatformSecrets } from '../hw/sgx/platform.js';
@@ -19,10 +19,17 @@ export interface EnclaveImage {
   readonly iface: EdlInterface;
 }
 
+/** A device or FIFO (/dev/zero, a pipe) would be read until memory runs out, or forever; folders fail on read. */
+function regularOrDir(file: string): boolean {
+  const st = statSync(file);
+  return st.isFile() || st.isDirectory();
+}
+
 /** Read, measure and EINIT `file` (a SIGSTRUCT beside it as FILE.sig wins over the embedded one). */
 export function loadEnclaveImage(name: string, file: string, expectedMrsigner: Uint8Array | null): EnclaveImage {
   let bytes: Uint8Array;
   try {
+    if (!regularOrDir(file)) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
     bytes = new Uint8Array(readFileSync(file));
   } catch (e) {
     throw new EmonError('E_NO_FILE', `enclave ${name}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {

@@ -46,6 +46,17 @@ describe('emon run errors', () => {
       expect(r.status, args.join(' ')).toBe(1);
       expect(r.stderr).toMatch(/^emon: cannot read (guest|enclave) \/dev\/zero: not a regular file/);
     }
+    const hello = path.join(guests, 'hello.wasm');
+    const more: Array<[string[], RegExp]> = [
+      [['manifest', 'embed', '/dev/zero', hello, '-o', path.join(tmp, 'm.wasm')], /^emon: cannot read manifest \/dev\/zero: not a regular file/],
+      [['edl', 'check', '/dev/zero'], /^emon: cannot read EDL file \/dev\/zero: not a regular file/],
+      [['run', '--enclave:sealer=/dev/zero', `--block:storage=${path.join(tmp, 'z.img')},size=64K`, path.join(guests, 'enclave-seal.wasm')], /^emon: enclave sealer: cannot read \/dev\/zero: not a regular file/],
+    ];
+    for (const [args, said] of more) {
+      const r = emon(args, { timeoutMs: 20000 });
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(said);
+    }
   });
   it('a file that is not Wasm', () => {
     const f = path.join(tmp, 'notes.wasm');

@@ -2,7 +2,7 @@
  * `emon edl gen`: parse one EDL file and write its guest stubs (AssemblyScript and C), enclave bridge and a
  * JSON description of the interface into an output folder (by convention named `generated/`).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EmonError } from '../../errors.js';
 import { generateEnclaveAs } from './gen-enclave-as.js';
@@ -14,6 +14,9 @@ import type { EdlInterface } from './types.js';
 export function readEdl(file: string): EdlInterface {
   let text: string;
   try {
+    const st = statSync(file);
+    // A device or FIFO would be read until memory runs out, or forever.
+    if (!st.isFile() && !st.isDirectory()) throw new Error('not a regular file');
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new EmonError('E_EDL_READ', `cannot read EDL file ${file}: ${(e as Error).message}`, { hint: 'check the path' });
