@@ -47,6 +47,9 @@ export function writeNewSignerKey(file: string, replace = false): Uint8Array {
 export function readSignerKey(file: string): Uint8Array {
   let text: string;
   try {
+    // A device or FIFO would be read until memory runs out, or forever.
+    const st = statSync(file);
+    if (!st.isFile() && !st.isDirectory()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new EmonError('E_KEY_FILE', `cannot read signer key ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {

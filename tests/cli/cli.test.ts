@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SOLO5_IMPORTS, wat } from '../monitor/helpers.js';
-import { emon, guests } from './helpers.js';
+import { emon, guests, root } from './helpers.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'emon-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -50,6 +50,8 @@ describe('emon run errors', () => {
     const more: Array<[string[], RegExp]> = [
       [['manifest', 'embed', '/dev/zero', hello, '-o', path.join(tmp, 'm.wasm')], /^emon: cannot read manifest \/dev\/zero: not a regular file/],
       [['edl', 'check', '/dev/zero'], /^emon: cannot read EDL file \/dev\/zero: not a regular file/],
+      [['bench', 'compare', '/dev/zero', '/dev/zero'], /^emon: cannot read benchmark result \/dev\/zero: not a regular file/],
+      [['enclave', 'sign', '-k', '/dev/zero', '-o', path.join(tmp, 's.wasm'), path.join(root, 'build', 'enclaves', 'sealer.wasm')], /^emon: cannot read signer key \/dev\/zero: not a regular file/],
       [['run', '--enclave:sealer=/dev/zero', `--block:storage=${path.join(tmp, 'z.img')},size=64K`, path.join(guests, 'enclave-seal.wasm')], /^emon: enclave sealer: cannot read \/dev\/zero: not a regular file/],
     ];
     for (const [args, said] of more) {

@@ -81,6 +81,9 @@ function makeProgress(tty: boolean): Progress & { stop(): void } {
 async function readRun(file: string): Promise<BenchRun> {
   let text: string;
   try {
+    // A device or FIFO would be read until memory runs out, or forever.
+    const st = statSync(file);
+    if (!st.isFile() && !st.isDirectory()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
     text = await readFile(file, 'utf8');
   } catch (e) {
     throw new EmonError('E_BENCH_RESULT', `cannot read benchmark result ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
