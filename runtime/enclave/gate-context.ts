@@ -143,10 +143,11 @@ export class GateContext {
 
   /** Length of the NUL-terminated string at p in `m` including the NUL, or -1 if none within `limit` bytes. */
   strlen(m: Uint8Array, p: number, limit: number): number {
-    // indexOf is a native memchr; a JS byte loop ran at a few hundred MB/s.
+    // indexOf is a native memchr (a JS byte loop ran at a few hundred MB/s); the subarray bounds the scan to the
+    // cap, so a string with no NUL costs at most `limit` bytes of search, not the rest of the guest's memory.
     const end = Math.min(m.length, p + limit);
     if (p >= end) return -1;
-    const q = m.indexOf(0, p);
-    return q < 0 || q >= end ? -1 : q - p + 1;
+    const q = m.subarray(p, end).indexOf(0);
+    return q < 0 ? -1 : q + 1;
   }
 }

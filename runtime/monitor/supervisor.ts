@@ -134,7 +134,7 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
     const events: TraceEvent[] = [];
     const results = await Promise.all(
       inits.map(({ init, transfer }, i) =>
-        runWorker(init, transfer, opts.timeoutS, events, epcBudget).then((r) => {
+        runWorker(init, transfer, opts.timeoutS, events, epcBudget, log).then((r) => {
           for (const ep of endpoints[i]!) for (const sw of switches.values()) sw.detach(ep);
           if (r.message !== undefined) log(`emon: ${r.message}`);
           return r;
@@ -190,6 +190,7 @@ function runWorker(
   timeoutS: number | undefined,
   events: TraceEvent[],
   epcBudget: SharedArrayBuffer | undefined,
+  log: (line: string) => void,
 ): Promise<GuestResult> {
   return new Promise((resolve) => {
     const name = init.name;
@@ -222,6 +223,7 @@ function runWorker(
       } else {
         // A loop, not push(...events): a chatty guest records more events than a call may take arguments.
         if (report.events) for (const e of report.events) events.push(e);
+        if (report.dropped) log(`emon: guest ${name}: the trace kept its first ${report.events?.length ?? 0} events and dropped ${report.dropped} later ones`);
         finish(report.result);
       }
     });

@@ -28,7 +28,7 @@ export interface WorkerInit {
 
 export type WorkerReport =
   | { readonly type: 'started' }
-  | { readonly type: 'ended'; readonly result: GuestResult; readonly events?: TraceEvent[] }
+  | { readonly type: 'ended'; readonly result: GuestResult; readonly events?: TraceEvent[]; readonly dropped?: number }
   | { readonly type: 'refused'; readonly code: string; readonly message: string; readonly hint?: string };
 
 async function main(init: WorkerInit): Promise<WorkerReport> {
@@ -63,7 +63,7 @@ async function main(init: WorkerInit): Promise<WorkerReport> {
     if (sink === null) return { type: 'ended', result };
     const shift = performance.timeOrigin - init.timeOrigin;
     for (const e of sink.events) e.start += shift;
-    return { type: 'ended', result, events: sink.events };
+    return { type: 'ended', result, events: sink.events, dropped: sink.dropped };
   } catch (e) {
     if (isEmonError(e)) return { type: 'refused', code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
     throw e;

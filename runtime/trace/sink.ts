@@ -24,10 +24,20 @@ export interface TraceSink {
   record(event: TraceEvent): void;
 }
 
-/** Collects events in memory (one per worker; the worker posts them to the main thread at exit). */
+/** Events one sink keeps by default: about 0.5-1 GiB of heap at the most, so a guest looping forever under
+ * `--trace` cannot take the monitor's memory with it. */
+export const DEFAULT_TRACE_LIMIT = 2_000_000;
+
+/**
+ * Collects events in memory (one per worker; the worker posts them to the main thread at exit). Past `limit`
+ * events it keeps the first ones and counts the rest in `dropped`, so the trace says it was cut short.
+ */
 export class MemoryTraceSink implements TraceSink {
   readonly events: TraceEvent[] = [];
+  dropped = 0;
+  constructor(readonly limit: number = DEFAULT_TRACE_LIMIT) {}
   record(event: TraceEvent): void {
-    this.events.push(event);
+    if (this.events.length < this.limit) this.events.push(event);
+    else this.dropped++;
   }
 }

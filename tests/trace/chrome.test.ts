@@ -76,3 +76,13 @@ describe('toChromeTrace', () => {
     );
   });
 });
+
+describe('MemoryTraceSink', () => {
+  it('keeps its first `limit` events and counts the rest as dropped', async () => {
+    const { MemoryTraceSink } = await import('../../runtime/trace/sink.js');
+    const sink = new MemoryTraceSink(3);
+    for (let i = 0; i < 10; i++) sink.record({ kind: 'hypercall', name: `c${i}`, track: 'g', start: i, dur: 0 });
+    expect(sink.events.map((e) => e.name)).toEqual(['c0', 'c1', 'c2']);
+    expect(sink.dropped).toBe(7);
+  });
+});
