@@ -8,10 +8,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { EmonError } from '../errors.js';
 import { createEnclave, instantiateEnclave, SGX_LEAVES, type InitializedEnclave } from '../hw/sgx/enclave.js';
 import type { PlatformSecrets } from '../hw/sgx/platform.js';
-import type { TraceSink } from '../trace/sink.js';
 import { parseEdl } from './edl/parser.js';
 import type { EdlInterface } from './edl/types.js';
-import { Gate, type EcallFn } from './gate.js';
+import { Gate, type EcallFn, type GateOptions } from './gate.js';
 
 export interface EnclaveImage {
   readonly name: string;
@@ -83,15 +82,10 @@ function checkEnclaveImports(name: string, file: string, module: WebAssembly.Mod
   }
 }
 
-export interface OpenOptions {
+/** What opening an enclave needs: the gate's view of the guest, plus the platform and the loss/reject hooks. */
+export interface OpenOptions extends Pick<GateOptions, 'guestMemory' | 'guestExports' | 'scratch' | 'trace' | 'spinEcall' | 'spinOcall'> {
   readonly guest: string;
   readonly platform: PlatformSecrets;
-  readonly guestMemory: () => WebAssembly.Memory;
-  readonly guestExports: () => WebAssembly.Exports;
-  readonly scratch: { readonly ptr: number; readonly len: number };
-  readonly trace: TraceSink | null;
-  readonly spinEcall: (() => void) | null;
-  readonly spinOcall: (() => void) | null;
   readonly onLost: (reason: string) => void;
   /** Why a call was refused (EINVAL), when wanted: -v logging, tests. */
   readonly onReject?: (e: EmonError) => void;
