@@ -16,6 +16,7 @@ import type { NetLink } from './device.js';
 import { deviceModules } from './devices/index.js';
 import type { GuestResult, RunOptions } from './guest.js';
 import { loadGuest, type LoadedGuest } from './loader.js';
+import { shows, type LogLevel } from './loglevel.js';
 import { parseNetSpec } from './netspec.js';
 import { EthernetSwitch, type Endpoint } from './switch.js';
 import { UdpTunnel } from './tunnel.js';
@@ -32,6 +33,8 @@ export interface GuestLaunch {
   /** device name -> MAC (`--net-mac:NAME=MAC`). */
   readonly macs: ReadonlyMap<string, Uint8Array>;
   readonly cmdline: string;
+  /** Solo5's log level for this guest (`--solo5:LEVEL`, ./loglevel.ts); default info. */
+  readonly logLevel?: LogLevel;
 }
 
 export interface SuperviseOptions {
@@ -85,6 +88,7 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
   try {
     for (const [i, g] of loaded.entries()) {
       const launch = launches[i]!;
+      const verbose = opts.verbose === true || launch.logLevel === 'debug';
       const wake = createWake();
       const netLinks: { name: string; link: NetLink }[] = [];
       const eps: Endpoint[] = [];
@@ -103,9 +107,9 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
           tunnels.push(await UdpTunnel.open(ep, spec.localPort, spec.remoteHost, spec.remotePort));
         }
         netLinks.push({ name: dev, link: { port: port2, mac } });
-        if (opts.verbose) log(`emon: ${g.name}: net "${dev}" (handle ${handle}) MAC ${[...mac].map((b) => b.toString(16).padStart(2, '0')).join(':')} on ${spec.kind === 'switch' ? `switch ${spec.switchName}` : `udp ${spec.localPort} -> ${spec.remoteHost}:${spec.remotePort}`}`);
+        if (verbose) log(`emon: ${g.name}: net "${dev}" (handle ${handle}) MAC ${[...mac].map((b) => b.toString(16).padStart(2, '0')).join(':')} on ${spec.kind === 'switch' ? `switch ${spec.switchName}` : `udp ${spec.localPort} -> ${spec.remoteHost}:${spec.remotePort}`}`);
       }
-      if (opts.verbose) {
+      if (verbose) {
         const blocks = [...(launch.attachments.get('block') ?? new Map<string, string>())].map(([n, v]) => ` block "${n}"=${v}`).join('');
         log(`emon: starting guest ${g.name} (${g.file}, memory cap ${g.memCapPages / 16} MiB${blocks})`);
       }
@@ -136,7 +140,7 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
       inits.map(({ init, transfer }, i) =>
         runWorker(init, transfer, opts.timeoutS, events, epcBudget, log).then((r) => {
           for (const ep of endpoints[i]!) for (const sw of switches.values()) sw.detach(ep);
-          if (r.message !== undefined) log(`emon: ${r.message}`);
+          if (r.message !== undefined && shows(launches[i]!.logLevel ?? 'info', 'error')) log(`emon: ${r.message}`);
           return r;
         }),
       ),

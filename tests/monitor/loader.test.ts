@@ -95,8 +95,8 @@ describe('manifest', () => {
     expect(bad([dev('x'.repeat(67))])).toBe('no error');
     expect(bad([dev('x'.repeat(68))])).toBe('E_MANIFEST');
     expect(bad([dev('é'.repeat(34))])).toBe('E_MANIFEST'); // 68 bytes of UTF-8
-    expect(bad(Array.from({ length: 64 }, (_, i) => dev(`d${i}`)))).toBe('no error');
-    expect(bad(Array.from({ length: 65 }, (_, i) => dev(`d${i}`)))).toBe('E_MANIFEST');
+    expect(bad(Array.from({ length: 63 }, (_, i) => dev(`d${i}`)))).toBe('no error');
+    expect(bad(Array.from({ length: 64 }, (_, i) => dev(`d${i}`)))).toBe('E_MANIFEST');
     expect(bad([{ type: 'BLOCK_BASIC' }])).toBe('E_MANIFEST');
     expect(codeOf(() => parseManifest('{"devices": [', 'x'))).toBe('E_MANIFEST');
     expect(codeOf(() => parseManifest('[]', 'x'))).toBe('E_MANIFEST');

@@ -1,7 +1,7 @@
 /**
- * `emon run`: runs one or more Solo5-ABI Wasm unikernels, each in its own worker, with the option shapes of
- * solo5-hvt (grammar in runtime/monitor/runargs.ts). Exit status: the guest's, or for several guests the
- * first non-zero one.
+ * `emon run`: runs one or more Solo5-ABI Wasm unikernels with the Solo5 tenders' command line (solo5-hvt,
+ * grammar in runtime/monitor/runargs.ts). Exit status: the guest's, or for several guests the first non-zero
+ * one; 1 when the command line or an attachment is refused before any guest starts.
  */
 import type { Command } from 'commander';
 import { deviceModules } from '../../monitor/devices/index.js';
@@ -9,13 +9,20 @@ import { parseRunArgs } from '../../monitor/runargs.js';
 import { runGuests } from '../../monitor/supervisor.js';
 
 const HELP = `
-Per-guest options (apply to the guest file that follows them):
+One guest, as Solo5's tenders (solo5-hvt [TENDER OPTIONS] [--] KERNEL [ARGS...]): everything after the guest
+file is its command line; a \`--\` right after the guest file is dropped. Several guests in one process: start
+each with --guest; its options follow the --guest, its arguments run to the next --guest.
+
+Guest options (before the guest file):
   --mem=MB                       memory cap in MiB (default 64); growth beyond it fails inside the guest
 ${deviceModules.map((d) => `  ${d.optionHelp}`).join('\n')}
+  --block-sector-size:NAME=N     block size of block device NAME (a power of two, at least 512; default 512)
   --net-mac:NAME=MAC             MAC address of a NIC (default: random, locally administered)
   --name=NAME                    guest name in messages (default: file name)
-  --cmdline=STRING               command line of this guest (the last guest also takes \`-- ARGS\`)
+  --cmdline=STRING               command line of this guest (instead of arguments after the file)
   --KIND:NAME=VALUE               attachments of monitor extensions (\`emon run --help\` lists them)
+Guest arguments (first after the guest file, taken off its command line, as Solo5's bindings do):
+  --solo5:quiet|error|warn|info|debug  how much emon prints about the guest (quiet: nothing; debug: as -v)
 Run-wide options:
   --timeout=S                    stop a guest still running S seconds after it booted (status 124)
   --trace=FILE                   record every hypercall; write Chrome trace JSON (ui.perfetto.dev)
@@ -26,18 +33,22 @@ Run-wide options:
   -v, --verbose                  log what the monitor does
   -h, --help                     this help
 
+Block images are checked before the guest starts, as Solo5 does: the image size must be a multiple of the
+block size (exit status 1, image untouched otherwise).
+
 Examples:
-  emon run build/guests/hello.wasm -- hello world
-  emon run --block:storage=disk.img,size=1M build/guests/blk.wasm
-  emon run --net:service=sw0 build/guests/net-pong.wasm --net:service=sw0 build/guests/net-ping.wasm
+  emon run build/guests/hello.wasm hello world
+  emon run --block:storage=disk.img --block-sector-size:storage=4096 -- build/guests/blk.wasm
+  emon run --block:storage=disk.img,size=1M build/guests/blk.wasm --solo5:quiet
+  emon run --guest --net:service=sw0 build/guests/net-pong.wasm --guest --net:service=sw0 build/guests/net-ping.wasm 4
   emon run --net:service=udp:9001:127.0.0.1:9002 build/guests/net-pong.wasm   # other emon: udp:9002:127.0.0.1:9001
 `;
 
 export function register(program: Command): void {
   const cmd = program
     .command('run')
-    .description('run Solo5-ABI WebAssembly unikernels (options apply to the guest file that follows them)')
-    .usage('[options] GUEST.wasm [[options] GUEST.wasm]... [-- ARGS]')
+    .description('run a Solo5-ABI WebAssembly unikernel (several with --guest)')
+    .usage('[options] [--] GUEST.wasm [ARGS...]\n       emon run [run-wide options] --guest [options] GUEST.wasm [ARGS...] --guest ...')
     .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments()
@@ -61,7 +72,7 @@ export function register(program: Command): void {
         ...(parsed.timeoutS !== undefined ? { timeoutS: parsed.timeoutS } : {}),
         ...(parsed.traceFile !== undefined ? { traceFile: parsed.traceFile } : {}),
       });
-      if (parsed.verbose) for (const r of results) process.stderr.write(`emon: guest ${r.name} ended (${r.reason}) with status ${r.status}\n`);
+      for (const [i, r] of results.entries()) if (parsed.verbose || parsed.launches[i]?.logLevel === 'debug') process.stderr.write(`emon: guest ${r.name} ended (${r.reason}) with status ${r.status}\n`);
       const failed = results.find((r) => r.status !== 0);
       process.exitCode = failed === undefined ? 0 : (failed.status & 0xff) || 1;
     });
