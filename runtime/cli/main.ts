@@ -1,50 +1,11 @@
 #!/usr/bin/env node
 /**
- * The `emon` command. Each subcommand lives in runtime/cli/commands/ and registers itself here; errors are
- * printed as `emon: <message>` plus a hint, never as a stack trace, and the exit status is non-zero.
+ * The `emon` command's entry point, kept to what every start needs: `emon --version` is answered from the
+ * build record alone (./version.ts) and everything else loads ./program.ts, which loads only the command
+ * being run. Heavy modules (binaryen, wabt, AssemblyScript, @noble) load inside the commands that use them;
+ * tests/cli/startup.test.ts keeps it so.
  */
-import { Command, CommanderError } from 'commander';
-import { describeError } from '../errors.js';
-import { register as registerRun } from './commands/run.js';
-import { register as registerInspect } from './commands/inspect.js';
-import { register as registerManifest } from './commands/manifest.js';
-import { register as registerDemo } from './commands/demo.js';
-import { register as registerEnclave } from './commands/enclave.js';
-import { register as registerEdl } from './commands/edl.js';
-import { register as registerBench } from './commands/bench.js';
-import { register as registerTrace } from './commands/trace.js';
-
-export function buildProgram(): Command {
-  const program = new Command('emon')
-    .description('enclave-aware unikernel monitor: runs Solo5-ABI WebAssembly unikernels with simulated enclaves')
-    .version('0.1.0')
-    .showHelpAfterError()
-    .exitOverride();
-  for (const register of [
-    registerRun,
-    registerInspect,
-    registerManifest,
-    registerDemo,
-    registerEnclave,
-    registerEdl,
-    registerBench,
-    registerTrace,
-  ]) {
-    register(program);
-  }
-  return program;
-}
-
-export async function main(argv: string[]): Promise<number> {
-  try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
-    return process.exitCode === undefined ? 0 : Number(process.exitCode);
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode;
-    console.error(describeError(e));
-    return 1;
-  }
-}
+import { versionLine } from './version.js';
 
 // `emon ... | head` closes our stdout early: that is the reader's choice, not an error worth a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -54,6 +15,41 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+/**
+ * The commands a unikernel user runs most are answered without building the whole program (commander and
+ * every command's registration): `--version`, `run` (it parses its own Solo5-shaped command line) and a plain
+ * `inspect FILE [--json]`. Their --help, and everything else, goes through ./program.ts.
+ */
+async function fast(argv: readonly string[]): Promise<number | null> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(`${versionLine()}\n`);
+    return 0;
+  }
+  if (argv[0] === 'run') {
+    const { runCommand } = await import('./commands/run.js');
+    const status = await runCommand(argv.slice(1));
+    return status === 'help' ? null : status;
+  }
+  const operands = argv.slice(1).filter((a) => a !== '--json');
+  if (argv[0] === 'inspect' && operands.length === 1 && !operands[0]!.startsWith('-') && argv.length <= 3) {
+    const { inspectCommand } = await import('./commands/inspect.js');
+    await inspectCommand(operands[0]!, argv.includes('--json'));
+    return 0;
+  }
+  return null;
+}
+
+const argv = process.argv.slice(2);
+let status: number | null;
+try {
+  status = await fast(argv);
+} catch (e) {
+  const { describeError } = await import('../errors.js');
+  process.stderr.write(`${describeError(e)}\n`);
+  status = 1;
+}
+if (status === null) {
+  const { main } = await import('./program.js');
+  status = await main(argv);
+}
+process.exitCode = status;

@@ -70,16 +70,21 @@ function print(r: Inspection): void {
   console.log(lines.join('\n'));
 }
 
+/** `emon inspect FILE [--json]`; the entry point calls it directly for a plain inspect. */
+export async function inspectCommand(file: string, json: boolean): Promise<void> {
+  // Extensions pull in large modules (the enclave service loads binaryen) and serve only modules other than
+  // "solo5": a plain unikernel is inspected without loading them.
+  let r = inspectGuest(file);
+  if (r.imports.some((i) => i.module !== SOLO5_IMPORT_MODULE)) r = inspectGuest(file, (await import('../../monitor/extensions.js')).extensions);
+  if (json) console.log(JSON.stringify(r, null, 2));
+  else print(r);
+}
+
 export function register(program: Command): void {
   program
     .command('inspect')
     .description('show the imports, exports, memory limits and declared devices of a guest')
     .argument('<guest>', 'guest .wasm file')
     .option('--json', 'print JSON')
-    .action(async (file: string, opts: { json?: boolean }) => {
-      const { extensions } = await import('../../monitor/extensions.js');
-      const r = inspectGuest(file, extensions);
-      if (opts.json) console.log(JSON.stringify(r, null, 2));
-      else print(r);
-    });
+    .action((file: string, opts: { json?: boolean }) => inspectCommand(file, opts.json === true));
 }

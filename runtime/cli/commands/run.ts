@@ -5,8 +5,9 @@
  */
 import type { Command } from 'commander';
 import { deviceModules } from '../../monitor/devices/index.js';
+import type { GuestResult } from '../../monitor/guest.js';
+import { canRunInline } from '../../monitor/inline.js';
 import { parseRunArgs } from '../../monitor/runargs.js';
-import { runGuests } from '../../monitor/supervisor.js';
 
 const HELP = `
 One guest, as Solo5's tenders (solo5-hvt [TENDER OPTIONS] [--] KERNEL [ARGS...]): everything after the guest
@@ -44,6 +45,34 @@ Examples:
   emon run --net:service=udp:9001:127.0.0.1:9002 build/guests/net-pong.wasm   # other emon: udp:9002:127.0.0.1:9001
 `;
 
+/**
+ * Runs `emon run TOKENS...` (the tokens after `run`); returns the exit status, or 'help' when the tokens ask
+ * for it. The entry point calls this directly, without building the whole program, so `emon run` starts fast.
+ */
+export async function runCommand(tokens: readonly string[]): Promise<number | 'help'> {
+  const parsed = parseRunArgs(tokens);
+  if (parsed.help) return 'help';
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  let results: GuestResult[] | null = null;
+  if (canRunInline(parsed.launches, parsed)) {
+    const { runInline } = await import('../../monitor/inline.js');
+    const r = await runInline(parsed.launches[0]!, parsed.options, parsed.verbose, log);
+    if (r !== null) results = [r];
+  }
+  if (results === null) {
+    const { runGuests } = await import('../../monitor/supervisor.js');
+    results = await runGuests(parsed.launches, {
+      options: parsed.options,
+      verbose: parsed.verbose,
+      ...(parsed.timeoutS !== undefined ? { timeoutS: parsed.timeoutS } : {}),
+      ...(parsed.traceFile !== undefined ? { traceFile: parsed.traceFile } : {}),
+    });
+  }
+  for (const [i, r] of results.entries()) if (parsed.verbose || parsed.launches[i]?.logLevel === 'debug') log(`emon: guest ${r.name} ended (${r.reason}) with status ${r.status}`);
+  const failed = results.find((r) => r.status !== 0);
+  return failed === undefined ? 0 : (failed.status & 0xff) || 1;
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('run')
@@ -57,8 +86,8 @@ export function register(program: Command): void {
     .action(async () => {
       // Commander drops a leading `--` from operands in some positions; the raw tokens keep it.
       const raw = (program as unknown as { rawArgs: string[] }).rawArgs;
-      const parsed = parseRunArgs(raw.slice(raw.indexOf('run') + 1));
-      if (parsed.help) {
+      const status = await runCommand(raw.slice(raw.indexOf('run') + 1));
+      if (status === 'help') {
         // Extensions are loaded only here, so a plain `emon run` does not pay for their imports.
         const { extensions } = await import('../../monitor/extensions.js');
         const kinds = extensions.filter((e) => e.attachmentKind).map((e) => `  ${`--${e.attachmentKind}:NAME=VALUE`.padEnd(31)}served by the "${e.importModule}" extension\n`);
@@ -66,14 +95,6 @@ export function register(program: Command): void {
         process.stdout.write(HELP.replace(/ {2}--KIND:NAME=VALUE .*\n/, kinds.join('')));
         return;
       }
-      const results = await runGuests(parsed.launches, {
-        options: parsed.options,
-        verbose: parsed.verbose,
-        ...(parsed.timeoutS !== undefined ? { timeoutS: parsed.timeoutS } : {}),
-        ...(parsed.traceFile !== undefined ? { traceFile: parsed.traceFile } : {}),
-      });
-      for (const [i, r] of results.entries()) if (parsed.verbose || parsed.launches[i]?.logLevel === 'debug') process.stderr.write(`emon: guest ${r.name} ended (${r.reason}) with status ${r.status}\n`);
-      const failed = results.find((r) => r.status !== 0);
-      process.exitCode = failed === undefined ? 0 : (failed.status & 0xff) || 1;
+      process.exitCode = status;
     });
 }
