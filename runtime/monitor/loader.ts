@@ -11,6 +11,8 @@ import { HYPERCALL_SIGNATURES, SOLO5_IMPORT_MODULE, type HypercallName } from '.
 import { functionImports, memoryDecl, withMemoryMax } from './wasmbin.js';
 
 export const WASM_PAGE = 65536;
+/** WASI's import module; C guests built with `emon cc` serve it inside the guest (guest/c/libc). */
+const WASI_MODULE = 'wasi_snapshot_preview1';
 export const DEFAULT_MEM_MIB = 64;
 
 export interface LoadedGuest {
@@ -108,6 +110,13 @@ export function loadGuest(file: string, options: { memMiB?: number; name?: strin
  */
 function checkHypercallImports(bytes: Uint8Array, what: string): void {
   for (const imp of functionImports(bytes, what)) {
+    if (imp.module === WASI_MODULE) {
+      // C guests get WASI inside the guest from guest/c/libc (over Solo5 calls); what is left as an import is
+      // something a unikernel does not have (files, sockets), and the guest would fail when it called it.
+      throw new EmonError('E_IMPORT', `${what} imports "${WASI_MODULE}"."${imp.name}", which emon does not serve`, {
+        hint: `a unikernel has no ${/^(path_|fd_)/.test(imp.name) ? 'file system (use a block device)' : /^sock_/.test(imp.name) ? 'sockets (use a net device)' : `WASI ${imp.name}`}; build with \`emon cc\`, which serves the rest of WASI inside the guest (docs/c-guests.md)`,
+      });
+    }
     if (imp.module !== SOLO5_IMPORT_MODULE) continue;
     const want = HYPERCALL_SIGNATURES[imp.name as HypercallName] as string | undefined;
     if (want === undefined) {
