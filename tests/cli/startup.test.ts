@@ -1,0 +1,100 @@
+/**
+ * Start-up (issue: a CLI that starts as fast as node): the heavy modules (binaryen, wabt, AssemblyScript,
+ * @noble) are imported at the top level only by the commands that need them, so no other command pays for
+ * them; `emon --version` prints the version and the commit emon was built from. The speed itself is a
+ * benchmark (`emon bench startup`, bench/suites/startup.ts), never a test.
+ */
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { commitOf } from '../../runtime/build/steps/00-build-info.js';
+import { COMMANDS, measureStartup, NODE_FLOOR } from '../../bench/suites/startup.js';
+import { emon, root } from './helpers.js';
+
+const HEAVY = [/^binaryen(\/|$)/, /^wabt(\/|$)/, /^assemblyscript(\/|$)/, /^@noble\//];
+
+/** The bare packages a source module reaches through static (top-level) imports, with the path to each. */
+export function staticPackages(entry: string): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  const seen = new Set<string>();
+  const walk = (file: string, chain: string[]) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const src = readFileSync(file, 'utf8');
+    const specs = [
+      ...[...src.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^;]*?\sfrom\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]!),
+      ...[...src.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]!),
+    ];
+    const here = [...chain, path.relative(root, file)];
+    for (const spec of specs) {
+      if (spec.startsWith('.')) walk(path.resolve(path.dirname(file), spec).replace(/\.js$/, '.ts'), here);
+      else if (!spec.startsWith('node:') && !found.has(spec)) found.set(spec, here);
+    }
+  };
+  walk(path.resolve(entry), []);
+  return found;
+}
+
+const cli = (f: string) => path.join(root, 'runtime', 'cli', f);
+/** Commands whose own work needs a heavy module, and which ones. */
+const NEEDS: Record<string, RegExp[]> = {
+  'commands/bench.ts': [/^wabt/], // bench suites assemble WAT
+  'commands/enclave.ts': [/^@noble\//], // signing and measuring enclaves
+};
+
+describe('heavy modules load only in the commands that need them', () => {
+  const entries = ['main.ts', 'program.ts', 'version.ts', ...['run', 'inspect', 'manifest', 'demo', 'enclave', 'edl', 'bench', 'trace', 'cc'].map((c) => `commands/${c}.ts`)];
+  for (const entry of entries) {
+    it(entry, () => {
+      const heavy = [...staticPackages(cli(entry))].filter(([pkg]) => HEAVY.some((h) => h.test(pkg)) && !(NEEDS[entry] ?? []).some((n) => n.test(pkg)));
+      expect(heavy.map(([pkg, chain]) => `${pkg} <- ${chain.join(' <- ')}`)).toEqual([]);
+    });
+  }
+  it('the check sees a top-level import through a chain of modules', () => {
+    // bench.ts reaches wabt through bench/wat.ts: were it not allowed there, the test above would list it.
+    const pkgs = staticPackages(cli('commands/bench.ts'));
+    expect(pkgs.get('wabt')?.join(' <- ')).toMatch(/bench\.ts <- .*bench\/wat\.ts/);
+  });
+  it('--version, run and inspect of a plain guest load no command but their own', () => {
+    expect([...staticPackages(cli('main.ts')).keys()]).toEqual([]);
+    expect([...staticPackages(cli('commands/run.ts')).keys()]).toEqual([]);
+    expect([...staticPackages(cli('commands/inspect.ts')).keys()]).toEqual([]);
+  });
+});
+
+describe('emon --version', () => {
+  it('prints the version and the commit emon was built from', () => {
+    const r = emon(['--version']);
+    expect(r.status).toBe(0);
+    const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+    const m = /^emon (\S+) \(commit ([0-9a-f]{40}(?:-dirty)?|unknown)\)\n$/.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
+    expect(m![1]).toBe(version);
+    const head = execFileSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    expect(m![2]!.replace(/-dirty$/, ''), 'dist/ was built from another commit: run `npm run build`').toBe(head);
+    expect(emon(['-V']).stdout).toBe(r.stdout);
+    expect(emon(['--help']).stdout).toMatch(/-V, --version +print the version and the commit/);
+  });
+  it('records "unknown" outside a git checkout', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'emon-nogit-'));
+    try {
+      expect(commitOf(dir)).toBe('unknown');
+      expect(commitOf(root)).toMatch(/^[0-9a-f]{40}(-dirty)?$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('bench startup', () => {
+  it('measures the three ratios against node -e 0 from whole processes', () => {
+    const m = measureStartup(1);
+    expect(Object.keys(m.medianMs).sort()).toEqual(COMMANDS.map((c) => c.name).sort());
+    expect(Object.keys(m.ratio).sort()).toEqual(['emon --version', 'emon inspect hello.wasm', 'emon run hello.wasm']);
+    expect(m.target).toEqual({ 'emon --version': 1.15, 'emon run hello.wasm': 1.3, 'emon inspect hello.wasm': 1.3 });
+    for (const r of Object.values(m.ratio)) expect(Number.isFinite(r) && r > 0).toBe(true);
+    expect(m.medianMs[NODE_FLOOR]).toBeGreaterThan(0);
+  }, 60_000);
+});
