@@ -6,13 +6,14 @@
  * alike) and reports the median of each and the three ratios of medians. Needs `npm run build`.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../runtime/paths.js';
 import { summarize } from '../stats.js';
 import type { BenchCase, BenchSuite, SuiteContext } from '../suite.js';
 
-const cli = path.join(projectRoot, 'dist', 'runtime', 'cli', 'main.js');
+/** What a user runs as `emon`: package.json's bin. */
+const cli = path.join(projectRoot, (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { bin: { emon: string } }).bin.emon);
 const hello = path.join(projectRoot, 'build', 'guests', 'hello.wasm');
 
 export const NODE_FLOOR = 'node -e 0';
@@ -60,7 +61,7 @@ export const suite: BenchSuite = {
   name: 'startup',
   description: 'whole-process start-up of emon --version, run and inspect against node -e 0 (issue targets 1.15x, 1.3x, 1.3x)',
   async setup(): Promise<BenchCase[]> {
-    if (!existsSync(cli) || !existsSync(hello)) throw new Error('startup: build first (npm run build): dist/runtime/cli/main.js and build/guests/hello.wasm are needed');
+    if (!existsSync(cli) || !existsSync(hello)) throw new Error(`startup: build first (npm run build): ${path.relative(projectRoot, cli)} and build/guests/hello.wasm are needed`);
     return COMMANDS.map((c) => ({
       name: c.name,
       run(iterations: number) {

@@ -5,7 +5,17 @@
  * being run. Heavy modules (binaryen, wabt, AssemblyScript, @noble) load inside the commands that use them;
  * tests/cli/startup.test.ts keeps it so.
  */
+import { statSync } from 'node:fs';
 import { versionLine } from './version.js';
+
+type Fast = typeof import('./fast.js');
+
+/** The bundled fast path when the build made one after the modules it was made from, else the modules. */
+async function loadFast(): Promise<Fast> {
+  const bundle = new URL('../fast.bundle.js', import.meta.url);
+  const fresh = (statSync(bundle, { throwIfNoEntry: false })?.mtimeMs ?? 0) >= (statSync(new URL('./fast.js', import.meta.url), { throwIfNoEntry: false })?.mtimeMs ?? Infinity);
+  return fresh ? ((await import(bundle.href)) as Fast) : import('./fast.js');
+}
 
 // `emon ... | head` closes our stdout early: that is the reader's choice, not an error worth a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -18,7 +28,7 @@ for (const stream of [process.stdout, process.stderr]) {
 /**
  * The commands a unikernel user runs most are answered without building the whole program (commander and
  * every command's registration): `--version`, `run` (it parses its own Solo5-shaped command line) and a plain
- * `inspect FILE [--json]`. Their --help, and everything else, goes through ./program.ts.
+ * `inspect FILE [--json]` (./fast.ts). Their --help, and everything else, goes through ./program.ts.
  */
 async function fast(argv: readonly string[]): Promise<number | null> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
@@ -26,13 +36,13 @@ async function fast(argv: readonly string[]): Promise<number | null> {
     return 0;
   }
   if (argv[0] === 'run') {
-    const { runCommand } = await import('./commands/run.js');
+    const { runCommand } = await loadFast();
     const status = await runCommand(argv.slice(1));
     return status === 'help' ? null : status;
   }
   const operands = argv.slice(1).filter((a) => a !== '--json');
   if (argv[0] === 'inspect' && operands.length === 1 && !operands[0]!.startsWith('-') && argv.length <= 3) {
-    const { inspectCommand } = await import('./commands/inspect.js');
+    const { inspectCommand } = await loadFast();
     await inspectCommand(operands[0]!, argv.includes('--json'));
     return 0;
   }
@@ -44,7 +54,7 @@ let status: number | null;
 try {
   status = await fast(argv);
 } catch (e) {
-  const { describeError } = await import('../errors.js');
+  const { describeError } = await loadFast();
   process.stderr.write(`${describeError(e)}\n`);
   status = 1;
 }

@@ -45,7 +45,7 @@ const NEEDS: Record<string, RegExp[]> = {
 };
 
 describe('heavy modules load only in the commands that need them', () => {
-  const entries = ['main.ts', 'program.ts', 'version.ts', ...['run', 'inspect', 'manifest', 'demo', 'enclave', 'edl', 'bench', 'trace', 'cc'].map((c) => `commands/${c}.ts`)];
+  const entries = ['emon.cts', 'main.ts', 'fast.ts', 'program.ts', 'version.ts', ...['run', 'inspect', 'manifest', 'demo', 'enclave', 'edl', 'bench', 'trace', 'cc'].map((c) => `commands/${c}.ts`)];
   for (const entry of entries) {
     it(entry, () => {
       const heavy = [...staticPackages(cli(entry))].filter(([pkg]) => HEAVY.some((h) => h.test(pkg)) && !(NEEDS[entry] ?? []).some((n) => n.test(pkg)));
@@ -58,7 +58,9 @@ describe('heavy modules load only in the commands that need them', () => {
     expect(pkgs.get('wabt')?.join(' <- ')).toMatch(/bench\.ts <- .*bench\/wat\.ts/);
   });
   it('--version, run and inspect of a plain guest load no command but their own', () => {
+    expect([...staticPackages(cli('emon.cts')).keys()]).toEqual([]);
     expect([...staticPackages(cli('main.ts')).keys()]).toEqual([]);
+    expect([...staticPackages(cli('fast.ts')).keys()]).toEqual([]);
     expect([...staticPackages(cli('commands/run.ts')).keys()]).toEqual([]);
     expect([...staticPackages(cli('commands/inspect.ts')).keys()]).toEqual([]);
   });
@@ -75,6 +77,9 @@ describe('emon --version', () => {
     const head = execFileSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
     expect(m![2]!.replace(/-dirty$/, ''), 'dist/ was built from another commit: run `npm run build`').toBe(head);
     expect(emon(['-V']).stdout).toBe(r.stdout);
+    // The installed executable (package.json bin) answers without the ES module loader, with the same line.
+    const bin = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: { emon: string } }).bin.emon;
+    expect(execFileSync(process.execPath, [path.join(root, bin), '--version'], { encoding: 'utf8' })).toBe(r.stdout);
     expect(emon(['--help']).stdout).toMatch(/-V, --version +print the version and the commit/);
   });
   it('records "unknown" outside a git checkout', () => {
