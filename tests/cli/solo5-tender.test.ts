@@ -92,6 +92,10 @@ describe('the Solo5 tender command line', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain("one| Command line is: 'a'");
     expect(r.stdout).toContain("two| Command line is: 'b'");
+    // The older alternating form is now one guest with arguments; emon says how to write several.
+    const old = emon(['run', '--name=one', hello, '--name=two', hello]);
+    expect(old.stdout).toContain(`Command line is: '--name=two ${hello}'`);
+    expect(old.stderr).toMatch(/^emon: note: everything after .*hello\.wasm is its command line .*start each with --guest/);
   });
 });
 
