@@ -92,7 +92,7 @@ describe('wasi-libc guests (emon cc)', () => {
     const r = emon(['run', out]);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^emon: guest files \(.*\) imports "wasi_snapshot_preview1"\."(path_open|fd_[a-z_]+)", which emon does not serve\n {2}hint: a unikernel has no file system/);
+    expect(r.stderr).toMatch(/^emon: guest files \(.*\) imports function "wasi_snapshot_preview1"\."(path_open|fd_[a-z_]+)", which emon does not provide\n {2}hint: a unikernel has no file system/);
   });
 });
 

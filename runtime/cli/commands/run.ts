@@ -54,7 +54,7 @@ export async function runCommand(tokens: readonly string[]): Promise<number | 'h
   if (parsed.help) return 'help';
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const only = parsed.launches.length === 1 ? parsed.launches[0]! : undefined;
-  if (only !== undefined && /(^| )--[a-z-]+:[^ ]*=[^ ]* (.* )?[^ ]+\.wasm( |$)/.test(only.cmdline)) {
+  if (only !== undefined && /(^| )--[a-z-]+(:[^ ]*)?=[^ ]* (.* )?[^ ]+\.wasm( |$)/.test(only.cmdline)) {
     // The grammar before Solo5's: options and guest files alternating. Say how that is written now.
     log(`emon: note: everything after ${only.file} is its command line ('${only.cmdline}'); to run several guests, start each with --guest (emon run --help)`);
   }
