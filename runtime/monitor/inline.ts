@@ -5,7 +5,7 @@
  * budget is shared across workers). This is Solo5's own shape, one tender process per unikernel, and it skips
  * a worker's start-up, which is most of the time a short guest takes. Everything else goes to ./supervisor.ts.
  */
-import { extensionsFor } from './attach.js';
+import { needsExtensions } from './attach.js';
 import { deviceModules } from './devices/index.js';
 import { GuestRunner, type GuestResult, type RunOptions } from './guest.js';
 import { loadGuest } from './loader.js';
@@ -22,9 +22,10 @@ export function canRunInline(launches: readonly GuestLaunch[], opts: { timeoutS?
  * Runs the guest in this thread; null when it turns out to need an extension, for the supervisor to run
  * instead. Refusals before the guest starts throw EmonError, as the supervisor's do.
  */
-export async function runInline(launch: GuestLaunch, options: RunOptions, verbose: boolean, log: (line: string) => void): Promise<GuestResult | null> {
+export async function runInline(launch: GuestLaunch, options: RunOptions, verbose: boolean, log: (line: string) => void, beforeStart?: () => void): Promise<GuestResult | null> {
   const g = loadGuest(launch.file, { memMiB: launch.memMiB, ...(launch.name ? { name: launch.name } : {}) });
-  if ((await extensionsFor(g.module, g.manifest, launch.attachments, deviceModules)).length > 0) return null;
+  if (needsExtensions(g.module, g.manifest, launch.attachments, deviceModules)) return null;
+  beforeStart?.();
   const level = launch.logLevel ?? 'info';
   const runner = await GuestRunner.create({ name: g.name, module: g.module, manifest: g.manifest, cmdline: launch.cmdline, attachments: launch.attachments, options, extensions: [] });
   try {

@@ -5,8 +5,8 @@
  * benchmark (`emon bench startup`, bench/suites/startup.ts), never a test.
  */
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { commitOf } from '../../runtime/build/steps/00-build-info.js';
@@ -93,6 +93,35 @@ describe('emon --version', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the executable (package.json bin)', () => {
+  const bin = path.join(root, (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: { emon: string } }).bin.emon);
+  const run = (args: string[]) => {
+    const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root, timeout: 30_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const hello = path.join('build', 'guests', 'hello.wasm');
+  it('runs and inspects a plain guest from the bundled fast path the build made', () => {
+    expect(existsSync(path.join(root, 'dist', 'runtime', 'fast.bundle.cjs')), 'npm run build makes it (rolldown is a devDependency)').toBe(true);
+    const r = run(['run', hello, 'a', 'b']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("Command line is: 'a b'");
+    expect(run(['inspect', hello]).stdout).toMatch(/^build\/guests\/hello\.wasm \(\d+ bytes\)\nmemory:/);
+    const missing = run(['run', 'absent.wasm']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe('emon: cannot read guest absent.wasm: no such file\n  hint: check the path; `npm run build` puts the example guests in build/guests/\n');
+  });
+  it('hands everything else to the full program, once', () => {
+    const two = run(['run', '--guest', hello, 'x', '--guest', '--name=b', hello, 'y']);
+    expect(two.status, two.stderr).toBe(0);
+    expect(two.stdout).toContain("b| Command line is: 'y'");
+    const timed = run(['run', '--timeout=30', hello, '--net:x=y', 'z.wasm']);
+    expect(timed.stdout).toContain("Command line is: '--net:x=y z.wasm'");
+    expect(timed.stderr.match(/emon: note:/g)).toHaveLength(1);
+    expect(run(['run', '--help']).stdout).toMatch(/^Usage: emon run/);
+    expect(run(['inspect', '--help']).stdout).toMatch(/^Usage: emon inspect/);
   });
 });
 

@@ -51,7 +51,12 @@ export function inspectGuest(file: string, extensions: readonly MonitorExtension
   };
 }
 
-function print(r: Inspection): void {
+/** Prints an inspection as text, or as JSON. */
+export function printInspection(r: Inspection, json = false): void {
+  if (json) {
+    console.log(JSON.stringify(r, null, 2));
+    return;
+  }
   const lines = [
     `${r.file} (${r.bytes} bytes)`,
     `memory: ${r.memory.initialPages} pages (${r.memory.initialBytes / 1024} KiB) at start, maximum ${r.memory.maxPages === null ? 'none declared (emon caps it with --mem)' : `${r.memory.maxPages} pages`}`,
@@ -70,14 +75,13 @@ function print(r: Inspection): void {
   console.log(lines.join('\n'));
 }
 
-/** `emon inspect FILE [--json]`; the entry point calls it directly for a plain inspect. */
+/** `emon inspect FILE [--json]`. */
 export async function inspectCommand(file: string, json: boolean): Promise<void> {
   // Extensions pull in large modules (the enclave service loads binaryen) and serve only modules other than
   // "solo5": a plain unikernel is inspected without loading them.
   let r = inspectGuest(file);
   if (r.imports.some((i) => i.module !== SOLO5_IMPORT_MODULE)) r = inspectGuest(file, (await import('../../monitor/extensions.js')).extensions);
-  if (json) console.log(JSON.stringify(r, null, 2));
-  else print(r);
+  printInspection(r, json);
 }
 
 export function register(program: Command): void {

@@ -6,8 +6,8 @@
 import type { Command } from 'commander';
 import { deviceModules } from '../../monitor/devices/index.js';
 import type { GuestResult } from '../../monitor/guest.js';
-import { canRunInline } from '../../monitor/inline.js';
-import { parseRunArgs } from '../../monitor/runargs.js';
+import { canRunInline, runInline } from '../../monitor/inline.js';
+import { parseRunArgs, type RunArgs } from '../../monitor/runargs.js';
 
 const HELP = `
 One guest, as Solo5's tenders (solo5-hvt [TENDER OPTIONS] [--] KERNEL [ARGS...]): everything after the guest
@@ -45,6 +45,20 @@ Examples:
   emon run --net:service=udp:9001:127.0.0.1:9002 build/guests/net-pong.wasm   # other emon: udp:9002:127.0.0.1:9001
 `;
 
+/** The grammar before Solo5's alternated options and guest files: say how several guests are written now. */
+export function oldFormNote(parsed: RunArgs): string | null {
+  const only = parsed.launches.length === 1 ? parsed.launches[0]! : undefined;
+  if (only === undefined || !/(^| )--[a-z-]+(:[^ ]*)?=[^ ]* (.* )?[^ ]+\.wasm( |$)/.test(only.cmdline)) return null;
+  return `emon: note: everything after ${only.file} is its command line ('${only.cmdline}'); to run several guests, start each with --guest (emon run --help)`;
+}
+
+/** Prints the -v / --solo5:debug end lines and returns the exit status of the run. */
+export function finish(parsed: RunArgs, results: readonly GuestResult[], log: (line: string) => void): number {
+  for (const [i, r] of results.entries()) if (parsed.verbose || parsed.launches[i]?.logLevel === 'debug') log(`emon: guest ${r.name} ended (${r.reason}) with status ${r.status}`);
+  const failed = results.find((r) => r.status !== 0);
+  return failed === undefined ? 0 : (failed.status & 0xff) || 1;
+}
+
 /**
  * Runs `emon run TOKENS...` (the tokens after `run`); returns the exit status, or 'help' when the tokens ask
  * for it. The entry point calls this directly, without building the whole program, so `emon run` starts fast.
@@ -53,14 +67,10 @@ export async function runCommand(tokens: readonly string[]): Promise<number | 'h
   const parsed = parseRunArgs(tokens);
   if (parsed.help) return 'help';
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const only = parsed.launches.length === 1 ? parsed.launches[0]! : undefined;
-  if (only !== undefined && /(^| )--[a-z-]+(:[^ ]*)?=[^ ]* (.* )?[^ ]+\.wasm( |$)/.test(only.cmdline)) {
-    // The grammar before Solo5's: options and guest files alternating. Say how that is written now.
-    log(`emon: note: everything after ${only.file} is its command line ('${only.cmdline}'); to run several guests, start each with --guest (emon run --help)`);
-  }
+  const note = oldFormNote(parsed);
+  if (note !== null) log(note);
   let results: GuestResult[] | null = null;
   if (canRunInline(parsed.launches, parsed)) {
-    const { runInline } = await import('../../monitor/inline.js');
     const r = await runInline(parsed.launches[0]!, parsed.options, parsed.verbose, log);
     if (r !== null) results = [r];
   }
@@ -73,9 +83,7 @@ export async function runCommand(tokens: readonly string[]): Promise<number | 'h
       ...(parsed.traceFile !== undefined ? { traceFile: parsed.traceFile } : {}),
     });
   }
-  for (const [i, r] of results.entries()) if (parsed.verbose || parsed.launches[i]?.logLevel === 'debug') log(`emon: guest ${r.name} ended (${r.reason}) with status ${r.status}`);
-  const failed = results.find((r) => r.status !== 0);
-  return failed === undefined ? 0 : (failed.status & 0xff) || 1;
+  return finish(parsed, results, log);
 }
 
 export function register(program: Command): void {
