@@ -80,7 +80,7 @@ describe('AssemblyScript examples', () => {
 });
 
 describe('C guests', () => {
-  const title = 'hello-c built with clang --target=wasm32 against guest/c/solo5.h runs';
+  const title = 'hello-c built with emon cc --no-libc against guest/c/solo5.h runs';
   it.skipIf(!haveClang)(haveClang ? title : `${title} -- SKIPPED: clang/wasm-ld not installed (apt install clang lld)`, () => {
     expect(existsSync(path.join(guests, 'hello-c.wasm'))).toBe(true);
     const r = emon(['run', path.join(guests, 'hello-c.wasm'), '--', 'from', 'C']);

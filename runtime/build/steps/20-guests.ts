@@ -44,7 +44,10 @@ function has(tool: string): boolean {
   }
 }
 
-/** The exact clang line for C guests (also printed in the README). */
+/**
+ * The bare clang line, header only and no bindings, that C code built before the bindings library used (the
+ * enclave build's C guests still do); C examples are built with ../cc.ts.
+ */
 export function clangArgs(source: string, output: string): string[] {
   return [
     '--target=wasm32', '-nostdlib', '-O2', '-I', cHeaderDir,
