@@ -6,7 +6,7 @@
  * tests that need clang or wasi-libc say they were skipped when those are absent.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { haveClang, haveWasiLibc } from '../../runtime/build/cc.js';
@@ -93,6 +93,14 @@ describe('wasi-libc guests (emon cc)', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^emon: guest files \(.*\) imports function "wasi_snapshot_preview1"\."(path_open|fd_[a-z_]+)", which emon does not provide\n {2}hint: a unikernel has no file system/);
+    // With a block device attached, the refusal comes before the image is created or touched.
+    const withDisk = path.join(tmp, 'files-blk.wasm');
+    expect(emon(['cc', `--manifest=${path.join('guest', 'examples', 'blk-c', 'manifest.json')}`, '-o', withDisk, src]).status).toBe(0);
+    const img = path.join(tmp, 'never.img');
+    const refused = emon(['run', `--block:storage=${img},size=64K`, withDisk]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/which emon does not provide/);
+    expect(existsSync(img)).toBe(false);
   });
 });
 
