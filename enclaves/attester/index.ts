@@ -36,10 +36,8 @@ export function att_evidence(nonce: usize, qeTarget: usize, pub: usize, report: 
   rdrand(PRIV, 32);
   x25519_base(PUB, PRIV);
   haveKey = true;
-  memory.copy(HBUF, nonce, 32);
-  memory.copy(HBUF + 32, PUB, 32);
-  memory.fill(RD, 0, 64);
-  sha256(HBUF, 64, RD);
+  sha256(PUB, 32, RD);
+  memory.copy(RD + 32, nonce, 32);
   memory.copy(pub, PUB, 32);
   return create_report(qeTarget, RD, report) == 0 ? ATT_OK : ATT_E_REPORT;
 }

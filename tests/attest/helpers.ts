@@ -46,3 +46,35 @@ export class SgxRig {
     return { quote: await this.gen.quote(outs[1]!), nonce, pub: outs[0]!, attester: this.attester };
   }
 }
+
+import { readFileSync } from 'node:fs';
+import { signEnclave } from '../../runtime/enclave/signing.js';
+import { generateSignerKey } from '../../runtime/hw/sgx/sigstruct.js';
+import type { EnclaveConfig } from '../../runtime/hw/sgx/measurement.js';
+import { DEFAULT_POLICY, type Endorsements, type Policy, type ReferenceValues } from '../../runtime/attest/policy.js';
+import type { AppraisalContext } from '../../runtime/attest/engine.js';
+
+/** The attester enclave re-signed with another config (debug, SVN) into a temporary file. */
+export function attesterWith(config: Partial<EnclaveConfig>): string {
+  const unsigned = new Uint8Array(readFileSync(path.join(buildDir, 'enclaves', 'attester.unsigned.wasm')));
+  const edl = readFileSync(path.resolve(__dirname, '../../enclaves/attester/attester.edl'), 'utf8');
+  const cfg: EnclaveConfig = { heapPages: 16, threads: 1, isvProdId: 7, isvSvn: 3, debug: false, ...config };
+  const file = path.join(tmp('emon-att-enc-'), 'attester.wasm');
+  writeFileSync(file, signEnclave(unsigned, 'attester.wasm', generateSignerKey().secretKey, cfg, edl).signed);
+  return file;
+}
+
+export async function sgxContext(m: Manufacturer, o: { nonce?: Uint8Array; references?: ReferenceValues; policy?: Policy; collateral?: boolean; now?: Date } = {}): Promise<AppraisalContext> {
+  const endorsements: Endorsements = {
+    sgxRoots: [m.rootPem()],
+    psaDevices: [],
+    ...(o.collateral === false ? {} : { tcbInfo: await m.tcbInfo(), tcbChain: m.tcbIssuerChainPem() }),
+  };
+  return {
+    endorsements,
+    references: o.references ?? { sgx: [], psa: [] },
+    policy: o.policy ?? DEFAULT_POLICY,
+    ...(o.nonce ? { nonce: o.nonce } : {}),
+    ...(o.now ? { now: o.now } : {}),
+  };
+}
