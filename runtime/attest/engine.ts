@@ -135,7 +135,8 @@ function appraisePsa(ev: EvidenceInput, ctx: AppraisalContext, reasons: Reason[]
   }
   tv['instance-identity'] = TV.trustworthyInstance;
   tv.hardware = TV.genuineHardware;
-  tv['runtime-opaque'] = TV.isolatedMemory;
+  // TrustZone isolates secure memory without encrypting it: AR4SI's runtime-opaque would be 32 (a warning), so the
+  // claim is left unset, as Veraison's PSA scheme does.
   tv['storage-opaque'] = TV.hwKeysEncryptedSecrets;
   const secured = c.lifecycle >>> 8 === LIFECYCLE.secured >>> 8;
   if (!secured) {
