@@ -84,6 +84,8 @@ async function appraiseSgx(ev: EvidenceInput, ctx: AppraisalContext, reasons: Re
   const e = ctx.endorsements;
   const { claims } = await verifySgxQuote(ev.bytes, {
     roots: e.sgxRoots,
+    ...(e.pckCert ? { pckCert: e.pckCert } : {}),
+    ...(e.pckChain ? { pckChain: e.pckChain } : {}),
     ...(e.tcbInfo ? { tcbInfo: e.tcbInfo } : {}),
     ...(e.tcbChain ? { tcbChain: e.tcbChain } : {}),
     ...(e.qeIdentity ? { qeIdentity: e.qeIdentity } : {}),

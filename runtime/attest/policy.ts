@@ -52,6 +52,9 @@ export interface PsaDeviceKey {
 
 export interface Endorsements {
   readonly sgxRoots: readonly string[];
+  /** PCK certificate and its issuer chain, when given apart from the quote (DCAP collateral). */
+  readonly pckCert?: string;
+  readonly pckChain?: string;
   readonly tcbInfo?: string;
   readonly tcbChain?: string;
   readonly qeIdentity?: string;
