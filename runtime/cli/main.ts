@@ -13,6 +13,8 @@ import { register as registerEnclave } from './commands/enclave.js';
 import { register as registerEdl } from './commands/edl.js';
 import { register as registerBench } from './commands/bench.js';
 import { register as registerTrace } from './commands/trace.js';
+import { register as registerAttest } from './commands/attest.js';
+import { register as registerVerifier } from './commands/verifier.js';
 
 export function buildProgram(): Command {
   const program = new Command('emon')
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
     registerEdl,
     registerBench,
     registerTrace,
+    registerAttest,
+    registerVerifier,
   ]) {
     register(program);
   }
