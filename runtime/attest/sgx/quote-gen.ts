@@ -63,6 +63,13 @@ export class QuoteGenerator {
 
   /** A quote v3 for `report` (an EREPORT targeted at the QE). */
   async quote(report: Uint8Array): Promise<Uint8Array> {
+    await this.pckChain();
+    return this.quoteSync(report);
+  }
+
+  /** As quote(), once pckChain() has resolved (the PCK chain is fetched once, as a PCCS caches it). */
+  quoteSync(report: Uint8Array): Uint8Array {
+    if (!this.chain) throw new Error('internal: quoteSync before pckChain()');
     if (report.length !== REPORT_SIZE) {
       throw new EmonError('E_ATTEST_REPORT', `a REPORT is ${REPORT_SIZE} bytes, got ${report.length}`, { hint: 'pass the 208-byte REPORT the enclave made for the QE target' });
     }
@@ -87,7 +94,7 @@ export class QuoteGenerator {
       qeReportSignature: cert.qeReportSignature,
       qeAuthData: AUTH_DATA,
       certType: CERT_TYPE_PCK_CHAIN,
-      certData: new TextEncoder().encode(await this.pckChain()),
+      certData: new TextEncoder().encode(this.chain),
     });
   }
 }
