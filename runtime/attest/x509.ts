@@ -38,8 +38,21 @@ export async function certP256Point(cert: x509.X509Certificate): Promise<Uint8Ar
   }
 }
 
+/** Parsed chains by PEM text: a verifier sees the same roots and PCK chains again and again. */
+const parsed = new Map<string, x509.X509Certificate[]>();
+const PARSED_MAX = 256;
+
 /** Every PEM certificate in `text`, in order; a malformed one is a named error. */
 export function parsePemChain(text: string, what: string): x509.X509Certificate[] {
+  const hit = parsed.get(text);
+  if (hit) return [...hit];
+  const chain = parseUncached(text, what);
+  if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
+  parsed.set(text, chain);
+  return [...chain];
+}
+
+function parseUncached(text: string, what: string): x509.X509Certificate[] {
   const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   if (blocks.length === 0) {
     throw new EmonError('E_ATTEST_CERT', `${what}: no PEM certificate found`, { hint: 'give PEM text with -----BEGIN CERTIFICATE----- blocks' });

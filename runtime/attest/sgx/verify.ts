@@ -51,6 +51,14 @@ const ecdsa = (sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean => {
   }
 };
 
+/**
+ * Chains whose signatures were already checked, by their DER, with the window in which all their certificates are
+ * valid: signatures never change, so a repeated chain costs only the validity check (as DCAP's QVL caches
+ * verified collateral).
+ */
+const verified = new Map<string, { notBefore: number; notAfter: number }>();
+const VERIFIED_MAX = 1024;
+
 /** Checks `chain` (leaf first) up to one of `roots` at time `now`. */
 export async function verifyChain(chain: readonly x509.X509Certificate[], roots: readonly x509.X509Certificate[], now: Date, what: string): Promise<void> {
   if (roots.length === 0) throw refused('E_ATTEST_CHAIN', `${what}: no trust anchor given`, 'give the manufacturer root certificate (--root root-ca.pem)');
@@ -59,6 +67,9 @@ export async function verifyChain(chain: readonly x509.X509Certificate[], roots:
   const anchor = roots.find((r) => Buffer.from(r.rawData).equals(Buffer.from(last.rawData))) ?? roots.find((r) => r.subject === last.issuer);
   if (!anchor) throw refused('E_ATTEST_CHAIN', `${what}: the chain ends in "${last.issuer}", which is not a trusted root`);
   if (!Buffer.from(anchor.rawData).equals(Buffer.from(last.rawData))) all.push(anchor);
+  const key = all.map((c) => Buffer.from(c.rawData).toString('base64')).join('.');
+  const seen = verified.get(key);
+  if (seen && now.getTime() >= seen.notBefore && now.getTime() <= seen.notAfter) return;
   for (let i = 0; i < all.length; i++) {
     const c = all[i]!;
     if (now < c.notBefore || now > c.notAfter) {
@@ -73,17 +84,26 @@ export async function verifyChain(chain: readonly x509.X509Certificate[], roots:
     }
     if (!ok) throw refused('E_ATTEST_CHAIN', `${what}: the signature of "${c.subject}" does not verify with "${issuer.subject}"`);
   }
+  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+  verified.set(key, { notBefore: Math.max(...all.map((c) => c.notBefore.getTime())), notAfter: Math.min(...all.map((c) => c.notAfter.getTime())) });
 }
 
+const signedJson = new Set<string>();
+
 async function verifyJsonSignature(raw: string, sig: Uint8Array, chainPem: string | undefined, roots: readonly x509.X509Certificate[], now: Date, what: string): Promise<void> {
+  const memo = `${Buffer.from(sig).toString('hex')}|${chainPem ?? ''}|${raw}`;
   const chain = chainPem ? parsePemChain(chainPem, `${what} signing chain`) : [];
   let signer: x509.X509Certificate;
   if (chain.length > 0) {
     await verifyChain(chain, roots, now, `${what} signing chain`);
     signer = chain[0]!;
   } else signer = roots[0]!;
+  const memoKey = `${memo}|${Buffer.from(signer.rawData).toString('base64')}`;
+  if (signedJson.has(memoKey)) return;
   const point = await certP256Point(signer);
   if (!point || !ecdsa(sig, new TextEncoder().encode(raw), point)) throw refused('E_ATTEST_COLLATERAL', `${what}: its signature does not verify with "${signer.subject}"`);
+  if (signedJson.size >= 64) signedJson.clear();
+  signedJson.add(memoKey);
 }
 
 export async function verifySgxQuote(bytes: Uint8Array, col: SgxCollateral, now: Date = new Date()): Promise<{ quote: Quote; claims: SgxClaims; pck: PckExtension }> {
