@@ -111,3 +111,21 @@ describe('appraisal of SGX quotes', () => {
     expect(parseQuote(ev.quote).certData.length).toBeGreaterThan(1000);
   });
 });
+
+describe('Intel collateral formats', () => {
+  it('reads TCB levels of TCB info v2 (sgxtcbcompNNsvn) and v3 (sgxtcbcomponents) alike', async () => {
+    const { parseTcbInfo, tcbStatusOf } = await import('../../runtime/attest/sgx/collateral.js');
+    const comps = (v: number[]) => Object.fromEntries(v.map((x, i) => [`sgxtcbcomp${String(i + 1).padStart(2, '0')}svn`, x]));
+    const v2 = `{"tcbInfo":${JSON.stringify({ version: 2, fmspc: '00707F000000', nextUpdate: '2099-01-01T00:00:00Z', tcbLevels: [
+      { tcb: { ...comps([0, 3, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]), pcesvn: 3 }, tcbStatus: 'UpToDate' },
+      { tcb: { ...comps([0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), pcesvn: 1 }, tcbStatus: 'Revoked' },
+    ] })},"signature":"00"}`;
+    const info = parseTcbInfo(v2);
+    expect(info.fmspc).toBe('00707f000000');
+    expect(tcbStatusOf(info, [0, 3, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], 3)).toBe('UpToDate');
+    expect(tcbStatusOf(info, [0, 2, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], 3)).toBe('Revoked');
+    expect(tcbStatusOf(info, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0)).toBe('unknown');
+    const v3 = parseTcbInfo(await m.tcbInfo());
+    expect(v3.levels.map((l) => l.status)).toEqual(['UpToDate', 'OutOfDate', 'Revoked']);
+  });
+});

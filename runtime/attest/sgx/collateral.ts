@@ -1,6 +1,6 @@
 /**
  * DCAP collateral in Intel's formats (Intel, "Intel Trust Services API": TCB info v3, enclave identity v2): the
- * JSON the PCS serves, whose ECDSA signature covers the raw text of the "tcbInfo" / "enclaveIdentity" member, and
+ * JSON the PCS serves (TCB info versions 2 and 3), whose ECDSA signature covers the raw text of the "tcbInfo" / "enclaveIdentity" member, and
  * the TCB-status rule of Intel's Quote Verification Library: the first TCB level (highest first) whose sixteen
  * components and PCESVN are all at or below the platform's gives the platform's status.
  */
@@ -55,8 +55,9 @@ export function parseTcbInfo(text: string): TcbInfo {
   }
   if (typeof j.fmspc !== 'string' || !Array.isArray(j.tcbLevels)) throw refused('E_ATTEST_COLLATERAL', 'the TCB info lacks "fmspc" or "tcbLevels"');
   const levels = j.tcbLevels.map((l: unknown, i: number): TcbLevel => {
-    const lv = l as { tcb?: { sgxtcbcomponents?: Array<{ svn?: unknown }>; pcesvn?: unknown }; tcbStatus?: unknown };
-    const comps = lv.tcb?.sgxtcbcomponents;
+    const lv = l as { tcb?: { sgxtcbcomponents?: Array<{ svn?: unknown }>; pcesvn?: unknown } & Record<string, unknown>; tcbStatus?: unknown };
+    // Version 3 lists the components; version 2 names them sgxtcbcomp01svn .. sgxtcbcomp16svn.
+    const comps = lv.tcb?.sgxtcbcomponents ?? (lv.tcb && 'sgxtcbcomp01svn' in lv.tcb ? Array.from({ length: 16 }, (_, k) => ({ svn: lv.tcb![`sgxtcbcomp${String(k + 1).padStart(2, '0')}svn`] })) : undefined);
     if (!Array.isArray(comps) || comps.length !== 16 || comps.some((c) => typeof c?.svn !== 'number') || typeof lv.tcb?.pcesvn !== 'number' || typeof lv.tcbStatus !== 'string') {
       throw refused('E_ATTEST_COLLATERAL', `TCB level ${i} is malformed`);
     }
