@@ -62,6 +62,19 @@ describe('SGX quote v3 from the quoting enclave', () => {
     expect(await chain[1]!.verify({ publicKey: chain[2]!.publicKey, signatureOnly: true })).toBe(true);
   });
 
+  it('the Wasm ECDSA signatures verify with @noble/curves over many quotes (fresh k each time)', async () => {
+    const q0 = parseQuote((await rig.evidence()).quote);
+    const ak = new Uint8Array([4, ...q0.attestationKey]);
+    expect(p256.Point.fromBytes(ak).toBytes(false)).toEqual(ak); // on the curve
+    const seen = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const q = parseQuote((await rig.evidence()).quote);
+      expect(p256.verify(q.isvSignature, q.signed, ak, { prehash: true, lowS: false })).toBe(true);
+      seen.add(hex(q.isvSignature.subarray(0, 32)));
+    }
+    expect(seen.size).toBe(40);
+  });
+
   it('the attestation key is stable on one platform and signatures differ per quote', async () => {
     const a = parseQuote((await rig.evidence()).quote), b = parseQuote((await rig.evidence()).quote);
     expect(hex(a.attestationKey)).toBe(hex(b.attestationKey));

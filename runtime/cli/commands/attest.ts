@@ -49,6 +49,7 @@ interface VerifyOpts {
   reference?: string;
   root?: string[];
   key?: string;
+  instanceId?: string;
   pckCert?: string;
   pckChain?: string;
   tcbInfo?: string;
@@ -80,7 +81,8 @@ async function verify(file: string, o: VerifyOpts): Promise<void> {
       } catch {
         // the appraisal names the parse failure
       }
-      psaDevices = [{ instanceId, key: pem }];
+      // With --instance-id the key is endorsed for that device only; a token of another instance is unknown.
+      psaDevices = [{ instanceId: o.instanceId?.toLowerCase() ?? instanceId, key: pem }];
     }
   }
   let references = { sgx: [], psa: [] } as ReturnType<typeof parseReferenceValues>;
@@ -297,6 +299,10 @@ export function register(program: Command): void {
     .option('--reference <file>', 'reference values JSON')
     .option('--root <pem...>', 'SGX: trusted root CA certificate(s)')
     .option('--key <pem>', 'PSA: the device’s public attestation key')
+    .option('--instance-id <hex>', 'PSA: the instance ID (UEID, 66 hex digits) the --key belongs to', (v: string) => {
+      if (!/^[0-9a-fA-F]{66}$/.test(v)) throw new InvalidArgumentError('expected 66 hex digits (a 33-byte UEID)');
+      return v;
+    })
     .option('--pck-cert <pem>', 'SGX: PCK certificate (instead of the quote’s certification data)')
     .option('--pck-chain <pem>', 'SGX: PCK issuer chain (platform CA, root)')
     .option('--tcb-info <json>', 'SGX: TCB info as Intel’s PCS serves it')
