@@ -129,3 +129,21 @@ describe('Intel collateral formats', () => {
     expect(v3.levels.map((l) => l.status)).toEqual(['UpToDate', 'OutOfDate', 'Revoked']);
   });
 });
+
+describe('collateral that does not hold', () => {
+  it('refuses altered, foreign, expired TCB info and a QE identity that does not name this QE', async () => {
+    const ev = await rig.evidence();
+    const base = await sgxContext(m);
+    const run = (e: Partial<typeof base.endorsements>) => appraise({ type: 'sgx-quote', bytes: ev.quote }, { ...base, endorsements: { ...base.endorsements, ...e } });
+    const info = await m.tcbInfo();
+    expect(codes(await run({ tcbInfo: info.replace('"OutOfDate"', '"UpToDate"') }))).toEqual(['E_ATTEST_COLLATERAL']);
+    const other = await Manufacturer.open(tmp('emon-att-ca-'));
+    expect(codes(await run({ tcbInfo: await other.tcbInfo(), tcbChain: other.tcbIssuerChainPem() }))).toEqual(['E_ATTEST_CHAIN']);
+    expect(codes(await run({ tcbInfo: await m.tcbInfo(undefined, { notBefore: new Date('2020-01-01'), notAfter: new Date('2020-02-01') }) }))).toEqual(['E_ATTEST_COLLATERAL']);
+    expect(codes(await run({ tcbInfo: '{"tcbInfo": 3}' }))).toEqual(['E_ATTEST_COLLATERAL']);
+    const qe = rig.gen.qe.image.enclave.identity;
+    expect(codes(await run({ qeIdentity: await m.qeIdentity(qe.mrsigner, qe.isvProdId, qe.isvSvn) }))).toEqual([]);
+    expect(codes(await run({ qeIdentity: await m.qeIdentity(new Uint8Array(32), qe.isvProdId, qe.isvSvn) }))).toEqual(['E_ATTEST_COLLATERAL']);
+    expect(codes(await run({ qeIdentity: await m.qeIdentity(qe.mrsigner, qe.isvProdId, qe.isvSvn + 1) }))).toEqual(['E_ATTEST_SVN']);
+  });
+});
