@@ -147,3 +147,27 @@ describe('collateral that does not hold', () => {
     expect(codes(await run({ qeIdentity: await m.qeIdentity(qe.mrsigner, qe.isvProdId, qe.isvSvn + 1) }))).toEqual(['E_ATTEST_SVN']);
   });
 });
+
+describe('PCK certificate given apart from the quote (DCAP collateral)', () => {
+  it('a quote whose certification data is not the chain verifies with --pck-cert/--pck-chain, and not without', async () => {
+    const { encodeQuote } = await import('../../runtime/attest/sgx/quote.js');
+    const ev = await rig.evidence();
+    const q = parseQuote(ev.quote);
+    const pem = new TextDecoder().decode(q.certData);
+    const [leaf, ...issuers] = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)!;
+    // Type 3: encrypted PPID and platform info, as quotes made without a PCCS carry; the PCK must come separately.
+    const bare = encodeQuote({
+      signedPart: q.signed, isvSignature: q.isvSignature, attestationKey: q.attestationKey, qeReportBody: q.qeReportBodyBytes,
+      qeReportSignature: q.qeReportSignature, qeAuthData: q.qeAuthData, certType: 3, certData: new Uint8Array(384 + 18),
+    });
+    const base = await sgxContext(m);
+    expect(codes(await appraise({ type: 'sgx-quote', bytes: bare }, base))).toEqual(['E_ATTEST_MALFORMED']);
+    const a = await appraise({ type: 'sgx-quote', bytes: bare }, { ...base, endorsements: { ...base.endorsements, pckCert: leaf!, pckChain: issuers.join('\n') } });
+    expect(a.reasons).toEqual([]);
+    expect(a.claims['tcbStatus']).toBe('UpToDate');
+    const other = await SgxRig.create({ manufacturer: m });
+    const otherLeaf = new TextDecoder().decode(parseQuote((await other.evidence()).quote).certData).match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/)![0];
+    const wrong = await appraise({ type: 'sgx-quote', bytes: bare }, { ...base, endorsements: { ...base.endorsements, pckCert: otherLeaf, pckChain: issuers.join('\n') } });
+    expect(codes(wrong)).toEqual(['E_ATTEST_SIGNATURE']);
+  });
+});
