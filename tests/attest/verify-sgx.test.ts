@@ -171,3 +171,39 @@ describe('PCK certificate given apart from the quote (DCAP collateral)', () => {
     expect(codes(wrong)).toEqual(['E_ATTEST_SIGNATURE']);
   });
 });
+
+describe('certificate roles', () => {
+  it('a PCK certificate issued by the TCB signing certificate (not a CA) is refused', async () => {
+    const { x509, importP256Public } = await import('../../runtime/attest/x509.js');
+    const { encodeQuote } = await import('../../runtime/attest/sgx/quote.js');
+    const { encodePckExtension, SGX_EXTENSION_OID } = await import('../../runtime/attest/sgx/pck-ext.js');
+    const q = parseQuote((await rig.evidence()).quote);
+    // The attacker holds a leaf key of the manufacturer (here the TCB signing key) and certifies their own "PCK".
+    const sk = p256.utils.randomSecretKey();
+    const pub = p256.getPublicKey(sk, false);
+    const fake = await x509.X509CertificateGenerator.create({
+      serialNumber: '77', subject: 'CN=emon SGX PCK Certificate', issuer: m.tcbSigning.cert.subject,
+      notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86400e3),
+      publicKey: await importP256Public(pub), signingKey: m.tcbSigning.key, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+      extensions: [new x509.Extension(SGX_EXTENSION_OID, false, encodePckExtension({ ppid: new Uint8Array(16), tcbComponents: new Array(16).fill(255), pceSvn: 99, cpuSvn: new Uint8Array(16).fill(255), pceId: new Uint8Array(2), fmspc: Buffer.from('00906ed50000', 'hex') }) as Uint8Array<ArrayBuffer>)],
+    });
+    const qeReportSignature = p256.sign(q.qeReportBodyBytes, sk, { prehash: true });
+    const forged = encodeQuote({
+      signedPart: q.signed, isvSignature: q.isvSignature, attestationKey: q.attestationKey, qeReportBody: q.qeReportBodyBytes,
+      qeReportSignature, qeAuthData: q.qeAuthData, certType: 5,
+      certData: new TextEncoder().encode(`${fake.toString('pem')}\n${m.tcbIssuerChainPem()}`),
+    });
+    const a = await appraise({ type: 'sgx-quote', bytes: forged }, await sgxContext(m));
+    expect(codes(a)).toEqual(['E_ATTEST_CHAIN']);
+    expect(a.reasons[0]!.detail).toMatch(/is not a CA/);
+  });
+});
+
+describe('collateral signer role', () => {
+  it('TCB info whose chain is the PCK chain (not the TCB signing certificate) is refused', async () => {
+    const ev = await rig.evidence();
+    const base = await sgxContext(m);
+    const a = await appraise({ type: 'sgx-quote', bytes: ev.quote }, { ...base, endorsements: { ...base.endorsements, tcbChain: m.pckIssuerChainPem() } });
+    expect(codes(a)).toEqual(['E_ATTEST_COLLATERAL']);
+  });
+});

@@ -59,6 +59,11 @@ const ecdsa = (sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean => {
 const verified = new Map<string, { notBefore: number; notAfter: number }>();
 const VERIFIED_MAX = 1024;
 
+function isCa(c: x509.X509Certificate): boolean {
+  const bc = c.getExtension(x509.BasicConstraintsExtension);
+  return bc !== null && bc.ca;
+}
+
 /** Checks `chain` (leaf first) up to one of `roots` at time `now`. */
 export async function verifyChain(chain: readonly x509.X509Certificate[], roots: readonly x509.X509Certificate[], now: Date, what: string): Promise<void> {
   if (roots.length === 0) throw refused('E_ATTEST_CHAIN', `${what}: no trust anchor given`, 'give the manufacturer root certificate (--root root-ca.pem)');
@@ -76,6 +81,8 @@ export async function verifyChain(chain: readonly x509.X509Certificate[], roots:
       throw refused('E_ATTEST_CERT_VALIDITY', `${what}: "${c.subject}" is valid from ${c.notBefore.toISOString()} to ${c.notAfter.toISOString()}, not at ${now.toISOString()}`);
     }
     const issuer = all[i + 1] ?? c;
+    // Only a CA may issue (RFC 5280 §4.2.1.9): a leaf such as the TCB signing certificate must not vouch for a PCK.
+    if (i > 0 && !isCa(c)) throw refused('E_ATTEST_CHAIN', `${what}: "${c.subject}" issued "${all[i - 1]!.subject}" but is not a CA`);
     let ok = false;
     try {
       ok = await c.verify({ publicKey: issuer.publicKey, signatureOnly: true });
@@ -98,6 +105,10 @@ async function verifyJsonSignature(raw: string, sig: Uint8Array, chainPem: strin
     await verifyChain(chain, roots, now, `${what} signing chain`);
     signer = chain[0]!;
   } else signer = roots[0]!;
+  // As Intel's QVL does, only the TCB signing certificate may sign collateral (not a PCK or its CA).
+  if (chain.length > 0 && !/CN=[^,]*TCB Signing/.test(signer.subject)) {
+    throw refused('E_ATTEST_COLLATERAL', `${what}: signed by "${signer.subject}", which is not a TCB signing certificate`);
+  }
   const memoKey = `${memo}|${Buffer.from(signer.rawData).toString('base64')}`;
   if (signedJson.has(memoKey)) return;
   const point = await certP256Point(signer);
