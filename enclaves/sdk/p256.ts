@@ -3,8 +3,9 @@
 // curve"). Numbers are 8 little-endian u32 limbs; field and scalar arithmetic use Montgomery multiplication
 // (CIOS, Koç et al., "Analyzing and Comparing Montgomery Multiplication Algorithms", 1996) with u64 products,
 // points are Jacobian with a = -3 (doubling dbl-2001-b, addition add-2007-bl, from the Explicit-Formulas
-// Database). The scalar multiplication always adds (a dummy add on zero bits) so its sequence of operations does
-// not depend on the bits; the arithmetic itself is not hardened beyond that. Keys and signatures at the API are
+// Database). The scalar multiplication always adds and selects the result with a mask, so its sequence of
+// operations does not depend on the bits; the field arithmetic (final subtractions, exceptional cases of the
+// addition) is not hardened beyond that. Keys and signatures at the API are
 // big-endian bytes as in SEC 1: private key 32, public key x||y 64, signature r||s 64. No allocation.
 import { rdrand } from './sgx';
 
@@ -242,7 +243,12 @@ function base_mul(k: usize): void {
     const bit = (load<u32>(k + (<usize>(i >> 5) << 2)) >> (<u32>i & 31)) & 1;
     memory.copy(TMP, ACC, 96);
     point_add(TMP, GJ);
-    if (bit != 0) memory.copy(ACC, TMP, 96);
+    // ACC = bit ? TMP : ACC, without a branch on the secret bit.
+    const mask: u32 = 0 - bit;
+    for (let j: usize = 0; j < 96; j += 4) {
+      const a = load<u32>(ACC + j);
+      store<u32>(ACC + j, a ^ ((a ^ load<u32>(TMP + j)) & mask));
+    }
   }
   mont_pow(S7, ACC + 64, PM2, ONE_P, P, PINV); // 1/Z
   memory.copy(PW, S7, W);
