@@ -21,6 +21,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   bench: () => import('./commands/bench.js'),
   trace: () => import('./commands/trace.js'),
   cc: () => import('./commands/cc.js'),
+  attest: () => import('./commands/attest.js'),
+  verifier: () => import('./commands/verifier.js'),
 };
 
 /** The program with the command named by argv registered (every command if argv names none). */
