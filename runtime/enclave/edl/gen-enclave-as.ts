@@ -3,7 +3,7 @@
  * the marshalling area the host gate copies [in]/[out] buffers into, and one stub per OCALL. The enclave's
  * entry file implements and exports every trusted function and re-exports `__emon_ms`/`__emon_ms_size`.
  */
-import { asRet, asType, banner, describeParam, ENCLAVE_MS_SIZE } from './gen-common.js';
+import { asRet, asType, asTypeDecls, banner, describeParam, ENCLAVE_MS_SIZE } from './gen-common.js';
 import type { EdlInterface } from './types.js';
 
 export function generateEnclaveAs(iface: EdlInterface): string {
@@ -11,6 +11,8 @@ export function generateEnclaveAs(iface: EdlInterface): string {
   L.push(`// Enclave side of ${iface.name}.edl. Re-export the marshalling area from the enclave's entry file:`);
   L.push(`//   export { __emon_ms, __emon_ms_size } from "./generated/${iface.name}_t";`);
   L.push('');
+  const types = asTypeDecls(iface.types ?? []);
+  if (types.length) L.push(`// Types of ${iface.name}.edl: the gate hands structs over as enclave addresses of their copies.`, ...types, '');
   L.push(`const MS_SIZE: usize = ${ENCLAVE_MS_SIZE};`);
   L.push(`const MS: usize = memory.data(<i32>MS_SIZE, 16);`);
   L.push('/** Start of the area the host gate copies ECALL buffers into (never touched by enclave code). */');

@@ -4,7 +4,7 @@
  * `NAME_open`/`NAME_close`. Stubs return an emon status and store the ECALL's result at `retval` (may be 0), as
  * SGX's `sgx_status_t f(eid, &retval, ...)`. The guest's entry file exports one handler per OCALL.
  */
-import { asRet, asSlotType, asType, banner, describeParam, GUEST_SCRATCH_SIZE } from './gen-common.js';
+import { asRet, asSlotType, asType, asTypeDecls, banner, describeParam, GUEST_SCRATCH_SIZE } from './gen-common.js';
 import { scalarOf, type EdlInterface } from './types.js';
 
 export function generateGuestAs(iface: EdlInterface): string {
@@ -19,6 +19,8 @@ export function generateGuestAs(iface: EdlInterface): string {
   L.push('@external("emon", "ecall")');
   L.push('declare function __emon_ecall(handle: i32, fn: i32, frame: usize): i32;');
   L.push('');
+  const types = asTypeDecls(iface.types ?? []);
+  if (types.length) L.push(`// Types of ${iface.name}.edl (structs travel as addresses of their bytes, laid out as in C).`, ...types, '');
   L.push(`const SCRATCH_SIZE: usize = ${GUEST_SCRATCH_SIZE};`);
   L.push('const SCRATCH: usize = memory.data(<i32>SCRATCH_SIZE, 16);');
   L.push(`// One frame is enough even for nested ECALLs: the gate reads all arguments before entering the enclave.`);

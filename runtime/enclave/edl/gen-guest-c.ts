@@ -3,10 +3,11 @@
  * ./gen-guest-as.ts, header-only, with the frame on the C stack, and prototypes of the OCALL handlers the
  * program must define (exported under their EDL names).
  */
-import { banner, cDecl, cRet, describeParam, GUEST_SCRATCH_SIZE } from './gen-common.js';
+import { banner, cDecl, cRet, cTypeDecls, describeParam, GUEST_SCRATCH_SIZE } from './gen-common.js';
 import { scalarOf, wasmTypeOf, type EdlFunction, type EdlInterface, type EdlParam } from './types.js';
 
 function slotStore(p: EdlParam, i: number): string {
+  if (p.byValue) return `  frame[${i + 1}].u64 = (uint32_t)(uintptr_t)&${p.name};`;
   if (p.type.pointer) return `  frame[${i + 1}].u64 = (uint32_t)(uintptr_t)${p.name};`;
   const w = wasmTypeOf(p.type);
   if (w === 'f32') return `  frame[${i + 1}].f32 = ${p.name};`;
@@ -24,7 +25,11 @@ export function generateGuestC(iface: EdlInterface): string {
   const G = iface.name.toUpperCase();
   const L: string[] = [banner(iface, '/*')];
   L.push(`/* Guest side of ${iface.name}.edl for C guests: ECALL stubs over the "emon" import module. */`);
-  L.push(`#ifndef EMON_${G}_U_H`, `#define EMON_${G}_U_H`, '#include <stddef.h>', '#include <stdint.h>', '');
+  L.push(`#ifndef EMON_${G}_U_H`, `#define EMON_${G}_U_H`, '#include <stddef.h>', '#include <stdint.h>');
+  for (const inc of iface.includes ?? []) L.push(`#include "${inc}"`);
+  L.push('');
+  const types = cTypeDecls(iface.types ?? []);
+  if (types.length) L.push(`/* Types of ${iface.name}.edl, laid out as the gate copies them. */`, ...types, '');
   L.push('#define EMON_IMPORT(n) __attribute__((import_module("emon"), import_name(n)))');
   L.push('EMON_IMPORT("enclave_open") int32_t __emon_enclave_open(const void *name, size_t name_len, void *scratch, size_t scratch_len, int32_t *handle_out);');
   L.push('EMON_IMPORT("enclave_close") int32_t __emon_enclave_close(int32_t handle);');
@@ -58,9 +63,9 @@ export function generateGuestC(iface: EdlInterface): string {
     L.push('}');
   }
   L.push('');
-  L.push('/* OCALL handlers this program must define; they are exported under their EDL names. */');
+  L.push('/* OCALL handlers this program must define; they are exported under their EDL names. A struct passed by value arrives as a pointer to its copy. */');
   for (const f of iface.untrusted) {
-    const params = f.params.length ? f.params.map(cDecl).join(', ') : 'void';
+    const params = f.params.length ? f.params.map((p) => (p.byValue ? `const ${cDecl(p)}`.replace(` ${p.name}`, ` *${p.name}`) : cDecl(p))).join(', ') : 'void';
     L.push(`__attribute__((export_name("${f.name}"))) ${cRet(f)} ${f.name}(${params});`);
   }
   L.push('', '#endif', '');
