@@ -43,6 +43,7 @@ export function cDecl(p: EdlParam): string {
 }
 
 export function cRet(f: EdlFunction): string {
+  if (f.ret.pointer) return cTypeOf(f.ret, f.ret.depth ?? 1);
   return f.ret.user ? `enum ${f.ret.user.name}` : scalarOf(f.ret).c;
 }
 
@@ -57,9 +58,11 @@ export function describeParam(p: EdlParam): string {
   attrs.push(...(p.flags ?? []));
   if (p.size) attrs.push(`size=${p.size.kind === 'const' ? p.size.value : p.size.name}`);
   if (p.count && !dims.length) attrs.push(`count=${p.count.kind === 'const' ? p.count.value : p.count.name}`);
-  const stars = p.type.pointer ? (p.type.depth ?? 1) - (dims.length ? 1 : 0) : 0;
+  const hidden = (p.flags ?? []).some((x) => x === 'isptr' || x === 'isary');
+  const stars = p.type.pointer && !hidden ? (p.type.depth ?? 1) - (dims.length ? 1 : 0) : 0;
   const kw = p.type.user ? `${p.type.user.kind} ` : '';
-  return `${attrs.length ? `[${attrs.join(', ')}] ` : ''}${p.type.isConst ? 'const ' : ''}${kw}${p.type.base}${'*'.repeat(stars)} ${p.name}${dims.map((d) => `[${d}]`).join('')}`;
+  const isConst = p.type.isConst && !(p.flags ?? []).includes('readonly');
+  return `${attrs.length ? `[${attrs.join(', ')}] ` : ''}${isConst ? 'const ' : ''}${kw}${p.type.base}${'*'.repeat(stars)} ${p.name}${dims.map((d) => `[${d}]`).join('')}`;
 }
 
 /** C definitions of the EDL's user types, each followed by static asserts of the layout the gate assumes. */

@@ -58,7 +58,7 @@ export function generateGuestC(iface: EdlInterface): string {
     L.push(`  emon_slot frame[${f.params.length + 1}] = {{0}};`);
     f.params.forEach((p, i) => L.push(slotStore(p, i)));
     L.push(`  int32_t rc = __emon_ecall(handle, ${f.index}, frame);`);
-    if (hasRet) L.push(`  if (rc == 0 && retval) *retval = (${cRet(f)})frame[0].${retMember(f)};`);
+    if (hasRet) L.push(`  if (rc == 0 && retval) *retval = (${cRet(f)})${f.ret.pointer ? '(uintptr_t)(uint32_t)' : ''}frame[0].${retMember(f)};`);
     L.push('  return rc;');
     L.push('}');
   }

@@ -37,7 +37,7 @@ export function loadEdl(file: string, options: EdlLoadOptions = {}): EdlInterfac
   const cache = new Map<string, EdlInterface>();
   const stack: string[] = [];
 
-  const parseFile = (f: string, display: string, name: string | undefined, depth: number): EdlInterface => {
+  const parseFile = (f: string, display: string, name: string | undefined, depth: number, at: SourceLoc | null): EdlInterface => {
     let real: string;
     try {
       real = realpathSync(f);
@@ -49,7 +49,8 @@ export function loadEdl(file: string, options: EdlLoadOptions = {}): EdlInterfac
     const k = stack.indexOf(real);
     if (k >= 0) {
       const chain = [...stack.slice(k), real].map((x) => path.basename(x)).join(' -> ');
-      throw new EmonError('E_EDL_IMPORT_CYCLE', `${display}: import cycle ${chain}`, { hint: 'an EDL may not import itself, directly or through others; move the shared functions into a third file' });
+      const where = at ? `${at.file}:${at.line}:${at.col}` : display;
+      throw new EmonError('E_EDL_IMPORT_CYCLE', `${where}: import cycle ${chain}`, { hint: 'an EDL may not import itself, directly or through others; move the shared functions into a third file' });
     }
     stack.push(real);
     try {
@@ -70,7 +71,7 @@ export function loadEdl(file: string, options: EdlLoadOptions = {}): EdlInterfac
       if (existsSync(candidate)) {
         const display = path.relative(process.cwd(), candidate) || candidate;
         fileOf.set(display, candidate);
-        return parseFile(candidate, display, undefined, depth);
+        return parseFile(candidate, display, undefined, depth, at);
       }
     }
     throw new EmonError('E_EDL_IMPORT', `${at.file}:${at.line}:${at.col}: cannot find "${spec}" (searched ${dirs.map((d) => path.relative(process.cwd(), d) || '.').join(', ')})`, {
@@ -79,5 +80,5 @@ export function loadEdl(file: string, options: EdlLoadOptions = {}): EdlInterfac
   };
   /** Display names (relative paths used in messages) back to absolute files, to search next to the importer. */
   const fileOf = new Map<string, string>([[file, path.resolve(file)]]);
-  return parseFile(file, file, undefined, 0);
+  return parseFile(file, file, undefined, 0, null);
 }

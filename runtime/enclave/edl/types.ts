@@ -169,8 +169,11 @@ export interface EdlInterface {
 }
 
 const ENUM_INT: ScalarInfo = SCALARS['int']!;
+/** A returned pointer is an opaque wasm32 address, as edger8r returns it (nothing is copied). */
+const ADDRESS: ScalarInfo = { size: 4, wasm: 'i32', signed: false, as: 'usize', c: 'uintptr_t' };
 
 export function scalarOf(t: EdlType): ScalarInfo {
+  if (t.pointer) return ADDRESS;
   if (t.user?.kind === 'enum') return ENUM_INT;
   const info = SCALARS[t.base];
   if (!info) throw new Error(`not a scalar: ${t.base}`);
