@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { EmonError } from '../../runtime/errors.js';
 import { parseEdl } from '../../runtime/enclave/edl/parser.js';
-import { elementSize, scalarOf, wasmTypeOf, type EdlFunction, type EdlInterface } from '../../runtime/enclave/edl/types.js';
+import { elementSize, isAddress, returnsValue, scalarOf, wasmTypeOf, type EdlFunction, type EdlInterface } from '../../runtime/enclave/edl/types.js';
 import type { EnclaveImage } from '../../runtime/enclave/host.js';
 import { Gate, type EcallFn } from '../../runtime/enclave/gate.js';
 import { createEnclave, instantiateEnclave } from '../../runtime/hw/sgx/enclave.js';
@@ -142,7 +142,7 @@ function writeFrame(dv: DataView, fp: number, f: EdlFunction, values: ReadonlyAr
 
 /** The ECALL's return value from frame slot 0 (what the function itself said about the generated input). */
 function readRet(dv: DataView, fp: number, f: EdlFunction): number | string | null {
-  if (f.ret.base === 'void') return null;
+  if (!returnsValue(f)) return null;
   switch (scalarOf(f.ret).wasm) {
     case 'i64':
       return dv.getBigInt64(fp, true).toString();

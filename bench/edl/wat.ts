@@ -5,12 +5,12 @@
  * runtime/enclave/abi.ts), and a driver module that loops inside Wasm over each ECALL entry point and each OCALL
  * gate, so only the transition is timed and not a JS loop.
  */
-import { wasmTypeOf, scalarOf, type EdlFunction, type EdlInterface } from '../../runtime/enclave/edl/types.js';
+import { wasmTypeOf, scalarOf, returnsValue, type EdlFunction, type EdlInterface } from '../../runtime/enclave/edl/types.js';
 
 type WasmType = 'i32' | 'i64' | 'f32' | 'f64';
 
 function retType(f: EdlFunction): WasmType | null {
-  return f.ret.base === 'void' ? null : scalarOf(f.ret).wasm;
+  return !returnsValue(f) ? null : scalarOf(f.ret).wasm;
 }
 
 const zero = (t: WasmType): string => `(${t}.const 0)`;

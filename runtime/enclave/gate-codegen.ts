@@ -6,7 +6,7 @@
  * destination memory, so a rejected call leaves the enclave (or the guest) untouched.
  */
 import { EINVAL, ELOST, ENOTALLOWED, OK, SLOT } from './abi.js';
-import { elementSize, scalarOf, wasmTypeOf, type EdlFunction, type EdlParam, type SizeExpr } from './edl/types.js';
+import { elementSize, scalarOf, wasmTypeOf, type EdlFunction, type EdlParam, type SizeExpr, returnsValue } from './edl/types.js';
 import { deepChecks, deepCopyIn, deepCopyOut, type PlacedBuffer } from './gate-deepcopy.js';
 
 /** Reads parameter i of `f` from the guest frame into local a<i> (JS source). */
@@ -98,7 +98,7 @@ function argList(f: EdlFunction, dst: 'enclave' | 'guest'): string {
 }
 
 function storeRet(view: string, at: string, f: EdlFunction): string {
-  if (f.ret.base === 'void') return '';
+  if (!returnsValue(f)) return '';
   switch (scalarOf(f.ret).wasm) {
     case 'i64':
       return `${view}.setBigInt64(${at}, r, true);`;
@@ -112,7 +112,7 @@ function storeRet(view: string, at: string, f: EdlFunction): string {
 }
 
 function retSize(f: EdlFunction): number {
-  return f.ret.base === 'void' ? 0 : scalarOf(f.ret).size <= 4 ? 4 : 8;
+  return !returnsValue(f) ? 0 : scalarOf(f.ret).size <= 4 ? 4 : 8;
 }
 
 /**

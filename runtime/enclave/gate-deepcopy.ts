@@ -6,7 +6,7 @@
  * bounds, NULL, cap and overlap checks as a parameter buffer (./gate-codegen.ts includes them in its lists).
  * On the way back ([in, out]) member buffers are copied back and the caller's struct keeps its own pointers.
  */
-import { scalarOf, deepStruct, type EdlFunction, type EdlMember, type EdlParam, type EdlStruct } from './edl/types.js';
+import { elementSize, scalarOf, deepStruct, type EdlFunction, type EdlMember, type EdlParam, type EdlStruct } from './edl/types.js';
 
 /** A buffer the gate places: a parameter (id "3") or a deep-copied member (id "3m1"). */
 export interface PlacedBuffer {
@@ -61,7 +61,7 @@ export function deepChecks(f: EdlFunction, src: string, srcDv: string, writes: (
       const id = `${i}m${k}`;
       const who = `${p.name}->${m.name}`;
       const operand = (e: NonNullable<EdlMember['size']>): string => (e.kind === 'const' ? String(e.value) : readSizeMember(srcDv, `p${i}`, s.members[e.index]!));
-      const elem = m.type.depth === 2 ? 4 : m.type.user ? m.type.user.size : scalarOf(m.type).size;
+      const elem = elementSize(m.type);
       const len = `${m.count ? operand(m.count) : '1'} * ${m.size ? operand(m.size) : String(elem)}`;
       code.push(
         `let p${id} = 0, l${id} = 0; if (p${i} !== 0) { p${id} = ${srcDv}.getUint32(p${i} + ${m.offset}, true); l${id} = ${len}; ` +

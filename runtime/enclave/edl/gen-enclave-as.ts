@@ -4,7 +4,7 @@
  * entry file implements and exports every trusted function and re-exports `__emon_ms`/`__emon_ms_size`.
  */
 import { asRet, asType, asTypeDecls, banner, describeParam, ENCLAVE_MS_SIZE } from './gen-common.js';
-import type { EdlInterface } from './types.js';
+import { returnsValue, type EdlInterface } from './types.js';
 
 export function generateEnclaveAs(iface: EdlInterface): string {
   const L: string[] = [banner(iface, '//')];
@@ -20,7 +20,7 @@ export function generateEnclaveAs(iface: EdlInterface): string {
   L.push('export function __emon_ms_size(): usize { return MS_SIZE; }');
   L.push('');
   for (const f of iface.untrusted) {
-    const hasRet = f.ret.base !== 'void';
+    const hasRet = returnsValue(f);
     const params = [...(hasRet ? ['retval: usize'] : []), ...f.params.map((p) => `${p.name}: ${asType(p)}`)];
     const names = [...(hasRet ? ['retval'] : []), ...f.params.map((p) => p.name)];
     L.push(`@external("emon_ocall", "${f.name}")`);

@@ -5,7 +5,7 @@
  * SGX's `sgx_status_t f(eid, &retval, ...)`. The guest's entry file exports one handler per OCALL.
  */
 import { asRet, asSlotType, asType, asTypeDecls, banner, describeParam, GUEST_SCRATCH_SIZE } from './gen-common.js';
-import { scalarOf, type EdlInterface } from './types.js';
+import { scalarOf, type EdlInterface, returnsValue } from './types.js';
 
 export function generateGuestAs(iface: EdlInterface): string {
   const slots = 1 + Math.max(0, ...iface.trusted.map((f) => f.params.length));
@@ -38,7 +38,7 @@ export function generateGuestAs(iface: EdlInterface): string {
   L.push('  return __emon_enclave_close(handle);');
   L.push('}');
   for (const f of iface.trusted) {
-    const hasRet = f.ret.base !== 'void';
+    const hasRet = returnsValue(f);
     const params = ['handle: i32', ...(hasRet ? ['retval: usize'] : []), ...f.params.map((p) => `${p.name}: ${asType(p)}`)];
     L.push('');
     L.push(`/** ECALL ${f.index} ${f.name}(${f.params.map(describeParam).join(', ')})${hasRet ? ` -> ${asRet(f)} at retval` : ''}. */`);

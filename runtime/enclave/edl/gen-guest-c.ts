@@ -4,7 +4,7 @@
  * program must define (exported under their EDL names).
  */
 import { banner, cDecl, cRet, cTypeDecls, describeParam, GUEST_SCRATCH_SIZE } from './gen-common.js';
-import { scalarOf, wasmTypeOf, type EdlFunction, type EdlInterface, type EdlParam } from './types.js';
+import { scalarOf, wasmTypeOf, type EdlFunction, type EdlInterface, type EdlParam, returnsValue } from './types.js';
 
 function slotStore(p: EdlParam, i: number): string {
   if (p.byValue) return `  frame[${i + 1}].u64 = (uint32_t)(uintptr_t)&${p.name};`;
@@ -50,7 +50,7 @@ export function generateGuestC(iface: EdlInterface): string {
   L.push('}');
   L.push(`static inline int32_t ${iface.name}_close(int32_t handle) { return __emon_enclave_close(handle); }`);
   for (const f of iface.trusted) {
-    const hasRet = f.ret.base !== 'void';
+    const hasRet = returnsValue(f);
     const params = ['int32_t handle', ...(hasRet ? [`${cRet(f)} *retval`] : []), ...f.params.map(cDecl)];
     L.push('');
     L.push(`/* ECALL ${f.index} ${f.name}(${f.params.map(describeParam).join(', ')}) */`);

@@ -180,6 +180,11 @@ export function scalarOf(t: EdlType): ScalarInfo {
   return info;
 }
 
+/** Does the function return a value (pointers included: `void*` returns an address)? */
+export function returnsValue(f: { readonly ret: EdlType }): boolean {
+  return f.ret.pointer || f.ret.base !== 'void';
+}
+
 /** A struct or union passed or returned by value. */
 export function isAggregate(t: EdlType): boolean {
   return !t.pointer && (t.user?.kind === 'struct' || t.user?.kind === 'union');
@@ -207,7 +212,7 @@ export function elementSize(t: EdlType): number {
   if ((t.depth ?? 1) > 1) return 4;
   if (t.foreign) return 1;
   if (t.user) return t.user.size;
-  return scalarOf(t).size;
+  return SCALARS[t.base]!.size;
 }
 
 /** The struct a pointer or by-value parameter refers to, when its members need deep copies. */
