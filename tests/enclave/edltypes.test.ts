@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { EUNSPEC, OK } from '../../runtime/enclave/abi.js';
 import { buildDir } from '../../runtime/paths.js';
 import { FREE, image, tempPlatform, TestGuest } from './harness.js';
+import { emon, guests } from '../cli/helpers.js';
 
 const file = path.join(buildDir, 'enclaves', 'edltypes.wasm');
 
@@ -53,5 +54,11 @@ describe('the edltypes enclave', () => {
     // CPUID is declared by sgx_tstdc.edl and refused by emon with a named error.
     expect(g.call('cpuid_probe', []).ret & 0xffffffffn).toBe(BigInt(EUNSPEC));
     expect(g.rejects.at(-1)).toBe('E_OCALL_UNAVAILABLE');
+  });
+
+  it('serves an AssemblyScript guest built against the generated stubs, under the real monitor', () => {
+    const r = emon(['run', `--enclave:edltypes=${file}`, path.join(guests, 'enclave-types.wasm')]);
+    expect(r.stdout, r.stderr).toContain('edltypes: structs, arrays and deep copy crossed intact');
+    expect(r.status).toBe(0);
   });
 });
