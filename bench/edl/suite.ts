@@ -238,10 +238,10 @@ function checkMatches(user: EdlInterface, embedded: string | null, file: string,
 }
 
 function loadImage(edlFile: string, enclaveFile: string, searchPath: readonly string[]): EnclaveImage {
-  let edlText: string;
   let bytes: Uint8Array;
   try {
-    edlText = readFileSync(edlFile, 'utf8');
+    // Readable at all? A missing file is E_NO_FILE, as for the enclave; readEdl then parses it with its imports.
+    readFileSync(edlFile);
   } catch (e) {
     throw new EmonError('E_NO_FILE', `cannot read EDL ${edlFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { hint: 'give the path of your .edl file' });
   }
@@ -252,7 +252,6 @@ function loadImage(edlFile: string, enclaveFile: string, searchPath: readonly st
       hint: 'give the path of the signed enclave .wasm built from that EDL',
     });
   }
-  void edlText;
   const iface = readEdl(edlFile, { searchPath });
   const sigFile = `${enclaveFile}.sig`;
   const enclave = createEnclave(bytes, enclaveFile, existsSync(sigFile) ? { sigstruct: new Uint8Array(readFileSync(sigFile)) } : {});

@@ -39,6 +39,7 @@ export function stdOcall(f: EdlFunction, c: GateContext): ((...args: number[]) =
   }
   return (...args: number[]) => {
     if (c.lost) return EINVAL;
+    if (c.trace !== null) c.trace.record({ kind: 'ocall', name: f.name, track: c.track, start: performance.now(), dur: 0, bytes: 0 });
     if (!hasRet) return OK;
     const rp = (args[0] ?? 0) >>> 0;
     if (rp === 0) return OK;

@@ -177,7 +177,8 @@ describe('hostile input', () => {
   });
 
   it('refuses deep nesting and huge arrays without exhausting memory', () => {
-    expect(err(`enclave { struct s { uint8_t a[16777216][16777216][16777216]; }; };`)).toMatch(/parsed|E_EDL/);
+    expect(err(`enclave { struct s { uint8_t a[16777216][16777216][16777216]; }; };`)).toMatch(/^E_EDL_SYNTAX x.edl:1:18: struct s is .* bytes, more than a wasm32 memory can hold/);
+    expect(err('enclave { trusted { public void f([in] int a[16777216][16777216]); }; };')).toMatch(/array 'a' is larger than a wasm32 memory/);
     const deep = Array.from({ length: 200 }, (_, k) => `struct s${k} { ${k ? `struct s${k - 1} x;` : 'int x;'} };`).join(' ');
     expect(err(`enclave { ${deep} };`)).toBe('parsed');
   });

@@ -38,6 +38,8 @@ const FN_SUFFIX = new Set(['propagate_errno', 'transition_using_threads']);
 /** Nesting bound: hostile input must not exhaust the JS stack through imports. */
 const MAX_IMPORT_DEPTH = 64;
 const MAX_DIM = 1 << 24;
+/** Largest type or array emon lays out: the gate's lengths are wasm32 (and far above any per-call cap). */
+const MAX_BYTES = 0x7fffffff;
 
 function lex(text: string, file: string): Token[] {
   const out: Token[] = [];
@@ -316,6 +318,7 @@ class Parser {
       if (r.type.user?.name === nameTok.text) this.fail(r.typeTok, `${kind} ${nameTok.text} cannot contain itself`);
     }
     const lay = layoutMembers(kind, raw);
+    if (lay.size > MAX_BYTES) this.fail(nameTok, `${kind} ${nameTok.text} is ${lay.size} bytes, more than a wasm32 memory can hold`);
     const members: EdlMember[] = raw.map((r, k) => {
       const a = r.attrs;
       let size: SizeExpr | null = null;
@@ -574,6 +577,7 @@ class Parser {
     };
     const size = resolve(a.size);
     const count = dims.length ? { kind: 'const' as const, value: dims.reduce((x, y) => x * y, 1) } : resolve(a.count);
+    if (dims.length && dims.reduce((x, y) => x * y, 1) * (r.type.pointer ? 4 : r.type.user ? r.type.user.size : (SCALARS[r.type.base]?.size ?? 1)) > MAX_BYTES) this.fail(r.tok, `array '${r.name}' is larger than a wasm32 memory can hold`);
     const elemVoid = type.base === 'void' && (type.depth ?? 1) === 1;
     if (direction !== 'user_check' && !a.isString && !size && !count && (elemVoid || type.foreign)) {
       this.fail(at, `${type.foreign ? `header type '${type.base}'` : 'void pointer'} '${r.name}' needs size= or count= for [${direction === 'inout' ? 'in, out' : direction}] (edger8r cannot know how many bytes it points at)`);
