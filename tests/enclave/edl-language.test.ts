@@ -5,6 +5,8 @@
  * the same interface, and hostile input only ever yields typed errors.
  */
 import fc from 'fast-check';
+import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadEdl, STD_EDL_DIR } from '../../runtime/enclave/edl/imports.js';
@@ -116,6 +118,22 @@ describe('imports', () => {
     // With the sample's folder on the search path, a bare file name resolves there.
     const t = loadEdl(path.join(fx, 'errors/../sample/TrustedLibrary/Thread.edl'), { searchPath: [path.join(fx, 'sample')] });
     expect(t.trusted.map((f) => f.name)).toEqual(['ecall_increase_counter', 'ecall_counter_value', 'ecall_not_imported']);
+  });
+
+  it('emon edl gen --search-path: the importing folder wins over the search path, which finds the rest', () => {
+    const app = path.join(fx, 'searchpath/app.edl');
+    const out = path.join(os.tmpdir(), `emon-edl-sp-${process.pid}`);
+    const miss = emon(['edl', 'gen', app, '--out', out]);
+    expect(miss.status).not.toBe(0);
+    expect(miss.stderr).toMatch(/^emon: .*app.edl:4:5: cannot find "Only.edl"/);
+    expect(miss.stderr).toContain('hint: add its folder with --search-path DIR');
+    const ok = emon(['edl', 'gen', app, '--out', out, '--search-path', path.join(fx, 'searchpath/lib')]);
+    expect(ok.status, ok.stderr).toBe(0);
+    const h = readFileSync(path.join(out, 'app_u.h'), 'utf8');
+    expect(h).toContain('from_app_folder');
+    expect(h).not.toContain('from_search_path');
+    expect(h).toContain('static inline int32_t lib_only(int32_t handle, int *retval, struct pair_t *p)');
+    rmSync(out, { recursive: true, force: true });
   });
 
   it('name cycles and unknown imported functions, with the import statement location', () => {
