@@ -155,6 +155,7 @@ describe('edger8r errors, with file:line:col and the rule in words', () => {
     ['enclave { trusted { public void f([in, isptr] int* p); }; };', /'isptr' marks a type defined in an included header/],
     ['enclave { trusted { public void f([in, readonly, size=4] void* p); }; };', /'readonly' goes with 'isptr'/],
     ['enclave { trusted { public void f([in, size=4] int a[4]); }; };', /array 'a' has a fixed size/],
+    ['enclave { trusted { public void f([in, isary] array_t a); }; };', /^E_EDL_TYPE x.edl:1:35: 'a' of header type 'array_t' needs size= for \[in\]: emon does not read C headers/],
     ['enclave { struct s { [size=n] uint8_t* p; uint32_t q; }; };', /x.edl:1:28: size\/count of member 'p' refers to unknown member 'n'/],
     ['enclave { union u { size_t n; [size=n] uint8_t* p; }; };', /a union member cannot be deep-copied/],
     ['enclave { struct s { size_t n; [size=n] uint8_t* p; };\n trusted { public void f([out] struct s* v); }; };', /x.edl:2:26: \[out\] cannot deep-copy s/],
@@ -173,6 +174,8 @@ describe('edger8r errors, with file:line:col and the rule in words', () => {
     expect(err('enclave { enum e { A, B = A, C }; struct s { uint8_t g[B + 0]; }; };')).toMatch(/unexpected character '\+'/);
     expect(err('enclave { enum e { A = 3, B }; struct s { uint8_t g[B]; }; trusted { public int f([in, count=A] int* p); }; };')).toBe('parsed');
     expect(err('enclave { trusted { public void* f(void); }; untrusted { [cdecl] int* g(void); }; };')).toBe('parsed');
+    // An [isary] header array without a direction passes as it is, like [user_check].
+    expect(parseEdl('enclave { trusted { public void f([isary] array_t a); }; };', 'x.edl').trusted[0]!.params[0]!.direction).toBe('user_check');
   });
 });
 

@@ -69,7 +69,7 @@ describe('EDL parser', () => {
 
   it('refuses what edger8r refuses, and what emon cannot know, with the location', () => {
     expect(err('enclave { from "a.edl" import *; };')).toMatch(/^E_EDL_IMPORT x.edl:1:11: cannot import "a.edl"/);
-    expect(err('enclave { trusted { int f([in, isptr] foo p); }; };')).toMatch(/^E_EDL_SYNTAX .*'foo' .*needs size= or count=/);
+    expect(err('enclave { trusted { int f([in, isptr] foo p); }; };')).toMatch(/^E_EDL_TYPE x.edl:1:27: 'p' of header type 'foo' needs size= for \[in\]: emon does not read C headers/);
     expect(err('enclave { trusted { int f(foo p); }; };')).toMatch(/^E_EDL_TYPE x.edl:1:27: unknown type 'foo'/);
     expect(err('enclave { trusted { int f([in, sizefunc=g] int* p); }; };')).toMatch(/^E_EDL_UNSUPPORTED x.edl:1:32: 'sizefunc' was removed/);
     expect(err('#include <x>\nenclave {};')).toMatch(/^E_EDL_SYNTAX x.edl:1:1: preprocessor/);

@@ -545,7 +545,11 @@ class Parser {
       return { name: r.name, type, direction: null, size: null, count: null, isString: false, loc: this.loc(r.tok) };
     }
     if (!a || a.dirs.length === 0) {
-      this.fail(r.tok, `pointer parameter '${r.name}' needs [in], [out], [in, out] or [user_check] (edger8r refuses a pointer without a direction)`);
+      // edger8r passes an [isary] header array without a direction as it is, like [user_check].
+      if (!a || !flags.includes('isary') || a.size || a.count || a.isString) {
+        this.fail(r.tok, `pointer parameter '${r.name}' needs [in], [out], [in, out] or [user_check] (edger8r refuses a pointer without a direction)`);
+      }
+      a.dirs.push('user_check');
     }
     const dirs = new Set(a.dirs);
     if (dirs.size !== a.dirs.length) this.fail(at, `repeated direction attribute on '${r.name}'`);
@@ -579,8 +583,11 @@ class Parser {
     const count = dims.length ? { kind: 'const' as const, value: dims.reduce((x, y) => x * y, 1) } : resolve(a.count);
     if (dims.length && dims.reduce((x, y) => x * y, 1) * (r.type.pointer ? 4 : r.type.user ? r.type.user.size : (SCALARS[r.type.base]?.size ?? 1)) > MAX_BYTES) this.fail(r.tok, `array '${r.name}' is larger than a wasm32 memory can hold`);
     const elemVoid = type.base === 'void' && (type.depth ?? 1) === 1;
-    if (direction !== 'user_check' && !a.isString && !size && !count && (elemVoid || type.foreign)) {
-      this.fail(at, `${type.foreign ? `header type '${type.base}'` : 'void pointer'} '${r.name}' needs size= or count= for [${direction === 'inout' ? 'in, out' : direction}] (edger8r cannot know how many bytes it points at)`);
+    if (direction !== 'user_check' && !a.isString && !size && !count && type.foreign) {
+      this.fail(at, `'${r.name}' of header type '${type.base}' needs size= for [${direction === 'inout' ? 'in, out' : direction}]: emon does not read C headers, so it cannot take sizeof(${type.base}) as edger8r does`, 'E_EDL_TYPE', `add size=N (bytes), e.g. [${a.dirs.join(', ')}, ${flags.join(', ')}, size=16]`);
+    }
+    if (direction !== 'user_check' && !a.isString && !size && !count && elemVoid) {
+      this.fail(at, `void pointer '${r.name}' needs size= or count= for [${direction === 'inout' ? 'in, out' : direction}] (edger8r cannot know how many bytes it points at)`);
     }
     if (direction !== 'user_check' && type.user?.kind === 'struct') {
       const deep = type.user.members.some((m) => m.size || m.count);
