@@ -4,7 +4,8 @@
  * interface with its imports inlined, and structs, struct arrays, a 2-D array, a by-value struct, a deep-copied
  * struct, an enum and an OCALL with a struct cross the gate with their values; CPUID is refused by name.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EUNSPEC, OK } from '../../runtime/enclave/abi.js';
@@ -60,5 +61,22 @@ describe('the edltypes enclave', () => {
     const r = emon(['run', `--enclave:edltypes=${file}`, path.join(guests, 'enclave-types.wasm')]);
     expect(r.stdout, r.stderr).toContain('edltypes: structs, arrays and deep copy crossed intact');
     expect(r.status).toBe(0);
+  });
+
+  it('emon enclave sign --edl inlines the imports, so the signed module alone carries the whole interface', () => {
+    const d = mkdtempSync(path.join(os.tmpdir(), 'emon-edltypes-'));
+    try {
+      const key = path.join(d, 'k.key');
+      expect(emon(['enclave', 'keygen', key]).status).toBe(0);
+      const mod = path.join(d, 'e.wasm');
+      copyFileSync(path.join(buildDir, 'enclaves', 'edltypes.unsigned.wasm'), mod);
+      const r = emon(['enclave', 'sign', '--key', key, '--edl', path.resolve(__dirname, '../../enclaves/edltypes/edltypes.edl'), mod]);
+      expect(r.status, r.stderr).toBe(0);
+      const img = image('edltypes', new Uint8Array(readFileSync(mod)));
+      expect(img.iface.untrusted.map((f) => f.name)).toEqual(['sgx_oc_cpuidex', 'sgx_thread_wait_untrusted_event_ocall', 'sgx_thread_set_untrusted_event_ocall', 'sgx_thread_setwait_untrusted_events_ocall', 'sgx_thread_set_multiple_untrusted_events_ocall', 'ocall_rec']);
+      expect(img.iface.imports ?? []).toEqual([]);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });
