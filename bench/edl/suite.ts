@@ -13,7 +13,7 @@ import path from 'node:path';
 import { EmonError } from '../../runtime/errors.js';
 import { parseEdl } from '../../runtime/enclave/edl/parser.js';
 import { readEdl } from '../../runtime/enclave/edl/generate.js';
-import { deepStruct, elementSize, isAddress, returnsValue, scalarOf, wasmTypeOf, type EdlFunction, type EdlInterface, type EdlParam, type EdlStruct, type SizeExpr } from '../../runtime/enclave/edl/types.js';
+import { deepStruct, elementSize, isAddress, isAggregate, returnsValue, scalarOf, wasmTypeOf, type EdlFunction, type EdlInterface, type EdlParam, type EdlStruct, type SizeExpr } from '../../runtime/enclave/edl/types.js';
 import type { EnclaveImage } from '../../runtime/enclave/host.js';
 import { Gate, type EcallFn } from '../../runtime/enclave/gate.js';
 import { createEnclave, instantiateEnclave } from '../../runtime/hw/sgx/enclave.js';
@@ -208,7 +208,7 @@ function writeFrame(dv: DataView, fp: number, f: EdlFunction, values: ReadonlyAr
 
 /** The ECALL's return value from frame slot 0 (what the function itself said about the generated input). */
 function readRet(dv: DataView, fp: number, f: EdlFunction): number | string | null {
-  if (!returnsValue(f)) return null;
+  if (!returnsValue(f) || isAggregate(f.ret)) return null;
   switch (scalarOf(f.ret).wasm) {
     case 'i64':
       return dv.getBigInt64(fp, true).toString();

@@ -8,6 +8,7 @@
 import { EINVAL, ELOST, ENOTALLOWED, OK, SLOT } from './abi.js';
 import { elementSize, scalarOf, wasmTypeOf, type EdlFunction, type EdlParam, type SizeExpr, returnsValue } from './edl/types.js';
 import { deepChecks, deepCopyIn, deepCopyOut, type PlacedBuffer } from './gate-deepcopy.js';
+import { sretChecks, sretCopyBack, sretPlace, sretZero, structReturnSize } from './gate-structret.js';
 
 /** Reads parameter i of `f` from the guest frame into local a<i> (JS source). */
 function readFrameScalar(p: EdlParam, i: number): string {
@@ -47,7 +48,7 @@ const reads = (p: EdlParam): boolean => p.direction === 'in' || p.direction === 
  * Checks and places every buffer parameter: `src` names the source memory view, `srcSize` its length,
  * `top`/`end` the destination stack. Emits locals p<i> (source address), l<i> (length), d<i> (destination).
  */
-function placeBuffers(f: EdlFunction, src: string, top: string, end: string): string[] {
+function placeBuffers(f: EdlFunction, src: string, top: string, end: string, retval: string): string[] {
   const out: string[] = [];
   const bufs = f.params.map((p, i) => ({ p, i })).filter(({ p }) => isBuffer(p));
   for (const { p, i } of bufs) {
@@ -69,10 +70,13 @@ function placeBuffers(f: EdlFunction, src: string, top: string, end: string): st
   // Deep-copied struct members join the list: placed, capped and overlap-checked like parameters.
   const deep = deepChecks(f, src, src === 'g8' ? 'c.gdv' : 'c.edv', writes);
   out.push(...deep.code);
-  const placed: PlacedBuffer[] = [...bufs.map(({ p, i }) => ({ id: String(i), name: p.name, writes: writes(p) })), ...deep.bufs];
+  // A struct returned by value is written through a result slot, checked like an [out] buffer.
+  const sret = sretChecks(f, retval, src);
+  out.push(...sret.code);
+  const placed: PlacedBuffer[] = [...bufs.map(({ p, i }) => ({ id: String(i), name: p.name, writes: writes(p) })), ...deep.bufs, ...(sret.buf ? [sret.buf] : [])];
   out.push(`const base = ${top}; let off = base;`);
   for (const { id: i } of placed) {
-    out.push(`const d${i} = p${i} === 0 ? 0 : off; off += l${i} + ((8 - (l${i} & 7)) & 7);`);
+    out.push(i === 'R' ? sretPlace(f) : `const d${i} = p${i} === 0 ? 0 : off; off += l${i} + ((8 - (l${i} & 7)) & 7);`);
   }
   out.push(`if (off > ${end} || off - base > c.cap) return c.reject('E_GATE_CAP', name, 'all buffers', base, off - base);`);
   // Overlap: a buffer written back must not alias any other buffer of the same call (SGX edger8r refuses
@@ -89,16 +93,15 @@ function placeBuffers(f: EdlFunction, src: string, top: string, end: string): st
 }
 
 function argList(f: EdlFunction, dst: 'enclave' | 'guest'): string {
-  return f.params
-    .map((p, i) => {
-      if (!isBuffer(p)) return `a${i}`;
-      return dst === 'enclave' ? `d${i}` : `d${i}`;
-    })
-    .join(', ');
+  const args = f.params.map((p, i) => {
+    if (!isBuffer(p)) return `a${i}`;
+    return dst === 'enclave' ? `d${i}` : `d${i}`;
+  });
+  return (structReturnSize(f) ? ['dR', ...args] : args).join(', ');
 }
 
 function storeRet(view: string, at: string, f: EdlFunction): string {
-  if (!returnsValue(f)) return '';
+  if (!returnsValue(f) || structReturnSize(f)) return '';
   switch (scalarOf(f.ret).wasm) {
     case 'i64':
       return `${view}.setBigInt64(${at}, r, true);`;
@@ -112,6 +115,7 @@ function storeRet(view: string, at: string, f: EdlFunction): string {
 }
 
 function retSize(f: EdlFunction): number {
+  if (structReturnSize(f)) return structReturnSize(f);
   return !returnsValue(f) ? 0 : scalarOf(f.ret).size <= 4 ? 4 : 8;
 }
 
@@ -131,18 +135,21 @@ export function ecallSource(f: EdlFunction, nEcalls: number): string {
   L.push(`const g8 = c.g8, gdv = c.gdv; fp = fp >>> 0;`);
   L.push(`if (fp + ${SLOT * (n + 1)} > g8.length) return c.reject('E_GATE_FRAME', name, 'frame', fp, ${SLOT * (n + 1)});`);
   f.params.forEach((p, i) => L.push(readFrameScalar(p, i)));
-  if (bufs.length > 0) L.push(...placeBuffers(f, 'g8', 'c.msTop', 'c.msEnd'));
+  const places = bufs.length > 0 || structReturnSize(f) > 0;
+  if (structReturnSize(f)) L.push('const aR = gdv.getUint32(fp, true);');
+  if (places) L.push(...placeBuffers(f, 'g8', 'c.msTop', 'c.msEnd', 'aR'));
   else L.push('const base = 0, off = 0;');
   for (const { p, i } of bufs) {
     if (reads(p)) L.push(`if (l${i} !== 0) c.copyIn(p${i}, d${i}, l${i});`);
     else L.push(`if (l${i} !== 0) c.e8.fill(0, d${i}, d${i} + l${i});`);
   }
   L.push(...deepCopyIn(f, 'c.copyIn', 'c.edv'));
+  L.push(...sretZero(f, 'c.e8'));
   L.push(`const t0 = c.trace === null ? 0 : performance.now();`);
   L.push(`if (c.spinEcall !== null) c.spinEcall();`);
   // Without buffers the marshalling stack does not move, so only the nesting depth is kept.
-  const push = bufs.length > 0 ? 'c.msTop = off; ' : '';
-  const pop = bufs.length > 0 ? 'c.msTop = base; ' : '';
+  const push = places ? 'c.msTop = off; ' : '';
+  const pop = places ? 'c.msTop = base; ' : '';
   L.push(`${push}c.depth++; let r;`);
   L.push(`try { r = fn(${argList(f, 'enclave')}); } catch (err) { ${pop}c.depth--; return c.trapped(err, name); }`);
   L.push(`${pop}c.depth--;`);
@@ -152,6 +159,7 @@ export function ecallSource(f: EdlFunction, nEcalls: number): string {
   L.push(`if (c.g8.length === 0) c.refreshG();`);
   for (const { p, i } of bufs) if (writes(p)) L.push(`if (l${i} !== 0) c.copyOut(d${i}, p${i}, l${i});`);
   L.push(...deepCopyOut(f, 'c.copyOut', 'c.gdv', writes));
+  L.push(...sretCopyBack(f, 'c.copyOut'));
   L.push(storeRet('c.gdv', 'fp', f));
   L.push(`if (c.trace !== null) c.trace.record({ kind: 'ecall', name, track: c.track, start: t0, dur: performance.now() - t0, bytes: off - base });`);
   L.push(`return ${OK};`);
@@ -175,12 +183,13 @@ export function ocallSource(f: EdlFunction): string {
   L.push(`if (c.g8.length === 0) c.refreshG();`);
   L.push(`const e8 = c.e8;`);
   if (rs > 0) L.push(`rp = rp >>> 0; if (rp !== 0 && rp + ${rs} > e8.length) return c.reject('E_GATE_BOUNDS', name, 'retval', rp, ${rs});`);
-  L.push(...placeBuffers(f, 'e8', 'c.scTop', 'c.scEnd'));
+  L.push(...placeBuffers(f, 'e8', 'c.scTop', 'c.scEnd', 'rp'));
   for (const { p, i } of bufs) {
     if (reads(p)) L.push(`if (l${i} !== 0) c.copyOut(p${i}, d${i}, l${i});`);
     else L.push(`if (l${i} !== 0) c.g8.fill(0, d${i}, d${i} + l${i});`);
   }
   L.push(...deepCopyIn(f, 'c.copyOut', 'c.gdv'));
+  L.push(...sretZero(f, 'c.g8'));
   L.push(`const t0 = c.trace === null ? 0 : performance.now();`);
   L.push(`if (c.spinOcall !== null) c.spinOcall();`);
   L.push(`const prev = c.curOcall; c.scTop = off; c.curOcall = index; let r;`);
@@ -189,7 +198,8 @@ export function ocallSource(f: EdlFunction): string {
   L.push(`if (c.g8.length === 0) c.refreshG();`);
   for (const { p, i } of bufs) if (writes(p)) L.push(`if (l${i} !== 0) c.copyIn(d${i}, p${i}, l${i});`);
   L.push(...deepCopyOut(f, 'c.copyIn', 'c.edv', writes));
-  if (rs > 0) L.push(`if (rp !== 0) { ${storeRet('c.edv', 'rp', f)} }`);
+  L.push(...sretCopyBack(f, 'c.copyIn'));
+  if (rs > 0 && !structReturnSize(f)) L.push(`if (rp !== 0) { ${storeRet('c.edv', 'rp', f)} }`);
   L.push(`if (c.trace !== null) c.trace.record({ kind: 'ocall', name, track: c.track, start: t0, dur: performance.now() - t0, bytes: off - base });`);
   L.push(`return ${OK};`);
   L.push('};');

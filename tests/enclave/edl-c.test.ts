@@ -130,6 +130,18 @@ describe('a C guest built against the generated stubs', () => {
         const st = (gate!.ocallImports['ocall_blob'] as (rp: number, b: number) => number)(rp, b);
         return st === 0 ? sum + dv.getUint32(rp, true) : -1;
       },
+      /** The midpoint, plus what the guest's ocall_rec returned by value (tag 17, where.y 99) to prove the OCALL direction. */
+      ecall_mid(dR: number, a: number, b: number): void {
+        const dv = edv();
+        const rp = MS + 210_000;
+        if ((gate!.ocallImports['ocall_rec'] as (rp: number, k: number) => number)(rp, 17) !== 0) return;
+        const tag = dv.getUint8(rp + off('rec_t', 'tag'));
+        const y = dv.getInt32(rp + off('rec_t', 'where') + 4, true);
+        const g = dv.getInt16(rp + off('rec_t', 'grid') + 2 * 5, true);
+        if (dv.getFloat64(rp + off('rec_t', 'weight'), true) !== 0.5 || g !== -3) return;
+        dv.setInt32(dR, (dv.getInt32(a, true) + dv.getInt32(b, true)) / 2 + tag, true);
+        dv.setInt32(dR + 4, (dv.getInt32(a + 4, true) + dv.getInt32(b + 4, true)) / 2 + y, true);
+      },
       ecall_num(n: number): number {
         edv().setInt32(n, edv().getInt32(n, true) + 1, true);
         return 0;

@@ -293,6 +293,75 @@ describe('arrays, wstrings and by-value structs', () => {
   });
 });
 
+describe('structs returned by value', () => {
+  const RET = `enclave {
+    struct pt { int32_t x; int32_t y; double w; };
+    trusted {
+      public struct pt ecall_mk(int32_t x, [out, size=8] uint8_t* side);
+      public struct pt ecall_via_ocall(int32_t x);
+    };
+    untrusted { struct pt ocall_mk(int32_t x); };
+  };`;
+  const i = parseEdl(RET, 'ret.edl');
+
+  it('are written through a result slot to the retval address, checked like an [out] buffer, both ways', () => {
+    let guestDr = -1;
+    let seen: number[] = [];
+    const w = wire(
+      i,
+      (env) => ({
+        ecall_mk(dR: number, x: number, side: number) {
+          expect(dR).toBeGreaterThanOrEqual(E_MS);
+          env.dv().setInt32(dR, x, true);
+          env.dv().setInt32(dR + 4, -x, true);
+          env.dv().setFloat64(dR + 8, 1.5, true);
+          env.u8().fill(9, side, side + 8);
+        },
+        ecall_via_ocall(dR: number, x: number) {
+          const rp = E_MS + 150_000;
+          const st = (env.ocall['ocall_mk'] as (rp: number, x: number) => number)(rp, x);
+          seen = [st, env.dv().getInt32(rp, true), env.dv().getInt32(rp + 4, true), env.dv().getFloat64(rp + 8, true)];
+          env.dv().setInt32(dR, 7, true);
+        },
+      }),
+      {
+        ocall_mk: (dR: number, x: number) => {
+          guestDr = dR;
+          const dv = new DataView(w.gmem.buffer);
+          dv.setInt32(dR, x * 2, true);
+          dv.setInt32(dR + 4, x * 3, true);
+          dv.setFloat64(dR + 8, 0.25, true);
+        },
+      },
+    );
+    const dv = w.gdv();
+    const R = G_FREE, SIDE = G_FREE + 64;
+    // Slot 0 carries the retval address.
+    const call = (rv: number, side: number) => {
+      dv.setUint32(1024, rv, true);
+      const f = i.trusted[0]!;
+      dv.setInt32(1024 + 8, 21, true);
+      dv.setUint32(1024 + 16, side, true);
+      return w.gate.ecalls[f.index]!(1024);
+    };
+    expect(call(R, SIDE)).toBe(OK);
+    expect([dv.getInt32(R, true), dv.getInt32(R + 4, true), dv.getFloat64(R + 8, true)]).toEqual([21, -21, 1.5]);
+    // 0 discards the result; out of bounds or overlapping another [out] buffer is refused before anything moves.
+    expect(call(0, SIDE)).toBe(OK);
+    expect(call(w.g8().length - 8, SIDE)).toBe(EINVAL);
+    expect(w.rejects.at(-1)?.code).toBe('E_GATE_BOUNDS');
+    expect(call(R, R + 8)).toBe(EINVAL);
+    expect(w.rejects.at(-1)?.code).toBe('E_GATE_OVERLAP');
+    // OCALL: the guest handler gets a result slot in its scratch; the enclave finds the struct at its retval.
+    dv.setUint32(1024, R, true);
+    dv.setInt32(1024 + 8, 5, true);
+    expect(w.gate.ecalls[1]!(1024)).toBe(OK);
+    expect(guestDr >= G_SCRATCH && guestDr < G_SCRATCH + G_SCRATCH_LEN).toBe(true);
+    expect(seen).toEqual([OK, 10, 15, 0.25]);
+    expect(dv.getInt32(R, true)).toBe(7);
+  });
+});
+
 describe('the SDK standard OCALLs', () => {
   it('cpuid is refused by name, thread events are served as no-ops returning 0, and a guest handler wins', () => {
     const STD = `enclave {

@@ -6,6 +6,11 @@ export function banner(iface: EdlInterface, comment: '//' | '/*'): string {
   return comment === '//' ? `// ${text}` : `/* ${text} */`;
 }
 
+/** AssemblyScript parameters an exported function takes before the EDL's: the sret pointer of a struct result. */
+export function asSret(f: EdlFunction): string[] {
+  return isAggregate(f.ret) ? ['retval: usize'] : [];
+}
+
 /** AssemblyScript type of a parameter as a Wasm value (pointers and by-value structs' copies are addresses). */
 export function asType(p: { type: EdlParam['type'] }): string {
   return p.type.pointer || isAggregate(p.type) ? 'usize' : scalarOf(p.type).as;
@@ -19,7 +24,8 @@ export function asSlotType(p: EdlParam): string {
 }
 
 export function asRet(f: EdlFunction): string {
-  return !returnsValue(f) ? 'void' : scalarOf(f.ret).as;
+  // A struct result is written through a pointer passed first (the wasm32 C ABI's sret), so the function is void.
+  return !returnsValue(f) || isAggregate(f.ret) ? 'void' : scalarOf(f.ret).as;
 }
 
 /** C spelling of a type with `stars` levels of pointer. */
@@ -44,7 +50,7 @@ export function cDecl(p: EdlParam): string {
 
 export function cRet(f: EdlFunction): string {
   if (f.ret.pointer) return cTypeOf(f.ret, f.ret.depth ?? 1);
-  return f.ret.user ? `enum ${f.ret.user.name}` : scalarOf(f.ret).c;
+  return f.ret.user ? `${f.ret.user.kind} ${f.ret.user.name}` : scalarOf(f.ret).c;
 }
 
 /** One line describing a parameter's EDL attributes, for doc comments in generated files and `emon edl check`. */

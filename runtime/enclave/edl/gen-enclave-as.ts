@@ -3,7 +3,7 @@
  * the marshalling area the host gate copies [in]/[out] buffers into, and one stub per OCALL. The enclave's
  * entry file implements and exports every trusted function and re-exports `__emon_ms`/`__emon_ms_size`.
  */
-import { asRet, asType, asTypeDecls, banner, describeParam, ENCLAVE_MS_SIZE } from './gen-common.js';
+import { asRet, asSret, asType, asTypeDecls, banner, describeParam, ENCLAVE_MS_SIZE } from './gen-common.js';
 import { returnsValue, type EdlInterface } from './types.js';
 
 export function generateEnclaveAs(iface: EdlInterface): string {
@@ -26,7 +26,7 @@ export function generateEnclaveAs(iface: EdlInterface): string {
     L.push(`@external("emon_ocall", "${f.name}")`);
     L.push(`declare function __ocall_${f.name}(${params.join(', ')}): i32;`);
     L.push(`/**`);
-    L.push(` * OCALL ${f.name}(${f.params.map(describeParam).join(', ')})${hasRet ? ` -> ${asRet(f)} stored at retval (may be 0)` : ''}.`);
+    L.push(` * OCALL ${f.name}(${f.params.map(describeParam).join(', ')})${hasRet ? ` -> ${asRet(f)} stored at retval (may be 0)` : ''}.`.replace('-> void stored', `-> ${f.ret.user?.kind ?? ''} ${f.ret.base} stored`));
     L.push(` * Returns 0 when the call went through, else an emon status (2: a bad buffer or the guest's scratch is full).`);
     L.push(` * The result comes from untrusted code: check it before use.`);
     L.push(` */`);
@@ -38,7 +38,7 @@ export function generateEnclaveAs(iface: EdlInterface): string {
   }
   L.push('// ECALLs the entry file must export (pointers are enclave addresses of copied buffers):');
   for (const f of iface.trusted) {
-    L.push(`//   export function ${f.name}(${f.params.map((p) => `${p.name}: ${asType(p)}`).join(', ')}): ${asRet(f)}`);
+    L.push(`//   export function ${f.name}(${[...asSret(f), ...f.params.map((p) => `${p.name}: ${asType(p)}`)].join(', ')}): ${asRet(f)}`);
   }
   return L.join('\n') + '\n';
 }

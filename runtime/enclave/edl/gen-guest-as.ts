@@ -4,8 +4,8 @@
  * `NAME_open`/`NAME_close`. Stubs return an emon status and store the ECALL's result at `retval` (may be 0), as
  * SGX's `sgx_status_t f(eid, &retval, ...)`. The guest's entry file exports one handler per OCALL.
  */
-import { asRet, asSlotType, asType, asTypeDecls, banner, describeParam, GUEST_SCRATCH_SIZE } from './gen-common.js';
-import { scalarOf, type EdlInterface, returnsValue } from './types.js';
+import { asRet, asSret, asSlotType, asType, asTypeDecls, banner, describeParam, GUEST_SCRATCH_SIZE } from './gen-common.js';
+import { isAggregate, scalarOf, type EdlInterface, returnsValue } from './types.js';
 
 export function generateGuestAs(iface: EdlInterface): string {
   const slots = 1 + Math.max(0, ...iface.trusted.map((f) => f.params.length));
@@ -41,14 +41,18 @@ export function generateGuestAs(iface: EdlInterface): string {
     const hasRet = returnsValue(f);
     const params = ['handle: i32', ...(hasRet ? ['retval: usize'] : []), ...f.params.map((p) => `${p.name}: ${asType(p)}`)];
     L.push('');
-    L.push(`/** ECALL ${f.index} ${f.name}(${f.params.map(describeParam).join(', ')})${hasRet ? ` -> ${asRet(f)} at retval` : ''}. */`);
+    const sret = isAggregate(f.ret);
+    const retDoc = sret ? `${f.ret.user!.kind} ${f.ret.base} (${f.ret.user!.size} bytes) written` : asRet(f);
+    L.push(`/** ECALL ${f.index} ${f.name}(${f.params.map(describeParam).join(', ')})${hasRet ? ` -> ${retDoc} at retval` : ''}. */`);
     L.push(`export function ${f.name}(${params.join(', ')}): i32 {`);
+    // A struct result: slot 0 carries the address the gate writes it to.
+    if (sret) L.push('  store<u32>(FRAME, <u32>retval);');
     f.params.forEach((p, i) => {
       const t = asSlotType(p);
       L.push(`  store<${t}>(FRAME + ${8 * (i + 1)}, <${t}>${p.name});`);
     });
     L.push(`  const rc = __emon_ecall(handle, ${f.index}, FRAME);`);
-    if (hasRet) {
+    if (hasRet && !sret) {
       const s = scalarOf(f.ret);
       const slot = s.wasm === 'i32' ? 'i32' : s.wasm;
       L.push(`  if (rc == 0 && retval != 0) store<${s.as}>(retval, <${s.as}>load<${slot}>(FRAME));`);
@@ -59,7 +63,7 @@ export function generateGuestAs(iface: EdlInterface): string {
   L.push('');
   L.push('// OCALL handlers the guest entry file must export (pointers are guest addresses in the scratch area):');
   for (const f of iface.untrusted) {
-    L.push(`//   export function ${f.name}(${f.params.map((p) => `${p.name}: ${asType(p)}`).join(', ')}): ${asRet(f)}`);
+    L.push(`//   export function ${f.name}(${[...asSret(f), ...f.params.map((p) => `${p.name}: ${asType(p)}`)].join(', ')}): ${asRet(f)}`);
   }
   return L.join('\n') + '\n';
 }

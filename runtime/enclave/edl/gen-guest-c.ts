@@ -4,7 +4,7 @@
  * program must define (exported under their EDL names).
  */
 import { banner, cDecl, cRet, cTypeDecls, describeParam, GUEST_SCRATCH_SIZE } from './gen-common.js';
-import { scalarOf, wasmTypeOf, type EdlFunction, type EdlInterface, type EdlParam, returnsValue } from './types.js';
+import { isAggregate, scalarOf, wasmTypeOf, type EdlFunction, type EdlInterface, type EdlParam, returnsValue } from './types.js';
 
 function slotStore(p: EdlParam, i: number): string {
   if (p.byValue) return `  frame[${i + 1}].u64 = (uint32_t)(uintptr_t)&${p.name};`;
@@ -56,17 +56,21 @@ export function generateGuestC(iface: EdlInterface): string {
     L.push(`/* ECALL ${f.index} ${f.name}(${f.params.map(describeParam).join(', ')}) */`);
     L.push(`static inline int32_t ${f.name}(${params.join(', ')}) {`);
     L.push(`  emon_slot frame[${f.params.length + 1}] = {{0}};`);
+    // A struct result: slot 0 carries the address the gate writes it to.
+    if (isAggregate(f.ret)) L.push('  frame[0].u64 = (uint32_t)(uintptr_t)retval;');
     f.params.forEach((p, i) => L.push(slotStore(p, i)));
     L.push(`  int32_t rc = __emon_ecall(handle, ${f.index}, frame);`);
-    if (hasRet) L.push(`  if (rc == 0 && retval) *retval = (${cRet(f)})${f.ret.pointer ? '(uintptr_t)(uint32_t)' : ''}frame[0].${retMember(f)};`);
+    if (hasRet && !isAggregate(f.ret)) L.push(`  if (rc == 0 && retval) *retval = (${cRet(f)})${f.ret.pointer ? '(uintptr_t)(uint32_t)' : ''}frame[0].${retMember(f)};`);
     L.push('  return rc;');
     L.push('}');
   }
   L.push('');
-  L.push('/* OCALL handlers this program must define; they are exported under their EDL names. A struct passed by value arrives as a pointer to its copy. */');
+  L.push('/* OCALL handlers this program must define; they are exported under their EDL names. A struct passed by');
+  L.push(' * value arrives as a pointer to its copy; a struct result is written through the retval pointer given first. */');
   for (const f of iface.untrusted) {
-    const params = f.params.length ? f.params.map((p) => (p.byValue ? `const ${cDecl(p)}`.replace(` ${p.name}`, ` *${p.name}`) : cDecl(p))).join(', ') : 'void';
-    L.push(`__attribute__((export_name("${f.name}"))) ${cRet(f)} ${f.name}(${params});`);
+    const sret = isAggregate(f.ret) ? [`${cRet(f)} *retval`] : [];
+    const list = [...sret, ...f.params.map((p) => (p.byValue ? `const ${cDecl(p)}`.replace(` ${p.name}`, ` *${p.name}`) : cDecl(p)))];
+    L.push(`__attribute__((export_name("${f.name}"))) ${sret.length ? 'void' : cRet(f)} ${f.name}(${list.length ? list.join(', ') : 'void'});`);
   }
   L.push('', '#endif', '');
   return L.join('\n');

@@ -444,7 +444,6 @@ class Parser {
     if (isPublic && !trusted) this.fail(start, "'public' applies to trusted functions only");
     const { type: ret, at: retAt } = this.parseType();
     if (ret.foreign && !ret.pointer) this.fail(retAt, `unknown type '${ret.base}'`, 'E_EDL_TYPE', 'emon cannot read C headers: use an EDL-declared or scalar type');
-    if (ret.user && ret.user.kind !== 'enum' && !ret.pointer) this.fail(retAt, `returning ${ret.user.kind} ${ret.user.name} by value is unsupported`, 'E_EDL_UNSUPPORTED', 'return it through an [out] pointer parameter');
     const nameTok = this.ident('a function name');
     if (SCALARS[nameTok.text] || ['enclave', 'trusted', 'untrusted', 'public'].includes(nameTok.text)) this.fail(nameTok, `'${nameTok.text}' is a reserved word`);
     this.expect('(');
