@@ -4,7 +4,7 @@
  * member offsets, and for every ECALL/OCALL which bytes each parameter copies and in which direction.
  */
 import { describeParam } from './gen-common.js';
-import { deepStruct, elementSize, isAddress, type EdlFunction, type EdlInterface, type EdlParam, type SizeExpr } from './types.js';
+import { deepStruct, elementSize, isAddress, isAggregate, type EdlFunction, type EdlInterface, type EdlParam, type SizeExpr } from './types.js';
 
 const operand = (e: SizeExpr): string => (e.kind === 'const' ? String(e.value) : e.name);
 
@@ -37,6 +37,7 @@ function fnLines(f: EdlFunction, ecall: boolean): string[] {
   const head = `${ecall ? 'ecall' : 'ocall'} ${f.index} ${f.isPublic ? 'public ' : ''}${f.name}(${f.params.map(describeParam).join(', ')})`;
   const tail = [...(f.allow.length ? [`allow(${f.allow.join(', ')})`] : []), ...(f.attrs ?? []).filter((a) => a === 'propagate_errno' || a === 'transition_using_threads')];
   const L = [`${head}${tail.length ? ' ' + tail.join(' ') : ''}${f.from ? `  [from ${f.from}]` : ''}`];
+  if (isAggregate(f.ret)) L.push(`    retval: ${ecall ? 'enclave → guest' : 'guest → enclave'}, ${f.ret.user!.size} bytes (${f.ret.user!.kind} ${f.ret.base} returned by value)`);
   for (const p of f.params) {
     if (!isAddress(p)) continue;
     if (p.direction === 'user_check') {
