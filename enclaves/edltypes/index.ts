@@ -1,6 +1,6 @@
 // Enclave over EDL user types (edltypes.edl): reads its struct, array and deep-copied inputs at the offsets the
 // generated bridge states, and calls one OCALL with a struct and one standard OCALL emon refuses (CPUID).
-import { ocall_rec, sgx_oc_cpuidex, rec64_t_layout, msg_t_layout, kind_t } from './generated/edltypes_t';
+import { ocall_make, ocall_rec, sgx_oc_cpuidex, rec64_t_layout, msg_t_layout, kind_t } from './generated/edltypes_t';
 export { __emon_ms, __emon_ms_size } from './generated/edltypes_t';
 
 const CPU: usize = memory.data(16, 4);
@@ -44,4 +44,10 @@ export function bump_rec(r: usize, k: i32): u64 {
 /** emon refuses CPUID in a Wasm enclave: the OCALL's status (3, EUNSPEC). */
 export function cpuid_probe(): i32 {
   return sgx_oc_cpuidex(CPU, 0, 0);
+}
+
+/** The result arrives through `retval` (the wasm32 C ABI's sret): the guest's ocall_make fills it, the enclave adds its kind. */
+export function make_rec(retval: usize, id: u64): void {
+  if (ocall_make(retval, id) != 0) return;
+  store<u32>(retval + rec64_t_layout.OFF_kind, kind_t.KIND_SEALED);
 }

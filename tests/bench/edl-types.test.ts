@@ -29,6 +29,8 @@ describe.skipIf(!have)(have ? 'emon bench --edl over struct and array parameters
       expect(by.get(`take_msg/${s}`)?.bytes).toBe(12 + s);
     }
     expect(by.get('bump_rec')?.bytes).toBe(128);
+    expect(by.has('make_rec')).toBe(true);
+    expect(by.has('ocall:ocall_make')).toBe(true);
     for (const c of cases) c.run(3);
     const extra = (await suite.extra!()) as { skipped: unknown[]; returnValues: Record<string, number> };
     expect(extra.skipped).toEqual([]);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EUNSPEC, OK } from '../../runtime/enclave/abi.js';
 import { buildDir } from '../../runtime/paths.js';
-import { FREE, image, tempPlatform, TestGuest } from './harness.js';
+import { FRAME, FREE, image, tempPlatform, TestGuest } from './harness.js';
 import { emon, guests } from '../cli/helpers.js';
 
 const file = path.join(buildDir, 'enclaves', 'edltypes.wasm');
@@ -25,7 +25,10 @@ describe('the edltypes enclave', () => {
 
   it('receives structs, arrays, a by-value struct and a deep-copied struct with their values', () => {
     const recs: number[][] = [];
-    const g = new TestGuest({ ocall_rec: (r: number) => void recs.push([...g.u8().subarray(r, r + 16)]) }).open(image('edltypes', new Uint8Array(readFileSync(file))), tempPlatform());
+    const g = new TestGuest({
+      ocall_rec: (r: number) => void recs.push([...g.u8().subarray(r, r + 16)]),
+      ocall_make: (dR: number, id: bigint) => new DataView(g.memory.buffer).setBigUint64(dR, id * 2n, true),
+    }).open(image('edltypes', new Uint8Array(readFileSync(file))), tempPlatform());
     const dv = (): DataView => new DataView(g.memory.buffer);
     const R = FREE;
     for (let k = 0; k < 64; k++) g.u8()[R + k] = k;
@@ -55,6 +58,13 @@ describe('the edltypes enclave', () => {
     // CPUID is declared by sgx_tstdc.edl and refused by emon with a named error.
     expect(g.call('cpuid_probe', []).ret & 0xffffffffn).toBe(BigInt(EUNSPEC));
     expect(g.rejects.at(-1)).toBe('E_OCALL_UNAVAILABLE');
+    // A struct result, filled by the guest's OCALL (which returns one too) and completed by the enclave.
+    const OUT = FREE + 8192;
+    g.u8().fill(0xff, OUT, OUT + 64);
+    const make = g.prepare('make_rec', [21n]);
+    dv().setUint32(FRAME, OUT, true); // slot 0: where the struct result goes
+    expect(make().status).toBe(OK);
+    expect([dv().getBigUint64(OUT, true), dv().getUint32(OUT + 12, true), g.u8()[OUT + 20]]).toEqual([42n, 1, 0]);
   });
 
   it('serves an AssemblyScript guest built against the generated stubs, under the real monitor', () => {
@@ -73,7 +83,7 @@ describe('the edltypes enclave', () => {
       const r = emon(['enclave', 'sign', '--key', key, '--edl', path.resolve(__dirname, '../../enclaves/edltypes/edltypes.edl'), mod]);
       expect(r.status, r.stderr).toBe(0);
       const img = image('edltypes', new Uint8Array(readFileSync(mod)));
-      expect(img.iface.untrusted.map((f) => f.name)).toEqual(['sgx_oc_cpuidex', 'sgx_thread_wait_untrusted_event_ocall', 'sgx_thread_set_untrusted_event_ocall', 'sgx_thread_setwait_untrusted_events_ocall', 'sgx_thread_set_multiple_untrusted_events_ocall', 'ocall_rec']);
+      expect(img.iface.untrusted.map((f) => f.name)).toEqual(['sgx_oc_cpuidex', 'sgx_thread_wait_untrusted_event_ocall', 'sgx_thread_set_untrusted_event_ocall', 'sgx_thread_setwait_untrusted_events_ocall', 'sgx_thread_set_multiple_untrusted_events_ocall', 'ocall_rec', 'ocall_make']);
       expect(img.iface.imports ?? []).toEqual([]);
     } finally {
       rmSync(d, { recursive: true, force: true });

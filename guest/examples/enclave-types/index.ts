@@ -3,7 +3,7 @@
 // deep-copied msg_t, gets an [in, out] struct back through an OCALL, and sees CPUID refused. Exit status 0
 // when every value crossed intact.
 import { puts } from "../../as/index";
-import { edltypes_open, take_rec, take_rec_value, take_grid, take_msg, bump_rec, cpuid_probe, rec64_t_layout, msg_t_layout, kind_t } from "./generated/edltypes_u";
+import { edltypes_open, make_rec, take_rec, take_rec_value, take_grid, take_msg, bump_rec, cpuid_probe, rec64_t_layout, msg_t_layout, kind_t } from "./generated/edltypes_u";
 
 const RET: usize = memory.data(8, 8);
 const REC: usize = memory.data(64, 8);
@@ -25,6 +25,12 @@ export function ocall_rec(r: usize): void {
   seenId = load<u64>(r + rec64_t_layout.OFF_id);
 }
 
+/** OCALL returning a struct: written through the result slot the gate passes first. */
+export function ocall_make(retval: usize, id: u64): void {
+  store<u64>(retval + rec64_t_layout.OFF_id, id * 2);
+  store<u8>(retval + rec64_t_layout.OFF_payload + 47, 0xee);
+}
+
 export function solo5_app_main(_startInfo: usize): i32 {
   const h = edltypes_open("edltypes");
   if (h < 0) {
@@ -44,6 +50,9 @@ export function solo5_app_main(_startInfo: usize): i32 {
   check("take_msg", take_msg(h, RET, MSG) == 0 && load<u32>(RET) == 43);
   check("bump_rec", bump_rec(h, RET, REC, kind_t.KIND_SEALED) == 0 && load<u64>(RET) == 42 && load<u64>(REC) == 42);
   check("bump_rec kind", load<u32>(REC + rec64_t_layout.OFF_kind) == 0x5ea1 && seenId == 42);
+  const OUT: usize = REC + 0;
+  memory.fill(OUT, 0, 64);
+  check("make_rec", make_rec(h, OUT, 21) == 0 && load<u64>(OUT) == 42 && load<u32>(OUT + rec64_t_layout.OFF_kind) == 1 && load<u8>(OUT + 63) == 0xee);
   check("cpuid refused", cpuid_probe(h, RET) == 0 && load<i32>(RET) == 3);
   puts(failures == 0 ? "edltypes: structs, arrays and deep copy crossed intact" : "edltypes: " + failures.toString() + " failure(s)");
   return failures == 0 ? 0 : 1;
