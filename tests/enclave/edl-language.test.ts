@@ -5,7 +5,7 @@
  * the same interface, and hostile input only ever yields typed errors.
  */
 import fc from 'fast-check';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -139,6 +139,50 @@ describe('imports', () => {
   it('name cycles and unknown imported functions, with the import statement location', () => {
     expect(loadErr(path.join(fx, 'errors/cycle_a.edl'))).toMatch(/^E_EDL_IMPORT_CYCLE .*cycle_b.edl:2:5: import cycle cycle_a.edl -> cycle_b.edl -> cycle_a.edl/);
     expect(loadErr(path.join(fx, 'errors/unknown_fn.edl'))).toMatch(/^E_EDL_IMPORT .*unknown_fn.edl:2:5: ".*Thread.edl" declares no function 'nope'/);
+  });
+});
+
+describe('random import graphs', () => {
+  it('load when acyclic (each file once, every function numbered once) and name a cycle when there is one', () => {
+    const graph = fc.array(fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 3 }), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(graph, (edges) => {
+        const dir = mkdtempSync(path.join(os.tmpdir(), 'emon-edl-graph-'));
+        try {
+          const n = edges.length;
+          edges.forEach((to, k) => {
+            const imports = [...new Set(to.filter((t) => t < n))].map((t) => `from "g${t}.edl" import *;`).join(' ');
+            writeFileSync(path.join(dir, `g${k}.edl`), `enclave { ${imports} trusted { public void f${k}(void); }; };`);
+          });
+          // Reachable from g0, and is there a cycle among them?
+          const reach = new Set<number>();
+          let cyclic = false;
+          const state = new Map<number, 'open' | 'done'>();
+          const visit = (k: number): void => {
+            if (state.get(k) === 'open') return void (cyclic = true);
+            if (state.get(k) === 'done') return;
+            state.set(k, 'open');
+            reach.add(k);
+            for (const t of edges[k]!) if (t < n) visit(t);
+            state.set(k, 'done');
+          };
+          visit(0);
+          let result: string;
+          try {
+            const i = loadEdl(path.join(dir, 'g0.edl'));
+            result = i.trusted.map((f) => f.name).sort().join(',');
+          } catch (e) {
+            expect(isEmonError(e), String(e)).toBe(true);
+            result = (e as { code: string }).code;
+          }
+          if (cyclic) expect(result).toBe('E_EDL_IMPORT_CYCLE');
+          else expect(result).toBe([...reach].map((k) => `f${k}`).sort().join(','));
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 

@@ -475,7 +475,7 @@ class Parser {
       } else break;
     }
     this.expect(';');
-    const params = raw.map((r) => this.checkParam(r, raw, trusted));
+    const params = raw.map((r) => this.checkParam(r, raw));
     return { name: nameTok.text, index, isPublic, ret, params, allow, attrs, loc: this.loc(start) };
   }
 
@@ -512,7 +512,7 @@ class Parser {
     return attrs;
   }
 
-  checkParam(r: RawParam, all: readonly RawParam[], trusted: boolean): EdlParam {
+  checkParam(r: RawParam, all: readonly RawParam[]): EdlParam {
     const a = r.attrs;
     const at = a?.tok ?? r.tok;
     if (all.filter((p) => p.name === r.name).length > 1) this.fail(r.tok, `parameter '${r.name}' is declared twice`);
@@ -597,7 +597,6 @@ class Parser {
         this.fail(at, `[out] cannot deep-copy ${type.user.name} for '${r.name}': the member sizes live in the struct the callee would fill`, 'E_EDL_UNSUPPORTED', 'use [in, out] so the caller sets the sizes');
       }
     }
-    void trusted;
     return { name: r.name, type, direction, size, count, isString: a.isString, isWide: a.isWide, dims, flags, loc: this.loc(r.tok) };
   }
 }
