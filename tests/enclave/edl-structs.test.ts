@@ -240,6 +240,75 @@ describe('random struct shapes', () => {
   });
 });
 
+describe('random struct shapes with a deep-copied member', () => {
+  it('round-trip, member buffer included, through an ECALL and an OCALL; each side sees its own pointer', () => {
+    const member = fc.record({ t: fc.constantFrom(...MEMBER_TYPES), dims: fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }) });
+    const shapes = fc.record({ before: fc.array(member, { maxLength: 4 }), after: fc.array(member, { maxLength: 4 }), len: fc.integer({ min: 0, max: 300 }), seed: fc.integer({ min: 0, max: 255 }) });
+    fc.assert(
+      fc.property(shapes, ({ before, after, len, seed }) => {
+        const decl = (ms: Array<{ t: string; dims: number[] }>, tag: string): string => ms.map((m, k) => `${m.t} ${tag}${k}${m.dims.map((d) => `[${d}]`).join('')};`).join(' ');
+        const edl = `enclave {
+          struct s_t { ${decl(before, 'b')} uint32_t dn; [size=dn] uint8_t* dd; ${decl(after, 'a')} };
+          trusted { public int ecall_echo([in, out] struct s_t* v); };
+          untrusted { int ocall_echo([in, out] struct s_t* v); };
+        };`;
+        const i = parseEdl(edl, 'deepshape.edl');
+        const st = i.types!.find((t) => t.name === 's_t') as EdlStruct;
+        const n = st.size;
+        const dn = st.members.find((m) => m.name === 'dn')!.offset;
+        const dd = st.members.find((m) => m.name === 'dd')!.offset;
+        // Struct bytes other than the pointer and its size, which each side sees with its own values.
+        const plain = (b: Uint8Array): number[] => [...b].filter((_, k) => !(k >= dn && k < dn + 4) && !(k >= dd && k < dd + 4));
+        const original = Uint8Array.from({ length: n }, (_, k) => (k * 37 + seed) & 0xff);
+        const data = Uint8Array.from({ length: len }, (_, k) => (k * 13 + seed) & 0xff);
+        const V = G_FREE, D = G_FREE + 4096;
+        let enclaveSaw: { bytes: number[]; ptr: number; data: number[] } | null = null;
+        let guestSaw: { bytes: number[]; ptr: number; data: number[] } | null = null;
+        const w = wire(
+          i,
+          (env) => ({
+            ecall_echo(v: number) {
+              const dv = env.dv();
+              const p = dv.getUint32(v + dd, true);
+              enclaveSaw = { bytes: plain(env.u8().slice(v, v + n)), ptr: p, data: [...env.u8().slice(p, p + dv.getUint32(v + dn, true))] };
+              return (env.ocall['ocall_echo'] as (rp: number, v: number) => number)(0, v);
+            },
+          }),
+          {
+            ocall_echo: (v: number) => {
+              const g = new Uint8Array(w.gmem.buffer);
+              const dv = new DataView(w.gmem.buffer);
+              const p = dv.getUint32(v + dd, true);
+              const l = dv.getUint32(v + dn, true);
+              guestSaw = { bytes: plain(g.slice(v, v + n)), ptr: p, data: [...g.slice(p, p + l)] };
+              for (let k = 0; k < n; k++) if (!(k >= dn && k < dn + 4) && !(k >= dd && k < dd + 4)) g[v + k] ^= 0x5a;
+              for (let k = 0; k < l; k++) g[p + k] ^= 0x5a;
+              return 0;
+            },
+          },
+        );
+        const dv = w.gdv();
+        w.g8().set(original, V);
+        dv.setUint32(V + dn, len, true);
+        dv.setUint32(V + dd, D, true);
+        w.g8().set(data, D);
+        expect(w.ecall('ecall_echo', [V]).status).toBe(OK);
+        expect(enclaveSaw!.bytes).toEqual(plain(original));
+        expect(enclaveSaw!.data).toEqual([...data]);
+        expect(enclaveSaw!.ptr).toBeGreaterThanOrEqual(E_MS);
+        expect(guestSaw!.bytes).toEqual(plain(original));
+        expect(guestSaw!.data).toEqual([...data]);
+        expect(guestSaw!.ptr >= G_SCRATCH && guestSaw!.ptr < G_SCRATCH + G_SCRATCH_LEN).toBe(true);
+        // Back in the guest: the changes, its own pointer, the same length.
+        expect(plain(w.g8().slice(V, V + n))).toEqual(plain(original).map((b) => b ^ 0x5a));
+        expect([dv.getUint32(V + dd, true), dv.getUint32(V + dn, true)]).toEqual([D, len]);
+        expect([...w.g8().slice(D, D + len)]).toEqual([...data].map((b) => b ^ 0x5a));
+      }),
+      { numRuns: 80 },
+    );
+  });
+});
+
 describe('arrays, wstrings and by-value structs', () => {
   const ARR = `enclave {
     struct pt { int32_t x; int32_t y; };
