@@ -47,7 +47,7 @@ export const demoSteps: DemoStep[] = [
     title: 'network ping-pong',
     explain: 'Two unikernels in separate workers exchange Ethernet frames through the in-process switch.',
     run: (ctx) => {
-      const net = new Map([['net', new Map([['service', 'sw0']])]]);
+      const net = new Map([['net', new Map([['service', 'switch:sw0']])]]);
       return allOk([ctx.launch(ctx.guest('net-pong'), { attachments: net }), ctx.launch(ctx.guest('net-ping'), { attachments: net, cmdline: '3' })]);
     },
   },

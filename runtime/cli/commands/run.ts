@@ -29,7 +29,7 @@ Run-wide options:
 Examples:
   emon run build/guests/hello.wasm -- hello world
   emon run --block:storage=disk.img,size=1M build/guests/blk.wasm
-  emon run --net:service=sw0 build/guests/net-pong.wasm --net:service=sw0 build/guests/net-ping.wasm
+  emon run --net:service=switch:sw0 build/guests/net-pong.wasm --net:service=switch:sw0 build/guests/net-ping.wasm
   emon run --net:service=udp:9001:127.0.0.1:9002 build/guests/net-pong.wasm   # other emon: udp:9002:127.0.0.1:9001
 `;
 

@@ -1,0 +1,141 @@
+/**
+ * Rootless user-mode networking, `--net:NAME=user[,hostfwd=...]`: emon starts passt (the user-mode network
+ * stack podman uses; passt.top) for the NIC and speaks its socket protocol, QEMU's `-netdev stream`: each
+ * Ethernet frame on a UNIX stream socket behind a 4-byte big-endian length. passt NATs the guest's outgoing
+ * connections through the host's own sockets and binds the `hostfwd` ports on the host, so nothing needs root.
+ * The guest gets QEMU's user-network addresses (10.0.2.15/24, gateway 10.0.2.2), by DHCP or statically.
+ *
+ * Runs on the supervisor's main thread, like ./tunnel.ts. passt is started with --one-off, so it also ends
+ * when emon dies and its socket closes; close() ends it at once and removes the socket's folder.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { EmonError } from '../errors.js';
+import { ETHERNET_HEADER, NET_MTU } from './abi.js';
+import type { HostForward } from './netspec.js';
+import { deliver, type Endpoint } from './switch.js';
+
+export const USER_NET = { guest: '10.0.2.15', prefix: 24, gateway: '10.0.2.2' } as const;
+const CONNECT_TIMEOUT_MS = 5000;
+/** A length word above this is not a frame: the stream is out of step and the link is dropped. */
+const MAX_STREAM_FRAME = 65535;
+
+export function passtArgs(socketPath: string, forwards: readonly HostForward[]): string[] {
+  const args = ['--foreground', '--quiet', '--one-off', '--ipv4-only', '--socket', socketPath,
+    '--address', USER_NET.guest, '--netmask', String(USER_NET.prefix), '--gateway', USER_NET.gateway];
+  for (const f of forwards) args.push(f.proto === 'tcp' ? '-t' : '-u', `${f.hostAddr ? `${f.hostAddr}/` : ''}${f.hostPort}:${f.guestPort}`);
+  return args;
+}
+
+export class PasstLink {
+  sent = 0;
+  received = 0;
+  dropped = 0;
+  private closing = false;
+  private pending: Buffer = Buffer.alloc(0);
+
+  private constructor(
+    private readonly ep: Endpoint,
+    private readonly child: ChildProcess,
+    private readonly socket: net.Socket,
+    private readonly dir: string,
+    log: (line: string) => void,
+  ) {
+    const header = Buffer.alloc(4);
+    ep.port.on('message', (frame: unknown) => {
+      if (!(frame instanceof Uint8Array) || this.socket.destroyed) return;
+      header.writeUInt32BE(frame.length, 0);
+      this.socket.write(Buffer.concat([header, frame]));
+      this.sent++;
+    });
+    socket.on('data', (chunk: Buffer) => this.take(chunk));
+    const down = (why: string) => {
+      if (this.closing) return;
+      this.closing = true;
+      log(`emon: guest ${ep.guest}: passt for net "${ep.device}" ${why}; the NIC is down and its frames are dropped, the guest goes on`);
+      socket.destroy();
+    };
+    socket.on('close', () => down('closed its socket'));
+    socket.on('error', () => {});
+    child.on('exit', (code, signal) => down(`exited (${signal ?? `status ${code}`})`));
+    process.once('exit', this.killSync);
+  }
+
+  private readonly killSync = (): void => {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  };
+
+  private take(chunk: Buffer): void {
+    let buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    while (buf.length >= 4) {
+      const len = buf.readUInt32BE(0);
+      if (len > MAX_STREAM_FRAME) {
+        this.socket.destroy();
+        return;
+      }
+      if (buf.length < 4 + len) break;
+      if (len < ETHERNET_HEADER || len > NET_MTU + ETHERNET_HEADER) this.dropped++;
+      else if (deliver(this.ep, new Uint8Array(buf.subarray(4, 4 + len)))) this.received++;
+      else this.dropped++;
+      buf = buf.subarray(4 + len);
+    }
+    this.pending = buf.length === 0 ? Buffer.alloc(0) : Buffer.from(buf);
+  }
+
+  /** Starts passt for one NIC and connects to it; refuses with install advice when passt is missing. */
+  static async open(ep: Endpoint, forwards: readonly HostForward[], log: (line: string) => void): Promise<PasstLink> {
+    const where = `--net:${ep.device}=user for guest ${ep.guest}`;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'emon-passt-'));
+    // passt started by root drops to nobody before it binds its socket: let it create the socket here.
+    if (process.getuid?.() === 0) chmodSync(dir, 0o1733);
+    const socketPath = path.join(dir, 'sock');
+    const child = spawn('passt', passtArgs(socketPath, forwards), { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    const fail = (message: string, hint: string): never => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      throw new EmonError('E_NET', `${where}: ${message}`, { hint });
+    };
+    const spawned = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+      child.once('error', (e: NodeJS.ErrnoException) => resolve(e));
+      child.once('spawn', () => resolve(null));
+    });
+    if (spawned !== null) {
+      return fail(
+        spawned.code === 'ENOENT' ? 'passt is not installed' : `cannot start passt (${spawned.code ?? spawned.message})`,
+        'install passt (Debian/Ubuntu: apt install passt; Fedora: dnf install passt), or attach a TAP with --net:NAME=IFACE',
+      );
+    }
+    const deadline = Date.now() + CONNECT_TIMEOUT_MS;
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        const why = stderr.split('\n').filter((l) => l.trim() !== '' && !l.includes('syslog')).slice(-2).join('; ');
+        return fail(`passt exited at start${why ? `: ${why}` : ''}`, 'check the hostfwd ports are free (ss -ltnu) and that passt runs here (passt --help)');
+      }
+      const socket = await new Promise<net.Socket | null>((resolve) => {
+        const s = net.connect(socketPath);
+        s.once('connect', () => resolve(s));
+        s.once('error', () => resolve(null));
+      });
+      if (socket !== null) {
+        socket.setNoDelay(true);
+        return new PasstLink(ep, child, socket, dir, log);
+      }
+      if (Date.now() > deadline) return fail('passt did not open its socket within 5 s', 'run passt by hand to see why');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  close(): void {
+    this.closing = true;
+    this.socket.destroy();
+    this.ep.port.close();
+    this.killSync();
+    process.removeListener('exit', this.killSync);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Host TAP interfaces, attached as Solo5's tenders attach them (tenders/common/tap_attach.c): the interface
+ * must already exist (emon never creates one, so it never leaves one behind), it is opened through
+ * /dev/net/tun with TUNSETIFF(IFF_TAP | IFF_NO_PI), and a device that is missing, busy, not a TAP, or behind a
+ * /dev/net/tun the user may not open is refused with what to do. The syscalls are in the Node-API addon
+ * runtime/native/tun.c; this module loads it and turns its -errno results into EmonErrors.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { constants as osc } from 'node:os';
+import path from 'node:path';
+import { EmonError } from '../errors.js';
+import { buildDir } from '../paths.js';
+
+/** The addon's functions; every one returns -errno on failure. */
+export interface TunAddon {
+  openTun(): number;
+  attachTap(fd: number, ifname: string): number;
+  /** Reads one frame; returns its full length, copying it only when it fits in `len`. */
+  read(fd: number, u8: Uint8Array, off: number, len: number): number;
+  write(fd: number, u8: Uint8Array, off: number, len: number): number;
+  /** Bit i set when fds[i] is readable or in error; waits up to timeoutMs. */
+  poll(fds: Int32Array, timeoutMs: number): number;
+  close(fd: number): number;
+}
+
+export const TUN_ADDON_PATH = path.join(buildDir, 'native', 'tun.node');
+export const EAGAIN = osc.errno.EAGAIN;
+
+/** IFF_TAP in /sys/class/net/IFACE/tun_flags (linux/if_tun.h). */
+const IFF_TAP = 0x0002;
+
+let addon: TunAddon | null = null;
+
+/** The addon, loaded once per thread. */
+export function tunAddon(): TunAddon {
+  if (addon !== null) return addon;
+  if (process.platform !== 'linux') {
+    throw new EmonError('E_NET', 'TAP interfaces (--net:NAME=IFACE) are a Linux feature', {
+      hint: 'use --net:NAME=switch:SW0 or --net:NAME=udp:LPORT:RHOST:RPORT on this system',
+    });
+  }
+  if (!existsSync(TUN_ADDON_PATH)) {
+    throw new EmonError('E_NET', `the TAP addon ${TUN_ADDON_PATH} is not built`, {
+      hint: 'install clang (apt install clang) and run `npm run build`',
+    });
+  }
+  addon = createRequire(import.meta.url)(TUN_ADDON_PATH) as TunAddon;
+  return addon;
+}
+
+export function errnoName(negErrno: number): string {
+  const n = -negErrno;
+  for (const [k, v] of Object.entries(osc.errno)) if (v === n) return k;
+  return `errno ${n}`;
+}
+
+/** True when IFACE exists in this network namespace and is a TAP (not a TUN, veth, bridge, ...). */
+export function isTapInterface(ifname: string): boolean {
+  return tapState(ifname) === 'tap';
+}
+
+function tapState(ifname: string): 'missing' | 'tap' | 'tun' | 'other' {
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(ifname)) return 'missing';
+  const dir = `/sys/class/net/${ifname}`;
+  if (!existsSync(dir)) return 'missing';
+  let flags: number;
+  try {
+    flags = Number.parseInt(readFileSync(`${dir}/tun_flags`, 'utf8').trim(), 16);
+  } catch {
+    return 'other';
+  }
+  return (flags & IFF_TAP) !== 0 ? 'tap' : 'tun';
+}
+
+/**
+ * Opens IFACE for guest `guest`'s NIC `device` and returns the non-blocking descriptor. `value` is the option
+ * as the user wrote it, for the messages.
+ */
+export function openTap(guest: string, device: string, ifname: string): number {
+  const where = `--net:${device}=${ifname} for guest ${guest}`;
+  const state = tapState(ifname);
+  if (state === 'missing') {
+    throw new EmonError('E_NET', `${where}: there is no host interface "${ifname}"`, {
+      hint: `create the TAP first (ip tuntap add ${ifname} mode tap && ip link set ${ifname} up), or, for the in-process switch, write --net:${device}=switch:${ifname}`,
+    });
+  }
+  if (state !== 'tap') {
+    throw new EmonError('E_NET', `${where}: host interface "${ifname}" is not a TAP interface (it is ${state === 'tun' ? 'a TUN (layer 3) device' : 'not a TUN/TAP device'})`, {
+      hint: `give a TAP (ip tuntap add NAME mode tap), or, for the in-process switch, write --net:${device}=switch:${ifname}`,
+    });
+  }
+  const tun = tunAddon();
+  const fd = tun.openTun();
+  if (fd < 0) {
+    const why = errnoName(fd);
+    throw new EmonError('E_NET', `${where}: cannot open /dev/net/tun (${why})`, {
+      hint: why === 'EACCES' || why === 'EPERM'
+        ? 'run as root, give the TAP to your user (ip tuntap add NAME mode tap user $USER), or use --net:NAME=user for networking without root'
+        : 'load the tun module (modprobe tun) or check that /dev/net/tun exists',
+    });
+  }
+  const r = tun.attachTap(fd, ifname);
+  if (r < 0) {
+    tun.close(fd);
+    const why = errnoName(r);
+    const hint =
+      why === 'EBUSY' ? `another process (a tender, another emon, qemu) has ${ifname} open; stop it or use another TAP`
+      : why === 'EPERM' || why === 'EACCES' ? `the TAP belongs to another user: recreate it with ip tuntap add ${ifname} mode tap user $USER, or run as root`
+      : `check the interface with ip -d link show ${ifname}`;
+    throw new EmonError('E_NET', `${where}: cannot attach TAP interface "${ifname}" (${why})`, { hint });
+  }
+  return fd;
+}
