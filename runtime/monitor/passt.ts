@@ -6,7 +6,8 @@
  * The guest gets QEMU's user-network addresses (10.0.2.15/24, gateway 10.0.2.2), by DHCP or statically.
  *
  * Runs on the supervisor's main thread, like ./tunnel.ts. passt is started with --one-off, so it also ends
- * when emon dies and its socket closes; close() ends it at once and removes the socket's folder.
+ * when emon dies and its socket closes; its socket's folder is removed as soon as emon is connected, and
+ * close() ends passt at once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -41,7 +42,6 @@ export class PasstLink {
     private readonly ep: Endpoint,
     private readonly child: ChildProcess,
     private readonly socket: net.Socket,
-    private readonly dir: string,
     log: (line: string) => void,
   ) {
     const header = Buffer.alloc(4);
@@ -58,7 +58,11 @@ export class PasstLink {
       log(`emon: guest ${ep.guest}: passt for net "${ep.device}" ${why}; the NIC is down and its frames are dropped, the guest goes on`);
       socket.destroy();
     };
-    socket.on('close', () => down('closed its socket'));
+    // The socket usually closes a moment before the exit is seen: wait briefly so the message can say why.
+    socket.on('close', () => {
+      if (this.closing) return;
+      setTimeout(() => down('closed its socket'), 300).unref();
+    });
     socket.on('error', () => {});
     child.on('exit', (code, signal) => down(`exited (${signal ?? `status ${code}`})`));
     process.once('exit', this.killSync);
@@ -122,8 +126,11 @@ export class PasstLink {
         s.once('error', () => resolve(null));
       });
       if (socket !== null) {
+        // passt takes one client (--one-off): the path is not needed again, so nothing is left behind even if
+        // emon is killed.
+        rmSync(dir, { recursive: true, force: true });
         socket.setNoDelay(true);
-        return new PasstLink(ep, child, socket, dir, log);
+        return new PasstLink(ep, child, socket, log);
       }
       if (Date.now() > deadline) return fail('passt did not open its socket within 5 s', 'run passt by hand to see why');
       await new Promise((r) => setTimeout(r, 20));
@@ -136,6 +143,5 @@ export class PasstLink {
     this.ep.port.close();
     this.killSync();
     process.removeListener('exit', this.killSync);
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,7 +1,9 @@
 /* ping-serve: an ARP and ICMP echo responder, the job of Solo5's tests/test_ping_serve, in C for Solo5's
  * NET_BASIC ABI (RFC 826 ARP, RFC 791 IPv4, RFC 792 ICMP echo). It also echoes UDP datagrams sent to port 7
  * (RFC 862), which is what a user-mode network's port forward can carry to a guest that has no TCP.
- * Command line: `IP [COUNT]` (default 10.0.0.2): answer for IP until COUNT echoes were answered (0 = forever).
+ * Command line: `IP [COUNT] [hello=HOST:PORT]` (default 10.0.0.2): answer for IP until COUNT echoes were
+ * answered (0 = forever); with hello=, first resolve HOST (on the first NIC's link) by ARP and send it one UDP
+ * datagram "hello from ping-serve" to PORT, which shows a user-mode network's NAT carrying the guest out.
  * ping-serve-dual builds the same file with two NICs: `IP0 IP1 [COUNT]`. Frames are answered in place, in
  * the buffer they were read into. */
 #include "solo5.h"
@@ -23,6 +25,10 @@ static struct solo5_net_info infos[NICS];
 static uint32_t my_ip[NICS];
 static uint64_t answered;
 static uint64_t limit;
+static uint32_t hello_ip;
+static uint16_t hello_port;
+static int hello_sent;
+static uint8_t out[64];
 
 static size_t strlen_(const char *s) { size_t n = 0; while (s[n] != '\0') n++; return n; }
 static void puts_(const char *s) { solo5_console_write(s, strlen_(s)); }
@@ -79,6 +85,42 @@ static void swap_macs(uint8_t *f, const uint8_t *mine)
     for (int i = 0; i < 6; i++) { f[i] = f[6 + i]; f[6 + i] = mine[i]; }
 }
 
+/* ARP request (RFC 826) for hello_ip from the first NIC, broadcast. */
+static void send_arp_request(void)
+{
+    const uint8_t *mac = infos[0].mac_address;
+    for (int i = 0; i < 6; i++) { out[i] = 0xff; out[6 + i] = mac[i]; }
+    put16(out + 12, ETHERTYPE_ARP);
+    uint8_t *a = out + 14;
+    put16(a, 1); put16(a + 2, ETHERTYPE_IP); a[4] = 6; a[5] = 4; put16(a + 6, 1);
+    for (int i = 0; i < 6; i++) { a[8 + i] = mac[i]; a[18 + i] = 0; }
+    put32(a + 14, my_ip[0]);
+    put32(a + 24, hello_ip);
+    solo5_net_write(handles[0], out, 42);
+}
+
+/* One UDP datagram from port 4242 to hello_ip:hello_port, to the MAC that answered the ARP request. */
+static void send_hello(const uint8_t *dst_mac)
+{
+    static const char msg[] = "hello from ping-serve";
+    const size_t n = sizeof msg - 1;
+    const uint8_t *mac = infos[0].mac_address;
+    for (int i = 0; i < 6; i++) { out[i] = dst_mac[i]; out[6 + i] = mac[i]; }
+    put16(out + 12, ETHERTYPE_IP);
+    uint8_t *ip = out + 14;
+    ip[0] = 0x45; ip[1] = 0; put16(ip + 2, (uint16_t)(20 + 8 + n)); put16(ip + 4, 1); put16(ip + 6, 0x4000);
+    ip[8] = 64; ip[9] = 17; put16(ip + 10, 0);
+    put32(ip + 12, my_ip[0]);
+    put32(ip + 16, hello_ip);
+    put16(ip + 10, checksum(ip, 20));
+    uint8_t *udp = ip + 20;
+    put16(udp, 4242); put16(udp + 2, hello_port); put16(udp + 4, (uint16_t)(8 + n)); put16(udp + 6, 0);
+    for (size_t i = 0; i < n; i++) udp[8 + i] = (uint8_t)msg[i];
+    solo5_net_write(handles[0], out, 14 + 20 + 8 + n);
+    hello_sent = 1;
+    puts_("ping-serve: sent hello\n");
+}
+
 /* Returns the length of the reply built in place, or 0 for no reply. */
 static size_t answer(int nic, size_t len)
 {
@@ -87,6 +129,10 @@ static size_t answer(int nic, size_t len)
     uint16_t type = get16(frame + 12);
     if (type == ETHERTYPE_ARP) {
         uint8_t *a = frame + 14;
+        if (len >= 42 && hello_ip != 0 && !hello_sent && nic == 0 && get16(a + 6) == 2 && get32(a + 14) == hello_ip) {
+            send_hello(a + 8);
+            return 0;
+        }
         /* Ethernet/IPv4 request (op 1) for our address. */
         if (len < 42 || get16(a) != 1 || get16(a + 2) != ETHERTYPE_IP || a[4] != 6 || a[5] != 4 || get16(a + 6) != 1) return 0;
         if (get32(a + 24) != my_ip[nic]) return 0;
@@ -141,8 +187,27 @@ int solo5_app_main(const struct solo5_start_info *si)
             return SOLO5_EXIT_FAILURE;
         }
     }
-    while (*p == ' ') p++;
-    while (*p >= '0' && *p <= '9') limit = limit * 10 + (uint64_t)(*p++ - '0');
+    for (;;) {
+        while (*p == ' ') p++;
+        if (*p >= '0' && *p <= '9') {
+            while (*p >= '0' && *p <= '9') limit = limit * 10 + (uint64_t)(*p++ - '0');
+        } else if (p[0] == 'h' && p[1] == 'e' && p[2] == 'l' && p[3] == 'l' && p[4] == 'o' && p[5] == '=') {
+            uint32_t port = 0;
+            p += 6;
+            if (!parse_ip(&p, &hello_ip) || *p++ != ':') hello_ip = 0;
+            while (*p >= '0' && *p <= '9') port = port * 10 + (uint32_t)(*p++ - '0');
+            if (hello_ip == 0 || port == 0 || port > 65535) {
+                puts_("ping-serve: expected hello=A.B.C.D:PORT\n");
+                return SOLO5_EXIT_FAILURE;
+            }
+            hello_port = (uint16_t)port;
+        } else if (*p == '\0') {
+            break;
+        } else {
+            puts_("ping-serve: unknown argument (expected COUNT or hello=A.B.C.D:PORT)\n");
+            return SOLO5_EXIT_FAILURE;
+        }
+    }
     for (int i = 0; i < NICS; i++) {
         if (solo5_net_acquire(nic_names[i], &handles[i], &infos[i]) != SOLO5_R_OK) {
             puts_("ping-serve: cannot acquire net device ");
@@ -158,9 +223,14 @@ int solo5_app_main(const struct solo5_start_info *si)
         for (int b = 3; b >= 0; b--) { putu((my_ip[i] >> (8 * b)) & 255); if (b > 0) puts_("."); }
         puts_("\n");
     }
+    solo5_time_t next_arp = 0;
     for (;;) {
         solo5_handle_set_t ready = 0;
-        solo5_yield(solo5_clock_monotonic() + 1000000000ULL, &ready);
+        if (hello_ip != 0 && !hello_sent && solo5_clock_monotonic() >= next_arp) {
+            send_arp_request();
+            next_arp = solo5_clock_monotonic() + 200000000ULL;
+        }
+        solo5_yield(solo5_clock_monotonic() + (hello_ip != 0 && !hello_sent ? 200000000ULL : 1000000000ULL), &ready);
         for (int i = 0; i < NICS; i++) {
             if (!(ready & (1ULL << handles[i]))) continue;
             size_t len;
