@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { BenchCase, BenchSuite, SuiteContext } from '../suite.js';
 import { hostNetUnavailable, NetNs, parsePing, PING_SERVE, type NsProcess } from '../netns.js';
+import { TUN_ADDON_PATH, tunAddon } from '../../runtime/monitor/tun.js';
 
 export interface PingFigures {
   readonly target: string;
@@ -28,6 +29,28 @@ export interface PingFigures {
 }
 
 let figures: Record<string, unknown> = {};
+let probeFd = -1;
+
+/**
+ * The one per-call cost of the TAP path that can be timed in this process without a TAP of its own: the
+ * readiness check every yield makes (the addon's poll() with a zero timeout), on an unattached /dev/net/tun
+ * descriptor, which the kernel answers at once.
+ */
+function readinessCase(): BenchCase[] {
+  if (process.platform !== 'linux' || !existsSync(TUN_ADDON_PATH) || !existsSync('/dev/net/tun')) return [];
+  const tun = tunAddon();
+  probeFd = tun.openTun();
+  if (probeFd < 0) return [];
+  const fds = Int32Array.of(probeFd);
+  let acc = 0;
+  return [{
+    name: 'tap/poll-ready-check',
+    run(n) {
+      for (let i = 0; i < n; i++) acc += tun.poll(fds, 0);
+      if (acc === -1) console.log(acc);
+    },
+  }];
+}
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -90,7 +113,7 @@ export const suite: BenchSuite = {
     if (why !== null) {
       console.log(`bench: hostnet skipped: ${why}`);
       figures = { skipped: why };
-      return [];
+      return readinessCase();
     }
     const count = ctx.quick ? 2000 : 10_000;
     const ns = new NetNs('bench');
@@ -142,7 +165,11 @@ export const suite: BenchSuite = {
     } finally {
       ns.destroy();
     }
-    return [];
+    return readinessCase();
+  },
+  async teardown() {
+    if (probeFd >= 0) tunAddon().close(probeFd);
+    probeFd = -1;
   },
   async extra() {
     return figures;

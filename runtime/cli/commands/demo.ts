@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { EmonError } from '../../errors.js';
 import { buildDir } from '../../paths.js';
 import { runGuests, type GuestLaunch } from '../../monitor/supervisor.js';
+import { hostNetStep } from './demo-hostnet.js';
 
 export interface DemoContext {
   /** A scratch directory removed after the demo. */
@@ -51,6 +52,7 @@ export const demoSteps: DemoStep[] = [
       return allOk([ctx.launch(ctx.guest('net-pong'), { attachments: net }), ctx.launch(ctx.guest('net-ping'), { attachments: net, cmdline: '3' })]);
     },
   },
+  hostNetStep,
   {
     title: 'C guest',
     explain: 'The same ABI from C: guest/c/solo5.h compiled with clang --target=wasm32 -nostdlib.',
