@@ -43,6 +43,7 @@ function target(file: string, spec: string): string | null {
 const rules: Array<{ from: string; mustNotReach: string[] }> = [
   { from: 'runtime/hw', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/trace', 'guest', 'bench'] },
   { from: 'runtime/monitor', mustNotReach: ['runtime/cli', 'bench'] },
+  { from: 'runtime/native', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/hw', 'enclaves', 'guest', 'bench'] },
   { from: 'enclaves', mustNotReach: ['guest', 'runtime'] },
   { from: 'guest', mustNotReach: ['enclaves', 'runtime'] },
 ];
