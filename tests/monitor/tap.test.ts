@@ -119,6 +119,18 @@ describe('TAP interfaces (--net:NAME=IFACE)', () => {
     expect(await again.exited, again.stderr).toBe(0);
   });
 
+  it.skipIf(why !== null)(t('a guest flooding the TAP: every frame reaches the kernel, which drops what it cannot use; emon stays well'), async () => {
+    const ns = netns('flood');
+    ns.addTap('tap0', '10.0.0.1/24');
+    const guest = ns.emon(['--timeout=60', '-v', '--net:service=tap0', PING_SERVE, '--', '10.0.0.2', 'flood=50000']);
+    expect(await guest.exited, guest.stderr).toBe(0);
+    expect(guest.stdout).toContain('ping-serve: flooded 50000 frames, 0 refused');
+    expect(guest.stderr).toContain('TAP tap0: 0 frames received, 50000 sent');
+    const stats = JSON.parse(ns.run('ip', '-j', '-s', 'link', 'show', 'tap0')) as [{ stats64: { rx: { packets: number; bytes: number } } }];
+    expect(stats[0].stats64.rx.packets).toBe(50000);
+    expect(stats[0].stats64.rx.bytes).toBe(50000 * 1514);
+  });
+
   it.skipIf(why !== null)(t('the TAP taken down and up again: the NIC comes back and the guest answers again'), async () => {
     const { ns, guest } = await responder();
     ns.run('ip', 'link', 'set', 'tap0', 'down');

@@ -4,6 +4,8 @@
  * Command line: `IP [COUNT] [hello=HOST:PORT]` (default 10.0.0.2): answer for IP until COUNT echoes were
  * answered (0 = forever); with hello=, first resolve HOST (on the first NIC's link) by ARP and send it one UDP
  * datagram "hello from ping-serve" to PORT, which shows a user-mode network's NAT carrying the guest out.
+ * `flood=N` instead writes N full-size broadcast frames (EtherType 0x88b5) as fast as it can and exits: what a
+ * monitor must survive from a guest flooding its link.
  * ping-serve-dual builds the same file with two NICs: `IP0 IP1 [COUNT]`. Frames are answered in place, in
  * the buffer they were read into. */
 #include "solo5.h"
@@ -29,6 +31,7 @@ static uint32_t hello_ip;
 static uint16_t hello_port;
 static int hello_sent;
 static uint8_t out[64];
+static uint64_t flood;
 
 static size_t strlen_(const char *s) { size_t n = 0; while (s[n] != '\0') n++; return n; }
 static void puts_(const char *s) { solo5_console_write(s, strlen_(s)); }
@@ -201,6 +204,9 @@ int solo5_app_main(const struct solo5_start_info *si)
                 return SOLO5_EXIT_FAILURE;
             }
             hello_port = (uint16_t)port;
+        } else if (p[0] == 'f' && p[1] == 'l' && p[2] == 'o' && p[3] == 'o' && p[4] == 'd' && p[5] == '=') {
+            p += 6;
+            while (*p >= '0' && *p <= '9') flood = flood * 10 + (uint64_t)(*p++ - '0');
         } else if (*p == '\0') {
             break;
         } else {
@@ -222,6 +228,20 @@ int solo5_app_main(const struct solo5_start_info *si)
         puts_(" IP ");
         for (int b = 3; b >= 0; b--) { putu((my_ip[i] >> (8 * b)) & 255); if (b > 0) puts_("."); }
         puts_("\n");
+    }
+    if (flood != 0) {
+        uint64_t refused = 0;
+        for (int i = 0; i < 6; i++) { frame[i] = 0xff; frame[6 + i] = infos[0].mac_address[i]; }
+        put16(frame + 12, 0x88b5);
+        for (size_t i = 14; i < FRAME_MAX; i++) frame[i] = (uint8_t)i;
+        for (uint64_t n = 0; n < flood; n++)
+            if (solo5_net_write(handles[0], frame, FRAME_MAX) != SOLO5_R_OK) refused++;
+        puts_("ping-serve: flooded ");
+        putu(flood);
+        puts_(" frames, ");
+        putu(refused);
+        puts_(" refused\n");
+        return SOLO5_EXIT_SUCCESS;
     }
     solo5_time_t next_arp = 0;
     for (;;) {
