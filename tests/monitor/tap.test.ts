@@ -100,6 +100,15 @@ describe('TAP interfaces (--net:NAME=IFACE)', () => {
     await stop(guest);
   });
 
+  it.skipIf(why !== null || !existsSync(PING_SERVE_DUAL))(t('a guest with a TAP and a switch NIC: the TAP is served at full rate while yield also watches the switch'), async () => {
+    const ns = netns('mixed');
+    ns.addTap('tap0', '10.0.0.1/24');
+    const guest = ns.emon(['--timeout=60', '--net:service0=tap0', '--net:service1=switch:sw0', PING_SERVE_DUAL, '--', '10.0.0.2', '10.0.1.2']);
+    expect(await ns.waitForPing('10.0.0.2'), guest.stdout + guest.stderr).toBe(true);
+    expect(parsePing(ns.try('ping', '-f', '-q', '-c', '2000', '10.0.0.2').stdout)?.received).toBe(2000);
+    await stop(guest);
+  });
+
   it.skipIf(why !== null)(t('the guest exits while a flood is under way; the TAP is released and can be attached again'), async () => {
     const ns = netns('exit');
     ns.addTap('tap0', '10.0.0.1/24');
