@@ -141,7 +141,7 @@ export const suite: BenchSuite = {
       let solo5: PingFigures | string = 'not measured: solo5-spt and EMON_SOLO5_PING_SERVE (a test_ping_serve.spt) not both found';
       const native = solo5PingServe();
       if (native !== null) {
-        const spt = ns.spawn([native[0], '--net:service0=tap0', native[1], 'limit']);
+        const spt = ns.spawn([native[0], '--net:service0=tap0', native[1]]);
         await guestRun(ns, spt, '10.0.0.2', 'solo5-spt test_ping_serve');
         solo5 = measure(ns, 'solo5-spt', '10.0.0.2', count);
         spt.child.kill('SIGKILL');
