@@ -25,7 +25,6 @@ export interface TunAddon {
 }
 
 export const TUN_ADDON_PATH = path.join(buildDir, 'native', 'tun.node');
-export const EAGAIN = osc.errno.EAGAIN;
 
 /** IFF_TAP in /sys/class/net/IFACE/tun_flags (linux/if_tun.h). */
 const IFF_TAP = 0x0002;
@@ -73,10 +72,7 @@ function tapState(ifname: string): 'missing' | 'tap' | 'tun' | 'other' {
   return (flags & IFF_TAP) !== 0 ? 'tap' : 'tun';
 }
 
-/**
- * Opens IFACE for guest `guest`'s NIC `device` and returns the non-blocking descriptor. `value` is the option
- * as the user wrote it, for the messages.
- */
+/** Opens IFACE for guest `guest`'s NIC `device` and returns the non-blocking descriptor. */
 export function openTap(guest: string, device: string, ifname: string): number {
   const where = `--net:${device}=${ifname} for guest ${guest}`;
   const state = tapState(ifname);

@@ -11,7 +11,8 @@
  */
 import { ETHERNET_HEADER, NET_MTU, SOLO5_R_AGAIN, SOLO5_R_EINVAL, SOLO5_R_EUNSPEC, SOLO5_R_OK } from '../abi.js';
 import type { GuestMemory } from '../memory.js';
-import { EAGAIN, tunAddon, type TunAddon } from '../tun.js';
+import { constants as osc } from 'node:os';
+import { tunAddon, type TunAddon } from '../tun.js';
 import { WAKE_GEN } from '../wake.js';
 
 /** Indices into a TAP link's stats (an Int32Array over a SharedArrayBuffer the supervisor reads at the end). */
@@ -26,7 +27,9 @@ export const TAP_STAT_GONE = 4;
 export const TAP_STATS = 5;
 
 const MAX_FRAME = NET_MTU + ETHERNET_HEADER;
-const EINTR = 4;
+const { EAGAIN, EINTR } = osc.errno;
+/** Linux's EBADFD ("file descriptor in bad state"), which Node's errno table lacks: a TAP whose device is gone. */
+const EBADFD = 77;
 
 export function createTapStats(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(TAP_STATS * 4));
@@ -75,7 +78,7 @@ export class TapNics {
       this.stats[i]![TAP_STAT_TX]!++;
       return SOLO5_R_OK;
     }
-    if (n === -77 /* EBADFD: the interface was deleted */) {
+    if (n === -EBADFD) {
       this.gone(i);
       return SOLO5_R_EUNSPEC;
     }
