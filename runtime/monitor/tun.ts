@@ -14,6 +14,8 @@ import { buildDir } from '../paths.js';
 
 /** The addon's functions; every one returns -errno on failure. */
 export interface TunAddon {
+  /** The interface's index in this network namespace, 0 when it has none. */
+  ifIndex(ifname: string): number;
   openTun(): number;
   attachTap(fd: number, ifname: string): number;
   /** Reads one frame; returns its full length, copying it only when it fits in `len`. */
@@ -54,39 +56,31 @@ export function errnoName(negErrno: number): string {
   return `errno ${n}`;
 }
 
-/** True when IFACE exists in this network namespace and is a TAP (not a TUN, veth, bridge, ...). */
-export function isTapInterface(ifname: string): boolean {
-  return tapState(ifname) === 'tap';
-}
-
-function tapState(ifname: string): 'missing' | 'tap' | 'tun' | 'other' {
-  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(ifname)) return 'missing';
+/**
+ * What /sys says IFACE is, to explain a refusal; only a hint, since /sys may show another network namespace
+ * than the process's (nsenter without a new mount namespace).
+ */
+function sysKind(ifname: string): 'tap' | 'tun' | 'other' | 'unknown' {
   const dir = `/sys/class/net/${ifname}`;
-  if (!existsSync(dir)) return 'missing';
-  let flags: number;
+  if (!existsSync(dir)) return 'unknown';
   try {
-    flags = Number.parseInt(readFileSync(`${dir}/tun_flags`, 'utf8').trim(), 16);
+    const flags = Number.parseInt(readFileSync(`${dir}/tun_flags`, 'utf8').trim(), 16);
+    return (flags & IFF_TAP) !== 0 ? 'tap' : 'tun';
   } catch {
     return 'other';
   }
-  return (flags & IFF_TAP) !== 0 ? 'tap' : 'tun';
 }
 
 /** Opens IFACE for guest `guest`'s NIC `device` and returns the non-blocking descriptor. */
 export function openTap(guest: string, device: string, ifname: string): number {
   const where = `--net:${device}=${ifname} for guest ${guest}`;
-  const state = tapState(ifname);
-  if (state === 'missing') {
+  const tun = tunAddon();
+  // As Solo5's tap_attach: the interface must exist, or TUNSETIFF would create a new, unconfigured one.
+  if (tun.ifIndex(ifname) === 0) {
     throw new EmonError('E_NET', `${where}: there is no host interface "${ifname}"`, {
       hint: `create the TAP first (ip tuntap add ${ifname} mode tap && ip link set ${ifname} up), or, for the in-process switch, write --net:${device}=switch:${ifname}`,
     });
   }
-  if (state !== 'tap') {
-    throw new EmonError('E_NET', `${where}: host interface "${ifname}" is not a TAP interface (it is ${state === 'tun' ? 'a TUN (layer 3) device' : 'not a TUN/TAP device'})`, {
-      hint: `give a TAP (ip tuntap add NAME mode tap), or, for the in-process switch, write --net:${device}=switch:${ifname}`,
-    });
-  }
-  const tun = tunAddon();
   const fd = tun.openTun();
   if (fd < 0) {
     const why = errnoName(fd);
@@ -100,6 +94,12 @@ export function openTap(guest: string, device: string, ifname: string): number {
   if (r < 0) {
     tun.close(fd);
     const why = errnoName(r);
+    if (why === 'EINVAL') {
+      const kind = sysKind(ifname);
+      throw new EmonError('E_NET', `${where}: host interface "${ifname}" is not a TAP interface${kind === 'tun' ? ' (it is a TUN, a layer 3 device)' : kind === 'other' ? ' (it is not a TUN/TAP device)' : ''}`, {
+        hint: `give a TAP (ip tuntap add NAME mode tap), or, for the in-process switch, write --net:${device}=switch:${ifname}`,
+      });
+    }
     const hint =
       why === 'EBUSY' ? `another process (a tender, another emon, qemu) has ${ifname} open; stop it or use another TAP`
       : why === 'EPERM' || why === 'EACCES' ? `the TAP belongs to another user: recreate it with ip tuntap add ${ifname} mode tap user $USER, or run as root`

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <poll.h>
@@ -57,6 +58,23 @@ static unsigned char *arg_span(napi_env env, napi_value arr, napi_value offv, na
         return NULL;
     *len_out = (size_t)len;
     return (unsigned char *)data + off;
+}
+
+/*
+ * ifIndex(name) -> index | 0: the interface's index in this process's network namespace (if_nametoindex, which
+ * asks the kernel, so it is right even where /sys shows another namespace); 0 when there is none.
+ */
+static napi_value if_index(napi_env env, napi_callback_info info)
+{
+    size_t argc = 1;
+    napi_value argv[1];
+    char name[IFNAMSIZ + 1];
+    size_t name_len = 0;
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &name_len) != napi_ok ||
+        name_len == 0 || name_len >= IFNAMSIZ)
+        return num(env, 0);
+    return num(env, (double)if_nametoindex(name));
 }
 
 /* openTun() -> fd | -errno: a fresh, not yet attached /dev/net/tun descriptor, non-blocking, close-on-exec. */
@@ -185,6 +203,7 @@ static napi_value tap_close(napi_env env, napi_callback_info info)
 NAPI_MODULE_INIT()
 {
     napi_property_descriptor props[] = {
+        { "ifIndex", NULL, if_index, NULL, NULL, NULL, napi_enumerable, NULL },
         { "openTun", NULL, open_tun, NULL, NULL, NULL, napi_enumerable, NULL },
         { "attachTap", NULL, attach_tap, NULL, NULL, NULL, napi_enumerable, NULL },
         { "read", NULL, tap_read, NULL, NULL, NULL, napi_enumerable, NULL },
