@@ -89,7 +89,7 @@ describe('user-mode networking through passt (--net:NAME=user)', () => {
 
   it.skipIf(why !== null)(t('passt dying mid-run takes the NIC down with a message; the guest runs on and emon exits cleanly'), async () => {
     const port = await freeUdpPort();
-    const g = emonRun(['--timeout=4', `--net:service=user,hostfwd=udp:127.0.0.1:${port}-:7`, PING_SERVE, '--', '10.0.2.15']);
+    const g = emonRun(['--timeout=8', `--net:service=user,hostfwd=udp:127.0.0.1:${port}-:7`, PING_SERVE, '--', '10.0.2.15']);
     expect(await udpEcho(port, 'before')).toBe('before');
     const passt = passtChildOf(g.child.pid!);
     expect(passt).not.toBeNull();
@@ -98,7 +98,7 @@ describe('user-mode networking through passt (--net:NAME=user)', () => {
     expect(g.child.exitCode).toBeNull();
     expect(g.stderr).toMatch(/passt for net "service" exited \(SIGKILL\); the NIC is down/);
     expect(await g.exited).toBe(124); // ended by --timeout, not by the lost NIC
-    expect(g.stderr).toMatch(/stopped after 4 s/);
+    expect(g.stderr).toMatch(/stopped after 8 s/);
   });
 });
 

@@ -163,7 +163,7 @@ describe('TAP interfaces (--net:NAME=IFACE)', () => {
   it.skipIf(why !== null)(t('the TAP deleted under a running guest takes the NIC down; the guest runs on'), async () => {
     const ns = netns('gone');
     ns.addTap('tap0', '10.0.0.1/24');
-    const guest = ns.emon(['--timeout=4', '--net:service=tap0', PING_SERVE, '--', '10.0.0.2']);
+    const guest = ns.emon(['--timeout=8', '--net:service=tap0', PING_SERVE, '--', '10.0.0.2']);
     expect(await ns.waitForPing('10.0.0.2'), guest.stderr).toBe(true);
     ns.run('ip', 'link', 'del', 'tap0');
     // Ended by --timeout, so it ran on without its NIC (and did not spin: it still answers the stop).
