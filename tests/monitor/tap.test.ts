@@ -148,6 +148,15 @@ describe('TAP interfaces (--net:NAME=IFACE)', () => {
     expect(stats[0].stats64.rx.bytes).toBe(50000 * 1514);
   });
 
+  it.skipIf(why !== null)(t('a guest writing to a TAP that is down: the kernel refuses, emon drops and counts, the guest goes on'), async () => {
+    const ns = netns('down');
+    ns.run('ip', 'tuntap', 'add', 'tap0', 'mode', 'tap');
+    const guest = ns.emon(['--timeout=60', '--net:service=tap0', PING_SERVE, '--', '10.0.0.2', 'flood=1000']);
+    expect(await guest.exited, guest.stderr).toBe(0);
+    expect(guest.stdout).toContain('flooded 1000 frames, 0 refused');
+    expect(guest.stderr).toMatch(/the kernel refused 1000 frames from the guest \(interface down or its queue full\); they were dropped/);
+  });
+
   it.skipIf(why !== null)(t('the TAP taken down and up again: the NIC comes back and the guest answers again'), async () => {
     const { ns, guest } = await responder();
     ns.run('ip', 'link', 'set', 'tap0', 'down');
