@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { existsSync } from 'node:fs';
 import { EMON_CLI, PING_SERVE } from '../../bench/netns.js';
 
@@ -67,6 +68,28 @@ describe('user-mode networking through passt (--net:NAME=user)', () => {
     const g = emonRun(['--timeout=60', `--net:service=user,hostfwd=udp:127.0.0.1:${port}-:7`, PING_SERVE, '--', '10.0.2.15']);
     expect(await udpEcho(port, 'through passt'), g.stderr).toBe('through passt');
     g.child.kill('SIGKILL');
+  });
+
+  it.skipIf(why !== null)(t('hostfwd=tcp: passt listens on the forwarded host port while the guest runs, and stops with it'), async () => {
+    const port = await freeUdpPort(); // a free number; TCP and UDP ports are separate, and this one is only probed
+    const g = emonRun(['--timeout=60', `--net:service=user,hostfwd=tcp:127.0.0.1:${port}-:80`, PING_SERVE, '--', '10.0.2.15']);
+    const connects = async () => new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('error', () => resolve(false));
+    });
+    const until = Date.now() + 15_000;
+    let ok = false;
+    while (!ok && Date.now() < until) {
+      ok = await connects();
+      if (!ok) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ok, g.stderr).toBe(true);
+    g.child.kill('SIGKILL');
+    await g.exited;
+    const gone = Date.now() + 5000;
+    while ((await connects()) && Date.now() < gone) await new Promise((r) => setTimeout(r, 50));
+    expect(await connects()).toBe(false);
   });
 
   it.skipIf(why !== null)(t('NAT: the guest reaches the host through the gateway address; passt ends with emon'), async () => {
