@@ -5,9 +5,11 @@
  * connections through the host's own sockets and binds the `hostfwd` ports on the host, so nothing needs root.
  * The guest gets QEMU's user-network addresses (10.0.2.15/24, gateway 10.0.2.2), by DHCP or statically.
  *
- * Runs on the supervisor's main thread, like ./tunnel.ts. passt is started with --one-off, so it also ends
- * when emon dies and its socket closes; its socket's folder is removed as soon as emon is connected, and
- * close() ends passt at once.
+ * Runs on the supervisor's main thread, like ./tunnel.ts. passt never outlives emon: it runs under a small
+ * sh guard (GUARD below) that ends it when emon's end of a pipe closes, which the kernel does however emon
+ * ends, even by SIGKILL before it has connected (passt's own --one-off only covers a client that came and went,
+ * and a parent-death signal would not survive passt dropping root). Its socket's folder is removed as soon as
+ * emon is connected.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +25,34 @@ export const USER_NET = { guest: '10.0.2.15', prefix: 24, gateway: '10.0.2.2' } 
 const CONNECT_TIMEOUT_MS = 5000;
 /** A length word above this is not a frame: the stream is out of step and the link is dropped. */
 const MAX_STREAM_FRAME = 65535;
+
+/**
+ * Starts passt with "$@" and waits for it; reads stdin on the side and ends passt at EOF. Then removes the
+ * socket's folder $EMON_PASST_DIR (already gone if emon connected) and exits with passt's status (128 + N for
+ * signal N), or 127 when there is no passt on PATH.
+ */
+const GUARD = [
+  'command -v passt >/dev/null 2>&1 || exit 127',
+  'exec 3<&0',
+  'passt "$@" 3<&- &',
+  'p=$!',
+  '{ read -r _ <&3; kill "$p" 2>/dev/null; } &',
+  'r=$!',
+  'wait "$p"',
+  's=$?',
+  'kill "$r" 2>/dev/null',
+  'rm -rf -- "$EMON_PASST_DIR"',
+  'exit "$s"',
+].join('\n');
+
+function exitText(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal !== null) return signal;
+  if (code !== null && code > 128) {
+    const name = Object.entries(os.constants.signals).find(([, n]) => n === code - 128)?.[0];
+    if (name !== undefined) return name;
+  }
+  return `status ${code}`;
+}
 
 export function passtArgs(socketPath: string, forwards: readonly HostForward[]): string[] {
   const args = ['--foreground', '--quiet', '--one-off', '--ipv4-only', '--socket', socketPath,
@@ -64,13 +94,8 @@ export class PasstLink {
       setTimeout(() => down('closed its socket'), 300).unref();
     });
     socket.on('error', () => {});
-    child.on('exit', (code, signal) => down(`exited (${signal ?? `status ${code}`})`));
-    process.once('exit', this.killSync);
+    child.on('exit', (code, signal) => down(`exited (${exitText(code, signal)})`));
   }
-
-  private readonly killSync = (): void => {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-  };
 
   private take(chunk: Buffer): void {
     let buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
@@ -96,11 +121,15 @@ export class PasstLink {
     // passt started by root drops to nobody before it binds its socket: let it create the socket here.
     if (process.getuid?.() === 0) chmodSync(dir, 0o1733);
     const socketPath = path.join(dir, 'sock');
-    const child = spawn('passt', passtArgs(socketPath, forwards), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', GUARD, 'passt', ...passtArgs(socketPath, forwards)], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+      env: { ...process.env, EMON_PASST_DIR: dir },
+    });
+    child.stdin!.on('error', () => {});
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     const fail = (message: string, hint: string): never => {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      child.stdin!.destroy();
       rmSync(dir, { recursive: true, force: true });
       throw new EmonError('E_NET', `${where}: ${message}`, { hint });
     };
@@ -108,14 +137,11 @@ export class PasstLink {
       child.once('error', (e: NodeJS.ErrnoException) => resolve(e));
       child.once('spawn', () => resolve(null));
     });
-    if (spawned !== null) {
-      return fail(
-        spawned.code === 'ENOENT' ? 'passt is not installed' : `cannot start passt (${spawned.code ?? spawned.message})`,
-        'install passt (Debian/Ubuntu: apt install passt; Fedora: dnf install passt), or attach a TAP with --net:NAME=IFACE',
-      );
-    }
+    const install = 'install passt (Debian/Ubuntu: apt install passt; Fedora: dnf install passt), or attach a TAP with --net:NAME=IFACE';
+    if (spawned !== null) return fail(`cannot start passt (${spawned.code ?? spawned.message})`, install);
     const deadline = Date.now() + CONNECT_TIMEOUT_MS;
     for (;;) {
+      if (child.exitCode === 127) return fail('passt is not installed', install);
       if (child.exitCode !== null || child.signalCode !== null) {
         const why = stderr.split('\n').filter((l) => l.trim() !== '' && !l.includes('syslog')).slice(-2).join('; ');
         return fail(`passt exited at start${why ? `: ${why}` : ''}`, 'check the hostfwd ports are free (ss -ltnu) and that passt runs here (passt --help)');
@@ -141,7 +167,6 @@ export class PasstLink {
     this.closing = true;
     this.socket.destroy();
     this.ep.port.close();
-    this.killSync();
-    process.removeListener('exit', this.killSync);
+    this.child.stdin!.destroy();
   }
 }
