@@ -46,6 +46,7 @@ const rules: Array<{ from: string; mustNotReach: string[] }> = [
   // enclave host, and serve the monitor a quote provider, but never reaches the CLI.
   { from: 'runtime/attest', mustNotReach: ['runtime/cli', 'bench'] },
   { from: 'runtime/monitor', mustNotReach: ['runtime/cli', 'bench'] },
+  { from: 'runtime/native', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/hw', 'enclaves', 'guest', 'bench'] },
   { from: 'enclaves', mustNotReach: ['guest', 'runtime'] },
   { from: 'guest', mustNotReach: ['enclaves', 'runtime'] },
 ];

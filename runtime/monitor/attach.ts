@@ -46,7 +46,7 @@ export function checkAttachments(
     const kind = kindOfType.get(decl.type)!;
     if (!attachments.get(kind)?.has(decl.name)) {
       throw new EmonError('E_ATTACH', `guest ${guest} declares ${decl.type} device "${decl.name}" but it is not attached`, {
-        hint: `add --${kind}:${decl.name}=${kind === 'block' ? 'PATH' : 'SWITCH'} before the guest file`,
+        hint: `add --${kind}:${decl.name}=${kind === 'block' ? 'PATH' : 'IFACE'} before the guest file`,
       });
     }
   }

@@ -20,6 +20,7 @@ import { shows, type LogLevel } from './loglevel.js';
 import { parseNetSpec } from './netspec.js';
 import { EthernetSwitch, type Endpoint } from './switch.js';
 import { UdpTunnel } from './tunnel.js';
+import { HostNets } from './hostnets.js';
 import { createWake, signalStop } from './wake.js';
 import type { WorkerInit, WorkerReport } from './worker.js';
 
@@ -82,6 +83,7 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
 
   const switches = new Map<string, EthernetSwitch>();
   const tunnels: UdpTunnel[] = [];
+  const hostNets = new HostNets(log);
   const endpoints: Endpoint[][] = [];
   const inits: { init: WorkerInit; transfer: import('node:worker_threads').MessagePort[] }[] = [];
   const consoleMode = opts.console ?? (loaded.length > 1 ? 'prefixed' : 'stdout');
@@ -99,15 +101,18 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
         const handle = g.manifest.devices.findIndex((d) => d.name === dev);
         const ep: Endpoint = { guest: g.name, device: dev, port: port1, wake, handle, mac };
         eps.push(ep);
+        let link: NetLink = { port: port2, mac };
         if (spec.kind === 'switch') {
           let sw = switches.get(spec.switchName);
           if (sw === undefined) switches.set(spec.switchName, (sw = new EthernetSwitch(spec.switchName)));
           sw.attach(ep);
-        } else {
+        } else if (spec.kind === 'udp') {
           tunnels.push(await UdpTunnel.open(ep, spec.localPort, spec.remoteHost, spec.remotePort));
+        } else {
+          link = await hostNets.attach(ep, spec, link);
         }
-        netLinks.push({ name: dev, link: { port: port2, mac } });
-        if (verbose) log(`emon: ${g.name}: net "${dev}" (handle ${handle}) MAC ${[...mac].map((b) => b.toString(16).padStart(2, '0')).join(':')} on ${spec.kind === 'switch' ? `switch ${spec.switchName}` : `udp ${spec.localPort} -> ${spec.remoteHost}:${spec.remotePort}`}`);
+        netLinks.push({ name: dev, link });
+        if (verbose) log(`emon: ${g.name}: net "${dev}" (handle ${handle}) MAC ${[...mac].map((b) => b.toString(16).padStart(2, '0')).join(':')} on ${spec.kind === 'switch' ? `switch ${spec.switchName}` : spec.kind === 'udp' ? `udp ${spec.localPort} -> ${spec.remoteHost}:${spec.remotePort}` : HostNets.describe(spec)}`);
       }
       if (verbose) {
         const blocks = [...(launch.attachments.get('block') ?? new Map<string, string>())].map(([n, v]) => ` block "${n}"=${v}`).join('');
@@ -149,6 +154,7 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
       for (const sw of switches.values()) log(`emon: switch ${sw.name}: ${sw.forwarded} frames forwarded, ${sw.flooded} flooded, ${sw.dropped} dropped (receive queue full)`);
       for (const t of tunnels) log(`emon: udp tunnel: ${t.sent} frames sent, ${t.received} received, ${t.dropped} dropped`);
     }
+    hostNets.report(opts.verbose === true);
     if (opts.traceFile !== undefined) {
       try {
         writeFileSync(opts.traceFile, JSON.stringify(toChromeTrace(events)));
@@ -160,6 +166,7 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
     return results;
   } finally {
     for (const t of tunnels) t.close();
+    hostNets.close();
     for (const eps of endpoints) for (const ep of eps) ep.port.close();
   }
 }

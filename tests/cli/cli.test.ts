@@ -29,7 +29,7 @@ describe('help', () => {
   it('run --help lists the device options registered by the device modules', () => {
     const r = emon(['run', '--help']);
     expect(r.stdout, r.stderr).toMatch(/--block:NAME=PATH/);
-    expect(r.stdout, r.stderr).toMatch(/--net:NAME=SWITCH/);
+    expect(r.stdout, r.stderr).toMatch(/--net:NAME=IFACE \| switch:SW/);
   });
 });
 

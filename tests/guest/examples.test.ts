@@ -55,7 +55,7 @@ describe('AssemblyScript examples', () => {
   });
 
   it('net-ping and net-pong exchange frames through the in-process switch', () => {
-    const r = emon(['run', '--guest', '--net:service=sw0', path.join(guests, 'net-pong.wasm'), '--guest', '--net:service=sw0', '--net-mac:service=02:00:00:00:00:02', path.join(guests, 'net-ping.wasm'), '4']);
+    const r = emon(['run', '--guest', '--net:service=switch:sw0', path.join(guests, 'net-pong.wasm'), '--guest', '--net:service=switch:sw0', '--net-mac:service=02:00:00:00:00:02', path.join(guests, 'net-ping.wasm'), '4']);
     expect(r.stdout, r.stderr).toMatch(/net-ping\| ping: MAC 02:00:00:00:00:02/);
     expect(r.stdout, r.stderr).toMatch(/net-ping\| ping: pong 3 from/);
     expect(r.stdout, r.stderr).toMatch(/net-pong\| pong: answered 4 pings, quitting/);

@@ -124,7 +124,7 @@ describe('parseRunArgs', () => {
 
 describe('parseNetSpec', () => {
   it('reads switch names and UDP tunnels', () => {
-    expect(parseNetSpec('g', 'n', 'sw0')).toEqual({ kind: 'switch', switchName: 'sw0' });
+    expect(parseNetSpec('g', 'n', 'switch:sw0')).toEqual({ kind: 'switch', switchName: 'sw0' });
     expect(parseNetSpec('g', 'n', 'udp:9001:127.0.0.1:9002')).toEqual({ kind: 'udp', localPort: 9001, remoteHost: '127.0.0.1', remotePort: 9002 });
     expect(parseNetSpec('g', 'n', 'udp:9001:[::1]:9002')).toMatchObject({ remoteHost: '::1' });
   });

@@ -41,8 +41,10 @@ Examples:
   emon run build/guests/hello.wasm hello world
   emon run --block:storage=disk.img --block-sector-size:storage=4096 -- build/guests/blk.wasm
   emon run --block:storage=disk.img,size=1M build/guests/blk.wasm --solo5:quiet
-  emon run --guest --net:service=sw0 build/guests/net-pong.wasm --guest --net:service=sw0 build/guests/net-ping.wasm 4
+  emon run --guest --net:service=switch:sw0 build/guests/net-pong.wasm --guest --net:service=switch:sw0 build/guests/net-ping.wasm 4
   emon run --net:service=udp:9001:127.0.0.1:9002 build/guests/net-pong.wasm   # other emon: udp:9002:127.0.0.1:9001
+  emon run --net:service=tap0 build/guests/ping-serve.wasm 10.0.0.2          # host TAP, as solo5-hvt/spt; then: ping 10.0.0.2
+  emon run --net:service=user,hostfwd=udp::5007-:7 build/guests/ping-serve.wasm 10.0.2.15   # no root: passt
 `;
 
 /** The grammar before Solo5's alternated options and guest files: say how several guests are written now. */
