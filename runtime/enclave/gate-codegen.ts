@@ -42,16 +42,16 @@ const writes = (p: EdlParam): boolean => p.direction === 'out' || p.direction ==
 const reads = (p: EdlParam): boolean => p.direction === 'in' || p.direction === 'inout';
 
 /**
- * Checks and places every buffer parameter: `src` names the source memory view, `srcSize` its length,
- * `top`/`end` the destination stack. Emits locals p<i> (source address), l<i> (length), d<i> (destination).
+ * Checks and places every buffer parameter: `srcSize` is the source memory's size, `strlen` the expression that
+ * measures a string at `$p` there, `top`/`end` the destination stack. Emits locals p<i> (source address), l<i> (length), d<i> (destination).
  */
-function placeBuffers(f: EdlFunction, src: string, top: string, end: string): string[] {
+function placeBuffers(f: EdlFunction, srcSize: string, strlen: string, top: string, end: string): string[] {
   const out: string[] = [];
   const bufs = f.params.map((p, i) => ({ p, i })).filter(({ p }) => isBuffer(p));
   for (const { p, i } of bufs) {
     out.push(`const p${i} = a${i} >>> 0; let l${i} = 0;`);
     if (p.isString) {
-      out.push(`if (p${i} !== 0) { l${i} = c.strlen(${src}, p${i}, c.cap); if (l${i} < 0) return c.reject('E_GATE_STRING', name, '${p.name}', p${i}, -1); }`);
+      out.push(`if (p${i} !== 0) { l${i} = ${strlen.replace('$p', `p${i}`)}; if (l${i} < 0) return c.reject('E_GATE_STRING', name, '${p.name}', p${i}, -1); }`);
     } else {
       // NULL passes through (the callee must check, as in SGX) only when it stands for an empty buffer: Wasm
       // address 0 is readable memory, so a NULL with a length would make the callee read its own low memory.
@@ -59,7 +59,7 @@ function placeBuffers(f: EdlFunction, src: string, top: string, end: string): st
       const nullCheck = p.size || p.count ? ` else if (${len} !== 0) return c.reject('E_GATE_NULL', name, '${p.name}', 0, ${len});` : '';
       out.push(
         `if (p${i} !== 0) { l${i} = ${len}; if (l${i} > c.cap) return c.reject('E_GATE_CAP', name, '${p.name}', p${i}, l${i}); ` +
-          `if (p${i} + l${i} > ${src}.length) return c.reject('E_GATE_BOUNDS', name, '${p.name}', p${i}, l${i}); }${nullCheck}`,
+          `if (p${i} + l${i} > ${srcSize}) return c.reject('E_GATE_BOUNDS', name, '${p.name}', p${i}, l${i}); }${nullCheck}`,
       );
     }
   }
@@ -125,7 +125,7 @@ export function ecallSource(f: EdlFunction, nEcalls: number): string {
   L.push(`const g8 = c.g8, gdv = c.gdv; fp = fp >>> 0;`);
   L.push(`if (fp + ${SLOT * (n + 1)} > g8.length) return c.reject('E_GATE_FRAME', name, 'frame', fp, ${SLOT * (n + 1)});`);
   f.params.forEach((p, i) => L.push(readFrameScalar(p, i)));
-  if (bufs.length > 0) L.push(...placeBuffers(f, 'g8', 'c.msTop', 'c.msEnd'));
+  if (bufs.length > 0) L.push(...placeBuffers(f, 'g8.length', 'c.strlen(g8, $p, c.cap)', 'c.msTop', 'c.msEnd'));
   else L.push('const base = 0, off = 0;');
   for (const { p, i } of bufs) {
     if (reads(p)) L.push(`if (l${i} !== 0) c.copyIn(p${i}, d${i}, l${i});`);
@@ -165,11 +165,13 @@ export function ocallSource(f: EdlFunction): string {
   L.push(`if (c.lost) return ${EINVAL};`);
   L.push(`if (c.e8.length === 0 && !c.refreshE()) return ${EINVAL};`);
   L.push(`if (c.g8.length === 0) c.refreshG();`);
-  L.push(`const e8 = c.e8;`);
-  if (rs > 0) L.push(`rp = rp >>> 0; if (rp !== 0 && rp + ${rs} > e8.length) return c.reject('E_GATE_BOUNDS', name, 'retval', rp, ${rs});`);
-  L.push(...placeBuffers(f, 'e8', 'c.scTop', 'c.scEnd'));
+  // The enclave's side of an OCALL lies anywhere in its memory, outside the held marshalling area: a paged
+  // enclave's pages there may be evicted, so every access goes through c.readE/writeE/strlenE (the pager).
+  L.push(`const eSize = c.eSize();`);
+  if (rs > 0) L.push(`rp = rp >>> 0; if (rp !== 0 && rp + ${rs} > eSize) return c.reject('E_GATE_BOUNDS', name, 'retval', rp, ${rs});`);
+  L.push(...placeBuffers(f, 'eSize', 'c.strlenE($p, c.cap)', 'c.scTop', 'c.scEnd'));
   for (const { p, i } of bufs) {
-    if (reads(p)) L.push(`if (l${i} !== 0) c.copyOut(p${i}, d${i}, l${i});`);
+    if (reads(p)) L.push(`if (l${i} !== 0) c.readE(p${i}, d${i}, l${i});`);
     else L.push(`if (l${i} !== 0) c.g8.fill(0, d${i}, d${i} + l${i});`);
   }
   L.push(`const t0 = c.trace === null ? 0 : performance.now();`);
@@ -178,8 +180,8 @@ export function ocallSource(f: EdlFunction): string {
   L.push(`try { r = h(${argList(f, 'guest')}); } catch (err) { c.guestFault = true; throw err; } finally { c.scTop = base; c.curOcall = prev; }`);
   L.push(`if (c.e8.length === 0 && !c.refreshE()) return ${EINVAL};`);
   L.push(`if (c.g8.length === 0) c.refreshG();`);
-  for (const { p, i } of bufs) if (writes(p)) L.push(`if (l${i} !== 0) c.copyIn(d${i}, p${i}, l${i});`);
-  if (rs > 0) L.push(`if (rp !== 0) { ${storeRet('c.edv', 'rp', f)} }`);
+  for (const { p, i } of bufs) if (writes(p)) L.push(`if (l${i} !== 0) c.writeE(d${i}, p${i}, l${i});`);
+  if (rs > 0) L.push(`if (rp !== 0) { if (c.access === null) { ${storeRet('c.edv', 'rp', f)} } else { ${storeRet('c.rdv', '0', f)} c.access.write(rp, c.r8.subarray(0, ${rs})); } }`);
   L.push(`if (c.trace !== null) c.trace.record({ kind: 'ocall', name, track: c.track, start: t0, dur: performance.now() - t0, bytes: off - base });`);
   L.push(`return ${OK};`);
   L.push('};');

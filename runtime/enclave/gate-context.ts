@@ -9,6 +9,7 @@
  */
 import type { TraceSink } from '../trace/sink.js';
 import { EmonError } from '../errors.js';
+import type { EnclaveMemoryAccess } from '../hw/sgx/enclave.js';
 import { EINVAL, ELOST } from './abi.js';
 
 export class GateContext {
@@ -38,6 +39,11 @@ export class GateContext {
   msBase = 0;
   msEnd = 0;
   memoryLimit = 0;
+  /** The pager's access to a paged enclave's memory (OCALL buffers); null when it is always resident. */
+  access: EnclaveMemoryAccess | null = null;
+  /** An OCALL's return value on its way into a paged enclave. */
+  readonly r8 = new Uint8Array(8);
+  readonly rdv = new DataView(this.r8.buffer);
 
   constructor(
     readonly gm: () => WebAssembly.Memory,
@@ -58,8 +64,9 @@ export class GateContext {
     this.scTop = scBase;
   }
 
-  bindEnclave(em: WebAssembly.Memory, msBase: number, msEnd: number, memoryLimit: number): void {
+  bindEnclave(em: WebAssembly.Memory, msBase: number, msEnd: number, memoryLimit: number, access: EnclaveMemoryAccess | null): void {
     this.em = em;
+    this.access = access;
     this.msBase = msBase;
     this.msEnd = msEnd;
     this.msTop = msBase;
@@ -139,6 +146,28 @@ export class GateContext {
   /** Enclave → guest. Bounds were checked by the caller. */
   copyOut(e: number, g: number, n: number): void {
     this.g8.set(this.e8.subarray(e, e + n), g);
+  }
+
+  /** Size of the enclave memory an OCALL may name (its virtual size when paged). */
+  eSize(): number {
+    return this.access === null ? this.e8.length : this.access.size();
+  }
+
+  /** Enclave → guest, for an OCALL's [in] buffer: anywhere in the enclave, so through the pager when paged. */
+  readE(e: number, g: number, n: number): void {
+    if (this.access === null) this.g8.set(this.e8.subarray(e, e + n), g);
+    else this.access.read(e, this.g8.subarray(g, g + n));
+  }
+
+  /** Guest → enclave, for an OCALL's [out] buffer. */
+  writeE(g: number, e: number, n: number): void {
+    if (this.access === null) this.e8.set(this.g8.subarray(g, g + n), e);
+    else this.access.write(e, this.g8.subarray(g, g + n));
+  }
+
+  /** An OCALL's string argument in enclave memory. */
+  strlenE(p: number, limit: number): number {
+    return this.access === null ? this.strlen(this.e8, p, limit) : this.access.strlen(p, limit);
   }
 
   /** Length of the NUL-terminated string at p in `m` including the NUL, or -1 if none within `limit` bytes. */

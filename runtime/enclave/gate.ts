@@ -5,6 +5,7 @@
  * imports. The Intel SGX SDK does the same work in sgx_edger8r-generated code on both sides of the boundary.
  */
 import { EmonError } from '../errors.js';
+import type { EnclaveMemoryAccess } from '../hw/sgx/enclave.js';
 import type { TraceSink } from '../trace/sink.js';
 import { DEFAULT_CALL_CAP } from './abi.js';
 import type { EdlInterface } from './edl/types.js';
@@ -90,7 +91,7 @@ export class Gate {
   }
 
   /** Wire the instance: check its marshalling area and exports, then specialise every ECALL. */
-  attach(exports: WebAssembly.Exports, memory: WebAssembly.Memory, memoryLimit: number): void {
+  attach(exports: WebAssembly.Exports, memory: WebAssembly.Memory, memoryLimit: number, access: EnclaveMemoryAccess | null = null): void {
     const { iface, enclave, guest } = this.o;
     const what = `guest ${guest}: enclave ${enclave}`;
     const msFn = exports['__emon_ms'];
@@ -115,7 +116,7 @@ export class Gate {
       }
       return fn;
     });
-    this.ctx.bindEnclave(memory, msBase, msBase + msSize, memoryLimit);
+    this.ctx.bindEnclave(memory, msBase, msBase + msSize, memoryLimit, access);
     iface.trusted.forEach((f, i) => this.ecalls.push(ecalls[i]!(this.ctx, fns[i]!, f.name)));
   }
 }

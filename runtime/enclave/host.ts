@@ -97,6 +97,13 @@ export interface OpenEnclave {
   readonly ecalls: readonly EcallFn[];
   readonly exports: WebAssembly.Exports;
   readonly memory: WebAssembly.Memory;
+  /** True while one of its ECALLs runs (a guest OCALL handler is on the stack): it cannot be closed then. */
+  busy(): boolean;
+  /**
+   * Ends the instance (sgx_destroy_enclave): later calls through its gate are ELOST, its EPC pages and frames go
+   * back to the platform, and nothing keeps its memory alive once the caller drops this object.
+   */
+  close(): void;
 }
 
 /** ECREATE'd image → a fresh instance with its gate (the state of earlier instances is not shared). */
@@ -113,8 +120,25 @@ export function openEnclave(image: EnclaveImage, o: OpenOptions): OpenEnclave {
     spinOcall: o.spinOcall,
   });
   const inst = instantiateEnclave(image.enclave, o.platform, { memory: o.guestMemory }, gate.ocallImports as Record<string, WebAssembly.ImportValue>);
-  gate.attach(inst.exports, inst.memory, inst.memoryLimit);
-  gate.ctx.onLost = o.onLost;
-  gate.ctx.onReject = o.onReject ?? null;
-  return { image, ecalls: gate.ecalls, exports: inst.exports, memory: inst.memory };
+  try {
+    gate.attach(inst.exports, inst.memory, inst.memoryLimit, inst.access);
+  } catch (e) {
+    inst.destroy();
+    throw e;
+  }
+  const ctx = gate.ctx;
+  ctx.onLost = o.onLost;
+  ctx.onReject = o.onReject ?? null;
+  return {
+    image,
+    ecalls: gate.ecalls,
+    exports: inst.exports,
+    memory: inst.memory,
+    busy: () => ctx.depth > 0,
+    close: () => {
+      ctx.onLost = null;
+      ctx.lose('it was closed');
+      inst.destroy();
+    },
+  };
 }

@@ -279,6 +279,23 @@ export class EnclaveSpace {
   }
 
   /**
+   * Length of the NUL-terminated string at `addr` including the NUL, or -1 when there is none within `limit`
+   * bytes or the enclave's memory (hw-side access, e.g. an OCALL's string argument); faults as reads.
+   */
+  strlen(addr: number, limit: number): number {
+    if (!this.alive) this.dead();
+    const end = Math.min(this.sizeBytes, addr + limit);
+    for (let a = addr; a < end; ) {
+      const c = Math.min(end - a, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
+      if (this.mode === 'paged') this.miss(a, 0, c, false);
+      const q = this.u8.subarray(a, a + c).indexOf(0);
+      if (q >= 0) return a + q - addr + 1;
+      a += c;
+    }
+    return -1;
+  }
+
+  /**
    * Makes [addr, addr+len) resident and keeps it so until `release` (hw-side code about to read or write it
    * directly, e.g. an ENCLU leaf or the ECALL gate's marshalling area). False when the range lies outside the
    * enclave's memory. All but HOLD_RESERVE pages of the EPC may be held at once.
