@@ -11,7 +11,7 @@ import type { TraceSink } from '../trace/sink.js';
 import { MAX_CMDLINE_BYTES, SOLO5_EXIT_ABORT, SOLO5_IMPORT_MODULE } from './abi.js';
 import { checkAttachments, extensionsFor, type Attachments } from './attach.js';
 import { stdoutConsole, type ConsoleSink } from './console.js';
-import { coreHypercalls, GuestExit, type CoreState, type ExitReason } from './core.js';
+import { coreHypercalls, endGuest, GuestExit, type CoreState, type ExitReason } from './core.js';
 import type { DeviceContext, DeviceInstance, Handler, NetLink } from './device.js';
 import { deviceModules } from './devices/index.js';
 import type { GuestHost, MonitorExtension } from './extension.js';
@@ -72,9 +72,8 @@ export class GuestRunner {
     }
     const log = config.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     const mem = new GuestMemory();
-    const abort = (message: string): never => {
-      throw new GuestExit(SOLO5_EXIT_ABORT, 'abort', message);
-    };
+    const core: CoreState = { clockBase: performance.now(), tlsBase: 0, ended: null };
+    const abort = (message: string): never => endGuest(core, new GuestExit(SOLO5_EXIT_ABORT, 'abort', message));
     const ctx: DeviceContext = {
       guest: name,
       manifest: config.manifest,
@@ -91,7 +90,6 @@ export class GuestRunner {
       for (const d of devices) d.close();
       throw e;
     }
-    const core: CoreState = { clockBase: performance.now(), tlsBase: 0 };
     const solo5: Record<string, Handler> = Object.assign({}, coreHypercalls(ctx, config.console ?? stdoutConsole, devices, core), ...devices.map((d) => d.hypercalls));
     const trace = config.trace ?? null;
     const options = config.options ?? {};
@@ -158,6 +156,7 @@ export class GuestRunner {
     for (const d of this.devices) d.reset();
     for (const [e, h] of this.hosts) e.boot?.(h);
     this.core.clockBase = performance.now();
+    this.core.ended = null;
     try {
       this.instance = new WebAssembly.Instance(this.config.module, this.imports);
     } catch (e) {
@@ -178,7 +177,8 @@ export class GuestRunner {
     }
     const main = this.instance.exports.solo5_app_main as (p: number) => number;
     try {
-      return { name, status: main(startInfo) | 0, reason: 'return' };
+      const status = main(startInfo) | 0;
+      return this.core.ended === null ? { name, status, reason: 'return' } : this.ended(this.core.ended);
     } catch (e) {
       return this.ended(e);
     }
@@ -194,8 +194,10 @@ export class GuestRunner {
     if (typeof fn !== 'function') {
       throw new EmonError('E_STATE', `guest ${this.config.name} has no exported function ${exportName}`);
     }
+    this.core.ended = null;
     try {
-      return { value: (fn as (...a: unknown[]) => unknown)(...args) };
+      const value = (fn as (...a: unknown[]) => unknown)(...args);
+      return this.core.ended === null ? { value } : { ended: this.ended(this.core.ended) };
     } catch (e) {
       return { ended: this.ended(e) };
     }
@@ -219,8 +221,10 @@ export class GuestRunner {
     return base;
   }
 
-  private ended(e: unknown): GuestResult {
+  private ended(thrown: unknown): GuestResult {
     const name = this.config.name;
+    // A recorded end (exit, abort) arrives as the trap that unwound the guest: the record says why.
+    const e = this.core.ended ?? thrown;
     if (e instanceof GuestExit) {
       const message = e.message === undefined ? undefined : e.reason === 'abort' ? `guest ${name} aborted: ${e.message}` : `guest ${name}: ${e.message}`;
       return message === undefined ? { name, status: e.status, reason: e.reason } : { name, status: e.status, reason: e.reason, message };
