@@ -11,6 +11,7 @@ import { DEFAULT_CALL_CAP } from './abi.js';
 import type { EdlInterface } from './edl/types.js';
 import { ecallSource, ocallSource } from './gate-codegen.js';
 import { GateContext } from './gate-context.js';
+import { handlerSignature, hasSignature } from './handler-type.js';
 
 export type EcallFn = (framePtr: number) => number;
 type EcallFactory = (c: GateContext, fn: Function, name: string) => EcallFn;
@@ -64,6 +65,12 @@ export class Gate {
       if (typeof h !== 'function') {
         throw new EmonError('E_GATE_OCALL', `guest ${o.guest}: enclave ${o.enclave} declares OCALL ${f.name} but the guest exports no function of that name`, {
           hint: `export a handler named ${f.name} from the guest (see the generated ${iface.name}_u stubs)`,
+        });
+      }
+      const want = handlerSignature(f);
+      if (!hasSignature(h, want)) {
+        throw new EmonError('E_GATE_OCALL', `guest ${o.guest}: enclave ${o.enclave} declares OCALL ${f.name} as (${want}), but the guest's export ${f.name} has another type (it takes ${h.length} parameters)`, {
+          hint: `export ${f.name} with the type of the generated ${iface.name}_u stubs: (${want})`,
         });
       }
       return h;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { EmonError } from '../errors.js';
 import { readManifest, type Manifest } from './manifest.js';
 import { HYPERCALL_SIGNATURES, SOLO5_IMPORT_MODULE, type HypercallName } from './abi.js';
-import { functionImports, memoryDecl, withMemoryMax } from './wasmbin.js';
+import { functionExports, functionImports, memoryDecl, withMemoryMax } from './wasmbin.js';
 
 export const WASM_PAGE = 65536;
 export const DEFAULT_MEM_MIB = 64;
@@ -61,6 +61,7 @@ export function prepareGuestBytes(bytes: Uint8Array, what: string, memMiB: numbe
     });
   }
   checkHypercallImports(bytes, what);
+  checkEntryExport(bytes, what);
   const min = mem.defined[0]!.min;
   if (min > capPages) {
     throw new EmonError('E_MEM_CAP', `${what} needs ${(min * WASM_PAGE) / 2 ** 20} MiB of memory at start but --mem is ${memMiB} MiB`, {
@@ -120,5 +121,23 @@ function checkHypercallImports(bytes: Uint8Array, what: string): void {
         hint: 'rebuild the guest against guest/c/solo5.h or guest/as/solo5.ts',
       });
     }
+  }
+}
+
+/** The type the monitor calls solo5_app_main with: (start_info: i32) -> status i32. */
+export const ENTRY_SIGNATURE = 'i32 -> i32';
+
+/**
+ * The entry point is called from JS, which converts whatever it returns: an i64 result or parameter would
+ * throw inside the monitor, an f64 would become a status, multi-value or externref 0. Its type is checked
+ * at load instead, so a wrong one is refused with both types named.
+ */
+function checkEntryExport(bytes: Uint8Array, what: string): void {
+  const sig = functionExports(bytes, what).get('solo5_app_main');
+  if (sig === undefined) return; // compileGuest says it is missing
+  if (sig !== ENTRY_SIGNATURE) {
+    throw new EmonError('E_BAD_WASM', `${what} exports solo5_app_main as (${sig ?? 'a type emon cannot read'}), but the monitor calls it as (${ENTRY_SIGNATURE})`, {
+      hint: 'declare it as `int solo5_app_main(const struct solo5_start_info *)` (C) or `solo5_app_main(startInfo: usize): i32` (AssemblyScript)',
+    });
   }
 }
