@@ -37,7 +37,12 @@ export interface CoreState {
   tlsBase: number;
   /** Set when the guest was ended (exit, abort, a monitor-side abort, a stop); the first end wins. */
   ended: GuestExit | null;
+  /** 'start' while the module is instantiated (its Wasm start function runs), 'main' once solo5_app_main is called. */
+  phase: 'idle' | 'start' | 'main';
 }
+
+/** Why a hypercall made by a module's start function fails: the guest's memory is not the monitor's yet. */
+export const BEFORE_MAIN = 'hypercalls are not available before solo5_app_main (this one came from the module\'s start function); move the work into solo5_app_main';
 
 /** (module (func (export "t") unreachable)) */
 const TRAP_MODULE = new Uint8Array([
