@@ -4,7 +4,8 @@
  * SGX specifics (life cycle, identity, keys) stay in runtime/hw/sgx; this module is what `sgx_create_enclave`
  * and the untrusted runtime (urts) are in the Intel SGX SDK.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readRegularFile } from '../files.js';
+import { existsSync } from 'node:fs';
 import { EmonError } from '../errors.js';
 import { createEnclave, instantiateEnclave, SGX_LEAVES, type InitializedEnclave } from '../hw/sgx/enclave.js';
 import type { PlatformSecrets } from '../hw/sgx/platform.js';
@@ -18,18 +19,11 @@ export interface EnclaveImage {
   readonly iface: EdlInterface;
 }
 
-/** A device or FIFO (/dev/zero, a pipe) would be read until memory runs out, or forever; folders fail on read. */
-function regularOrDir(file: string): boolean {
-  const st = statSync(file);
-  return st.isFile() || st.isDirectory();
-}
-
 /** Read, measure and EINIT `file` (a SIGSTRUCT beside it as FILE.sig wins over the embedded one). */
 export function loadEnclaveImage(name: string, file: string, expectedMrsigner: Uint8Array | null): EnclaveImage {
   let bytes: Uint8Array;
   try {
-    if (!regularOrDir(file)) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
-    bytes = new Uint8Array(readFileSync(file));
+    bytes = new Uint8Array(readRegularFile(file));
   } catch (e) {
     throw new EmonError('E_NO_FILE', `enclave ${name}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
       hint: 'give the path of a signed enclave .wasm with --enclave:NAME=PATH',
@@ -39,7 +33,7 @@ export function loadEnclaveImage(name: string, file: string, expectedMrsigner: U
   let sigstruct: Uint8Array | undefined;
   if (existsSync(sigFile)) {
     try {
-      sigstruct = new Uint8Array(readFileSync(sigFile));
+      sigstruct = new Uint8Array(readRegularFile(sigFile));
     } catch (e) {
       throw new EmonError('E_NO_FILE', `enclave ${name}: cannot read the SIGSTRUCT beside it, ${sigFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
         hint: 'remove it to use the SIGSTRUCT embedded in the module, or sign again with `emon enclave sign --detached`',

@@ -3,7 +3,7 @@
  * check it is what it claims, read its manifest, impose the memory cap, and compile it once. The returned
  * WebAssembly.Module is reused for every boot, so booting never compiles.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readRegularFile } from '../files.js';
 import path from 'node:path';
 import { EmonError } from '../errors.js';
 import { readManifest, type Manifest } from './manifest.js';
@@ -30,10 +30,7 @@ export function guestNameOf(file: string): string {
 
 export function readGuestFile(file: string): Uint8Array {
   try {
-    // A device or FIFO (/dev/zero, a pipe) would be read until memory runs out, or forever.
-    const st = statSync(file);
-    if (!st.isFile() && !st.isDirectory()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
-    return readFileSync(file);
+    return readRegularFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new EmonError('E_NO_FILE', `cannot read guest ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)}`, {
