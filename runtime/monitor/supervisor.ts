@@ -17,7 +17,7 @@ import { deviceModules } from './devices/index.js';
 import type { GuestResult, RunOptions } from './guest.js';
 import { loadGuest, type LoadedGuest } from './loader.js';
 import { parseNetSpec } from './netspec.js';
-import { EthernetSwitch, type Endpoint } from './switch.js';
+import { EthernetSwitch, txReport, type Endpoint } from './switch.js';
 import { UdpTunnel } from './tunnel.js';
 import { createWake, signalStop } from './wake.js';
 import type { WorkerInit, WorkerReport } from './worker.js';
@@ -141,6 +141,11 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
         }),
       ),
     );
+    for (const ep of endpoints.flat()) {
+      const tx = txReport(ep);
+      if (opts.verbose) log(`emon: ${tx.line}`);
+      if (opts.traceFile !== undefined) events.push({ kind: 'guest', name: `net ${ep.device} transmit`, track: ep.guest, start: performance.now(), dur: 0, args: { sent: tx.sent, dropped: tx.dropped } });
+    }
     if (opts.verbose) {
       for (const sw of switches.values()) log(`emon: switch ${sw.name}: ${sw.forwarded} frames forwarded, ${sw.flooded} flooded, ${sw.dropped} dropped (receive queue full)`);
       for (const t of tunnels) log(`emon: udp tunnel: ${t.sent} frames sent, ${t.received} received, ${t.dropped} dropped`);

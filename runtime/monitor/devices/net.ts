@@ -3,7 +3,8 @@
  * 14-byte header. The guest side of a link is a MessagePort to the supervisor's switch or UDP tunnel
  * (./switch.ts, ./tunnel.ts); net_read takes a frame with receiveMessageOnPort, so it never blocks, and the
  * wake word (../wake.ts) counts frames delivered per handle so yield knows which handles are ready without
- * dequeuing. `--net:NAME=SWITCH` joins the in-process switch SWITCH; `--net:NAME=udp:LPORT:RHOST:RPORT`
+ * dequeuing. Outbound frames are bounded the same way (TX_QUEUE_FRAMES in flight to the supervisor; more are
+ * dropped and counted, as a NIC drops when its transmit ring is full). `--net:NAME=SWITCH` joins the in-process switch SWITCH; `--net:NAME=udp:LPORT:RHOST:RPORT`
  * tunnels frames over UDP on a loopback address (see ../netspec.ts).
  */
 import { receiveMessageOnPort } from 'node:worker_threads';
@@ -20,7 +21,7 @@ import {
 } from '../abi.js';
 import type { DeviceContext, DeviceInstance, DeviceModule, NetLink } from '../device.js';
 import { parseNetSpec } from '../netspec.js';
-import { WAKE_CONSUMED, WAKE_DELIVERED } from '../wake.js';
+import { txQueueFull, WAKE_CONSUMED, WAKE_DELIVERED, WAKE_SENT, WAKE_TX_DROPPED } from '../wake.js';
 
 export const MAX_FRAME = NET_MTU + ETHERNET_HEADER;
 
@@ -98,7 +99,14 @@ export const netDevice: DeviceModule = {
           if (nic === undefined || size > MAX_FRAME || size < ETHERNET_HEADER || !mem.inBounds(buf, size)) {
             return SOLO5_R_EINVAL;
           }
+          // A full transmit queue drops the frame, as a NIC whose ring is full does; the guest sees OK (the frame
+          // left its hands) and the drop is counted for -v and the trace.
+          if (txQueueFull(wake, nic.handle)) {
+            Atomics.add(wake, WAKE_TX_DROPPED + nic.handle, 1);
+            return SOLO5_R_OK;
+          }
           const frame = mem.u8.slice(buf, buf + size);
+          Atomics.add(wake, WAKE_SENT + nic.handle, 1);
           nic.link.port.postMessage(frame, [frame.buffer]);
           ctx.io.bytes = size;
           return SOLO5_R_OK;
