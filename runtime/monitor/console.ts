@@ -47,31 +47,100 @@ export class CaptureConsole implements ConsoleSink {
   }
 }
 
+/** The prefix of a guest's console lines when several guests share the monitor's stdout. */
+export function consolePrefix(guest: string): string {
+  return `${guest}| `;
+}
+
+/** Bytes of a partial line a prefixed console holds before it flushes them as a line of their own. */
+export const PREFIXED_LINE_BYTES = 4096;
+
 /**
  * Prefixes every line with the guest's name, so the output of several guests of one `emon run` stays
- * readable; a partial line waits for its end (or for flush() when the guest ends).
+ * readable. Bytes pass through unchanged (no text decoding: a UTF-8 character split across two writes, or
+ * binary output, comes out as written). A partial line waits for its newline, but at most
+ * PREFIXED_LINE_BYTES: a longer one is flushed in prefixed pieces, so a guest that never writes a newline
+ * costs bounded memory and linear time. The partial line lives in a SharedArrayBuffer (when given) so that
+ * the supervisor can still print it if it has to terminate the guest's worker (`--timeout`): see `drain`.
  */
 export class PrefixedConsole implements ConsoleSink {
-  private pending = '';
+  private readonly prefix: Buffer;
+  /** [0]: bytes pending; the bytes follow from byte 4. */
+  private readonly len: Int32Array;
+  private readonly pending: Uint8Array;
+
   constructor(
-    private readonly prefix: string,
+    prefix: string,
     private readonly out: ConsoleSink = stdoutConsole,
-  ) {}
+    shared: SharedArrayBuffer = PrefixedConsole.pendingBuffer(),
+  ) {
+    this.prefix = Buffer.from(prefix, 'utf8');
+    this.len = new Int32Array(shared, 0, 1);
+    this.pending = new Uint8Array(shared, 4, PREFIXED_LINE_BYTES);
+  }
+
+  /** The shared buffer for one guest's partial line (made by the supervisor, given to the worker). */
+  static pendingBuffer(): SharedArrayBuffer {
+    return new SharedArrayBuffer(4 + PREFIXED_LINE_BYTES);
+  }
+
+  /**
+   * Prints what a console left pending in `shared` (its worker was terminated) as a last prefixed line. Call
+   * only once the worker no longer runs.
+   */
+  static drain(shared: SharedArrayBuffer, prefix: string, out: ConsoleSink = stdoutConsole): void {
+    new PrefixedConsole(prefix, out, shared).flush();
+  }
 
   write(bytes: Uint8Array, offset: number, length: number): void {
-    const text = this.pending + Buffer.from(bytes.buffer, bytes.byteOffset + offset, length).toString('utf8');
-    const lines = text.split('\n');
-    this.pending = lines.pop() ?? '';
-    if (lines.length > 0) this.emit(lines.map((l) => `${this.prefix}${l}\n`).join(''));
+    const parts: Uint8Array[] = [];
+    const end = offset + length;
+    let at = offset;
+    while (at < end) {
+      const nl = bytes.subarray(at, end).indexOf(10);
+      if (nl < 0) {
+        this.hold(bytes, at, end, parts);
+        break;
+      }
+      parts.push(this.prefix, this.taken(), bytes.subarray(at, at + nl + 1));
+      at += nl + 1;
+    }
+    this.emit(parts);
   }
 
   flush(): void {
-    if (this.pending !== '') this.emit(`${this.prefix}${this.pending}\n`);
-    this.pending = '';
+    if (Atomics.load(this.len, 0) === 0) return;
+    this.emit([this.prefix, this.taken(), NEWLINE]);
   }
 
-  private emit(s: string): void {
-    const b = Buffer.from(s, 'utf8');
+  /** The pending bytes, copied, and the pending area emptied. */
+  private taken(): Uint8Array {
+    const n = Atomics.load(this.len, 0);
+    const copy = this.pending.slice(0, n);
+    Atomics.store(this.len, 0, 0);
+    return copy;
+  }
+
+  /** Keeps [from, to) of `bytes` as the partial line, flushing full pending areas as lines of their own. */
+  private hold(bytes: Uint8Array, from: number, to: number, parts: Uint8Array[]): void {
+    while (from < to) {
+      let n = Atomics.load(this.len, 0);
+      if (n === PREFIXED_LINE_BYTES) {
+        parts.push(this.prefix, this.taken(), NEWLINE);
+        n = 0;
+      }
+      const c = Math.min(to - from, PREFIXED_LINE_BYTES - n);
+      this.pending.set(bytes.subarray(from, from + c), n);
+      Atomics.store(this.len, 0, n + c);
+      from += c;
+    }
+  }
+
+  private emit(parts: Uint8Array[]): void {
+    if (parts.length === 0) return;
+    const b = Buffer.concat(parts);
     this.out.write(b, 0, b.length);
   }
 }
+
+const NEWLINE = new Uint8Array([10]);

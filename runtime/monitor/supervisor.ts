@@ -15,6 +15,7 @@ import { checkAttachments, extensionsFor } from './attach.js';
 import type { NetLink } from './device.js';
 import { deviceModules } from './devices/index.js';
 import type { GuestResult, RunOptions } from './guest.js';
+import { consolePrefix, PrefixedConsole } from './console.js';
 import { loadGuest, type LoadedGuest } from './loader.js';
 import { parseNetSpec } from './netspec.js';
 import { EthernetSwitch, txReport, type Endpoint } from './switch.js';
@@ -120,6 +121,7 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
           netLinks,
           wake,
           console: consoleMode,
+          ...(consoleMode === 'prefixed' ? { consolePending: PrefixedConsole.pendingBuffer() } : {}),
           options: opts.options,
           trace: opts.traceFile !== undefined,
           timeOrigin: performance.timeOrigin,
@@ -207,17 +209,22 @@ function runWorker(
       if (done) return;
       done = true;
       if (timer !== undefined) clearTimeout(timer);
+      // A worker that did not end on its own (timeout, crash) may have left a partial console line.
+      if (init.consolePending !== undefined) PrefixedConsole.drain(init.consolePending, consolePrefix(name));
       resolve(r);
     };
     // The clock starts when the guest boots, not when its worker is spawned: worker start-up is the monitor's
     // time, and on a loaded machine it must not eat into the guest's allowance.
     let timer: NodeJS.Timeout | undefined;
+    let stopped: GuestResult | null = null;
     const startTimer = () => {
       if (timeoutS === undefined || timer !== undefined) return;
       timer = setTimeout(() => {
         signalStop(init.wake);
-        void worker.terminate();
-        finish({ name, status: TIMEOUT_STATUS, reason: 'timeout', message: `guest ${name} stopped after ${timeoutS} s (--timeout)` });
+        // Finished once the worker is gone (its exit event may come first), so nothing it wrote is lost.
+        stopped = { name, status: TIMEOUT_STATUS, reason: 'timeout', message: `guest ${name} stopped after ${timeoutS} s (--timeout)` };
+        const end = stopped;
+        worker.terminate().then(() => finish(end), () => finish(end));
       }, timeoutS * 1000);
     };
     worker.on('message', (report: WorkerReport) => {
@@ -235,7 +242,7 @@ function runWorker(
     worker.on('error', (e) => finish({ name, status: 255, reason: 'crash', message: `guest ${name}: worker failed: ${e.message}` }));
     worker.on('exit', (code) => {
       void refused;
-      finish({ name, status: 255, reason: 'crash', message: `guest ${name}: worker exited (${code}) without a result` });
+      finish(stopped ?? { name, status: 255, reason: 'crash', message: `guest ${name}: worker exited (${code}) without a result` });
     });
   });
 }
