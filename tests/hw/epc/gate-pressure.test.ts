@@ -5,7 +5,10 @@
  * return slot, guest bytes written) must equal the resident run's. The OCALL gate reads and writes enclave
  * memory outside the marshalling area, so pages it touches may be evicted: it must go through the pager.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildDir } from '../../../runtime/paths.js';
 import { OK } from '../../../runtime/enclave/abi.js';
 import { Epc } from '../../../runtime/hw/epc/index.js';
 import { installSgxEpc } from '../../../runtime/hw/epc/sgx-link.js';
@@ -113,4 +116,45 @@ describe('gate under EPC pressure (paged results equal resident results)', () =>
       expect(epc.budget.used).toBeLessThanOrEqual(pages);
     });
   }
+});
+
+describe('ENCLU leaves with buffers inside the held marshalling area, under EPC pressure', () => {
+  /** Local attestation between two enclaves: EREPORT's TARGETINFO and output lie in the marshalling area. */
+  function handshake(): string[] {
+    const file = (n: string) => path.join(buildDir, 'enclaves', `${n}.wasm`);
+    const a = new TestGuest().open(image('alice', new Uint8Array(readFileSync(file('attest-a')))), platform);
+    const b = new TestGuest().open(image('bob', new Uint8Array(readFileSync(file('attest-b')))), platform);
+    const M1 = FREE;
+    const M2 = FREE + 1024;
+    const M3 = FREE + 2048;
+    const out: string[] = [];
+    const call = (g: TestGuest, fn: string, args: number[]): void => {
+      const r = g.call(fn, args);
+      out.push(`${fn} ${r.status} ${Number(BigInt.asIntN(32, r.ret))}`);
+    };
+    const carry = (from: TestGuest, to: TestGuest, at: number, n: number): void => void to.put(at, from.u8().slice(at, at + n));
+    for (let round = 0; round < 3; round++) {
+      call(a, 'la_start', [M1]);
+      carry(a, b, M1, 96);
+      call(b, 'la_respond', [M1, M2]);
+      carry(b, a, M2, 304);
+      call(a, 'la_finish', [M2, M3]);
+      carry(a, b, M3, 208);
+      call(b, 'la_confirm', [M3]);
+    }
+    return out;
+  }
+
+  it('the attestation handshake succeeds paged at 76, 100 and 150 pages exactly as resident', () => {
+    const resident = handshake();
+    expect(resident.every((l) => l.endsWith(' 0 0')), resident.join('\n')).toBe(true);
+    for (const pages of [76, 100, 150]) {
+      const epc = new Epc({ pages });
+      uninstall = installSgxEpc(epc);
+      expect(handshake(), `${pages} pages`).toEqual(resident);
+      expect(epc.stats.evictions).toBeGreaterThan(0);
+      uninstall();
+      uninstall = null;
+    }
+  });
 });
