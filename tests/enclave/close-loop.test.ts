@@ -4,8 +4,17 @@
  * close to a short one's), never runs out of EPC slots, and always gets its ECALL through. An enclave cannot be
  * closed from inside one of its own OCALLs.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emonMeasured, enclaveFile, hostileGuest } from '../fixtures/hostile.js';
+import { enclaveExtension } from '../../runtime/enclave/extension.js';
+import { CaptureConsole } from '../../runtime/monitor/console.js';
+import { GuestRunner } from '../../runtime/monitor/guest.js';
+import { compileGuest, prepareGuestBytes } from '../../runtime/monitor/loader.js';
+import { MANIFEST_SECTION } from '../../runtime/monitor/manifest.js';
+import { withCustomSection } from '../../runtime/monitor/wasmbin.js';
+import { emonMeasured, enclaveFile, hostileGuest, watBytes } from '../fixtures/hostile.js';
 
 /** Opens, pings (ECALL 0) and closes the enclave `rounds` times; the exit status names the first failure. */
 const loopGuest = (rounds: number): string => `(module
@@ -50,4 +59,48 @@ describe('enclave_close in a hostile loop', () => {
       expect(b.peakMiB - a.peakMiB, `peak RSS: ${a.peakMiB.toFixed(0)} MiB after 50 rounds, ${b.peakMiB.toFixed(0)} MiB after 2,500 (${epc})`).toBeLessThan(200);
     }
   }, 240000);
+});
+
+describe('enclave_close from inside the enclave', () => {
+  it("is refused (EINVAL) while the enclave runs one of its ECALLs; after the ECALL returns, close works", async () => {
+    // The guest's ocall_tick handler tries to close the enclave that called it and returns close's status;
+    // call_out (ECALL 9, frame: return slot, depth) hands that back.
+    const text = `(module
+      (import "emon" "enclave_open" (func $open (param i32 i32 i32 i32 i32) (result i32)))
+      (import "emon" "enclave_close" (func $close (param i32) (result i32)))
+      (import "emon" "ecall" (func $ecall (param i32 i32 i32) (result i32)))
+      (memory (export "memory") 2)
+      (data (i32.const 64) "gatetest")
+      (func (export "solo5_app_main") (param i32) (result i32)
+        (if (call $open (i32.const 64) (i32.const 8) (i32.const 8192) (i32.const 8192) (i32.const 128)) (then (return (i32.const 10))))
+        (i32.store (i32.const 1032) (i32.const 1))
+        (if (call $ecall (i32.load (i32.const 128)) (i32.const 9) (i32.const 1024)) (then (return (i32.const 11))))
+        ;; close inside the OCALL said EINVAL (2)
+        (if (i32.ne (i32.load (i32.const 1024)) (i32.const 2)) (then (return (i32.add (i32.const 20) (i32.load (i32.const 1024))))))
+        (if (call $close (i32.load (i32.const 128))) (then (return (i32.const 12))))
+        (if (i32.ne (call $ecall (i32.load (i32.const 128)) (i32.const 0) (i32.const 1024)) (i32.const 2)) (then (return (i32.const 13))))
+        (i32.const 0))
+      (func (export "ocall_tick") (param i32) (result i32) (call $close (i32.load (i32.const 128))))
+      (func (export "ocall_null"))
+      (func (export "ocall_echo") (param i32 i32 i32)))`;
+    const bytes = withCustomSection(await watBytes(text), MANIFEST_SECTION, new TextEncoder().encode(JSON.stringify({ type: 'solo5.manifest', version: 1, devices: [], enclaves: [{ name: 'gatetest' }] })), 'guest');
+    const prepared = prepareGuestBytes(bytes, 'guest closer', 64);
+    const log: string[] = [];
+    const runner = await GuestRunner.create({
+      name: 'closer',
+      module: compileGuest(prepared.bytes, 'guest closer'),
+      manifest: prepared.manifest,
+      attachments: new Map([['enclave', new Map([['gatetest', enclaveFile('gatetest')]])]]),
+      options: { stateDir: mkdtempSync(path.join(tmpdir(), 'emon-close-')) },
+      console: new CaptureConsole(),
+      extensions: [enclaveExtension],
+      log: (l) => log.push(l),
+    });
+    try {
+      expect(runner.boot().status, log.join('\n')).toBe(0);
+      expect(log.join('\n')).toMatch(/enclave_close\(0\): enclave gatetest is running an ECALL/);
+    } finally {
+      runner.close();
+    }
+  });
 });
