@@ -52,36 +52,48 @@ export function consolePrefix(guest: string): string {
   return `${guest}| `;
 }
 
-/** Bytes of a partial line a prefixed console holds before it flushes them as a line of their own. */
-export const PREFIXED_LINE_BYTES = 4096;
+/**
+ * The most one console write(2) of a prefixed console carries: POSIX PIPE_BUF on Linux. Writes of at most
+ * PIPE_BUF bytes to a pipe are atomic, so the lines of guests running in parallel workers never interleave
+ * inside one another when stdout is a pipe.
+ */
+export const CONSOLE_WRITE_BYTES = 4096;
 
 /**
  * Prefixes every line with the guest's name, so the output of several guests of one `emon run` stays
  * readable. Bytes pass through unchanged (no text decoding: a UTF-8 character split across two writes, or
- * binary output, comes out as written). A partial line waits for its newline, but at most
- * PREFIXED_LINE_BYTES: a longer one is flushed in prefixed pieces, so a guest that never writes a newline
- * costs bounded memory and linear time. The partial line lives in a SharedArrayBuffer (when given) so that
- * the supervisor can still print it if it has to terminate the guest's worker (`--timeout`): see `drain`.
+ * binary output, comes out as written). Each prefixed line leaves in one write of at most CONSOLE_WRITE_BYTES:
+ * a partial line waits for its newline, but a line longer than `lineBytes` leaves in prefixed pieces, so a
+ * guest that never writes a newline costs bounded memory and linear time. The partial line lives in a
+ * SharedArrayBuffer (when given) so that the supervisor can still print it if it has to terminate the
+ * guest's worker (`--timeout`): see `drain`.
  */
 export class PrefixedConsole implements ConsoleSink {
   private readonly prefix: Buffer;
+  /** Bytes of a line one piece carries: the write bound less the prefix and the newline. */
+  readonly lineBytes: number;
   /** [0]: bytes pending; the bytes follow from byte 4. */
   private readonly len: Int32Array;
   private readonly pending: Uint8Array;
+  /** One piece on its way out: prefix, line bytes, newline. */
+  private readonly piece: Uint8Array;
 
   constructor(
     prefix: string,
     private readonly out: ConsoleSink = stdoutConsole,
     shared: SharedArrayBuffer = PrefixedConsole.pendingBuffer(),
   ) {
-    this.prefix = Buffer.from(prefix, 'utf8');
+    this.prefix = Buffer.from(prefix, 'utf8').subarray(0, CONSOLE_WRITE_BYTES / 2);
+    this.lineBytes = CONSOLE_WRITE_BYTES - this.prefix.length - 1;
     this.len = new Int32Array(shared, 0, 1);
-    this.pending = new Uint8Array(shared, 4, PREFIXED_LINE_BYTES);
+    this.pending = new Uint8Array(shared, 4, CONSOLE_WRITE_BYTES);
+    this.piece = new Uint8Array(CONSOLE_WRITE_BYTES);
+    this.piece.set(this.prefix, 0);
   }
 
   /** The shared buffer for one guest's partial line (made by the supervisor, given to the worker). */
   static pendingBuffer(): SharedArrayBuffer {
-    return new SharedArrayBuffer(4 + PREFIXED_LINE_BYTES);
+    return new SharedArrayBuffer(4 + CONSOLE_WRITE_BYTES);
   }
 
   /**
@@ -93,54 +105,44 @@ export class PrefixedConsole implements ConsoleSink {
   }
 
   write(bytes: Uint8Array, offset: number, length: number): void {
-    const parts: Uint8Array[] = [];
     const end = offset + length;
     let at = offset;
     while (at < end) {
       const nl = bytes.subarray(at, end).indexOf(10);
-      if (nl < 0) {
-        this.hold(bytes, at, end, parts);
-        break;
-      }
-      parts.push(this.prefix, this.taken(), bytes.subarray(at, at + nl + 1));
-      at += nl + 1;
+      const stop = nl < 0 ? end : at + nl;
+      this.hold(bytes, at, stop);
+      if (nl < 0) break;
+      this.emitPending();
+      at = stop + 1;
     }
-    this.emit(parts);
   }
 
   flush(): void {
-    if (Atomics.load(this.len, 0) === 0) return;
-    this.emit([this.prefix, this.taken(), NEWLINE]);
+    if (Atomics.load(this.len, 0) !== 0) this.emitPending();
   }
 
-  /** The pending bytes, copied, and the pending area emptied. */
-  private taken(): Uint8Array {
-    const n = Atomics.load(this.len, 0);
-    const copy = this.pending.slice(0, n);
-    Atomics.store(this.len, 0, 0);
-    return copy;
-  }
-
-  /** Keeps [from, to) of `bytes` as the partial line, flushing full pending areas as lines of their own. */
-  private hold(bytes: Uint8Array, from: number, to: number, parts: Uint8Array[]): void {
+  /** Keeps [from, to) of `bytes` as the partial line; a full pending line leaves as a piece of its own first. */
+  private hold(bytes: Uint8Array, from: number, to: number): void {
     while (from < to) {
       let n = Atomics.load(this.len, 0);
-      if (n === PREFIXED_LINE_BYTES) {
-        parts.push(this.prefix, this.taken(), NEWLINE);
+      if (n === this.lineBytes) {
+        this.emitPending();
         n = 0;
       }
-      const c = Math.min(to - from, PREFIXED_LINE_BYTES - n);
+      const c = Math.min(to - from, this.lineBytes - n);
       this.pending.set(bytes.subarray(from, from + c), n);
       Atomics.store(this.len, 0, n + c);
       from += c;
     }
   }
 
-  private emit(parts: Uint8Array[]): void {
-    if (parts.length === 0) return;
-    const b = Buffer.concat(parts);
-    this.out.write(b, 0, b.length);
+  /** The pending bytes as one prefixed line (one write), and the pending area emptied. */
+  private emitPending(): void {
+    const n = Atomics.load(this.len, 0);
+    const p = this.prefix.length;
+    this.piece.set(this.pending.subarray(0, n), p);
+    this.piece[p + n] = 10;
+    Atomics.store(this.len, 0, 0);
+    this.out.write(this.piece, 0, p + n + 1);
   }
 }
-
-const NEWLINE = new Uint8Array([10]);

@@ -1,10 +1,14 @@
 /**
  * The prefixed console of several guests (issue 10, defect 4): bytes pass through unchanged (a UTF-8 character
  * split across writes, binary bytes), every line keeps the guest's prefix, a partial line is held only up to
- * PREFIXED_LINE_BYTES, and what is pending can be drained by another thread after the guest is stopped.
+ * one write of at most CONSOLE_WRITE_BYTES (PIPE_BUF, so parallel guests' lines never interleave in a pipe), and
+ * what is pending can be drained by another thread after the guest is stopped.
  */
 import { describe, expect, it } from 'vitest';
-import { CaptureConsole, PREFIXED_LINE_BYTES, PrefixedConsole } from '../../runtime/monitor/console.js';
+import { CaptureConsole, CONSOLE_WRITE_BYTES, PrefixedConsole } from '../../runtime/monitor/console.js';
+
+/** Line bytes per piece for the prefix 'g| ': the write bound less the prefix and the newline. */
+const PREFIXED_LINE_BYTES = CONSOLE_WRITE_BYTES - 3 - 1;
 
 class Bytes extends CaptureConsole {
   readonly writes: Buffer[] = [];
@@ -19,6 +23,22 @@ class Bytes extends CaptureConsole {
 const P = Buffer.from('g| ');
 
 describe('PrefixedConsole', () => {
+  it('every write it makes is one whole prefixed line of at most CONSOLE_WRITE_BYTES', () => {
+    const out = new Bytes();
+    const c = new PrefixedConsole('g| ', out);
+    expect(c.lineBytes).toBe(PREFIXED_LINE_BYTES);
+    const data = Buffer.from(`short\n${'y'.repeat(3 * CONSOLE_WRITE_BYTES)}\nz`);
+    c.write(data, 0, data.length);
+    c.flush();
+    for (const w of out.writes) {
+      expect(w.length).toBeLessThanOrEqual(CONSOLE_WRITE_BYTES);
+      expect(w.subarray(0, 3).toString()).toBe('g| ');
+      expect(w[w.length - 1]).toBe(10);
+      expect(w.subarray(3, w.length - 1).includes(10)).toBe(false);
+    }
+    expect(Buffer.concat(out.writes.map((w) => w.subarray(3, w.length - 1))).toString()).toBe(`short${'y'.repeat(3 * CONSOLE_WRITE_BYTES)}z`);
+  });
+
   it('a UTF-8 character split across two writes comes out whole', () => {
     const out = new Bytes();
     const c = new PrefixedConsole('g| ', out);
