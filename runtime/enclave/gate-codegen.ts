@@ -167,7 +167,7 @@ export function ocallSource(f: EdlFunction): string {
   L.push(`if (c.g8.length === 0) c.refreshG();`);
   // The enclave's side of an OCALL lies anywhere in its memory, outside the held marshalling area: a paged
   // enclave's pages there may be evicted, so every access goes through c.readE/writeE/strlenE (the pager).
-  L.push(`const eSize = c.eSize();`);
+  if (bufs.length > 0 || rs > 0) L.push(`const eSize = c.eSize();`);
   if (rs > 0) L.push(`rp = rp >>> 0; if (rp !== 0 && rp + ${rs} > eSize) return c.reject('E_GATE_BOUNDS', name, 'retval', rp, ${rs});`);
   L.push(...placeBuffers(f, 'eSize', 'c.strlenE($p, c.cap)', 'c.scTop', 'c.scEnd'));
   for (const { p, i } of bufs) {
