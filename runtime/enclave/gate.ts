@@ -11,7 +11,7 @@ import { DEFAULT_CALL_CAP } from './abi.js';
 import type { EdlInterface } from './edl/types.js';
 import { ecallSource, ocallSource } from './gate-codegen.js';
 import { GateContext } from './gate-context.js';
-import { handlerSignature, hasSignature } from './handler-type.js';
+import { findSignature, handlerSignature, hasSignature } from './handler-type.js';
 
 export type EcallFn = (framePtr: number) => number;
 type EcallFactory = (c: GateContext, fn: Function, name: string) => EcallFn;
@@ -69,7 +69,8 @@ export class Gate {
       }
       const want = handlerSignature(f);
       if (!hasSignature(h, want)) {
-        throw new EmonError('E_GATE_OCALL', `guest ${o.guest}: enclave ${o.enclave} declares OCALL ${f.name} as (${want}), but the guest's export ${f.name} has another type (it takes ${h.length} parameters)`, {
+        const got = findSignature(h);
+        throw new EmonError('E_GATE_OCALL', `guest ${o.guest}: enclave ${o.enclave} declares OCALL ${f.name} as (${want}), but the guest's export ${f.name} is (${got ?? `another type with ${h.length} parameters`})`, {
           hint: `export ${f.name} with the type of the generated ${iface.name}_u stubs: (${want})`,
         });
       }

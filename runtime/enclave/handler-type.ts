@@ -45,3 +45,28 @@ export function hasSignature(fn: Function, sig: string): boolean {
     throw e;
   }
 }
+
+const VALUE_TYPES = ['i32', 'i64', 'f32', 'f64'] as const;
+
+/**
+ * The type of a guest's Wasm function, found by linking it against the candidate types of its arity (its
+ * `length`), for messages when it is not the expected one; null when it takes more than 4 parameters (the
+ * search would be long) or has a type outside i32/i64/f32/f64 with at most one result.
+ */
+export function findSignature(fn: Function): string | null {
+  const n = fn.length;
+  if (n > 4) return null;
+  const params: string[][] = [[]];
+  for (let i = 0; i < n; i++) {
+    const next: string[][] = [];
+    for (const p of params) for (const t of VALUE_TYPES) next.push([...p, t]);
+    params.splice(0, params.length, ...next);
+  }
+  for (const p of params) {
+    for (const r of [[], ...VALUE_TYPES.map((t) => [t])]) {
+      const sig = `${p.join(' ')} -> ${r.join(' ')}`.trim();
+      if (hasSignature(fn, sig)) return sig;
+    }
+  }
+  return null;
+}
