@@ -75,7 +75,7 @@ function placeBuffers(f: EdlFunction, src: SourceMemory, top: string, end: strin
       const nullCheck = p.size || p.count || p.byValue ? ` else if (${len} !== 0) return c.reject('E_GATE_NULL', name, '${p.name}', 0, ${len});` : '';
       out.push(
         `if (p${i} !== 0) { l${i} = ${len}; if (l${i} > c.cap) return c.reject('E_GATE_CAP', name, '${p.name}', p${i}, l${i}); ` +
-          `if (p${i} + l${i} > ${srcSize}) return c.reject('E_GATE_BOUNDS', name, '${p.name}', p${i}, l${i}); }${nullCheck}`,
+          `if (p${i} + l${i} > ${src.size}) return c.reject('E_GATE_BOUNDS', name, '${p.name}', p${i}, l${i}); }${nullCheck}`,
       );
     }
   }
