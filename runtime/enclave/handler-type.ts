@@ -6,14 +6,16 @@
  * "if v has a [[FunctionAddress]] ... if the type does not match, throw a LinkError"). Host functions have no
  * Wasm type and pass, as they do at any import.
  */
-import { wasmTypeOf, scalarOf, type EdlFunction } from './edl/types.js';
+import { isAggregate, wasmTypeOf, type EdlFunction } from './edl/types.js';
 
 const CODE: Record<string, number> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c };
 
 /** The Wasm type the OCALL gate calls `f`'s handler with: its parameters in order, its return value if any. */
 export function handlerSignature(f: EdlFunction): string {
   const params = f.params.map((p) => wasmTypeOf(p.type));
-  const results = f.ret.base === 'void' ? [] : [scalarOf(f.ret).wasm];
+  // A struct returned by value comes back through a result slot whose address leads the parameters.
+  if (isAggregate(f.ret)) return `i32 ${params.join(' ')} ->`.trim();
+  const results = f.ret.base === 'void' ? [] : [wasmTypeOf(f.ret)];
   return `${params.join(' ')} -> ${results.join(' ')}`.trim();
 }
 

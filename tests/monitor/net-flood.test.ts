@@ -31,7 +31,7 @@ const LONG = 400_000;
 
 describe('net_write flood', () => {
   for (const [kind, net] of [
-    ['switch', 'sw0'],
+    ['switch', 'switch:sw0'],
     ['UDP tunnel', 'udp:39411:127.0.0.1:39412'],
   ] as const) {
     it(`${LONG} frames on a ${kind}: RSS stays flat, drops are counted under -v and in the trace`, async () => {
