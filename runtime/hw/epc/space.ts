@@ -8,6 +8,7 @@
 import { EmonError } from '../../errors.js';
 import type { EpcLayout, EpcMode } from './instrument.js';
 import { PAGE_SHIFT, PAGE_SIZE, WASM_PAGE } from './size.js';
+import { PageTableBits } from './pte.js';
 import { VersionArray } from './versions.js';
 
 export const NOT_ADDED = 0;
@@ -65,6 +66,8 @@ export class EnclaveSpace {
    * are sealed again on eviction; a clean one is dropped and its current sealed copy stays the one to reload.
    */
   readonly dirty: Uint8Array;
+  /** The page-table A/D bits the untrusted OS reads and clears (pte.ts); set by every walk. */
+  readonly pte: PageTableBits;
   /** Counters, for reports and tests. */
   faults = 0;
   evictions = 0;
@@ -96,6 +99,7 @@ export class EnclaveSpace {
     this.state = new Uint8Array(this.maxPages);
     this.frameOf = new Int32Array(this.maxPages).fill(-1);
     this.dirty = new Uint8Array(this.maxPages);
+    this.pte = new PageTableBits(this.maxPages);
     this.versions = new VersionArray(this.mode === 'paged' ? this.maxPages : 0);
     this.sizeWasmPages = layout.initialWasmPages;
     this.imports = {
@@ -142,6 +146,7 @@ export class EnclaveSpace {
     if (this.state[page] === RESIDENT) {
       const at = this.layout.mapBase + page;
       if (this.u8[at] === 0) this.samples++;
+      this.pte.walk(page, write);
       if (write && this.dirty[page] === 0) {
         this.dirty[page] = 1;
         this.dirtyMarks++;
