@@ -151,7 +151,9 @@ export class EnclaveSpace {
         this.dirty[page] = 1;
         this.dirtyMarks++;
       }
-      this.u8[at] = this.dirty[page] === 1 ? MAP_WRITABLE : MAP_CLEAN;
+      // Stores skip hw only while both the EPC's dirty flag and the page-table D bit are set, so that a store after
+      // the OS cleared D walks again and sets it (pte.ts).
+      this.u8[at] = this.dirty[page] === 1 && this.pte.dirty[page] === 1 ? MAP_WRITABLE : MAP_CLEAN;
       return;
     }
     this.epc.fault(this, page, write, this.key(pinA), this.key(pinB));

@@ -1,0 +1,113 @@
+/**
+ * `emon attack NAME`: runs an adversarial monitor module (runtime/attack) against victim enclaves, the built-in
+ * ones with a known secret or the user's own module, and prints (and writes as JSON) the fraction of the secret
+ * recovered against chance; `--html` writes the timeline of what the host saw. `emon attack --list` lists the
+ * attacks and victims. The attack code is imported here only, never by `emon run`.
+ */
+import type { Command } from 'commander';
+import { readFileSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { EmonError } from '../../errors.js';
+
+interface AttackOpts {
+  list?: boolean;
+  victim: string;
+  variant: string;
+  module?: string;
+  entry?: string;
+  trainEntry?: string;
+  alphabet?: string;
+  symbols: string;
+  seed: string;
+  json?: string;
+  html?: string;
+}
+
+function int(name: string, v: string, min: number, max: number): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isInteger(n) || n < min || n > max) {
+    throw new EmonError('E_ATTACK_ARG', `--${name} ${JSON.stringify(v)} is not an integer from ${min} to ${max}`, { hint: `give --${name} N with ${min} <= N <= ${max}` });
+  }
+  return n;
+}
+
+function readModule(file: string): Uint8Array {
+  try {
+    if (!statSync(file).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
+    return new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw new EmonError('E_ATTACK_VICTIM', `cannot read victim module ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+      hint: 'give a .wasm file that follows the victim protocol (docs/side-channels.md)',
+    });
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('attack')
+    .description('run an adversarial monitor module against victim enclaves and score the secret it recovers (side channels)')
+    .argument('[name]', 'attack to run (see --list), or "all"')
+    .option('--list', 'list the attacks and the built-in victims')
+    .option('--victim <name>', 'built-in victim: lut, spell, sqmul or all', 'all')
+    .option('--variant <v>', 'naive, hardened, detect or all', 'all')
+    .option('--module <file.wasm>', "attack your own enclave module instead (victim protocol: docs/side-channels.md)")
+    .option('--entry <names>', 'with --module: the ECALL(s) to attack, comma-separated')
+    .option('--train-entry <name>', 'with --module: the ECALL the attacker profiles (default: the attacked one)')
+    .option('--alphabet <n>', 'with --module: symbols of the secret alphabet (2..256)')
+    .option('--symbols <n>', 'length of the secret', '1024')
+    .option('--seed <n>', 'seed of the secret', '1')
+    .option('--json <file>', 'write the scores as JSON')
+    .option('--html <file>', 'write the timeline report (self-contained HTML)')
+    .addHelpText('after', '\nExamples:\n  emon attack --list\n  emon attack controlled-channel --victim lut\n  emon attack all --html attack.html --json attack.json\n  emon attack accessed-bits --module my.wasm --entry decode --alphabet 16')
+    .action(async (name: string | undefined, opts: AttackOpts) => {
+      const { attacks, findAttack } = await import('../../attack/registry.js');
+      const { builtinVictims, variants, victimEntry } = await import('../../attack/victims.js');
+      if (opts.list) {
+        console.log('attacks:');
+        for (const a of attacks) console.log(`  ${a.name.padEnd(20)} ${a.summary}\n  ${''.padEnd(20)} (${a.source})`);
+        console.log('built-in victims (each naive, hardened, detect):');
+        for (const v of builtinVictims) console.log(`  ${v.name.padEnd(20)} ${v.summary}; alphabet ${v.alphabet}`);
+        return;
+      }
+      if (!name) throw new EmonError('E_ATTACK_ARG', 'no attack named', { hint: 'give an attack name or "all"; `emon attack --list` lists them' });
+      const chosen = name === 'all' ? attacks : [findAttack(name)].filter((a) => a !== undefined);
+      if (chosen.length === 0) {
+        throw new EmonError('E_ATTACK_ARG', `unknown attack "${name}"`, { hint: `use one of ${attacks.map((a) => a.name).join(', ')}, or all` });
+      }
+      const symbols = int('symbols', opts.symbols, 2, 4096);
+      const seed = int('seed', opts.seed, 0, 0xffffffff);
+      const { runCampaign } = await import('../../attack/campaign.js');
+      const jobs: { bytes: Uint8Array; victim: string; entry: string; trainEntry: string; alphabet: number }[] = [];
+      if (opts.module) {
+        if (!opts.entry || !opts.alphabet) throw new EmonError('E_ATTACK_ARG', '--module needs --entry and --alphabet', { hint: 'e.g. --module my.wasm --entry decode --alphabet 16' });
+        const alphabet = int('alphabet', opts.alphabet, 2, 256);
+        const bytes = readModule(opts.module);
+        for (const entry of opts.entry.split(',').filter(Boolean)) jobs.push({ bytes, victim: opts.module, entry, trainEntry: opts.trainEntry ?? entry, alphabet });
+      } else {
+        const vs = opts.victim === 'all' ? builtinVictims : builtinVictims.filter((v) => v.name === opts.victim);
+        if (vs.length === 0) throw new EmonError('E_ATTACK_ARG', `unknown victim "${opts.victim}"`, { hint: `use one of ${builtinVictims.map((v) => v.name).join(', ')}, or all` });
+        const vars = opts.variant === 'all' ? variants : variants.filter((v) => v === opts.variant);
+        if (vars.length === 0) throw new EmonError('E_ATTACK_ARG', `unknown variant "${opts.variant}"`, { hint: 'use naive, hardened, detect or all' });
+        const { buildVictims } = await import('../../build/steps/45-victims.js');
+        const bytes = new Uint8Array(readFileSync(await buildVictims()));
+        for (const v of vs) for (const variant of vars) jobs.push({ bytes, victim: v.name, alphabet: v.alphabet, ...victimEntry(v.name, variant) });
+      }
+      const results = [];
+      for (const a of chosen) {
+        for (const j of jobs) {
+          const r = await runCampaign({ attack: a, ...j, symbols, seed });
+          results.push(r);
+          const stop = r.stopped ? `  stopped itself after ${r.processed} symbols (${(100 * r.exposed).toFixed(2)}% exposed)` : '';
+          console.log(`${a.name.padEnd(19)} ${r.entry.padEnd(16)} recovered ${(100 * r.accuracy).toFixed(1).padStart(5)}% of ${r.symbols} (chance ${(100 * r.chance).toFixed(1)}%)  faults ${r.faults}${stop}`);
+        }
+      }
+      if (opts.json) {
+        const out = results.map(({ events: _e, ...r }) => r);
+        await writeFile(opts.json, JSON.stringify({ seed, symbols, results: out }, null, 1) + '\n');
+      }
+      if (opts.html) {
+        const { renderTimeline } = await import('../../attack/timeline.js');
+        await writeFile(opts.html, renderTimeline(results));
+      }
+    });
+}
