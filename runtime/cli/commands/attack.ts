@@ -101,13 +101,24 @@ export function register(program: Command): void {
           console.log(`${a.name.padEnd(19)} ${r.entry.padEnd(16)} recovered ${(100 * r.accuracy).toFixed(1).padStart(5)}% of ${r.symbols} (chance ${(100 * r.chance).toFixed(1)}%)  faults ${r.faults}${stop}`);
         }
       }
+      // The cost of each mitigation and of observing, measured in this run, for the built-in victims.
+      let cost: Awaited<ReturnType<typeof import('../../attack/cost.js').measureCost>> = [];
+      if (!opts.module && (opts.json || opts.html)) {
+        const { measureCost } = await import('../../attack/cost.js');
+        const vs = builtinVictims.filter((v) => jobs.some((j) => j.victim === v.name));
+        cost = await measureCost(jobs[0]!.bytes, vs);
+        for (const c of cost) {
+          console.log(`cost ${c.victim.padEnd(6)} naive ECALL ${(c.naiveMs * 1000).toFixed(1)} us; hardened ${c.hardenedRatio.toFixed(2)}x, detecting ${c.detectRatio.toFixed(2)}x, A/D sampling ${c.observeRatio.toFixed(2)}x`);
+        }
+      }
       if (opts.json) {
         const out = results.map(({ events: _e, ...r }) => r);
-        await writeFile(opts.json, JSON.stringify({ seed, symbols, results: out }, null, 1) + '\n');
+        await writeFile(opts.json, JSON.stringify({ seed, symbols, results: out, cost }, null, 1) + '\n');
       }
       if (opts.html) {
         const { renderTimeline } = await import('../../attack/timeline.js');
-        await writeFile(opts.html, renderTimeline(results));
+        const { costTable } = await import('../../attack/cost.js');
+        await writeFile(opts.html, renderTimeline(results, cost.length > 0 ? [costTable(cost)] : []));
       }
     });
 }

@@ -297,20 +297,11 @@ export class Epc implements FaultService {
         return n;
       },
       scan: (clear) => {
-        const accessed: number[] = [];
-        const dirty: number[] = [];
-        const a = s.pte.accessed;
-        const d = s.pte.dirty;
-        for (let p = 0; p < s.maxPages; p++) {
-          if (a[p] !== 0) accessed.push(p);
-          if (d[p] !== 0) dirty.push(p);
-        }
-        if (clear && s.alive) {
-          a.fill(0);
-          d.fill(0);
-          if (s.mode === 'paged') for (let p = 0; p < s.maxPages; p++) if (s.state[p] === RESIDENT) s.u8[s.mapBase + p] = 0;
-        }
-        return { accessed, dirty };
+        const sample = s.pte.read(clear);
+        // The TLB flush: a page's map byte is non-zero only after a walk, which set its A bit, so the pages just
+        // read are the only ones whose map bytes may need clearing for the next access to walk again.
+        if (clear && s.alive && s.mode === 'paged') for (const p of sample.accessed) if (s.state[p] === RESIDENT) s.u8[s.mapBase + p] = 0;
+        return sample;
       },
     };
   }

@@ -16,23 +16,42 @@
 export class PageTableBits {
   /** 1 when the page was accessed since the OS last cleared its bit. */
   readonly accessed: Uint8Array;
-  /** 1 when the page was written since the OS last cleared its bit. */
+  /** 1 when the page was written since the OS last cleared its bit (a page with D set has A set). */
   readonly dirty: Uint8Array;
+  /** The pages with A set, in the order their bits were set (`count` of them): a scan costs what it finds. */
+  readonly set: Int32Array;
+  count = 0;
   /** Walks that found A clear (first access after a clear or a reload); a trusted count hw may expose. */
   walks = 0;
 
   constructor(pages: number) {
     this.accessed = new Uint8Array(pages);
     this.dirty = new Uint8Array(pages);
+    this.set = new Int32Array(pages);
   }
 
   /** The page walk of one access. */
   walk(page: number, write: boolean): void {
     if (this.accessed[page] === 0) {
       this.accessed[page] = 1;
+      this.set[this.count++] = page;
       this.walks++;
     }
     if (write) this.dirty[page] = 1;
+  }
+
+  /** The pages with A set and those with D set, ascending; `clear` clears both bits of every page. */
+  read(clear: boolean): AdSample {
+    const accessed = Array.from(this.set.subarray(0, this.count)).sort((a, b) => a - b);
+    const dirty = accessed.filter((p) => this.dirty[p] !== 0);
+    if (clear) {
+      for (const p of accessed) {
+        this.accessed[p] = 0;
+        this.dirty[p] = 0;
+      }
+      this.count = 0;
+    }
+    return { accessed, dirty };
   }
 }
 
