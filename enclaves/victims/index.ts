@@ -217,3 +217,5 @@ export function churn(pages: u32, start: u32, count: u32): u32 {
   }
   return d;
 }
+
+export { branch_naive, branch_hardened, branch_detect } from './branch';

@@ -5,7 +5,7 @@
  * transition. This is the test bench; the attack modules only ever get the `OsPageView` and the hooks.
  */
 import { EmonError } from '../errors.js';
-import { Epc, pagingCounterImports, type EnclaveSpace, type OsPageView } from '../hw/epc/index.js';
+import { Epc, instrumentCodeFetch, pagingCounterImports, type EnclaveSpace, type OsPageView } from '../hw/epc/index.js';
 import type { TransitionHooks } from './module.js';
 import type { Observation } from './observation.js';
 
@@ -28,6 +28,8 @@ export class VictimEnclave {
   readonly epc: Epc;
   readonly view: OsPageView;
   readonly name: string;
+  /** The 4 KiB page numbers of the code region, [first, end). */
+  readonly codePages: { readonly first: number; readonly end: number };
   private readonly space: EnclaveSpace;
   private readonly exports: WebAssembly.Exports;
   private hooks: TransitionHooks | null = null;
@@ -40,6 +42,7 @@ export class VictimEnclave {
     this.exports = exports;
     this.name = name;
     this.view = epc.osView(space);
+    this.codePages = { first: space.codeBase / 4096, end: space.codeEnd / 4096 };
   }
 
   static async load(bytes: Uint8Array, options: VictimOptions): Promise<VictimEnclave> {
@@ -61,9 +64,13 @@ export class VictimEnclave {
       }
     }
     const epc = options.epc ?? new Epc({ pages: 1024 });
-    const prepared = epc.prepare(bytes, { name, maxBytes: options.maxBytes ?? 1 << 20 });
+    const maxBytes = options.maxBytes ?? 1 << 20;
+    // Code pages are observed too: each function fetches its code page on entry (code-fetch.ts).
+    const code = instrumentCodeFetch(bytes, { name, maxBytes });
+    const prepared = epc.prepare(code.bytes, { name, maxBytes });
     const module = new WebAssembly.Module(prepared.bytes as Uint8Array<ArrayBuffer>);
     const space = epc.open(prepared.layout, name);
+    space.reserveCode(code.codeWasmPages);
     let self: VictimEnclave | null = null;
     const imports: WebAssembly.Imports = {
       ...pagingCounterImports(space, module),

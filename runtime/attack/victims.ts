@@ -15,7 +15,8 @@ export interface BuiltinVictim {
 export const builtinVictims: readonly BuiltinVictim[] = [
   { name: 'lut', summary: 'lookup-table cipher: the key nibble picks one of 16 substitution-table pages', alphabet: 16 },
   { name: 'spell', summary: 'spell-check style lookup: each letter reads its own dictionary page (26)', alphabet: 26 },
-  { name: 'sqmul', summary: 'square-and-multiply: an exponent bit decides a multiply on its own page', alphabet: 2 },
+  { name: 'sqmul', summary: 'square-and-multiply: an exponent bit decides a multiply on its own data page', alphabet: 2 },
+  { name: 'branch', summary: 'square-and-multiply over one data page: the bit decides a call into another code page', alphabet: 2 },
 ];
 
 /** The ECALL of a built-in victim's variant, and the one its attacker profiles. */

@@ -17,3 +17,5 @@ export { parseEpcSize, DEFAULT_EPC_BYTES, PAGE_SIZE, PAGE_SHIFT, WASM_PAGE } fro
 export { PageTableBits } from './pte.js';
 export type { AdSample, OsPageView } from './pte.js';
 export { pagingCounterImports, HW_COUNTER_IMPORT } from './counter.js';
+export { instrumentCodeFetch } from './code-fetch.js';
+export type { CodeFetchModule } from './code-fetch.js';
