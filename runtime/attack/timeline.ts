@@ -5,6 +5,7 @@
  * the real one. Optional extra tables (e.g. the cost of each mitigation) go at the end.
  */
 import type { CampaignResult } from './campaign.js';
+import type { ObservedEvent } from './observation.js';
 
 /** Transitions drawn per run: enough to see the pattern, few enough to read it. */
 export const TIMELINE_TRANSITIONS = 96;
@@ -29,11 +30,11 @@ function symbol(v: number, alphabet: number): string {
   return v.toString(16).padStart(2, '0') + ' ';
 }
 
-function plot(r: CampaignResult): string {
-  // The first TIMELINE_TRANSITIONS transitions of the attacked ECALL.
-  const events = [];
+function plot(label: string, all: readonly ObservedEvent[]): string {
+  // The first TIMELINE_TRANSITIONS transitions.
+  const events: ObservedEvent[] = [];
   let transitions = 0;
-  for (const e of r.events) {
+  for (const e of all) {
     if (e.kind === 'ecall' || e.kind === 'ocall' || e.kind === 'eexit') transitions++;
     if (transitions > TIMELINE_TRANSITIONS) break;
     events.push(e);
@@ -55,7 +56,12 @@ function plot(r: CampaignResult): string {
   for (const e of events) if (e.kind === 'ecall' || e.kind === 'ocall' || e.kind === 'eexit') marksAt.push(e.t);
   const cols = Math.max(1, marksAt.length - 1);
   const colW = (W - L - 12) / cols;
+  // Few transitions (a real run's trace): plain linear time from the first event to the last.
+  const linear = marksAt.length <= 12;
+  const tFirst = events.length ? Math.min(...events.map((e) => e.t)) : 0;
+  const tLast = events.length ? Math.max(...events.map((e) => e.t)) : 1;
   const x = (t: number): number => {
+    if (linear) return L + ((t - tFirst) / Math.max(1e-9, tLast - tFirst)) * (W - L - 12);
     let i = 0;
     while (i + 1 < marksAt.length - 1 && t >= marksAt[i + 1]!) i++;
     const a = marksAt[i] ?? 0;
@@ -63,7 +69,7 @@ function plot(r: CampaignResult): string {
     const f = b > a ? Math.min(1, Math.max(0, (t - a) / (b - a))) : 0;
     return L + (i + f) * colW;
   };
-  const tMax = marksAt.length ? marksAt[marksAt.length - 1]! - marksAt[0]! : 0;
+  const tMax = linear ? tLast - tFirst : marksAt.length ? marksAt[marksAt.length - 1]! - marksAt[0]! : 0;
   const y = (p: number): number => H - B - ((p - pMin) / Math.max(1, pMax - pMin)) * (H - B - 12);
   const marks: string[] = [];
   for (const e of events) {
@@ -81,13 +87,12 @@ function plot(r: CampaignResult): string {
   const axis = [
     `<line class="axis" x1="${L}" y1="${H - B}" x2="${W - 8}" y2="${H - B}"/>`,
     `<line class="axis" x1="${L}" y1="8" x2="${L}" y2="${H - B}"/>`,
-    `<text x="${L}" y="${H - 14}">time: one column per transition interval (ECALL in, OCALLs, ECALL out)</text>`,
+    `<text x="${L}" y="${H - 14}">${linear ? 'time (linear)' : 'time: one column per transition interval (ECALL in, OCALLs, ECALL out)'}</text>`,
     `<text x="${W - 8}" y="${H - 14}" text-anchor="end">${num(tMax)} ms in the first ${Math.min(transitions, TIMELINE_TRANSITIONS)} transitions</text>`,
     `<text x="${L - 6}" y="${num(y(pMin))}" text-anchor="end">${pMin}</text>`,
     `<text x="${L - 6}" y="${num(y(pMax) + 8)}" text-anchor="end">${pMax}</text>`,
     `<text x="12" y="${(H - B) / 2}" transform="rotate(-90 12 ${(H - B) / 2})" text-anchor="middle">page number</text>`,
   ];
-  const label = `${r.attack} on ${r.entry}: page number against time`;
   return `<svg class="plot timeline" role="img" aria-label="${esc(label)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}">${axis.join('')}${marks.join('')}</svg>`;
 }
 
@@ -118,9 +123,20 @@ export function scoreTable(results: readonly CampaignResult[]): ReportTable {
 }
 
 export function renderTimeline(results: readonly CampaignResult[], extra: readonly ReportTable[] = []): string {
-  const runs = results
-    .map((r) => `<section><h2>${esc(r.attack)} on ${esc(r.entry)}</h2><p>${pct(r.accuracy)} of ${r.symbols} symbols recovered (chance ${pct(r.chance)})${r.stopped ? `; the enclave stopped itself after ${r.processed} symbols` : ''}; ${r.faults} faults, ${r.adSamples} A/D samples, ${r.ocalls} OCALLs, ECALL ${num(r.ms)} ms.</p>${plot(r)}${secretRows(r)}</section>`)
+  return page([scoreTable(results)], results
+    .map((r) => `<section><h2>${esc(r.attack)} on ${esc(r.entry)}</h2><p>${pct(r.accuracy)} of ${r.symbols} symbols recovered (chance ${pct(r.chance)})${r.stopped ? `; the enclave stopped itself after ${r.processed} symbols` : ''}; ${r.faults} faults, ${r.adSamples} A/D samples, ${r.ocalls} OCALLs, ECALL ${num(r.ms)} ms.</p>${plot(`${r.attack} on ${r.entry}: page number against time`, r.events)}${secretRows(r)}</section>`)
+    .join('\n'), extra);
+}
+
+/** The timeline of a real run, from its trace (from-trace.ts): one plot per enclave, then the tables. */
+export function renderRunTimeline(source: string, enclaves: readonly { track: string; events: readonly ObservedEvent[]; ecalls: number; ocalls: number; faults: number; pages: number }[], tables: readonly ReportTable[]): string {
+  const sections = enclaves
+    .map((e) => `<section><h2>${esc(e.track)}</h2><p>${e.ecalls} ECALLs, ${e.ocalls} OCALLs, ${e.faults} faults on ${e.pages} distinct pages.</p>${plot(`${e.track}: page number against time`, e.events)}</section>`)
     .join('\n');
+  return page([], `<p>Recorded by <code>emon run --trace</code>: ${esc(source)}</p>${sections}`, tables);
+}
+
+function page(first: readonly ReportTable[], body: string, extra: readonly ReportTable[]): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>emon: what the host sees</title>
 <style>
@@ -135,8 +151,8 @@ code{white-space:nowrap}code span{display:inline-block;width:1.1em;text-align:ce
 </style></head><body>
 <h1>What the host sees</h1>
 <p class="legend"><span style="color:#d22">&#9679; page fault</span><span style="color:#36c">&#9632; accessed bit</span><span style="color:#e80">&#9632; accessed + dirty</span><span style="color:#2a2">| ECALL in/out</span><span style="color:#aaa">| OCALL</span></p>
-${table(scoreTable(results))}
-${runs}
+${first.map(table).join('\n')}
+${body}
 ${extra.map(table).join('\n')}
 </body></html>
 `;

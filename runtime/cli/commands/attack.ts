@@ -21,6 +21,7 @@ interface AttackOpts {
   seed: string;
   json?: string;
   html?: string;
+  trace?: string;
 }
 
 function int(name: string, v: string, min: number, max: number): number {
@@ -42,6 +43,34 @@ function readModule(file: string): Uint8Array {
   }
 }
 
+/** `emon attack observe --trace FILE`: the observation of a real run, rebuilt from its trace. */
+async function observeRun(file: string, opts: AttackOpts): Promise<void> {
+  let text: string;
+  try {
+    if (!statSync(file).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new EmonError('E_TRACE', `cannot read trace ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { hint: 'write one with `emon run --trace=t.json ... GUEST.wasm`' });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new EmonError('E_TRACE', `trace ${file} is not valid JSON: ${(e as Error).message}`, { hint: 'a trace cut short cannot be read; re-run the guest with --trace' });
+  }
+  const { parseTrace } = await import('../../trace/read.js');
+  const { observeTrace, sizesTable } = await import('../../attack/from-trace.js');
+  const run = observeTrace(parseTrace(json, file));
+  for (const e of run.enclaves) console.log(`${e.track}: ${e.ecalls} ECALLs, ${e.ocalls} OCALLs, ${e.faults} faults on ${e.pages} distinct pages`);
+  for (const s of run.sizes) console.log(`  ${s.track} ${s.call}: ${s.count} x, bytes ${[...new Set(s.bytes)].slice(0, 8).join(', ')}`);
+  if (run.enclaves.length === 0) console.log(`no enclave activity in ${file} (was the guest run with --enclave:... and --trace?)`);
+  if (opts.json) await writeFile(opts.json, JSON.stringify(run, null, 1) + '\n');
+  if (opts.html) {
+    const { renderRunTimeline } = await import('../../attack/timeline.js');
+    await writeFile(opts.html, renderRunTimeline(file, run.enclaves, [sizesTable(run)]));
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('attack')
@@ -58,7 +87,8 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the secret', '1')
     .option('--json <file>', 'write the scores as JSON')
     .option('--html <file>', 'write the timeline report (self-contained HTML)')
-    .addHelpText('after', '\nExamples:\n  emon attack --list\n  emon attack controlled-channel --victim lut\n  emon attack all --html attack.html --json attack.json\n  emon attack accessed-bits --module my.wasm --entry decode --alphabet 16')
+    .option('--trace <file>', 'observe only: what the host saw in a real run, from `emon run --trace=FILE` (faults, ECALL/OCALL order, sizes, times)')
+    .addHelpText('after', '\nExamples:\n  emon attack --list\n  emon attack controlled-channel --victim lut\n  emon attack all --html attack.html --json attack.json\n  emon attack observe --trace t.json --html t.html   (t.json from emon run --trace=t.json)\n  emon attack accessed-bits --module my.wasm --entry decode --alphabet 16')
     .action(async (name: string | undefined, opts: AttackOpts) => {
       const { attacks, findAttack } = await import('../../attack/registry.js');
       const { builtinVictims, variants, victimEntry } = await import('../../attack/victims.js');
@@ -73,6 +103,11 @@ export function register(program: Command): void {
       const chosen = name === 'all' ? attacks : [findAttack(name)].filter((a) => a !== undefined);
       if (chosen.length === 0) {
         throw new EmonError('E_ATTACK_ARG', `unknown attack "${name}"`, { hint: `use one of ${attacks.map((a) => a.name).join(', ')}, or all` });
+      }
+      if (opts.trace !== undefined) {
+        if (name !== 'observe') throw new EmonError('E_ATTACK_ARG', `--trace goes with the observe module, not "${name}"`, { hint: 'emon attack observe --trace t.json --html t.html' });
+        await observeRun(opts.trace, opts);
+        return;
       }
       const symbols = int('symbols', opts.symbols, 2, 4096);
       const seed = int('seed', opts.seed, 0, 0xffffffff);
