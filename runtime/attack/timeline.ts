@@ -70,7 +70,12 @@ function plot(label: string, all: readonly ObservedEvent[]): string {
     return L + (i + f) * colW;
   };
   const tMax = linear ? tLast - tFirst : marksAt.length ? marksAt[marksAt.length - 1]! - marksAt[0]! : 0;
-  const y = (p: number): number => H - B - ((p - pMin) / Math.max(1, pMax - pMin)) * (H - B - 12);
+  // Up to 48 distinct pages: one row per page seen (code pages sit far above data pages and would squeeze them
+  // into a line on a linear scale); more: a linear page axis.
+  const distinct = [...new Set(pages)].sort((a, b) => a - b);
+  const rows = distinct.length <= 48 ? new Map(distinct.map((p, i) => [p, i])) : null;
+  const y = (p: number): number =>
+    rows ? H - B - 8 - ((rows.get(p) ?? 0) / Math.max(1, distinct.length - 1)) * (H - B - 24) : H - B - ((p - pMin) / Math.max(1, pMax - pMin)) * (H - B - 12);
   const marks: string[] = [];
   for (const e of events) {
     if (e.kind === 'ecall' || e.kind === 'eexit' || e.kind === 'ocall') {
@@ -89,9 +94,10 @@ function plot(label: string, all: readonly ObservedEvent[]): string {
     `<line class="axis" x1="${L}" y1="8" x2="${L}" y2="${H - B}"/>`,
     `<text x="${L}" y="${H - 14}">${linear ? 'time (linear)' : 'time: one column per transition interval (ECALL in, OCALLs, ECALL out)'}</text>`,
     `<text x="${W - 8}" y="${H - 14}" text-anchor="end">${num(tMax)} ms in the first ${Math.min(transitions, TIMELINE_TRANSITIONS)} transitions</text>`,
-    `<text x="${L - 6}" y="${num(y(pMin))}" text-anchor="end">${pMin}</text>`,
-    `<text x="${L - 6}" y="${num(y(pMax) + 8)}" text-anchor="end">${pMax}</text>`,
-    `<text x="12" y="${(H - B) / 2}" transform="rotate(-90 12 ${(H - B) / 2})" text-anchor="middle">page number</text>`,
+    ...(rows
+      ? distinct.filter((_, i) => distinct.length <= 24 || i % Math.ceil(distinct.length / 24) === 0).map((p) => `<text x="${L - 6}" y="${num(y(p) + 4)}" text-anchor="end">${p}</text>`)
+      : [`<text x="${L - 6}" y="${num(y(pMin))}" text-anchor="end">${pMin}</text>`, `<text x="${L - 6}" y="${num(y(pMax) + 8)}" text-anchor="end">${pMax}</text>`]),
+    `<text x="12" y="${(H - B) / 2}" transform="rotate(-90 12 ${(H - B) / 2})" text-anchor="middle">${rows ? 'page number (pages seen)' : 'page number'}</text>`,
   ];
   return `<svg class="plot timeline" role="img" aria-label="${esc(label)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}">${axis.join('')}${marks.join('')}</svg>`;
 }

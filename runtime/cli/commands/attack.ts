@@ -22,6 +22,7 @@ interface AttackOpts {
   json?: string;
   html?: string;
   trace?: string;
+  screenshot?: string;
 }
 
 function int(name: string, v: string, min: number, max: number): number {
@@ -69,6 +70,14 @@ async function observeRun(file: string, opts: AttackOpts): Promise<void> {
     const { renderRunTimeline } = await import('../../attack/timeline.js');
     await writeFile(opts.html, renderRunTimeline(file, run.enclaves, [sizesTable(run)]));
   }
+  await screenshot(opts);
+}
+
+async function screenshot(opts: AttackOpts): Promise<void> {
+  if (opts.screenshot === undefined) return;
+  if (!opts.html) throw new EmonError('E_ATTACK_ARG', '--screenshot needs --html', { hint: 'e.g. --html attack.html --screenshot attack.png' });
+  const { screenshotReport } = await import('../../../bench/report/screenshot.js');
+  await screenshotReport(opts.html, opts.screenshot);
 }
 
 export function register(program: Command): void {
@@ -87,6 +96,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the secret', '1')
     .option('--json <file>', 'write the scores as JSON')
     .option('--html <file>', 'write the timeline report (self-contained HTML)')
+    .option('--screenshot <png>', 'with --html: also save a PNG of the rendered timeline (needs chromium)')
     .option('--trace <file>', 'observe only: what the host saw in a real run, from `emon run --trace=FILE` (faults, ECALL/OCALL order, sizes, times)')
     .addHelpText('after', '\nExamples:\n  emon attack --list\n  emon attack controlled-channel --victim lut\n  emon attack all --html attack.html --json attack.json\n  emon attack observe --trace t.json --html t.html   (t.json from emon run --trace=t.json)\n  emon attack accessed-bits --module my.wasm --entry decode --alphabet 16')
     .action(async (name: string | undefined, opts: AttackOpts) => {
@@ -155,5 +165,6 @@ export function register(program: Command): void {
         const { costTable } = await import('../../attack/cost.js');
         await writeFile(opts.html, renderTimeline(results, cost.length > 0 ? [costTable(cost)] : []));
       }
+      await screenshot(opts);
     });
 }
