@@ -219,3 +219,4 @@ export function churn(pages: u32, start: u32, count: u32): u32 {
 }
 
 export { branch_naive, branch_hardened, branch_detect } from './branch';
+export { ttable_naive, ttable_hardened, ttable_detect } from './ttable';

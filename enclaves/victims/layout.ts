@@ -16,19 +16,23 @@ export const LUT_PAGES: u32 = 16;
 /** Spell-check style dictionary: one page of entries per first letter (26). */
 export let DICT: usize = 0;
 export const DICT_PAGES: u32 = 26;
+/** T-table style lookup: 16 entries of one 64-byte cache line each, all in one page. */
+export let TTABLE: usize = 0;
 
 let ready = false;
 
 export function setup(): void {
   if (ready) return;
   ready = true;
-  const base = region((4 + LUT_PAGES + DICT_PAGES) * PAGE);
+  const base = region((5 + LUT_PAGES + DICT_PAGES) * PAGE);
   SECRET = base;
   OUT = base + PAGE;
   SQ = base + 2 * PAGE;
   MUL = base + 3 * PAGE;
   LUT = base + 4 * PAGE;
   DICT = LUT + LUT_PAGES * PAGE;
+  TTABLE = DICT + DICT_PAGES * PAGE;
+  for (let i: u32 = 0; i < 16 * 64; i += 4) store<u32>(TTABLE + i, i * 0x9e3779b1);
   let x: u32 = 0x2545f491;
   for (let p: u32 = 0; p < LUT_PAGES; p++) {
     for (let i: u32 = 0; i < 256; i++) {

@@ -6,6 +6,7 @@
  * exactly chance.
  */
 import { EmonError } from '../errors.js';
+import { SetAssocCache } from '../hw/cache/model.js';
 import type { AttackModule } from './module.js';
 import { Observation, type ObservedEvent } from './observation.js';
 import { recover, symbolSegments, train } from './recover.js';
@@ -44,6 +45,7 @@ export interface CampaignResult {
   readonly faults: number;
   readonly ocalls: number;
   readonly adSamples: number;
+  readonly cacheProbes: number;
   /** Wall time of the attacked ECALL, ms. */
   readonly ms: number;
   readonly secret: number[];
@@ -90,23 +92,26 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     });
   }
   // Profiling on the attacker's own instance.
-  const trainer = await VictimEnclave.load(o.bytes, { name: `${o.victim}/profile` });
-  const trainSecret = balancedSecret(Math.min(MAX_SECRET, Math.max(o.alphabet * 64, 512)), o.alphabet, o.seed ^ 0x5bd1e995);
+  const trainCache = o.attack.usesCache ? new SetAssocCache() : undefined;
+  const trainer = await VictimEnclave.load(o.bytes, { name: `${o.victim}/profile`, ...(trainCache ? { cache: trainCache } : {}) });
+  // Cache templates also learn each window of positions' background lines, so they profile the longest secret.
+  const trainSecret = balancedSecret(o.attack.usesCache ? MAX_SECRET : Math.min(MAX_SECRET, Math.max(o.alphabet * 64, 512)), o.alphabet, o.seed ^ 0x5bd1e995);
   const trainEntry = o.trainEntry ?? o.entry;
   // A first run warms the JIT and faults everything in once, so that timing templates are taken warm.
   trainer.run(trainEntry, trainSecret, null, null);
   const tObs = new Observation();
-  trainer.run(trainEntry, trainSecret, o.attack.monitor(trainer.view, tObs), tObs, o.attack.recordsFaults);
+  trainer.run(trainEntry, trainSecret, o.attack.monitor(trainer.view, tObs, trainCache), tObs, o.attack.recordsFaults);
   trainer.destroy();
   const templates = train(o.attack, tObs.segments(), trainSecret, o.alphabet);
 
   // The attack on the victim's own instance and secret.
-  const victim = await VictimEnclave.load(o.bytes, { name: o.victim });
+  const cache = o.attack.usesCache ? new SetAssocCache() : undefined;
+  const victim = await VictimEnclave.load(o.bytes, { name: o.victim, ...(cache ? { cache } : {}) });
   const secret = balancedSecret(o.symbols, o.alphabet, o.seed);
   victim.run(o.entry, balancedSecret(o.alphabet * 4, o.alphabet, o.seed + 1), null, null);
   const obs = new Observation();
   const t0 = performance.now();
-  const processed = victim.run(o.entry, secret, o.attack.monitor(victim.view, obs), obs, o.attack.recordsFaults);
+  const processed = victim.run(o.entry, secret, o.attack.monitor(victim.view, obs, cache), obs, o.attack.recordsFaults);
   const ms = performance.now() - t0;
   victim.destroy();
   const segments = obs.segments();
@@ -130,6 +135,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     faults: counts.fault,
     ocalls: counts.ocall,
     adSamples: counts.ad,
+    cacheProbes: counts.cache,
     ms,
     secret: Array.from(secret),
     recovered,

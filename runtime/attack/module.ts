@@ -5,6 +5,7 @@
  * which part of each segment carries its signal, so that one recovery (recover.ts) turns any of them back
  * into the secret. One file per attack in this folder, listed in registry.ts.
  */
+import type { SetAssocCache } from '../hw/cache/model.js';
 import type { OsPageView } from '../hw/epc/index.js';
 import type { Observation, Segment } from './observation.js';
 
@@ -24,10 +25,16 @@ export interface AttackModule {
   readonly summary: string;
   /** The paper it reproduces. */
   readonly source: string;
-  /** The adversarial monitor for one enclave: its actions at transitions, recording into `obs`. */
-  monitor(view: OsPageView, obs: Observation): TransitionHooks;
+  /** The adversarial monitor for one enclave: its actions at transitions, recording into `obs`. `cache` is the
+   *  core's cache model shared with the enclave, given when the module says `usesCache`. */
+  monitor(view: OsPageView, obs: Observation, cache?: SetAssocCache): TransitionHooks;
+  /** Needs the enclave's loads and stores routed through a cache model (hw/cache). */
+  readonly usesCache?: boolean;
   /** Records faults too (subscribes to the EPC fault channel). */
   readonly recordsFaults: boolean;
   /** The signal of one segment: a set of page numbers (`pages`) or a duration (`timing`). */
-  feature(s: Segment): { readonly kind: 'pages'; readonly pages: readonly number[] } | { readonly kind: 'timing'; readonly ms: number };
+  feature(s: Segment):
+    | { readonly kind: 'pages'; readonly pages: readonly number[] }
+    | { readonly kind: 'sets'; readonly sets: readonly number[] }
+    | { readonly kind: 'timing'; readonly ms: number };
 }

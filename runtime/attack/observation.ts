@@ -9,7 +9,8 @@ export type ObservedEvent =
   | { readonly t: number; readonly kind: 'eexit'; readonly ret: number }
   | { readonly t: number; readonly kind: 'ocall'; readonly id: number; readonly size: number }
   | { readonly t: number; readonly kind: 'fault'; readonly page: number; readonly write: boolean }
-  | { readonly t: number; readonly kind: 'ad'; readonly accessed: readonly number[]; readonly dirty: readonly number[] };
+  | { readonly t: number; readonly kind: 'ad'; readonly accessed: readonly number[]; readonly dirty: readonly number[] }
+  | { readonly t: number; readonly kind: 'cache'; readonly sets: readonly number[] };
 
 /** What one stretch of enclave execution between two transitions showed the monitor. */
 export interface Segment {
@@ -18,6 +19,8 @@ export interface Segment {
   /** Pages whose accessed / dirty bit was set when the monitor sampled at the segment's end (if it did). */
   readonly accessed: readonly number[];
   readonly dirty: readonly number[];
+  /** Cache sets the monitor found used by the enclave when it probed at the segment's end (if it did). */
+  readonly sets: readonly number[];
   /** Time from the transition that began the segment to the one that ended it, ms. */
   readonly ms: number;
   /** The transition that ended it. */
@@ -46,6 +49,7 @@ export class Observation {
     let faults: number[] = [];
     let accessed: readonly number[] = [];
     let dirty: readonly number[] = [];
+    let sets: readonly number[] = [];
     for (const e of this.events) {
       switch (e.kind) {
         case 'ecall':
@@ -53,6 +57,7 @@ export class Observation {
           faults = [];
           accessed = [];
           dirty = [];
+          sets = [];
           break;
         case 'fault':
           faults.push(e.page);
@@ -61,13 +66,17 @@ export class Observation {
           accessed = e.accessed;
           dirty = e.dirty;
           break;
+        case 'cache':
+          sets = e.sets;
+          break;
         case 'ocall':
         case 'eexit':
-          if (start >= 0) out.push({ faults, accessed, dirty, ms: e.t - start, end: e.kind, size: e.kind === 'ocall' ? e.size : 0 });
+          if (start >= 0) out.push({ faults, accessed, dirty, sets, ms: e.t - start, end: e.kind, size: e.kind === 'ocall' ? e.size : 0 });
           start = e.kind === 'ocall' ? e.t : -1;
           faults = [];
           accessed = [];
           dirty = [];
+          sets = [];
           break;
       }
     }
@@ -75,7 +84,7 @@ export class Observation {
   }
 
   counts(): Record<ObservedEvent['kind'], number> {
-    const c = { ecall: 0, eexit: 0, ocall: 0, fault: 0, ad: 0 };
+    const c = { ecall: 0, eexit: 0, ocall: 0, fault: 0, ad: 0, cache: 0 };
     for (const e of this.events) c[e.kind]++;
     return c;
   }

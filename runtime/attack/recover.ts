@@ -11,6 +11,7 @@ import type { Segment } from './observation.js';
 
 export type Templates =
   | { readonly kind: 'pages'; readonly keys: readonly (readonly number[])[] }
+  | { readonly kind: 'sets'; readonly weights: readonly ReadonlyMap<number, number>[]; readonly background: readonly (readonly number[])[] }
   | { readonly kind: 'timing'; readonly centers: readonly number[]; readonly group: readonly number[] };
 
 function median(xs: number[]): number {
@@ -51,6 +52,48 @@ export function train(attack: AttackModule, segments: readonly Segment[], secret
     }
     return { kind: 'pages', keys };
   }
+  if (first.kind === 'sets') {
+    // Cache sets carry background (the secret and output buffers' lines move with the position): weigh each set
+    // by how much more often it shows with a symbol than overall, and keep only clear signals.
+    const withSym = Array.from({ length: alphabet }, () => new Map<number, number>());
+    const perSym = new Array<number>(alphabet).fill(0);
+    const overall = new Map<number, number>();
+    let total = 0;
+    for (let i = 1; i < seg.length; i++) {
+      const f = attack.feature(seg[i]!);
+      const v = secret[i]!;
+      if (f.kind !== 'sets' || v >= alphabet) continue;
+      perSym[v]!++;
+      total++;
+      for (const x of new Set(f.sets)) {
+        withSym[v]!.set(x, (withSym[v]!.get(x) ?? 0) + 1);
+        overall.set(x, (overall.get(x) ?? 0) + 1);
+      }
+    }
+    const weights = withSym.map((m, v) => {
+      const w = new Map<number, number>();
+      for (const [x, n] of m) {
+        const lift = n / Math.max(1, perSym[v]!) - (overall.get(x) ?? 0) / Math.max(1, total);
+        if (lift > SET_SIGNAL) w.set(x, lift);
+      }
+      return w;
+    });
+    // Background: sets present in nearly every segment of a window of positions (the lines of the secret and
+    // output buffers the enclave walks through), whatever the symbol.
+    const windows = new Map<number, { n: number; count: Map<number, number> }>();
+    for (let i = 1; i < seg.length; i++) {
+      const f = attack.feature(seg[i]!);
+      if (f.kind !== 'sets') continue;
+      const b = Math.floor(i / WINDOW);
+      let w = windows.get(b);
+      if (!w) windows.set(b, (w = { n: 0, count: new Map() }));
+      w.n++;
+      for (const x of new Set(f.sets)) w.count.set(x, (w.count.get(x) ?? 0) + 1);
+    }
+    const background: number[][] = [];
+    for (const [b, w] of windows) background[b] = [...w.count].filter(([, n]) => n >= 0.9 * w.n).map(([x]) => x);
+    return { kind: 'sets', weights, background };
+  }
   const times: number[][] = Array.from({ length: alphabet }, () => []);
   for (let i = 1; i < seg.length; i++) {
     const f = attack.feature(seg[i]!);
@@ -82,6 +125,11 @@ export function train(attack: AttackModule, segments: readonly Segment[], secret
   return { kind: 'timing', centers, group };
 }
 
+/** How much more often (absolute probability) a cache set must show with a symbol than overall to count. */
+const SET_SIGNAL = 0.25;
+/** Positions per background window (one cache line of one-byte symbols). */
+const WINDOW = 64;
+
 function distance(a: readonly number[], b: readonly number[]): number {
   const sb = new Set(b);
   let common = 0;
@@ -101,6 +149,23 @@ export function recover(attack: AttackModule, t: Templates, segments: readonly S
         const d = distance(f.pages, t.keys[v]!);
         if (d < bestD) {
           bestD = d;
+          best = v;
+        }
+      }
+      out.push(best);
+    } else if (t.kind === 'sets' && f.kind === 'sets') {
+      // Score the sets beyond this position's background; when the symbol's own set is a background set
+      // (nothing beyond it), score the background sets instead.
+      const bg = new Set(t.background[Math.floor(out.length / WINDOW)] ?? []);
+      const fg = f.sets.filter((x) => !bg.has(x));
+      const use = fg.length > 0 ? fg : f.sets;
+      let best = 0;
+      let bestScore = 0;
+      for (let v = 0; v < t.weights.length; v++) {
+        let score = 0;
+        for (const x of use) score += t.weights[v]!.get(x) ?? 0;
+        if (score > bestScore) {
+          bestScore = score;
           best = v;
         }
       }

@@ -44,6 +44,9 @@ function plot(label: string, all: readonly ObservedEvent[]): string {
     if (e.kind === 'fault') pages.push(e.page);
     if (e.kind === 'ad') pages.push(...e.accessed, ...e.dirty);
   }
+  // A cache attack's run: its y axis is the cache set.
+  const sets = pages.length === 0 && events.some((e) => e.kind === 'cache');
+  if (sets) for (const e of events) if (e.kind === 'cache') pages.push(...e.sets);
   const pMin = pages.length ? Math.min(...pages) : 0;
   const pMax = pages.length ? Math.max(...pages) : 1;
   const W = 960;
@@ -82,6 +85,8 @@ function plot(label: string, all: readonly ObservedEvent[]): string {
       marks.push(`<line class="tr ${e.kind}" x1="${num(x(e.t))}" x2="${num(x(e.t))}" y1="8" y2="${H - B}"><title>${e.kind}${e.kind === 'ocall' ? ` #${e.id}, ${e.size} bytes` : ''} at ${num(e.t)} ms</title></line>`);
     } else if (e.kind === 'fault') {
       marks.push(`<circle class="pt fault" cx="${num(x(e.t))}" cy="${num(y(e.page))}" r="3"><title>fault, page ${e.page} (${e.write ? 'write' : 'read'}) at ${num(e.t)} ms</title></circle>`);
+    } else if (e.kind === 'cache' && sets) {
+      for (const c of e.sets) marks.push(`<rect class="pt cache" x="${num(x(e.t) - 2.5)}" y="${num(y(c) - 2.5)}" width="5" height="5"><title>cache set ${c} used at ${num(e.t)} ms</title></rect>`);
     } else if (e.kind === 'ad') {
       const dirty = new Set(e.dirty);
       for (const p of e.accessed) {
@@ -97,7 +102,7 @@ function plot(label: string, all: readonly ObservedEvent[]): string {
     ...(rows
       ? distinct.filter((_, i) => distinct.length <= 24 || i % Math.ceil(distinct.length / 24) === 0).map((p) => `<text x="${L - 6}" y="${num(y(p) + 4)}" text-anchor="end">${p}</text>`)
       : [`<text x="${L - 6}" y="${num(y(pMin))}" text-anchor="end">${pMin}</text>`, `<text x="${L - 6}" y="${num(y(pMax) + 8)}" text-anchor="end">${pMax}</text>`]),
-    `<text x="12" y="${(H - B) / 2}" transform="rotate(-90 12 ${(H - B) / 2})" text-anchor="middle">${rows ? 'page number (pages seen)' : 'page number'}</text>`,
+    `<text x="12" y="${(H - B) / 2}" transform="rotate(-90 12 ${(H - B) / 2})" text-anchor="middle">${sets ? 'cache set (sets seen)' : rows ? 'page number (pages seen)' : 'page number'}</text>`,
   ];
   return `<svg class="plot timeline" role="img" aria-label="${esc(label)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}">${axis.join('')}${marks.join('')}</svg>`;
 }
@@ -123,8 +128,8 @@ function table(t: ReportTable): string {
 export function scoreTable(results: readonly CampaignResult[]): ReportTable {
   return {
     title: 'Scores: secret symbols recovered, against chance',
-    head: ['attack', 'victim ECALL', 'symbols', 'recovered', 'chance', 'processed before stop', 'faults', 'A/D samples', 'OCALLs'],
-    rows: results.map((r) => [r.attack, r.entry, r.symbols, pct(r.accuracy), pct(r.chance), r.stopped ? `${r.processed} (stopped, ${pct(r.exposed)} exposed)` : String(r.processed), r.faults, r.adSamples, r.ocalls]),
+    head: ['attack', 'victim ECALL', 'symbols', 'recovered', 'chance', 'processed before stop', 'faults', 'A/D samples', 'cache probes', 'OCALLs'],
+    rows: results.map((r) => [r.attack, r.entry, r.symbols, pct(r.accuracy), pct(r.chance), r.stopped ? `${r.processed} (stopped, ${pct(r.exposed)} exposed)` : String(r.processed), r.faults, r.adSamples, r.cacheProbes, r.ocalls]),
   };
 }
 
@@ -151,12 +156,12 @@ table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:
 svg{background:#fafafa;border:1px solid #ddd;display:block;margin:8px 0}
 text{font-size:11px;fill:#444}.axis{stroke:#888}
 .tr{stroke-width:1}.tr.ocall{stroke:#ccc}.tr.ecall,.tr.eexit{stroke:#2a2;stroke-width:2}
-.fault{fill:#d22}.acc{fill:#36c}.dirty{fill:#e80}
+.fault{fill:#d22}.cache{fill:#93c}.acc{fill:#36c}.dirty{fill:#e80}
 code{white-space:nowrap}code span{display:inline-block;width:1.1em;text-align:center}.hit{background:#cfc}.miss{background:#fcc}
 .legend span{margin-right:16px}.note{color:#777;font-size:12px}
 </style></head><body>
 <h1>What the host sees</h1>
-<p class="legend"><span style="color:#d22">&#9679; page fault</span><span style="color:#36c">&#9632; accessed bit</span><span style="color:#e80">&#9632; accessed + dirty</span><span style="color:#2a2">| ECALL in/out</span><span style="color:#aaa">| OCALL</span></p>
+<p class="legend"><span style="color:#d22">&#9679; page fault</span><span style="color:#36c">&#9632; accessed bit</span><span style="color:#e80">&#9632; accessed + dirty</span><span style="color:#93c">&#9632; cache set used</span><span style="color:#2a2">| ECALL in/out</span><span style="color:#aaa">| OCALL</span></p>
 ${first.map(table).join('\n')}
 ${body}
 ${extra.map(table).join('\n')}

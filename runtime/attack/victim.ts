@@ -5,6 +5,8 @@
  * transition. This is the test bench; the attack modules only ever get the `OsPageView` and the hooks.
  */
 import { EmonError } from '../errors.js';
+import { ENCLAVE, type SetAssocCache } from '../hw/cache/model.js';
+import { CACHE_IMPORT, instrumentCacheAccesses } from '../hw/cache/instrument.js';
 import { Epc, instrumentCodeFetch, pagingCounterImports, type EnclaveSpace, type OsPageView } from '../hw/epc/index.js';
 import type { TransitionHooks } from './module.js';
 import type { Observation } from './observation.js';
@@ -20,6 +22,8 @@ export interface VictimOptions {
   readonly epc?: Epc;
   /** Most memory the enclave may grow to (default 1 MiB). */
   readonly maxBytes?: number;
+  /** Route the enclave's loads and stores through this cache model (hw/cache), for cache attacks. */
+  readonly cache?: SetAssocCache;
 }
 
 type Entry = (n: number) => number;
@@ -66,7 +70,9 @@ export class VictimEnclave {
     const epc = options.epc ?? new Epc({ pages: 1024 });
     const maxBytes = options.maxBytes ?? 1 << 20;
     // Code pages are observed too: each function fetches its code page on entry (code-fetch.ts).
-    const code = instrumentCodeFetch(bytes, { name, maxBytes });
+    const cache = options.cache;
+    const routed = cache ? instrumentCacheAccesses(bytes, name) : bytes;
+    const code = instrumentCodeFetch(routed, { name, maxBytes });
     const prepared = epc.prepare(code.bytes, { name, maxBytes });
     const module = new WebAssembly.Module(prepared.bytes as Uint8Array<ArrayBuffer>);
     const space = epc.open(prepared.layout, name);
@@ -74,6 +80,16 @@ export class VictimEnclave {
     let self: VictimEnclave | null = null;
     const imports: WebAssembly.Imports = {
       ...pagingCounterImports(space, module),
+      ...(cache
+        ? {
+            [CACHE_IMPORT]: {
+              at: (addr: number, offset: number): number => {
+                cache.access(ENCLAVE, (addr >>> 0) + (offset >>> 0));
+                return addr;
+              },
+            },
+          }
+        : {}),
       [VICTIM_IMPORT]: { ocall: (id: number, size: number): void => self?.ocall(id, size) },
     };
     try {

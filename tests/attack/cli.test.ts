@@ -24,7 +24,7 @@ describe('emon attack', () => {
   it('--list shows the attacks and the victims; --help shows the options and examples', () => {
     const l = emon(['attack', '--list']);
     expect(l.status).toBe(0);
-    for (const a of ['observe', 'controlled-channel', 'accessed-bits', 'ocall-timing', 'lut', 'spell', 'sqmul', 'branch']) expect(l.stdout).toContain(a);
+    for (const a of ['observe', 'controlled-channel', 'accessed-bits', 'ocall-timing', 'cache-prime-probe', 'lut', 'spell', 'sqmul', 'ttable', 'branch']) expect(l.stdout).toContain(a);
     const h = emon(['attack', '--help']);
     expect(h.status).toBe(0);
     for (const o of ['--victim', '--variant', '--module', '--entry', '--alphabet', '--symbols', '--json', '--html', '--trace', 'Examples:']) expect(h.stdout).toContain(o);
