@@ -93,7 +93,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   }
   // Profiling on the attacker's own instance.
   const trainCache = o.attack.usesCache ? new SetAssocCache() : undefined;
-  const trainer = await VictimEnclave.load(o.bytes, { name: `${o.victim}/profile`, ...(trainCache ? { cache: trainCache } : {}) });
+  const trainer = await VictimEnclave.load(o.bytes, { name: o.victim, ...(trainCache ? { cache: trainCache } : {}) });
   // Cache templates also learn each window of positions' background lines, so they profile the longest secret.
   const trainSecret = balancedSecret(o.attack.usesCache ? MAX_SECRET : Math.min(MAX_SECRET, Math.max(o.alphabet * 64, 512)), o.alphabet, o.seed ^ 0x5bd1e995);
   const trainEntry = o.trainEntry ?? o.entry;
