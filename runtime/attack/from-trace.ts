@@ -4,11 +4,19 @@
  * OCALL sequences with their sizes and times, EPC faults with page numbers, and the sizes of what the guest
  * stores or sends (block and network writes, which is where sealed blobs go) beside the sizes of the ECALLs that
  * produce them. A/D bits need the monitor to act at each transition, which `emon run` never does (an attack is
- * not a flag of the production path); `emon attack` samples them for modules it runs itself.
+ * not a flag of the production path); the samples `run-observed.ts` takes are merged in when given.
  */
 import type { TraceEvent } from '../trace/sink.js';
 import type { ObservedEvent } from './observation.js';
 import type { ReportTable } from './timeline.js';
+
+/** An A/D sample the observing monitor took at a transition (run-observed.ts), absolute performance.now() ms. */
+export interface AdSampleAt {
+  readonly track: string;
+  readonly t: number;
+  readonly accessed: readonly number[];
+  readonly dirty: readonly number[];
+}
 
 export interface EnclaveObservation {
   /** `guest/enclave`. */
@@ -19,6 +27,8 @@ export interface EnclaveObservation {
   readonly faults: number;
   /** Distinct pages that faulted. */
   readonly pages: number;
+  /** A/D samples (only from a run under the observing monitor). */
+  readonly adSamples: number;
 }
 
 export interface RunObservation {
@@ -29,7 +39,7 @@ export interface RunObservation {
 
 const SIZED_HYPERCALLS = new Set(['block_write', 'net_write', 'block_read', 'net_read', 'console_write']);
 
-export function observeTrace(events: readonly TraceEvent[]): RunObservation {
+export function observeTrace(events: readonly TraceEvent[], samples: readonly AdSampleAt[] = []): RunObservation {
   const t0 = events.reduce((m, e) => Math.min(m, e.start), Infinity);
   const perTrack = new Map<string, ObservedEvent[]>();
   const sizes = new Map<string, { track: string; call: string; count: number; bytes: number[] }>();
@@ -62,8 +72,10 @@ export function observeTrace(events: readonly TraceEvent[]): RunObservation {
       size(e.track, e.name, e.bytes);
     }
   }
+  for (const s of samples) at(s.track).push({ t: s.t - t0, kind: 'ad', accessed: s.accessed, dirty: s.dirty });
   const enclaves: EnclaveObservation[] = [];
   for (const [track, list] of perTrack) {
+    // Stable: a sample taken when an ECALL's trace event is recorded stays after that ECALL's OCALLs.
     list.sort((a, b) => a.t - b.t);
     const faults = list.filter((e) => e.kind === 'fault');
     enclaves.push({
@@ -73,6 +85,7 @@ export function observeTrace(events: readonly TraceEvent[]): RunObservation {
       ocalls: list.filter((e) => e.kind === 'ocall').length,
       faults: faults.length,
       pages: new Set(faults.map((e) => (e.kind === 'fault' ? e.page : -1))).size,
+      adSamples: list.filter((e) => e.kind === 'ad').length,
     });
   }
   return { enclaves, sizes: [...sizes.values()] };

@@ -140,11 +140,11 @@ export function renderTimeline(results: readonly CampaignResult[], extra: readon
 }
 
 /** The timeline of a real run, from its trace (from-trace.ts): one plot per enclave, then the tables. */
-export function renderRunTimeline(source: string, enclaves: readonly { track: string; events: readonly ObservedEvent[]; ecalls: number; ocalls: number; faults: number; pages: number }[], tables: readonly ReportTable[]): string {
+export function renderRunTimeline(source: string, enclaves: readonly { track: string; events: readonly ObservedEvent[]; ecalls: number; ocalls: number; faults: number; pages: number; adSamples: number }[], tables: readonly ReportTable[]): string {
   const sections = enclaves
-    .map((e) => `<section><h2>${esc(e.track)}</h2><p>${e.ecalls} ECALLs, ${e.ocalls} OCALLs, ${e.faults} faults on ${e.pages} distinct pages.</p>${plot(`${e.track}: page number against time`, e.events)}</section>`)
+    .map((e) => `<section><h2>${esc(e.track)}</h2><p>${e.ecalls} ECALLs, ${e.ocalls} OCALLs, ${e.faults} faults on ${e.pages} distinct pages, ${e.adSamples} A/D samples.</p>${plot(`${e.track}: page number against time`, e.events)}</section>`)
     .join('\n');
-  return page([], `<p>Recorded by <code>emon run --trace</code>: ${esc(source)}</p>${sections}`, tables);
+  return page([], `<p>Recorded from ${esc(source)}</p>${sections}`, tables);
 }
 
 function page(first: readonly ReportTable[], body: string, extra: readonly ReportTable[]): string {

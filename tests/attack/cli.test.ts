@@ -27,7 +27,7 @@ describe('emon attack', () => {
     for (const a of ['observe', 'controlled-channel', 'accessed-bits', 'ocall-timing', 'cache-prime-probe', 'lut', 'spell', 'sqmul', 'ttable', 'branch']) expect(l.stdout).toContain(a);
     const h = emon(['attack', '--help']);
     expect(h.status).toBe(0);
-    for (const o of ['--victim', '--variant', '--module', '--entry', '--alphabet', '--symbols', '--json', '--html', '--trace', 'Examples:']) expect(h.stdout).toContain(o);
+    for (const o of ['--victim', '--variant', '--module', '--entry', '--alphabet', '--symbols', '--json', '--html', '--trace', '--run', '--screenshot', 'Examples:']) expect(h.stdout).toContain(o);
   });
 
   it('runs an attack, prints the score against chance and writes it as JSON with the cost table', () => {
@@ -67,6 +67,27 @@ describe('emon attack', () => {
     expect(readFileSync(html, 'utf8')).toMatch(/circle class="pt fault"/);
   });
 
+  it('observe --run: the guest runs as under emon run while the monitor samples A/D bits at every transition', () => {
+    const json = path.join(tmp, 'run.json');
+    const args = `--epc=76p --state-dir=${path.join(tmp, 'st2')} --block:storage=${path.join(tmp, 's2.img')},size=64K --enclave:sealer=${path.join(root, 'build', 'enclaves', 'sealer.wasm')} ${path.join(guests, 'enclave-seal.wasm')}`;
+    for (const expected of [/sealed a new secret/, /unsealed: the treasure/]) {
+      const r = emon(['attack', 'observe', '--json', json, '--run', args], { timeoutMs: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      // The guest computed what it computes under emon run: the second run unseals what the first sealed.
+      expect(r.stdout).toMatch(expected);
+      expect(r.stdout).toMatch(/guest enclave-seal ended \(return, status 0\)/);
+    }
+    const out = JSON.parse(readFileSync(json, 'utf8')) as { enclaves: { track: string; ecalls: number; adSamples: number; events: { kind: string; accessed?: number[] }[] }[] };
+    const e = out.enclaves.find((x) => x.track === 'enclave-seal/sealer')!;
+    expect(e.ecalls).toBe(2);
+    expect(e.adSamples).toBeGreaterThanOrEqual(3);
+    // The first sample names every page EADDed or used since the enclave was created; later ones only the pages
+    // used since the sample before (the OCALL's: a few pages; the gate's held marshalling area is not walked).
+    const ad = e.events.filter((x) => x.kind === 'ad');
+    expect(ad[0]!.accessed!.length).toBeGreaterThan(16);
+    expect(ad.slice(1).some((x) => x.accessed!.length > 0 && x.accessed!.length < ad[0]!.accessed!.length)).toBe(true);
+  });
+
   it('refuses bad input with a typed error and a hint', () => {
     const junk = path.join(tmp, 'junk.wasm');
     writeFileSync(junk, 'not wasm');
@@ -84,7 +105,10 @@ describe('emon attack', () => {
     refused(['attack', 'observe', '--module', path.join(guests, 'hello.wasm'), '--entry', 'f', '--alphabet', '4'], /does not export secret_buf|imports solo5\./);
     refused(['attack', 'observe', '--module', path.join(root, 'build', 'attack', 'victims.wasm'), '--entry', 'nope', '--alphabet', '4'], /no ECALL "nope"/);
     refused(['attack', 'observe', '--module', path.join(root, 'build', 'attack', 'victims.wasm'), '--entry', 'lut_naive', '--alphabet', '300'], /--alphabet "300"/);
-    refused(['attack', 'controlled-channel', '--trace', badTrace], /--trace goes with the observe module/);
+    refused(['attack', 'controlled-channel', '--trace', badTrace], /--trace and --run go with the observe module/);
+    refused(['attack', 'observe', '--trace', badTrace, '--run', 'x.wasm'], /give one/);
+    refused(['attack', 'observe', '--run', ''], /no guest file given|exactly one guest/);
+    refused(['attack', 'observe', '--run', '--bogus x.wasm'], /bogus/);
     refused(['attack', 'observe', '--trace', badTrace], /not valid JSON/);
     refused(['attack', 'observe', '--trace', path.join(tmp, 'missing.json')], /cannot read trace/);
   }, 120_000);

@@ -23,6 +23,7 @@ interface AttackOpts {
   html?: string;
   trace?: string;
   screenshot?: string;
+  run?: string;
 }
 
 function int(name: string, v: string, min: number, max: number): number {
@@ -44,8 +45,34 @@ function readModule(file: string): Uint8Array {
   }
 }
 
-/** `emon attack observe --trace FILE`: the observation of a real run, rebuilt from its trace. */
-async function observeRun(file: string, opts: AttackOpts): Promise<void> {
+/** `emon attack observe --trace FILE | --run ARGS`: the observation of a real run. */
+async function observeRun(opts: AttackOpts, file: string | undefined): Promise<void> {
+  const { observeTrace, sizesTable } = await import('../../attack/from-trace.js');
+  let run: ReturnType<typeof observeTrace>;
+  let source: string;
+  if (file === undefined) {
+    const { runObserved } = await import('../../attack/run-observed.js');
+    const tokens = (opts.run ?? '').split(/\s+/).filter(Boolean);
+    const observed = await runObserved(tokens);
+    console.log(`guest ${observed.result.name} ended (${observed.result.reason}, status ${observed.result.status})`);
+    run = observeTrace(observed.events, observed.samples);
+    source = `emon attack observe --run "${tokens.join(' ')}"`;
+  } else {
+    run = observeTrace(await readTrace(file));
+    source = `emon run --trace: ${file}`;
+  }
+  for (const e of run.enclaves) console.log(`${e.track}: ${e.ecalls} ECALLs, ${e.ocalls} OCALLs, ${e.faults} faults on ${e.pages} distinct pages, ${e.adSamples} A/D samples`);
+  for (const s of run.sizes) console.log(`  ${s.track} ${s.call}: ${s.count} x, bytes ${[...new Set(s.bytes)].slice(0, 8).join(', ')}`);
+  if (run.enclaves.length === 0) console.log(`no enclave activity (was the guest run with --enclave:NAME=FILE${file === undefined ? '' : ' and --trace'}?)`);
+  if (opts.json) await writeFile(opts.json, JSON.stringify(run, null, 1) + '\n');
+  if (opts.html) {
+    const { renderRunTimeline } = await import('../../attack/timeline.js');
+    await writeFile(opts.html, renderRunTimeline(source, run.enclaves, [sizesTable(run)]));
+  }
+  await screenshot(opts);
+}
+
+async function readTrace(file: string): Promise<import('../../trace/sink.js').TraceEvent[]> {
   let text: string;
   try {
     if (!statSync(file).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
@@ -60,17 +87,7 @@ async function observeRun(file: string, opts: AttackOpts): Promise<void> {
     throw new EmonError('E_TRACE', `trace ${file} is not valid JSON: ${(e as Error).message}`, { hint: 'a trace cut short cannot be read; re-run the guest with --trace' });
   }
   const { parseTrace } = await import('../../trace/read.js');
-  const { observeTrace, sizesTable } = await import('../../attack/from-trace.js');
-  const run = observeTrace(parseTrace(json, file));
-  for (const e of run.enclaves) console.log(`${e.track}: ${e.ecalls} ECALLs, ${e.ocalls} OCALLs, ${e.faults} faults on ${e.pages} distinct pages`);
-  for (const s of run.sizes) console.log(`  ${s.track} ${s.call}: ${s.count} x, bytes ${[...new Set(s.bytes)].slice(0, 8).join(', ')}`);
-  if (run.enclaves.length === 0) console.log(`no enclave activity in ${file} (was the guest run with --enclave:... and --trace?)`);
-  if (opts.json) await writeFile(opts.json, JSON.stringify(run, null, 1) + '\n');
-  if (opts.html) {
-    const { renderRunTimeline } = await import('../../attack/timeline.js');
-    await writeFile(opts.html, renderRunTimeline(file, run.enclaves, [sizesTable(run)]));
-  }
-  await screenshot(opts);
+  return parseTrace(json, file);
 }
 
 async function screenshot(opts: AttackOpts): Promise<void> {
@@ -97,8 +114,9 @@ export function register(program: Command): void {
     .option('--json <file>', 'write the scores as JSON')
     .option('--html <file>', 'write the timeline report (self-contained HTML)')
     .option('--screenshot <png>', 'with --html: also save a PNG of the rendered timeline (needs chromium)')
+    .option('--run <args>', 'observe only: run one guest as `emon run ARGS` would, sampling A/D bits at every ECALL/OCALL (quote the arguments)')
     .option('--trace <file>', 'observe only: what the host saw in a real run, from `emon run --trace=FILE` (faults, ECALL/OCALL order, sizes, times)')
-    .addHelpText('after', '\nExamples:\n  emon attack --list\n  emon attack controlled-channel --victim lut\n  emon attack all --html attack.html --json attack.json\n  emon attack observe --trace t.json --html t.html   (t.json from emon run --trace=t.json)\n  emon attack accessed-bits --module my.wasm --entry decode --alphabet 16')
+    .addHelpText('after', '\nExamples:\n  emon attack --list\n  emon attack controlled-channel --victim lut\n  emon attack all --html attack.html --json attack.json\n  emon attack observe --trace t.json --html t.html   (t.json from emon run --trace=t.json)\n  emon attack observe --html t.html --run "--enclave:sealer=build/enclaves/sealer.wasm --block:storage=s.img,size=64K build/guests/enclave-seal.wasm"\n  emon attack accessed-bits --module my.wasm --entry decode --alphabet 16')
     .action(async (name: string | undefined, opts: AttackOpts) => {
       const { attacks, findAttack } = await import('../../attack/registry.js');
       const { builtinVictims, variants, victimEntry } = await import('../../attack/victims.js');
@@ -114,9 +132,10 @@ export function register(program: Command): void {
       if (chosen.length === 0) {
         throw new EmonError('E_ATTACK_ARG', `unknown attack "${name}"`, { hint: `use one of ${attacks.map((a) => a.name).join(', ')}, or all` });
       }
-      if (opts.trace !== undefined) {
-        if (name !== 'observe') throw new EmonError('E_ATTACK_ARG', `--trace goes with the observe module, not "${name}"`, { hint: 'emon attack observe --trace t.json --html t.html' });
-        await observeRun(opts.trace, opts);
+      if (opts.trace !== undefined || opts.run !== undefined) {
+        if (name !== 'observe') throw new EmonError('E_ATTACK_ARG', `--trace and --run go with the observe module, not "${name}"`, { hint: 'emon attack observe --trace t.json --html t.html' });
+        if (opts.trace !== undefined && opts.run !== undefined) throw new EmonError('E_ATTACK_ARG', '--trace and --run are two sources of one observation: give one', { hint: 'use --run to sample A/D bits too' });
+        await observeRun(opts, opts.trace);
         return;
       }
       const symbols = int('symbols', opts.symbols, 2, 4096);

@@ -271,6 +271,13 @@ export class Epc implements FaultService {
     s.u8[s.mapBase + page] = dirty ? MAP_WRITABLE : MAP_CLEAN;
   }
 
+  /** The OS's handles on every live enclave of this EPC (pte.ts): what the monitor that owns the EPC can act on. */
+  osViews(): OsPageView[] {
+    const out: OsPageView[] = [];
+    for (const s of this.spaces) if (s && s.alive) out.push(this.osView(s));
+    return out;
+  }
+
   /**
    * The untrusted OS's handle on one enclave's pages (pte.ts): residency, EWB of its choice, A/D bits. What any
    * SGX OS can do with its page tables; the monitor gets this, never the space itself.
