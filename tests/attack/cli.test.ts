@@ -88,6 +88,22 @@ describe('emon attack', () => {
     expect(ad.slice(1).some((x) => x.accessed!.length > 0 && x.accessed!.length < ad[0]!.accessed!.length)).toBe(true);
   });
 
+  it("plugs in the user's own adversarial monitor module", () => {
+    const file = path.join(tmp, 'evict-on-exit.mjs');
+    writeFileSync(file, `export const attack = {
+      name: 'evict-on-ocall',
+      monitor(view) { return { enter: () => view.evictAll(), ocall: () => view.evictAll() }; },
+      feature: (s) => ({ kind: 'pages', pages: [...new Set(s.faults)].sort((a, b) => a - b) }),
+    };\n`);
+    const r = emon(['attack', file, '--victim', 'spell', '--variant', 'naive', '--symbols', '260']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/evict-on-ocall\s+spell_naive\s+recovered 100\.0% of 260/);
+    const bad = path.join(tmp, 'bad.mjs');
+    writeFileSync(bad, 'export const nothing = 1;\n');
+    refused(['attack', bad], /does not export `attack`/);
+    refused(['attack', path.join(tmp, 'missing.mjs')], /cannot load attack module/);
+  });
+
   it('refuses bad input with a typed error and a hint', () => {
     const junk = path.join(tmp, 'junk.wasm');
     writeFileSync(junk, 'not wasm');

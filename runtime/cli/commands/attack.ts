@@ -90,6 +90,28 @@ async function readTrace(file: string): Promise<import('../../trace/sink.js').Tr
   return parseTrace(json, file);
 }
 
+/** An adversarial monitor module of the user's (a .js/.mjs file exporting `attack`, the contract of module.ts). */
+async function loadAttackModule(file: string): Promise<import('../../attack/module.js').AttackModule> {
+  const { pathToFileURL } = await import('node:url');
+  const { resolve } = await import('node:path');
+  let mod: Record<string, unknown>;
+  try {
+    if (!statSync(file).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
+    mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+  } catch (e) {
+    throw new EmonError('E_ATTACK_MODULE', `cannot load attack module ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message ?? String(e)}`, {
+      hint: 'give an ES module that exports `attack` (see runtime/attack/module.ts and docs/side-channels.md)',
+    });
+  }
+  const a = mod['attack'] as Record<string, unknown> | undefined;
+  if (!a || typeof a !== 'object' || typeof a['name'] !== 'string' || typeof a['monitor'] !== 'function' || typeof a['feature'] !== 'function') {
+    throw new EmonError('E_ATTACK_MODULE', `attack module ${file} does not export \`attack\` with a name, monitor() and feature()`, {
+      hint: 'export const attack = { name, summary, source, recordsFaults, monitor(view, obs) { return { enter, ocall, exit } }, feature(segment) }',
+    });
+  }
+  return { summary: '', source: file, recordsFaults: true, ...(a as object) } as import('../../attack/module.js').AttackModule;
+}
+
 async function screenshot(opts: AttackOpts): Promise<void> {
   if (opts.screenshot === undefined) return;
   if (!opts.html) throw new EmonError('E_ATTACK_ARG', '--screenshot needs --html', { hint: 'e.g. --html attack.html --screenshot attack.png' });
@@ -101,7 +123,7 @@ export function register(program: Command): void {
   program
     .command('attack')
     .description('run an adversarial monitor module against victim enclaves and score the secret it recovers (side channels)')
-    .argument('[name]', 'attack to run (see --list), or "all"')
+    .argument('[name]', 'attack to run (see --list), "all", or your own attack module (a .js/.mjs file exporting `attack`)')
     .option('--list', 'list the attacks and the built-in victims')
     .option('--victim <name>', 'built-in victim: lut, spell, sqmul or all', 'all')
     .option('--variant <v>', 'naive, hardened, detect or all', 'all')
@@ -128,7 +150,7 @@ export function register(program: Command): void {
         return;
       }
       if (!name) throw new EmonError('E_ATTACK_ARG', 'no attack named', { hint: 'give an attack name or "all"; `emon attack --list` lists them' });
-      const chosen = name === 'all' ? attacks : [findAttack(name)].filter((a) => a !== undefined);
+      const chosen = name === 'all' ? attacks : /\.m?js$/.test(name) ? [await loadAttackModule(name)] : [findAttack(name)].filter((a) => a !== undefined);
       if (chosen.length === 0) {
         throw new EmonError('E_ATTACK_ARG', `unknown attack "${name}"`, { hint: `use one of ${attacks.map((a) => a.name).join(', ')}, or all` });
       }
