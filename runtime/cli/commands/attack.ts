@@ -125,7 +125,7 @@ export function register(program: Command): void {
     .description('run an adversarial monitor module against victim enclaves and score the secret it recovers (side channels)')
     .argument('[name]', 'attack to run (see --list), "all", or your own attack module (a .js/.mjs file exporting `attack`)')
     .option('--list', 'list the attacks and the built-in victims')
-    .option('--victim <name>', 'built-in victim: lut, spell, sqmul or all', 'all')
+    .option('--victim <name>', 'built-in victim: lut, spell, sqmul, ttable, branch or all', 'all')
     .option('--variant <v>', 'naive, hardened, detect or all', 'all')
     .option('--module <file.wasm>', "attack your own enclave module instead (victim protocol: docs/side-channels.md)")
     .option('--entry <names>', 'with --module: the ECALL(s) to attack, comma-separated')
