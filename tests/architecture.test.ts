@@ -41,8 +41,12 @@ function target(file: string, spec: string): string | null {
 }
 
 const rules: Array<{ from: string; mustNotReach: string[] }> = [
-  { from: 'runtime/hw', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/trace', 'runtime/attack', 'guest', 'bench'] },
+  { from: 'runtime/hw', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/trace', 'runtime/attest', 'runtime/attack', 'guest', 'bench'] },
+  // Attestation is host-side evidence and verifier code (untrusted, like the monitor): it may use hw and the
+  // enclave host, and serve the monitor a quote provider, but never reaches the CLI.
+  { from: 'runtime/attest', mustNotReach: ['runtime/cli', 'runtime/attack', 'bench'] },
   { from: 'runtime/monitor', mustNotReach: ['runtime/cli', 'runtime/attack', 'bench'] },
+  { from: 'runtime/native', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/hw', 'runtime/attack', 'enclaves', 'guest', 'bench'] },
   // Adversarial monitor modules may use monitor and hw code (as an untrusted OS does); nothing else reaches them.
   { from: 'runtime/attack', mustNotReach: ['runtime/cli', 'bench', 'guest'] },
   { from: 'runtime/enclave', mustNotReach: ['runtime/attack'] },

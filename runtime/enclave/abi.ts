@@ -16,7 +16,8 @@
  *   ecall(handle: i32, fn: i32, frame_ptr: i32) -> i32
  *     Calls trusted function number `fn` (its position in the EDL's trusted section). The frame holds 8-byte
  *     slots: slot 0 receives the return value, slot i+1 holds parameter i (pointers and 32-bit integers in the
- *     low 4 bytes, little endian). Results: OK; EINVAL for a bad handle, function number, frame, pointer,
+ *     low 4 bytes, little endian). A struct returned by value is written to the guest address slot 0 holds on
+ *     entry (0: discarded); a struct passed by value travels as the address of the caller's copy. Results: OK; EINVAL for a bad handle, function number, frame, pointer,
  *     length, overlap, unterminated string or a call over the per-call cap (nothing reached the enclave);
  *     ENOTALLOWED for a private ECALL at the root or one the current OCALL's allow() does not list;
  *     ELOST when the enclave trapped (this call or earlier): it stays unusable, as SGX_ERROR_ENCLAVE_LOST.

@@ -150,4 +150,11 @@ export class GateContext {
     const q = m.subarray(p, end).indexOf(0);
     return q < 0 ? -1 : q + 1;
   }
+
+  /** Length in bytes of the NUL-terminated wchar_t (4-byte, wasm32) string at p, including the NUL, or -1. */
+  wstrlen(m: Uint8Array, p: number, limit: number): number {
+    const end = Math.min(m.length, p + limit);
+    for (let q = p; q + 4 <= end; q += 4) if ((m[q]! | m[q + 1]! | m[q + 2]! | m[q + 3]!) === 0) return q + 4 - p;
+    return -1;
+  }
 }

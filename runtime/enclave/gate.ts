@@ -10,6 +10,7 @@ import { DEFAULT_CALL_CAP } from './abi.js';
 import type { EdlInterface } from './edl/types.js';
 import { ecallSource, ocallSource } from './gate-codegen.js';
 import { GateContext } from './gate-context.js';
+import { STD_OCALLS, stdOcall } from './std-ocalls.js';
 
 export type EcallFn = (framePtr: number) => number;
 type EcallFactory = (c: GateContext, fn: Function, name: string) => EcallFn;
@@ -60,6 +61,8 @@ export class Gate {
     const ex = o.guestExports();
     const handlers = iface.untrusted.map((f) => {
       const h = ex[f.name];
+      // The SDK's standard OCALLs (sgx_tstdc.edl, ...) are served by emon unless the guest serves them.
+      if (typeof h !== 'function' && STD_OCALLS[f.name]) return null;
       if (typeof h !== 'function') {
         throw new EmonError('E_GATE_OCALL', `guest ${o.guest}: enclave ${o.enclave} declares OCALL ${f.name} but the guest exports no function of that name`, {
           hint: `export a handler named ${f.name} from the guest (see the generated ${iface.name}_u stubs)`,
@@ -85,7 +88,8 @@ export class Gate {
     );
     const { ocalls } = factories(iface);
     iface.untrusted.forEach((f, i) => {
-      this.ocallImports[f.name] = ocalls[i]!(this.ctx, handlers[i]!, f.name, i);
+      const h = handlers[i];
+      this.ocallImports[f.name] = h ? ocalls[i]!(this.ctx, h, f.name, i) : stdOcall(f, this.ctx)!;
     });
   }
 

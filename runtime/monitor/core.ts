@@ -43,6 +43,8 @@ export function coreHypercalls(
   const wake = ctx.wake;
   const pollers = devices.filter((d) => d.ready !== undefined);
   const readySet = new Uint32Array(2);
+  const waiter = devices.find((d) => d.wait !== undefined);
+  const sleep = waiter !== undefined ? waiter.wait!.bind(waiter) : (gen: number, ms: number) => void Atomics.wait(wake, WAKE_GEN, gen, ms);
 
   function pollReady(): boolean {
     readySet[0] = 0;
@@ -72,7 +74,7 @@ export function coreHypercalls(
         if (pollReady()) break;
         const left = (until - monotonicNs(state.clockBase)) / 1e6;
         if (left <= 0) break;
-        Atomics.wait(wake, WAKE_GEN, gen, left);
+        sleep(gen, left);
       }
       mem.dv.setUint32(readyOut, readySet[0]!, true);
       mem.dv.setUint32(readyOut + 4, readySet[1]!, true);

@@ -19,7 +19,6 @@ import { WASM_PAGE } from './loader.js';
 import type { Manifest } from './manifest.js';
 import { GuestMemory } from './memory.js';
 import { createWake } from './wake.js';
-import { emulateCost } from '../hw/cost/emulate.js';
 
 export type RunOptions = Readonly<Record<string, string | number | boolean | undefined>>;
 
@@ -95,7 +94,8 @@ export class GuestRunner {
     const solo5: Record<string, Handler> = Object.assign({}, coreHypercalls(ctx, config.console ?? stdoutConsole, devices, core), ...devices.map((d) => d.hypercalls));
     const trace = config.trace ?? null;
     const options = config.options ?? {};
-    const costed = options['emulateCost'] === true ? withModeledCost(solo5, options['backend'] === 'tz' ? 'tz' : 'sgx') : solo5;
+    // The cost model is loaded only for --emulate-cost, so a plain run does not pay for its modules.
+    const costed = options['emulateCost'] === true ? withModeledCost(solo5, options['backend'] === 'tz' ? 'tz' : 'sgx', (await import('../hw/cost/emulate.js')).emulateCost) : solo5;
     const imports: WebAssembly.Imports = { [SOLO5_IMPORT_MODULE]: trace === null ? costed : traced(costed, trace, name, ctx.io) };
 
     let runner: GuestRunner | null = null;
@@ -263,7 +263,7 @@ function checkImports(guest: string, module: WebAssembly.Module, imports: WebAss
 }
 
 /** `--emulate-cost`: every hypercall also spins for the modeled cost of a guest exit on the chosen backend. */
-function withModeledCost(table: Record<string, Handler>, backend: 'sgx' | 'tz'): Record<string, Handler> {
+function withModeledCost(table: Record<string, Handler>, backend: 'sgx' | 'tz', emulateCost: (backend: 'sgx' | 'tz', event: 'hypercall') => void): Record<string, Handler> {
   const out: Record<string, Handler> = {};
   for (const [name, fn] of Object.entries(table)) {
     const call = fn as (...args: unknown[]) => unknown;

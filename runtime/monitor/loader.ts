@@ -11,6 +11,10 @@ import { HYPERCALL_SIGNATURES, SOLO5_IMPORT_MODULE, type HypercallName } from '.
 import { functionImports, memoryDecl, withMemoryMax } from './wasmbin.js';
 
 export const WASM_PAGE = 65536;
+/** WASI's import module; C guests built with `emon cc` serve it inside the guest (guest/c/libc). */
+const WASI_MODULE = 'wasi_snapshot_preview1';
+/** The WASI functions guest/c/libc/wasi.c serves inside the guest. */
+const WASI_SERVED_IN_GUEST: readonly string[] = ['fd_write', 'fd_read', 'fd_close', 'fd_seek', 'fd_fdstat_get', 'fd_prestat_get', 'fd_prestat_dir_name', 'args_sizes_get', 'args_get', 'environ_sizes_get', 'environ_get', 'clock_time_get', 'clock_res_get', 'poll_oneoff', 'sched_yield', 'random_get', 'proc_exit'];
 export const DEFAULT_MEM_MIB = 64;
 
 export interface LoadedGuest {
@@ -108,6 +112,16 @@ export function loadGuest(file: string, options: { memMiB?: number; name?: strin
  */
 function checkHypercallImports(bytes: Uint8Array, what: string): void {
   for (const imp of functionImports(bytes, what)) {
+    if (imp.module === WASI_MODULE) {
+      // C guests built with `emon cc` get WASI inside the guest (guest/c/libc, over Solo5 calls); what is left
+      // as an import is either a guest built otherwise or something a unikernel does not have (files, sockets).
+      const served = WASI_SERVED_IN_GUEST.includes(imp.name);
+      throw new EmonError('E_IMPORT', `${what} imports function "${WASI_MODULE}"."${imp.name}", which emon does not provide`, {
+        hint: served
+          ? `build C guests with \`emon cc\`, whose bindings serve ${imp.name} inside the guest (docs/c-guests.md)`
+          : `a unikernel has no ${/^(path_|fd_)/.test(imp.name) ? 'file system (use a block device)' : /^sock_/.test(imp.name) ? 'sockets (use a net device)' : `WASI ${imp.name}`}; \`emon cc\` serves the rest of WASI inside the guest (docs/c-guests.md)`,
+      });
+    }
     if (imp.module !== SOLO5_IMPORT_MODULE) continue;
     const want = HYPERCALL_SIGNATURES[imp.name as HypercallName] as string | undefined;
     if (want === undefined) {

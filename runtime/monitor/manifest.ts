@@ -1,7 +1,7 @@
 /**
  * The application manifest, as Solo5 declares a unikernel's devices (Solo5 docs/building.md, "Manifest"; the
  * JSON of `manifest.json`), carried in a Wasm custom section named `solo5.manifest`. Validated at load: known
- * device types only, names of at most 67 bytes, no duplicates, at most 64 devices. Extra top-level keys
+ * device types only, names of at most 67 bytes, no duplicates, at most 63 devices (Solo5's wording in errors). Extra top-level keys
  * (e.g. `enclaves`) are kept untouched for the extensions that own them.
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -46,14 +46,14 @@ export function parseManifest(text: string, what: string): Manifest {
   if (raw.version !== undefined && raw.version !== 1) bad(what, `unsupported "version" ${JSON.stringify(raw.version)} (emon reads version 1)`);
   const list = raw.devices ?? [];
   if (!Array.isArray(list)) bad(what, '"devices" must be an array');
-  if (list.length > MAX_DEVICES) bad(what, `${list.length} devices declared, at most ${MAX_DEVICES} are allowed`);
+  if (list.length > MAX_DEVICES) bad(what, `too many entries, maximum ${MAX_DEVICES} (${list.length} devices declared)`);
   const seen = new Set<string>();
   const devices: DeviceDecl[] = [];
   list.forEach((d: unknown, i: number) => {
     if (typeof d !== 'object' || d === null) bad(what, `device #${i} is not an object`);
     const { name, type } = d as Record<string, unknown>;
     if (typeof name !== 'string' || name.length === 0) bad(what, `device #${i} has no "name"`);
-    if (Buffer.byteLength(name) > MAX_DEVICE_NAME_BYTES) bad(what, `device name "${name}" is longer than ${MAX_DEVICE_NAME_BYTES} bytes`);
+    if (Buffer.byteLength(name) > MAX_DEVICE_NAME_BYTES) bad(what, `devices[${i}]: name too long, maximum ${MAX_DEVICE_NAME_BYTES} bytes ("${name.slice(0, 16)}...", ${Buffer.byteLength(name)} bytes)`);
     if (name.includes('\0')) bad(what, `device name #${i} contains a NUL byte`);
     if (!DEVICE_TYPES.includes(type as DeviceType)) bad(what, `device "${name}" has unknown type ${JSON.stringify(type)} (known: ${DEVICE_TYPES.join(', ')})`);
     if (seen.has(name)) bad(what, `device "${name}" is declared twice`);

@@ -11,6 +11,7 @@ import asc from 'assemblyscript/asc';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateAll, readEdl } from '../../enclave/edl/generate.js';
+import { embeddableEdl } from '../../enclave/edl/print.js';
 import { DEFAULT_CONFIG, readSignerKey, signEnclave, writeNewSignerKey } from '../../enclave/signing.js';
 import { EmonError } from '../../errors.js';
 import type { EnclaveConfig } from '../../hw/sgx/measurement.js';
@@ -95,7 +96,7 @@ async function buildEnclave(dir: string, force: boolean, verbose: boolean): Prom
     isvSvn: cfg.isvSvn ?? DEFAULT_CONFIG.isvSvn,
     debug: cfg.debug ?? DEFAULT_CONFIG.debug,
   };
-  const { signed: bytes } = signEnclave(new Uint8Array(readFileSync(unsigned)), unsigned, devKey(), config, readFileSync(edlFile, 'utf8'));
+  const { signed: bytes } = signEnclave(new Uint8Array(readFileSync(unsigned)), unsigned, devKey(), config, embeddableEdl(iface, readFileSync(edlFile, 'utf8')));
   writeFileSync(signed, bytes);
   if (verbose) console.log(`build: enclave ${name} -> ${path.relative(projectRoot, signed)}`);
 }

@@ -8,6 +8,8 @@ import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
 import { DEFAULT_CONFIG, readSignerKey, signEnclave, writeNewSignerKey } from '../../enclave/signing.js';
 import { parseEdl } from '../../enclave/edl/parser.js';
 import { describeParam } from '../../enclave/edl/gen-common.js';
+import { readEdl } from '../../enclave/edl/generate.js';
+import { embeddableEdl } from '../../enclave/edl/print.js';
 import { EmonError } from '../../errors.js';
 import { EDL_SECTION, SIGSTRUCT_SECTION } from '../../hw/sgx/enclave.js';
 import { hex } from '../../hw/sgx/identity.js';
@@ -131,7 +133,8 @@ export function register(program: Command): void {
     let edl: string | undefined;
     if (o.edl !== undefined) {
       edl = readInput(o.edl, 'EDL file').toString('utf8');
-      parseEdl(edl, o.edl);
+      // Imports are inlined, so that the enclave alone carries its whole interface.
+      edl = embeddableEdl(readEdl(o.edl), edl);
     } else if (!readCustomSection(bytes, EDL_SECTION, file)) {
       throw new EmonError('E_ENCLAVE_EDL', `${file} carries no EDL`, { hint: 'pass --edl FILE.edl: the gate needs the interface, and it is part of the measurement' });
     }

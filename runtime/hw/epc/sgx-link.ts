@@ -125,6 +125,8 @@ export function installSgxEpc(epc: Epc, options: SgxEpcOptions = {}): () => void
 
   return () => {
     Object.assign(sgxHooks, saved);
+    // `link` is optional: when there was none before, the EPC's must go too, or later enclaves link to a dead EPC.
+    if (!('link' in saved)) delete sgxHooks.link;
   };
 }
 
