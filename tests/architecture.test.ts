@@ -41,12 +41,17 @@ function target(file: string, spec: string): string | null {
 }
 
 const rules: Array<{ from: string; mustNotReach: string[] }> = [
-  { from: 'runtime/hw', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/trace', 'runtime/attest', 'guest', 'bench'] },
+  { from: 'runtime/hw', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/trace', 'runtime/attest', 'runtime/attack', 'guest', 'bench'] },
   // Attestation is host-side evidence and verifier code (untrusted, like the monitor): it may use hw and the
   // enclave host, and serve the monitor a quote provider, but never reaches the CLI.
-  { from: 'runtime/attest', mustNotReach: ['runtime/cli', 'bench'] },
-  { from: 'runtime/monitor', mustNotReach: ['runtime/cli', 'bench'] },
-  { from: 'runtime/native', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/hw', 'enclaves', 'guest', 'bench'] },
+  { from: 'runtime/attest', mustNotReach: ['runtime/cli', 'runtime/attack', 'bench'] },
+  { from: 'runtime/monitor', mustNotReach: ['runtime/cli', 'runtime/attack', 'bench'] },
+  { from: 'runtime/native', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/hw', 'runtime/attack', 'enclaves', 'guest', 'bench'] },
+  // Adversarial monitor modules may use monitor and hw code (as an untrusted OS does); nothing else reaches them.
+  { from: 'runtime/attack', mustNotReach: ['runtime/cli', 'bench', 'guest'] },
+  { from: 'runtime/enclave', mustNotReach: ['runtime/attack'] },
+  { from: 'runtime/trace', mustNotReach: ['runtime/attack'] },
+  { from: 'runtime/build', mustNotReach: ['runtime/attack'] },
   { from: 'enclaves', mustNotReach: ['guest', 'runtime'] },
   { from: 'guest', mustNotReach: ['enclaves', 'runtime'] },
 ];
@@ -67,6 +72,23 @@ describe('trust-domain imports', () => {
       expect(violations).toEqual([]);
     });
   }
+
+  it('only `emon attack` imports the attack modules: production code paths have no attack flags', () => {
+    const importers: string[] = [];
+    for (const file of sourceFiles(path.join(root, 'runtime'))) {
+      const rel = path.relative(root, file);
+      if (rel.startsWith('runtime/attack/')) continue;
+      for (const spec of importsOf(file)) {
+        const t = target(file, spec);
+        if (t && (t === 'runtime/attack' || t.startsWith('runtime/attack/'))) importers.push(rel);
+      }
+    }
+    expect([...new Set(importers)]).toEqual(['runtime/cli/commands/attack.ts']);
+    // `emon run` and the monitor take no adversarial option.
+    for (const f of ['runtime/cli/commands/run.ts', 'runtime/monitor/runargs.ts', 'runtime/monitor/supervisor.ts']) {
+      expect(readFileSync(path.join(root, f), 'utf8'), f).not.toMatch(/attack|adversar/i);
+    }
+  });
 
   it('enclave code uses no host crypto or I/O', () => {
     const bad: string[] = [];

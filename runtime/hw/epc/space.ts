@@ -8,6 +8,7 @@
 import { EmonError } from '../../errors.js';
 import type { EpcLayout, EpcMode } from './instrument.js';
 import { PAGE_SHIFT, PAGE_SIZE, WASM_PAGE } from './size.js';
+import { PageTableBits } from './pte.js';
 import { VersionArray } from './versions.js';
 
 export const NOT_ADDED = 0;
@@ -65,6 +66,8 @@ export class EnclaveSpace {
    * are sealed again on eviction; a clean one is dropped and its current sealed copy stays the one to reload.
    */
   readonly dirty: Uint8Array;
+  /** The page-table A/D bits the untrusted OS reads and clears (pte.ts); set by every walk. */
+  readonly pte: PageTableBits;
   /** Counters, for reports and tests. */
   faults = 0;
   evictions = 0;
@@ -84,6 +87,11 @@ export class EnclaveSpace {
   /** The enclave's memory; hw never gives this view to anyone else. Valid after attach. */
   u8 = new Uint8Array(0);
   private sizeWasmPages: number;
+  /** Memory may grow to this many 64 KiB pages (below the code region, if there is one). */
+  private growLimit: number;
+  /** The code region of code-fetch instrumentation (code-fetch.ts), [codeBase, codeEnd); empty without it. */
+  codeBase = 0;
+  codeEnd = 0;
   private readonly epc: FaultService;
   readonly imports: Record<string, WebAssembly.ImportValue>;
 
@@ -99,8 +107,10 @@ export class EnclaveSpace {
     this.frameOf = new Int32Array(this.maxPages).fill(-1);
     this.dirty = new Uint8Array(this.maxPages);
     this.holds = new Uint32Array(this.maxPages);
+    this.pte = new PageTableBits(this.maxPages);
     this.versions = new VersionArray(this.mode === 'paged' ? this.maxPages : 0);
     this.sizeWasmPages = layout.initialWasmPages;
+    this.growLimit = layout.maxWasmPages;
     this.imports = {
       miss: (ptr: number, off: number, size: number, write: number): void => this.miss(ptr, off, size, write !== 0),
       copy: (d: number, s: number, n: number): void => this.copy(d >>> 0, s >>> 0, n >>> 0),
@@ -122,6 +132,20 @@ export class EnclaveSpace {
     return (this.slot << KEY_PAGE_BITS) | page;
   }
 
+  /**
+   * Before attach: the top `wasmPages` of the configured size hold the code region of a module instrumented by
+   * code-fetch.ts. They are EADDed with the initial pages, accessible though above the current size, and the
+   * enclave's memory stops growing below them.
+   */
+  reserveCode(wasmPages: number): void {
+    if (this.mode !== 'paged' || this.memory !== null || wasmPages <= 0 || wasmPages >= this.layout.maxWasmPages - this.layout.initialWasmPages + 1) {
+      throw new EmonError('E_EPC_INSTRUMENT', `enclave ${this.name}: a code region of ${wasmPages} x 64 KiB cannot be reserved`, { hint: 'code fetches need a paged enclave whose configured size leaves room above its initial memory' });
+    }
+    this.growLimit = this.layout.maxWasmPages - wasmPages;
+    this.codeBase = this.growLimit * WASM_PAGE;
+    this.codeEnd = this.layout.maxWasmPages * WASM_PAGE;
+  }
+
   /** Called once the memory exists (after instantiation): EADD of the initial pages. */
   attach(memory: WebAssembly.Memory): void {
     this.memory = memory;
@@ -131,6 +155,7 @@ export class EnclaveSpace {
       this.u8 = new Uint8Array(memory.buffer);
       const n = this.layout.initialWasmPages * (WASM_PAGE / PAGE_SIZE);
       for (let p = 0; p < n; p++) this.epc.add(this, p);
+      for (let p = this.codeBase >>> PAGE_SHIFT; p < this.codeEnd >>> PAGE_SHIFT; p++) this.epc.add(this, p);
     } else {
       this.u8 = new Uint8Array(memory.buffer);
     }
@@ -145,11 +170,14 @@ export class EnclaveSpace {
     if (this.state[page] === RESIDENT) {
       const at = this.layout.mapBase + page;
       if (this.u8[at] === 0) this.samples++;
+      this.pte.walk(page, write);
       if (write && this.dirty[page] === 0) {
         this.dirty[page] = 1;
         this.dirtyMarks++;
       }
-      this.u8[at] = this.dirty[page] === 1 ? MAP_WRITABLE : MAP_CLEAN;
+      // Stores skip hw only while both the EPC's dirty flag and the page-table D bit are set, so that a store after
+      // the OS cleared D walks again and sets it (pte.ts).
+      this.u8[at] = this.dirty[page] === 1 && this.pte.dirty[page] === 1 ? MAP_WRITABLE : MAP_CLEAN;
       return;
     }
     this.epc.fault(this, page, write, this.key(pinA), this.key(pinB));
@@ -158,7 +186,7 @@ export class EnclaveSpace {
   miss(ptr: number, off: number, size: number, write: boolean): void {
     if (!this.alive) this.dead();
     const ea = (ptr >>> 0) + off;
-    if (ea + size > this.sizeBytes) throw oob();
+    if (ea + size > this.sizeBytes && (ea < this.codeBase || ea + size > this.codeEnd)) throw oob();
     const p0 = ea >>> PAGE_SHIFT;
     const p1 = (ea + size - 1) >>> PAGE_SHIFT;
     const need = write ? MAP_WRITABLE : MAP_CLEAN;
@@ -241,7 +269,7 @@ export class EnclaveSpace {
   grow(delta: number): number {
     if (!this.alive) this.dead();
     const old = this.sizeWasmPages;
-    if (old + delta > this.layout.maxWasmPages) return -1;
+    if (old + delta > this.growLimit) return -1;
     if (this.mode === 'resident') {
       // The whole maximum was pinned at creation; only the physical memory grows.
       this.memory!.grow(delta);
