@@ -41,8 +41,10 @@ function target(file: string, spec: string): string | null {
 }
 
 const rules: Array<{ from: string; mustNotReach: string[] }> = [
-  { from: 'runtime/hw', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/trace', 'guest', 'bench'] },
+  { from: 'runtime/hw', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/trace', 'runtime/storage', 'guest', 'bench'] },
   { from: 'runtime/monitor', mustNotReach: ['runtime/cli', 'bench'] },
+  // The trusted side of secure storage: it relies on hw (crypto core, keys, counters) and nothing untrusted.
+  { from: 'runtime/storage', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/trace', 'runtime/enclave', 'guest', 'bench'] },
   { from: 'enclaves', mustNotReach: ['guest', 'runtime'] },
   { from: 'guest', mustNotReach: ['enclaves', 'runtime'] },
 ];
