@@ -38,6 +38,8 @@ export interface SealedOptions {
   readonly create?: { readonly blockSize: number; readonly blocks: number };
   /** Commit after every write (the default: the same durability as an O_DSYNC plain device). */
   readonly commitEachWrite?: boolean;
+  /** Open to read only: no commit at open, writes refused (checkers, forensics). */
+  readonly readOnly?: boolean;
   readonly crypto?: WasmCrypto;
 }
 
@@ -58,6 +60,7 @@ export class SealedStore implements BlockStore {
   private readonly aadView = new DataView(this.aad.buffer);
   private readonly scratch: Uint8Array;
   private closed = false;
+  private readOnly = false;
 
   private constructor(
     private readonly backing: Backing,
@@ -133,7 +136,8 @@ export class SealedStore implements BlockStore {
       }
       if (g === c + 1) counter.increment(); // the crash fell between the superblock and the counter: complete it
       const store = new SealedStore(backing, crypto, best.keys, counter, best.storeId, geo, tree, best.payload, options.commitEachWrite ?? true);
-      store.commit(true); // a fresh generation before any write: no version of a crashed run is ever reused
+      if (options.readOnly) store.readOnly = true;
+      else store.commit(true); // a fresh generation before any write: no version of a crashed run is ever reused
       return store;
     } catch (e) {
       counter.close();
@@ -194,6 +198,7 @@ export class SealedStore implements BlockStore {
 
   write(block: number, data: Uint8Array): void {
     this.checkBlock(block, data);
+    if (this.readOnly) throw new RangeError(`${this.backing.where} is open read-only`);
     const t = this.tree;
     let slot: number;
     const committed = this.dirtyBlocks.get(block);

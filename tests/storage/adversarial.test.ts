@@ -171,5 +171,4 @@ describe('design 3 against an adversarial monitor', () => {
     expect(lines.join('\n')).toMatch(/secure block device "storage" of guest g: altered: .*block 2 fails authentication/);
     disk.close();
   });
-
 });
