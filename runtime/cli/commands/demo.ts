@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { EmonError } from '../../errors.js';
 import { buildDir } from '../../paths.js';
 import { runGuests, type GuestLaunch } from '../../monitor/supervisor.js';
+import { storageDemoStep } from './demo-storage.js';
 
 export interface DemoContext {
   /** A scratch directory removed after the demo. */
@@ -96,6 +97,7 @@ export const demoSteps: DemoStep[] = [
       return results.every((r) => r.status === 0);
     },
   },
+  storageDemoStep,
 ];
 
 export function register(program: Command): void {
