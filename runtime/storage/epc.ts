@@ -70,6 +70,10 @@ export class EpcStore implements BlockStore {
     e.dirty = true;
   }
 
+  writeRun(first: number, data: Uint8Array): void {
+    for (let o = 0; o < data.length; o += this.blockSize) this.write(first + o / this.blockSize, data.subarray(o, o + this.blockSize));
+  }
+
   flush(): void {
     let any = this.sealedOut;
     for (const [block, e] of this.resident) {

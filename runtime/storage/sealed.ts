@@ -47,7 +47,7 @@ export class SealedStore implements BlockStore {
   readonly design = 'sealed' as const;
   readonly blockSize: number;
   readonly blocks: number;
-  private readonly commitEachWrite: boolean;
+  private commitEachWrite: boolean;
   private generation: number;
   private seq = 0;
   private readonly committedPageSlot: Uint8Array;
@@ -218,6 +218,18 @@ export class SealedStore implements BlockStore {
     t.setLeaf(block, version, slot, this.scratch.subarray(bs));
     this.dirtyPages.add(HashTree.pageOf(block));
     if (this.commitEachWrite) this.commit(false);
+  }
+
+  writeRun(first: number, data: Uint8Array): void {
+    const bs = this.blockSize;
+    const each = this.commitEachWrite;
+    this.commitEachWrite = false;
+    try {
+      for (let o = 0; o < data.length; o += bs) this.write(first + o / bs, data.subarray(o, o + bs));
+    } finally {
+      this.commitEachWrite = each;
+    }
+    if (each) this.commit(false);
   }
 
   flush(): void {

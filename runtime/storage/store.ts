@@ -32,6 +32,8 @@ export interface BlockStore {
   read(block: number, out: Uint8Array): void;
   /** Writes `data` (blockSize bytes) as block `block`; durable when it returns if the store commits per write. */
   write(block: number, data: Uint8Array): void;
+  /** Writes consecutive blocks from `first` (data is a whole number of blocks) as one commit. */
+  writeRun(first: number, data: Uint8Array): void;
   /** Commits every write so far: durable and rollback-protected when it returns. */
   flush(): void;
   /** Flushes and releases the backing. */

@@ -65,11 +65,8 @@ export function openSecure(guest: string, name: string, spec: SecureSpec, option
     blockSize: bs,
     io(write, offset, mem, buf, size) {
       try {
-        for (let done = 0; done < size; done += bs) {
-          const view = mem.subarray(buf + done, buf + done + bs);
-          if (write) store.write((offset + done) / bs, view);
-          else store.read((offset + done) / bs, view);
-        }
+        if (write) store.writeRun(offset / bs, mem.subarray(buf, buf + size));
+        else for (let done = 0; done < size; done += bs) store.read((offset + done) / bs, mem.subarray(buf + done, buf + done + bs));
         return SOLO5_R_OK;
       } catch (e) {
         const what = e instanceof StorageViolation ? `${e.kind}: ${e.message}` : `I/O failed: ${(e as Error).message}`;
