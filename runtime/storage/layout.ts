@@ -8,7 +8,9 @@
  *
  * A superblock slot is `magic[8] | storeId[16] | nonce[12] | len u32 | sealed payload | tag[16]`, the payload
  * sealed with ChaCha20-Poly1305 under the store's superblock key, bound to (magic, store id, slot). Payload:
- * `generation u64 | blockSize u32 | blocks u32 | leafPages u32 | root[32] | page slots (one bit per page)`.
+ * `generation u64 | blockSize u32 | blocks u32 | leafPages u32 | root[32] | page slots (one bit per page) |
+ * fresh count u32 | fresh block numbers u32...`: the blocks this commit wrote, which open checks before it
+ * accepts a commit whose counter increment did not happen (./sealed.ts).
  */
 export const MAGIC = new TextEncoder().encode('EMONSTO3');
 export const SUPER_SLOT_BYTES = 4096;
@@ -18,8 +20,10 @@ export const LEAVES_PER_PAGE = PAGE_BYTES / LEAF_BYTES;
 export const STORE_ID_BYTES = 16;
 export const HEADER_BYTES = 8 + STORE_ID_BYTES + 12 + 4;
 export const PAYLOAD_FIXED = 8 + 4 + 4 + 4 + 32;
+/** Blocks a superblock lists as written by its commit; a commit writing more syncs its data first. */
+export const FRESH_MAX = 128;
 /** Pages whose slot bits fit in one superblock. */
-export const MAX_LEAF_PAGES = (SUPER_SLOT_BYTES - HEADER_BYTES - 16 - PAYLOAD_FIXED) * 8;
+export const MAX_LEAF_PAGES = (SUPER_SLOT_BYTES - HEADER_BYTES - 16 - PAYLOAD_FIXED - 4 - 4 * FRESH_MAX) * 8;
 
 export interface Geometry {
   readonly blockSize: number;
@@ -48,11 +52,16 @@ export interface SuperPayload {
   readonly root: Uint8Array;
   /** One byte per leaf page: 0 or 1. */
   readonly pageSlots: Uint8Array;
+  /** Blocks written by this commit (empty when the commit synced them before its superblock). */
+  readonly fresh: readonly number[];
 }
 
 export function encodePayload(p: SuperPayload): Uint8Array {
-  const out = new Uint8Array(PAYLOAD_FIXED + Math.ceil(p.leafPages / 8));
+  const bitmap = Math.ceil(p.leafPages / 8);
+  const out = new Uint8Array(PAYLOAD_FIXED + bitmap + 4 + 4 * p.fresh.length);
   const dv = new DataView(out.buffer);
+  dv.setUint32(PAYLOAD_FIXED + bitmap, p.fresh.length, true);
+  p.fresh.forEach((b, i) => dv.setUint32(PAYLOAD_FIXED + bitmap + 4 + 4 * i, b, true));
   dv.setBigUint64(0, BigInt(p.generation), true);
   dv.setUint32(8, p.blockSize, true);
   dv.setUint32(12, p.blocks, true);
@@ -67,7 +76,12 @@ export function decodePayload(b: Uint8Array): SuperPayload | null {
   if (b.length < PAYLOAD_FIXED) return null;
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const leafPages = dv.getUint32(16, true);
-  if (b.length !== PAYLOAD_FIXED + Math.ceil(leafPages / 8)) return null;
+  const bitmap = Math.ceil(leafPages / 8);
+  if (b.length < PAYLOAD_FIXED + bitmap + 4) return null;
+  const count = dv.getUint32(PAYLOAD_FIXED + bitmap, true);
+  if (count > FRESH_MAX || b.length !== PAYLOAD_FIXED + bitmap + 4 + 4 * count) return null;
+  const fresh: number[] = [];
+  for (let i = 0; i < count; i++) fresh.push(dv.getUint32(PAYLOAD_FIXED + bitmap + 4 + 4 * i, true));
   const pageSlots = new Uint8Array(leafPages);
   for (let i = 0; i < leafPages; i++) pageSlots[i] = (b[PAYLOAD_FIXED + (i >> 3)]! >> (i & 7)) & 1;
   return {
@@ -77,6 +91,7 @@ export function decodePayload(b: Uint8Array): SuperPayload | null {
     leafPages,
     root: b.slice(20, 52),
     pageSlots,
+    fresh,
   };
 }
 

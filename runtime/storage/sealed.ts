@@ -7,10 +7,13 @@
  * to RPMB and SGX PFS to monotonic counters, so a restored older image is refused across restarts.
  *
  * Commits are copy-on-write (./layout.ts): new data and leaf pages go to the slots the committed superblock
- * does not name, are made durable, then the superblock of generation g+1 is written to the other superblock
- * slot and made durable, then the counter is raised to g+1. A crash before the superblock is durable leaves
- * generation g whole; a crash after it but before the counter moved leaves g+1, which open accepts as the
- * counter plus one and completes by raising the counter. Any older generation is a rollback.
+ * does not name, the superblock of generation g+1, listing the blocks the commit wrote, goes to the other
+ * superblock slot, one fdatasync makes all of it durable, and then the counter is raised to g+1 (durable too):
+ * only then is the commit acknowledged. On open, a superblock at the counter's generation must verify; one at
+ * the counter plus one is a commit the crash cut before its acknowledgement, taken if its tree and every block
+ * it lists verify (the counter is then raised to it) and otherwise dropped for its predecessor, which is
+ * intact because nothing of a commit overwrites what the committed superblock names. Anything older than the
+ * counter is a rollback.
  * Versions are generation·2^20 + a sequence number within the generation, and every open commits once before
  * any write, so a version, hence a nonce, is never used twice under one key even across crashes.
  */
@@ -20,7 +23,7 @@ import { WasmCrypto } from '../hw/crypto/index.js';
 import type { PlatformSecrets } from '../hw/sgx/platform.js';
 import { storeKeys, type StoreKeys } from './keys.js';
 import {
-  blockOffset, decodePayload, encodePayload, geometry, HEADER_BYTES, MAGIC, MAX_LEAF_PAGES, PAGE_BYTES, pageOffset,
+  blockOffset, decodePayload, encodePayload, FRESH_MAX, geometry, HEADER_BYTES, MAGIC, MAX_LEAF_PAGES, PAGE_BYTES, pageOffset,
   STORE_ID_BYTES, SUPER_SLOT_BYTES, superAad, superOffset, type Geometry, type SuperPayload,
 } from './layout.js';
 import { StorageViolation, type Backing, type BlockStore } from './store.js';
@@ -93,7 +96,7 @@ export class SealedStore implements BlockStore {
       }
       return SealedStore.format(backing, crypto, options);
     }
-    const candidates: Array<{ slot: number; payload: SuperPayload; storeId: Uint8Array; keys: StoreKeys }> = [];
+    const candidates: Candidate[] = [];
     const bad: number[] = [];
     for (const s of slots) {
       if (s.state !== 'present') continue;
@@ -108,9 +111,6 @@ export class SealedStore implements BlockStore {
     }
     candidates.sort((a, b) => b.payload.generation - a.payload.generation);
     const best = candidates[0]!;
-    if (best.payload.generation % 2 !== best.slot) {
-      throw new StorageViolation('superblock', `${backing.where}: the superblock of generation ${best.payload.generation} sits in slot ${best.slot} (a superblock was copied between slots)`);
-    }
     const counter = MonotonicCounter.open(options.stateDir, best.keys.counterId);
     try {
       const c = Number(counter.read());
@@ -121,21 +121,55 @@ export class SealedStore implements BlockStore {
       if (g > c + 1) {
         throw new StorageViolation('counter', `${backing.where}: the store is at generation ${g} but its hardware monotonic counter is at ${c} (the platform state under the state directory was restored or replaced)`, 'use the platform state directory this store was created with');
       }
-      const geo = geometry(best.payload.blockSize, best.payload.blocks);
-      if (backing.size() < geo.totalBytes) {
-        throw new StorageViolation('truncated', `${backing.where} is truncated: ${backing.size()} bytes, the store needs ${geo.totalBytes}`);
+      const load = (cand: Candidate, checkFresh: boolean): SealedStore => {
+        const p = cand.payload;
+        if (p.generation % 2 !== cand.slot) {
+          throw new StorageViolation('superblock', `${backing.where}: the superblock of generation ${p.generation} sits in slot ${cand.slot} (a superblock was copied between slots)`);
+        }
+        const geo = geometry(p.blockSize, p.blocks);
+        if (backing.size() < geo.totalBytes) {
+          throw new StorageViolation('truncated', `${backing.where} is truncated: ${backing.size()} bytes, the store needs ${geo.totalBytes}`);
+        }
+        const tree = new HashTree(crypto, geo.leafPages);
+        for (let pg = 0; pg < geo.leafPages; pg++) {
+          const n = backing.read(pageOffset(pg, p.pageSlots[pg]!), tree.page(pg));
+          if (n !== PAGE_BYTES) throw new StorageViolation('truncated', `${backing.where} is truncated inside leaf page ${pg}`);
+        }
+        tree.rehashAll();
+        if (!sameBytes(tree.root(), p.root)) {
+          throw new StorageViolation('metadata', `${backing.where}: the hash tree's leaf pages do not match the sealed root of generation ${p.generation} (a leaf page was altered, replayed or its write dropped)`);
+        }
+        const store = new SealedStore(backing, crypto, cand.keys, counter, cand.storeId, geo, tree, p, options.commitEachWrite ?? true);
+        if (checkFresh) {
+          const probe = new Uint8Array(geo.blockSize);
+          for (const b of p.fresh) store.read(b, probe);
+        }
+        return store;
+      };
+      let store: SealedStore;
+      if (g === c + 1) {
+        // The last commit wrote its superblock but the crash came before the counter moved: it was never
+        // acknowledged. Take it if everything it wrote is whole (then raise the counter to it); else its
+        // predecessor, which the counter vouches for.
+        let next: SealedStore | null = null;
+        try {
+          next = load(best, true);
+        } catch (e) {
+          if (!(e instanceof StorageViolation)) throw e;
+        }
+        if (next !== null) {
+          counter.increment();
+          store = next;
+        } else {
+          const prev = candidates[1];
+          if (prev === undefined || prev.payload.generation !== c || !sameBytes(prev.storeId, best.storeId)) {
+            throw new StorageViolation('rollback', `${backing.where}: the unacknowledged commit ${g} is incomplete and no authentic superblock of generation ${c}, the counter's, remains (a superblock was dropped or replayed)`);
+          }
+          store = load(prev, false);
+        }
+      } else {
+        store = load(best, false);
       }
-      const tree = new HashTree(crypto, geo.leafPages);
-      for (let p = 0; p < geo.leafPages; p++) {
-        const n = backing.read(pageOffset(p, best.payload.pageSlots[p]!), tree.page(p));
-        if (n !== PAGE_BYTES) throw new StorageViolation('truncated', `${backing.where} is truncated inside leaf page ${p}`);
-      }
-      tree.rehashAll();
-      if (!sameBytes(tree.root(), best.payload.root)) {
-        throw new StorageViolation('metadata', `${backing.where}: the hash tree's leaf pages do not match the sealed root of generation ${g} (a leaf page was altered, replayed or its write dropped)`);
-      }
-      if (g === c + 1) counter.increment(); // the crash fell between the superblock and the counter: complete it
-      const store = new SealedStore(backing, crypto, best.keys, counter, best.storeId, geo, tree, best.payload, options.commitEachWrite ?? true);
       if (options.readOnly) store.readOnly = true;
       else store.commit(true); // a fresh generation before any write: no version of a crashed run is ever reused
       return store;
@@ -246,9 +280,13 @@ export class SealedStore implements BlockStore {
       this.backing.write(pageOffset(p, pageSlots[p]!), t.page(p));
       t.rehash(p);
     }
-    this.backing.sync();
+    // One sync covers data, leaf pages and superblock: open checks the blocks a superblock lists before it
+    // accepts an unacknowledged commit. A commit writing more blocks than a superblock lists syncs them first.
+    const fresh = [...this.dirtyBlocks.keys()];
+    const listed = fresh.length <= FRESH_MAX;
+    if (!listed) this.backing.sync();
     const generation = this.generation + 1;
-    const payload = encodePayload({ generation, blockSize: this.blockSize, blocks: this.blocks, leafPages: this.geo.leafPages, root: t.root(), pageSlots });
+    const payload = encodePayload({ generation, blockSize: this.blockSize, blocks: this.blocks, leafPages: this.geo.leafPages, root: t.root(), pageSlots, fresh: listed ? fresh : [] });
     writeSuper(this.backing, this.crypto, this.keys, this.storeId, generation % 2, payload);
     this.backing.sync();
     const c = Number(this.counter.increment());
@@ -277,7 +315,7 @@ export class SealedStore implements BlockStore {
     const tree = new HashTree(crypto, geo.leafPages);
     for (let p = 0; p < geo.leafPages; p++) backing.write(pageOffset(p, 0), tree.page(p));
     tree.rehashAll();
-    const sb: SuperPayload = { generation: g, blockSize, blocks, leafPages: geo.leafPages, root: tree.root(), pageSlots: new Uint8Array(geo.leafPages) };
+    const sb: SuperPayload = { generation: g, blockSize, blocks, leafPages: geo.leafPages, root: tree.root(), pageSlots: new Uint8Array(geo.leafPages), fresh: [] };
     const store = new SealedStore(backing, crypto, keys, counter, storeId, geo, tree, sb, options.commitEachWrite ?? true);
     store.commit(true);
     return store;
@@ -293,6 +331,13 @@ export class SealedStore implements BlockStore {
       this.backing.close();
     }
   }
+}
+
+interface Candidate {
+  readonly slot: number;
+  readonly payload: SuperPayload;
+  readonly storeId: Uint8Array;
+  readonly keys: StoreKeys;
 }
 
 type SlotRead =
