@@ -20,7 +20,8 @@ import { geometry } from '../../runtime/storage/layout.js';
 import type { BlockStore } from '../../runtime/storage/store.js';
 
 const BS = 4096;
-const BLOCKS = 2048; // 8 MiB
+/** 8 MiB devices (2 MiB with --quick). */
+let BLOCKS = 2048;
 const MIB = 1 << 20;
 let tmp: string | null = null;
 const stores: BlockStore[] = [];
@@ -41,7 +42,8 @@ export const suite: BenchSuite = {
   name: 'storage',
   description: 'secure storage: 4 KiB random and 1 MiB sequential I/O on a plain device and on designs 3 (sealed) and 2 (epc), same durability',
 
-  async setup(): Promise<BenchCase[]> {
+  async setup(ctx): Promise<BenchCase[]> {
+    BLOCKS = ctx.quick ? 512 : 2048;
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'emon-bench-storage-'));
     const stateDir = path.join(tmp, 'platform');
     const platform = loadPlatform(stateDir);
