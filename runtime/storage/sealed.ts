@@ -94,11 +94,15 @@ export class SealedStore implements BlockStore {
       if (!options.create) {
         throw new StorageViolation('superblock', `${backing.where} holds no secure store (both superblock slots are empty)`, 'create it with size= (e.g. ,secure=sealed,size=1M)');
       }
+      if (!allZero(backing)) {
+        throw new StorageViolation('superblock', `${backing.where} holds data but no secure store; emon formats only an empty or all-zero image`, 'give a new file name, or clear the image first if its contents are not needed');
+      }
       return SealedStore.format(backing, crypto, options);
     }
     const candidates: Candidate[] = [];
     const bad: number[] = [];
     for (const s of slots) {
+      if (s.state === 'garbage') bad.push(s.slot);
       if (s.state !== 'present') continue;
       const keys = storeKeys(options.platform, s.storeId);
       const plain = crypto.open(keys.super, s.nonce, s.sealed, superAad(s.storeId, s.slot));
@@ -375,4 +379,15 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   let d = 0;
   for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
   return d === 0;
+}
+
+/** True when the backing is empty or holds only zero bytes (never used: safe to format). */
+function allZero(backing: Backing): boolean {
+  const chunk = new Uint8Array(1 << 20);
+  const size = backing.size();
+  for (let o = 0; o < size; o += chunk.length) {
+    const n = backing.read(o, chunk);
+    for (let i = 0; i < n; i++) if (chunk[i] !== 0) return false;
+  }
+  return true;
 }

@@ -50,3 +50,20 @@ describe('SealedStore', () => {
     expect(() => openSealed(path.join(tmp, 'st3'), path.join(tmp, 'none.img'))).toThrow(/cannot open secure block image/);
   });
 });
+
+describe('formatting', () => {
+  it('never formats over an image that holds data, and names it', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const img = path.join(tmp, 'plain.img');
+    const data = Buffer.alloc(64 * 1024);
+    data.write('someone else\'s data', 20000);
+    writeFileSync(img, data);
+    expect(() => openSealed(path.join(tmp, 'st4'), img, { blockSize: 4096, blocks: 4 })).toThrow(/holds data but no secure store/);
+    expect(readFileSync(img).equals(data)).toBe(true);
+    data.fill(0);
+    writeFileSync(img, data);
+    const s = openSealed(path.join(tmp, 'st4'), img, { blockSize: 4096, blocks: 4 }); // all zero: formatted
+    expect(s.blocks).toBe(4);
+    s.close();
+  });
+});
