@@ -5,7 +5,7 @@
  * rollback protection.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { emon, guests, root } from '../cli/helpers.js';
 import { scratchDir } from './helpers.js';
@@ -72,5 +72,14 @@ describe('design 1: the enclave file system', () => {
     const r = run(`${sec},secure=sealed`);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/rollback detected/);
+  });
+
+  const cGuest = path.join(guests, 'enclave-fs-c.wasm');
+  const title = 'the C guest library: write, fsync, remount in a fresh enclave, read back; an altered log refused';
+  it.skipIf(!existsSync(cGuest))(existsSync(cGuest) ? title : `${title} -- SKIPPED: enclave-fs-c.wasm not built (clang/wasm-ld missing)`, () => {
+    const r = emon(['run', `--state-dir=${state}`, `--enclave:fs=${enclave}`, cGuest], { timeoutMs: 60000 });
+    expect(r.stdout, r.stderr).toContain("fs-c: after remount /c/hello.txt reads 'written from C'");
+    expect(r.stdout).toContain('fs-c: an altered log is refused at mount');
+    expect(r.status).toBe(0);
   });
 });
