@@ -5,7 +5,8 @@
  * durable and, for the secure designs, committed (design 2 is flushed after each write for the comparison).
  * The floors of the issue's targets are measured in the same run as composite cases: a plain read plus one
  * 4 KiB AEAD open, and a plain write plus one 4 KiB seal plus the hash tree update (a leaf page and the root
- * rehashed). Design 1 and the SQLite workload are not measured here yet (docs/storage.md).
+ * rehashed). Design 1 (the enclave file system, ../storage/fs.ts) is measured through the real gate; the SQLite
+ * workload is not measured (docs/storage.md).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,7 @@ import { EpcStore } from '../../runtime/storage/epc.js';
 import { SealedStore } from '../../runtime/storage/sealed.js';
 import { geometry } from '../../runtime/storage/layout.js';
 import type { BlockStore } from '../../runtime/storage/store.js';
+import { fsCases, fsTeardown } from '../storage/fs.js';
 
 const BS = 4096;
 /** 8 MiB devices (2 MiB with --quick). */
@@ -80,7 +82,9 @@ export const suite: BenchSuite = {
     const plainWrite = (b: number) => fs.writeSync(plainFd, buf, 0, BS, b * BS);
     const p = (op: string, design: string, size: number) => ({ op, design, size });
 
+    const design1 = await fsCases(tmp, p);
     return [
+      ...design1,
       { name: 'read4k/plain', bytes: BS, params: p('read', 'plain', BS), run: (n) => { for (let i = 0; i < n; i++) plainRead(pick.plain()); } },
       {
         name: 'read4k/plain+open',
@@ -189,6 +193,7 @@ export const suite: BenchSuite = {
   },
 
   async teardown() {
+    fsTeardown();
     for (const s of stores.splice(0)) s.close();
     for (const fd of fds.splice(0)) fs.closeSync(fd);
     if (tmp !== null) fs.rmSync(tmp, { recursive: true, force: true });

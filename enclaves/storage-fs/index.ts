@@ -27,6 +27,9 @@ const MAX_RECORD: usize = 192 * 1024;
 const RET: usize = memory.data(8, 8);
 const AAD: usize = memory.data<u8>([0x65, 0x6d, 0x6f, 0x6e, 0x2d, 0x66, 0x73, 0x2f, 0x31]); // "emon-fs/1"
 const AAD_LEN: usize = 9;
+// The snapshot and its sealed record, allocated once: the enclave's runtime never frees, so fsync allocates nothing.
+const SNAP = new Uint8Array(<i32>MAX_RECORD);
+const BLOB = new Uint8Array(<i32>MAX_RECORD);
 
 class Node {
   constructor(public path: string, public dir: bool, public data: Uint8Array, public size: i32) {}
@@ -209,32 +212,31 @@ export function fs_readdir(p: usize, out: usize, cap: usize): i32 {
   return <i32>n;
 }
 
-/** The snapshot: magic, seq, count, then per node: dir u8, path length u32, path, size u32, bytes. */
-function serialize(): Uint8Array {
+/** The snapshot into SNAP: magic, seq, count, then per node: dir u8, path length u32, path, size u32, bytes. Its length, or -1 if too large. */
+function serialize(): i32 {
   const keys = nodes.keys();
   let total: usize = 12;
   for (let i = 0; i < keys.length; i++) {
     const node = nodes.get(keys[i]);
     total += 9 + <usize>String.UTF8.byteLength(node.path) + <usize>node.size;
   }
-  const out = new Uint8Array(<i32>total);
-  let p = out.dataStart;
+  if (total > MAX_RECORD) return -1;
+  let p = SNAP.dataStart;
   store<u32>(p, MAGIC);
   store<u32>(p + 4, seq);
   store<u32>(p + 8, keys.length);
   p += 12;
   for (let i = 0; i < keys.length; i++) {
     const node = nodes.get(keys[i]);
-    const name = String.UTF8.encode(node.path);
     store<u8>(p, node.dir ? 1 : 0);
-    store<u32>(p + 1, name.byteLength);
-    memory.copy(p + 5, changetype<usize>(name), name.byteLength);
-    p += 5 + name.byteLength;
+    const nameLen = <usize>String.UTF8.encodeUnsafe(changetype<usize>(node.path), node.path.length, p + 5);
+    store<u32>(p + 1, <u32>nameLen);
+    p += 5 + nameLen;
     store<u32>(p, node.size);
     memory.copy(p + 4, node.data.dataStart, node.size);
     p += 4 + node.size;
   }
-  return out;
+  return <i32>total;
 }
 
 /** Rebuilds the tree from an authenticated snapshot of `len` bytes at p; false if it is malformed. */
@@ -262,28 +264,27 @@ function deserialize(p: usize, len: usize): bool {
 }
 
 export function fs_fsync(): i32 {
+  const len = serialize();
+  if (len < 0 || sealed_size(AAD_LEN, <usize>len) > MAX_RECORD) return ENOSPC;
   seq++;
-  const plain = serialize();
-  const cap = sealed_size(AAD_LEN, <usize>plain.byteLength);
-  if (cap > MAX_RECORD) return ENOSPC;
-  const blob = new Uint8Array(<i32>cap);
-  const n = seal(POLICY_MRENCLAVE, AAD, AAD_LEN, plain.dataStart, plain.byteLength, blob.dataStart, cap);
-  memory.fill(plain.dataStart, 0, plain.byteLength);
+  store<u32>(SNAP.dataStart + 4, seq);
+  const n = seal(POLICY_MRENCLAVE, AAD, AAD_LEN, SNAP.dataStart, <usize>len, BLOB.dataStart, MAX_RECORD);
+  memory.fill(SNAP.dataStart, 0, <usize>len);
   if (n < 0) return EIO;
-  if (ocall_log_append(RET, blob.dataStart, <usize>n) != 0) return EIO;
+  if (ocall_log_append(RET, BLOB.dataStart, <usize>n) != 0) return EIO;
   let r = load<i32>(RET);
   if (r == ENOSPC) {
     // Compaction: the newest snapshot alone replaces the whole log.
     if (ocall_log_reset(RET) != 0 || load<i32>(RET) != 0) return EIO;
-    if (ocall_log_append(RET, blob.dataStart, <usize>n) != 0) return EIO;
+    if (ocall_log_append(RET, BLOB.dataStart, <usize>n) != 0) return EIO;
     r = load<i32>(RET);
   }
   return r == 0 ? 0 : EIO;
 }
 
 export function fs_mount(): i32 {
-  const rec = new Uint8Array(<i32>MAX_RECORD);
-  const plain = new Uint8Array(<i32>MAX_RECORD);
+  const rec = BLOB;
+  const plain = SNAP;
   let taken: i32 = 0;
   let last: u32 = 0;
   let lastLen: i32 = -1;
