@@ -3,7 +3,7 @@
  * StorageViolation of the right kind), and a guest reading through the device gets EUNSPEC, never wrong data.
  */
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { rmSync, statSync } from 'node:fs';
+import { cpSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { openSecure } from '../../runtime/monitor/devices/secure-block.js';
 import { SOLO5_R_EUNSPEC, SOLO5_R_OK } from '../../runtime/monitor/abi.js';
@@ -170,5 +170,14 @@ describe('design 3 against an adversarial monitor', () => {
     expect(mem.subarray(BS, 2 * BS).every((b) => b === 0xee)).toBe(true); // nothing of the block reached the guest
     expect(lines.join('\n')).toMatch(/secure block device "storage" of guest g: altered: .*block 2 fails authentication/);
     disk.close();
+  });
+
+  it('the platform state restored to an older copy (counter behind the store): counter', () => {
+    const oldState = path.join(tmp, `old-state-${n}`);
+    cpSync(state, oldState, { recursive: true });
+    for (let i = 0; i < 3; i++) reopen().close();
+    rmSync(state, { recursive: true });
+    cpSync(oldState, state, { recursive: true });
+    expect(violation('counter', reopen).code).toBe('E_STORAGE_ROLLBACK');
   });
 });
