@@ -43,7 +43,7 @@ let hostRef: GuestHost | null = null;
 let logFd: number | null = null;
 
 /** The design 1 cases (read4k/fs, write4k/fs); `dir` is the suite's scratch folder. */
-export async function fsCases(dir: string, params: (op: string, design: string, size: number) => Record<string, string | number>): Promise<BenchCase[]> {
+export async function fsCases(dir: string, params: (op: string, design: string, size: number) => Record<string, string>): Promise<BenchCase[]> {
   const image = path.join(buildDir, 'enclaves', 'storage-fs.wasm');
   if (!fs.existsSync(image)) throw new EmonError('E_BENCH', 'build/enclaves/storage-fs.wasm is missing', { hint: 'run `npm run build` first' });
   let memoryRef: WebAssembly.Memory | null = null;
