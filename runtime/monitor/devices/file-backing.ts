@@ -15,6 +15,10 @@ export class FileBacking implements Backing {
 
   /** Opens `file` read-write, creating it (empty) when `create` is set. */
   static open(file: string, create: boolean): FileBacking {
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    if (st !== undefined && !st.isFile()) {
+      throw new EmonError('E_ATTACH', `secure block image ${file} is not a regular file`, { hint: 'give the path of an image file (a device, FIFO or folder cannot hold a secure store)' });
+    }
     try {
       return new FileBacking(file, fs.openSync(file, create ? fs.constants.O_RDWR | fs.constants.O_CREAT : fs.constants.O_RDWR, 0o600));
     } catch (e) {

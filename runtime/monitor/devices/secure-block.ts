@@ -45,14 +45,15 @@ export interface SecureDisk {
 
 export function openSecure(guest: string, name: string, spec: SecureSpec, options: Readonly<Record<string, unknown>>, log: (line: string) => void): SecureDisk {
   const stateDir = typeof options['stateDir'] === 'string' ? options['stateDir'] : defaultStateDir();
-  const backing = FileBacking.open(spec.path, spec.size !== undefined);
   const create = spec.size === undefined ? undefined : { blockSize: spec.sector, blocks: spec.size / spec.sector };
+  let backing: FileBacking | undefined;
   let store: BlockStore;
   try {
+    backing = FileBacking.open(spec.path, spec.size !== undefined);
     const opts = { platform: loadPlatform(stateDir), stateDir, ...(create ? { create } : {}) };
     store = spec.secure === 'epc' ? EpcStore.open(backing, opts) : SealedStore.open(backing, opts);
   } catch (e) {
-    backing.close();
+    backing?.close();
     if (e instanceof EmonError) {
       throw new EmonError(e.code, `secure block device "${name}" of guest ${guest}: ${e.message}`, { ...(e.hint ? { hint: e.hint } : {}), cause: e });
     }
