@@ -63,6 +63,7 @@ describe('secure= option errors', () => {
   it('names an unknown design and a missing image', () => {
     expect(() => blockDevice.prepare('g', 'd', `${path.join(tmp, 'x.img')},secure=zfs`)).toThrow(/unknown secure design "zfs"/);
     expect(() => blockDevice.prepare('g', 'd', `${path.join(tmp, 'missing.img')},secure=sealed`)).toThrow(/does not exist/);
+    expect(() => blockDevice.prepare('g', 'd', `${path.join(tmp, 'zero.img')},secure=epc,size=0`)).toThrow(/needs at least one 4096-byte block/);
     const r = emon(['run', `--state-dir=${state}`, '--block:storage=/dev/zero,secure=sealed,size=64K', path.join(guests, 'blk.wasm')]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/secure block image \/dev\/zero is not a regular file/);

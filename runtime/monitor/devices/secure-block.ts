@@ -28,6 +28,11 @@ export interface SecureSpec {
 
 /** Before any guest starts: an existing image, or size= to create one. */
 export function prepareSecure(guest: string, name: string, spec: SecureSpec): void {
+  if (spec.size === 0) {
+    throw new EmonError('E_ATTACH', `--block:${name}=${spec.path},secure=${spec.secure},size=0 for guest ${guest}: a secure device needs at least one ${spec.sector}-byte block`, {
+      hint: 'give size= a whole number of blocks, e.g. size=1M',
+    });
+  }
   if (spec.size === undefined && !fs.existsSync(spec.path)) {
     throw new EmonError('E_ATTACH', `secure block image ${spec.path} for device "${name}" of guest ${guest} does not exist`, {
       hint: `add ,size=BYTES to create it (e.g. --block:${name}=${spec.path},secure=${spec.secure},size=1M)`,
