@@ -133,7 +133,7 @@ export function fs_write(fd: i32, offset: u32, buf: usize, len: usize): i32 {
   const node = fdNode(fd);
   if (node === null) return EBADF;
   const end = <u64>offset + <u64>len;
-  if (end > 64 * 1024 * 1024) return ENOSPC;
+  if (end > <u64>MAX_RECORD) return ENOSPC; // no file may outgrow what one sealed snapshot holds
   ensure(node, <i32>end);
   if (<i32>offset > node.size) memory.fill(node.data.dataStart + node.size, 0, offset - node.size);
   memory.copy(node.data.dataStart + offset, buf, len);
@@ -144,7 +144,7 @@ export function fs_write(fd: i32, offset: u32, buf: usize, len: usize): i32 {
 export function fs_truncate(fd: i32, size: u32): i32 {
   const node = fdNode(fd);
   if (node === null) return EBADF;
-  if (size > 64 * 1024 * 1024) return ENOSPC;
+  if (<usize>size > MAX_RECORD) return ENOSPC;
   ensure(node, <i32>size);
   if (<i32>size > node.size) memory.fill(node.data.dataStart + node.size, 0, size - node.size);
   node.size = <i32>size;
