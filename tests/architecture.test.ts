@@ -41,7 +41,7 @@ function target(file: string, spec: string): string | null {
 }
 
 const rules: Array<{ from: string; mustNotReach: string[] }> = [
-  { from: 'runtime/hw', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/trace', 'runtime/attest', 'runtime/attack', 'guest', 'bench'] },
+  { from: 'runtime/hw', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/trace', 'runtime/attest', 'runtime/attack', 'runtime/storage', 'guest', 'bench'] },
   // Attestation is host-side evidence and verifier code (untrusted, like the monitor): it may use hw and the
   // enclave host, and serve the monitor a quote provider, but never reaches the CLI.
   { from: 'runtime/attest', mustNotReach: ['runtime/cli', 'runtime/attack', 'bench'] },
@@ -52,6 +52,8 @@ const rules: Array<{ from: string; mustNotReach: string[] }> = [
   { from: 'runtime/enclave', mustNotReach: ['runtime/attack'] },
   { from: 'runtime/trace', mustNotReach: ['runtime/attack'] },
   { from: 'runtime/build', mustNotReach: ['runtime/attack'] },
+  // The trusted side of secure storage: it relies on hw (crypto core, keys, counters) and nothing untrusted.
+  { from: 'runtime/storage', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/trace', 'runtime/enclave', 'runtime/attack', 'guest', 'bench'] },
   { from: 'enclaves', mustNotReach: ['guest', 'runtime'] },
   { from: 'guest', mustNotReach: ['enclaves', 'runtime'] },
 ];

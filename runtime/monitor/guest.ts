@@ -82,6 +82,7 @@ export class GuestRunner {
       mem,
       wake: config.wake ?? createWake(),
       netLinks: config.netLinks ?? new Map(),
+      options: config.options ?? {},
       io: { bytes: 0 },
       abort,
     };

@@ -10,6 +10,7 @@ import { EmonError } from '../../errors.js';
 import { buildDir } from '../../paths.js';
 import { runGuests, type GuestLaunch } from '../../monitor/supervisor.js';
 import { hostNetStep } from './demo-hostnet.js';
+import { storageDemoStep } from './demo-storage.js';
 
 export interface DemoContext {
   /** A scratch directory removed after the demo. */
@@ -98,6 +99,7 @@ export const demoSteps: DemoStep[] = [
       return results.every((r) => r.status === 0);
     },
   },
+  storageDemoStep,
 ];
 
 export function register(program: Command): void {
