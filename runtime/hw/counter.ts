@@ -14,7 +14,7 @@
  */
 import { closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync, readSync, writeSync, constants as fsc } from 'node:fs';
 import path from 'node:path';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { createHash } from 'node:crypto';
 import { EmonError } from '../errors.js';
 
 const SLOT_BYTES = 16;
@@ -28,7 +28,7 @@ function check(id: string, value: bigint): Uint8Array {
   const msg = new Uint8Array(tag.length + 8);
   msg.set(tag);
   new DataView(msg.buffer).setBigUint64(tag.length, value, true);
-  return sha256(msg).subarray(0, 8);
+  return new Uint8Array(createHash('sha256').update(msg).digest()).subarray(0, 8);
 }
 
 function encode(id: string, value: bigint): Uint8Array {

@@ -5,9 +5,9 @@
  * key. The store's hardware monotonic counter is named by a MAC of the id, so the monitor cannot point a store
  * at another store's counter.
  */
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+// node:crypto rather than @noble: `emon run` loads this with every block device, and @noble's import would cost
+// every run its start-up time (tests/cli/startup.test.ts); the algorithms and outputs are the same.
+import { createHmac, hkdfSync } from 'node:crypto';
 import type { PlatformSecrets } from '../hw/sgx/platform.js';
 
 export interface StoreKeys {
@@ -22,7 +22,7 @@ export interface StoreKeys {
 const enc = new TextEncoder();
 
 export function storeKeys(platform: PlatformSecrets, storeId: Uint8Array): StoreKeys {
-  const derive = (purpose: string) => hkdf(sha256, platform.sealRoot, storeId, enc.encode(`emon/storage/v1/${purpose}`), 32);
-  const tag = hmac(sha256, platform.sealRoot, new Uint8Array([...enc.encode('emon/storage/v1/counter'), ...storeId]));
+  const derive = (purpose: string) => new Uint8Array(hkdfSync('sha256', platform.sealRoot, storeId, enc.encode(`emon/storage/v1/${purpose}`), 32));
+  const tag = new Uint8Array(createHmac('sha256', platform.sealRoot).update(new Uint8Array([...enc.encode('emon/storage/v1/counter'), ...storeId])).digest());
   return { data: derive('data'), super: derive('superblock'), counterId: Buffer.from(tag.subarray(0, 16)).toString('hex') };
 }

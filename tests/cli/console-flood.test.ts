@@ -36,8 +36,8 @@ describe('console of several guests', () => {
   it('40 MB without a newline: peak RSS close to 2 MB worth, every byte out with the prefix', async () => {
     const small = await hostileGuest('w', writer(32, 'END', false), {});
     const big = await hostileGuest('w', writer(640, 'END', false), {});
-    const a = await emonMeasured(['run', small, hello]);
-    const b = await emonMeasured(['run', big, hello], 120000);
+    const a = await emonMeasured(['run', '--guest', small, '--guest', hello]);
+    const b = await emonMeasured(['run', '--guest', big, '--guest', hello], 120000);
     expect(a.status, a.stderr).toBe(0);
     expect(b.status, b.stderr).toBe(0);
     console.log(`console flood: peak RSS ${a.peakMiB.toFixed(0)} MiB for 2 MiB without a newline, ${b.peakMiB.toFixed(0)} MiB for 40 MiB`);
@@ -56,7 +56,7 @@ describe('console of several guests', () => {
 
   it('a guest stopped by --timeout loses none of its partial line', async () => {
     const g = await hostileGuest('spinner', writer(0, 'partial line before the timeout', true), {});
-    const r = await emonMeasured(['run', '--timeout=1', g, hello], 60000);
+    const r = await emonMeasured(['run', '--timeout=1', '--guest', g, '--guest', hello], 60000);
     expect(r.status).toBe(124);
     expect(r.stdout.toString()).toContain('spinner| partial line before the timeout\n');
     expect(r.stdout.toString()).toMatch(/hello\| /);
