@@ -6,7 +6,9 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { EmonError } from '../errors.js';
-import { createEnclave, instantiateEnclave, SGX_LEAVES, type InitializedEnclave } from '../hw/sgx/enclave.js';
+import type { EnclaveBackend } from '../hw/backend.js';
+import { SGX_LEAVES, type InitializedEnclave } from '../hw/sgx/enclave.js';
+import { sgxBackend } from '../hw/sgx/backend.js';
 import type { PlatformSecrets } from '../hw/sgx/platform.js';
 import { parseEdl } from './edl/parser.js';
 import type { EdlInterface } from './edl/types.js';
@@ -16,6 +18,8 @@ export interface EnclaveImage {
   readonly name: string;
   readonly enclave: InitializedEnclave;
   readonly iface: EdlInterface;
+  /** The hardware it runs on (runtime/hw/backend.ts); SGX when not given. */
+  readonly backend?: EnclaveBackend;
 }
 
 /** A device or FIFO (/dev/zero, a pipe) would be read until memory runs out, or forever; folders fail on read. */
@@ -24,8 +28,11 @@ function regularOrDir(file: string): boolean {
   return st.isFile() || st.isDirectory();
 }
 
-/** Read, measure and EINIT `file` (a SIGSTRUCT beside it as FILE.sig wins over the embedded one). */
-export function loadEnclaveImage(name: string, file: string, expectedMrsigner: Uint8Array | null): EnclaveImage {
+/**
+ * Read, measure and verify `file` on `backend` (SGX: EINIT; TZ: the TA signature check); a SIGSTRUCT beside it
+ * as FILE.sig wins over the embedded one.
+ */
+export function loadEnclaveImage(name: string, file: string, expectedMrsigner: Uint8Array | null, backend: EnclaveBackend = sgxBackend): EnclaveImage {
   let bytes: Uint8Array;
   try {
     if (!regularOrDir(file)) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
@@ -46,7 +53,7 @@ export function loadEnclaveImage(name: string, file: string, expectedMrsigner: U
       });
     }
   }
-  const enclave = createEnclave(bytes, file, {
+  const enclave = backend.load(bytes, file, {
     ...(sigstruct ? { sigstruct } : {}),
     ...(expectedMrsigner ? { expectedMrsigner } : {}),
   });
@@ -57,7 +64,7 @@ export function loadEnclaveImage(name: string, file: string, expectedMrsigner: U
   }
   const iface = parseEdl(enclave.edl, `${file} (its emon.edl section)`, 'enclave');
   checkEnclaveImports(name, file, enclave.module, iface);
-  return { name, enclave, iface };
+  return { name, enclave, iface, backend };
 }
 
 /** Module names other hw parts add when they rewrite the image (the EPC's residency checks). */
@@ -97,6 +104,8 @@ export interface OpenEnclave {
   readonly ecalls: readonly EcallFn[];
   readonly exports: WebAssembly.Exports;
   readonly memory: WebAssembly.Memory;
+  /** Destroy the instance (SGX: EREMOVE; TZ: close the TA session and give its memory back to the carve-out). */
+  close(): void;
 }
 
 /** ECREATE'd image → a fresh instance with its gate (the state of earlier instances is not shared). */
@@ -112,9 +121,15 @@ export function openEnclave(image: EnclaveImage, o: OpenOptions): OpenEnclave {
     spinEcall: o.spinEcall,
     spinOcall: o.spinOcall,
   });
-  const inst = instantiateEnclave(image.enclave, o.platform, { memory: o.guestMemory }, gate.ocallImports as Record<string, WebAssembly.ImportValue>);
-  gate.attach(inst.exports, inst.memory, inst.memoryLimit);
+  const backend = image.backend ?? sgxBackend;
+  const inst = backend.open(image.enclave, o.platform, { memory: o.guestMemory }, gate.ocallImports as Record<string, WebAssembly.ImportValue>, o.guest);
+  try {
+    gate.attach(inst.exports, inst.memory, inst.memoryLimit);
+  } catch (e) {
+    inst.close();
+    throw e;
+  }
   gate.ctx.onLost = o.onLost;
   gate.ctx.onReject = o.onReject ?? null;
-  return { image, ecalls: gate.ecalls, exports: inst.exports, memory: inst.memory };
+  return { image, ecalls: gate.ecalls, exports: inst.exports, memory: inst.memory, close: inst.close };
 }

@@ -3,7 +3,7 @@
  * program name: `emon run [--mem=MB] [--block:NAME=PATH]... [--net:NAME=SPEC]... GUEST.wasm [-- ARGS]`.
  * Several guests: per-guest options (--mem, --name, --cmdline, --KIND:NAME=VALUE, --net-mac:NAME=MAC) apply
  * to the guest file that follows them; run-wide options (--timeout, --backend, --state-dir, --epc, --trace,
- * --emulate-cost, -v) may stand anywhere. Everything after `--` is the command line of the last guest.
+ * --secure-mem, --ta-dir, --emulate-cost, -v) may stand anywhere. Everything after `--` is the command line of the last guest.
  */
 import { EmonError } from '../errors.js';
 import type { RunOptions } from './guest.js';
@@ -23,7 +23,7 @@ export interface RunArgs {
 /** The longest --timeout a Node timer can hold (2^31-1 ms, about 24.8 days). */
 export const MAX_TIMEOUT_S = Math.floor((2 ** 31 - 1) / 1000);
 
-const RUN_WIDE_VALUE = ['timeout', 'backend', 'state-dir', 'epc', 'trace'] as const;
+const RUN_WIDE_VALUE = ['timeout', 'backend', 'state-dir', 'epc', 'trace', 'secure-mem', 'ta-dir'] as const;
 const RUN_WIDE_FLAG = ['emulate-cost', 'verbose'] as const;
 const PER_GUEST_VALUE = ['mem', 'name', 'cmdline'] as const;
 

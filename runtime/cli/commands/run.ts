@@ -22,6 +22,8 @@ Run-wide options:
   --backend=sgx|tz               enclave backend (default sgx)
   --state-dir=DIR                platform state (keys, sealed data) directory
   --epc=SIZE                     EPC budget for enclaves
+  --secure-mem=SIZE              TrustZone secure-memory carve-out all TAs share (default 16M; --backend=tz)
+  --ta-dir=DIR                   where the secure world finds TAs as <uuid>.ta files (--backend=tz)
   --emulate-cost                 spin for the modeled hardware cost of each enclave transition
   -v, --verbose                  log what the monitor does
   -h, --help                     this help
@@ -31,6 +33,8 @@ Examples:
   emon run --block:storage=disk.img,size=1M build/guests/blk.wasm
   emon run --net:service=sw0 build/guests/net-pong.wasm --net:service=sw0 build/guests/net-ping.wasm
   emon run --net:service=udp:9001:127.0.0.1:9002 build/guests/net-pong.wasm   # other emon: udp:9002:127.0.0.1:9001
+  emon run --backend=tz --enclave:sealer=build/enclaves/sealer.wasm --block:storage=s.img,size=64K build/guests/enclave-seal.wasm
+  emon run --backend=tz --ta-dir=build/ta build/guests/tee-hello.wasm
 `;
 
 export function register(program: Command): void {
