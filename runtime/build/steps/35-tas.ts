@@ -1,0 +1,49 @@
+/**
+ * Build step: the example trusted applications. Every enclaves/NAME/ folder with a ta.json is an AssemblyScript
+ * TA; it is compiled, signed with the build's development key and installed as build/ta/<uuid>.ta (the TA
+ * directory for `emon run --backend=tz --ta-dir=build/ta`). See runtime/build/ta.ts.
+ */
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { readSignerKey, writeNewSignerKey } from '../../enclave/signing.js';
+import { TA_SUFFIX } from '../../hw/tz/ta-image.js';
+import { buildDir, projectRoot } from '../../paths.js';
+import type { BuildStep } from '../main.js';
+import { buildTa, readTaJson } from '../ta.js';
+import { devKeyFile } from './30-enclaves.js';
+
+export const taOutDir = path.join(buildDir, 'ta');
+const enclavesDir = path.join(projectRoot, 'enclaves');
+const sdkDirs = ['tasdk', 'lib'].map((d) => path.join(enclavesDir, d));
+
+function newest(dir: string): number {
+  let t = 0;
+  if (!existsSync(dir)) return t;
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    const s = statSync(full);
+    t = Math.max(t, s.isDirectory() ? newest(full) : s.mtimeMs);
+  }
+  return t;
+}
+
+export const step: BuildStep = {
+  name: 'trusted applications (enclaves/*/ta.json -> build/ta/<uuid>.ta)',
+  async run({ force, verbose }) {
+    mkdirSync(taOutDir, { recursive: true });
+    if (!existsSync(devKeyFile)) {
+      mkdirSync(path.dirname(devKeyFile), { recursive: true, mode: 0o700 });
+      writeNewSignerKey(devKeyFile);
+    }
+    const key = readSignerKey(devKeyFile);
+    for (const name of readdirSync(enclavesDir).sort()) {
+      const dir = path.join(enclavesDir, name);
+      if (!existsSync(path.join(dir, 'ta.json'))) continue;
+      const out = path.join(taOutDir, readTaJson(dir).uuid + TA_SUFFIX);
+      const inputs = Math.max(newest(dir), ...sdkDirs.map(newest), statSync(devKeyFile).mtimeMs, ...(name === 'ta-single' ? [newest(path.join(enclavesDir, 'ta-hello'))] : []));
+      if (!force && existsSync(out) && statSync(out).mtimeMs > inputs) continue;
+      await buildTa(dir, taOutDir, key);
+      if (verbose) console.log(`build: TA ${name} -> ${path.relative(projectRoot, out)}`);
+    }
+  },
+};
