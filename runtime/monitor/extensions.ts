@@ -1,5 +1,6 @@
 /** The extensions every guest worker loads (see ./extension.ts). */
 import type { MonitorExtension } from './extension.js';
 import { enclaveExtension } from '../enclave/extension.js';
+import { teecExtension } from '../enclave/teec.js';
 
-export const extensions: readonly MonitorExtension[] = [enclaveExtension];
+export const extensions: readonly MonitorExtension[] = [enclaveExtension, teecExtension];

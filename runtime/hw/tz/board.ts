@@ -33,6 +33,7 @@ export function attachBoard(guest: BackendGuest): { world: SecureWorld; release:
       devices,
       normalWorld: () => normal?.() ?? null,
       onIntegrityAlert: (code, detail) => alert?.(code, detail),
+      verbose: guest.options['verbose'] === true,
     });
   }
   users++;

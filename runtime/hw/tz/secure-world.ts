@@ -45,6 +45,8 @@ export interface SecureWorldOptions {
   readonly devices?: ReadonlyMap<string, SecureDevice>;
   readonly normalWorld?: () => WebAssembly.Memory | null;
   readonly onIntegrityAlert?: (code: number, detail: string) => void;
+  /** Show TAs' DMSG lines (OP-TEE's debug level); errors and info are always shown. */
+  readonly verbose?: boolean;
 }
 
 /** A device assigned to the secure world (TZPC-protected peripheral): only TAs read it. */
@@ -76,7 +78,9 @@ export class SecureWorld {
 
   constructor(readonly o: SecureWorldOptions) {
     this.services = {
-      log: (level, text) => o.log(`TA ${['', 'E', 'I', 'D', 'F'][level] ?? level}: ${text}`),
+      log: (level, text) => {
+        if (level < 3 || o.verbose === true) o.log(`${['', 'E', 'I', 'D', 'F'][level] ?? level}/TA: ${text}`);
+      },
       secureDeviceRead: (name, max) => o.devices?.get(name)?.read(max) ?? null,
       normalWorld: () => o.normalWorld?.() ?? null,
       integrityAlert: (code, detail) => o.onIntegrityAlert?.(code, detail),

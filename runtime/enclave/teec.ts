@@ -1,0 +1,170 @@
+/**
+ * The GP TEE Client API's way into the secure world for guests: the Wasm import module "teec", the role of
+ * Linux's TEE subsystem driver (/dev/tee0, drivers/tee/optee) that libteec calls. The guest-side libraries
+ * (guest/as/tee_client.ts, guest/c/tee_client_api.h) implement GP's TEEC_* functions over these imports:
+ *
+ *   initialize_context(name_ptr, name_len) -> TEEC_Result
+ *     TEEC_SUCCESS when the named TEE (0/NULL or "emon") is there; TEEC_ERROR_COMMUNICATION when the run has no
+ *     secure world (it needs --backend=tz), TEEC_ERROR_ITEM_NOT_FOUND for another name.
+ *   open_session(uuid_ptr, login, op_ptr, session_out, origin_out) -> TEEC_Result
+ *     uuid_ptr: a TEEC_UUID (16 bytes); op_ptr: a TEEC_Operation or 0; writes the session id (u32) and the
+ *     return origin (u32). origin_out may be 0.
+ *   invoke_command(session, cmd, op_ptr, origin_out) -> TEEC_Result
+ *   close_session(session)
+ *   request_cancellation(op_ptr) -> TEEC_Result  (TEEC_ERROR_NOT_SUPPORTED: emon's TAs run to completion)
+ *
+ * `--secure:NAME=FILE` assigns a device to the secure world (a secure keypad's key presses, one per byte, for
+ * instance): only TAs can read it (TEE_SecureDeviceRead); the normal world's attempt through `device_read` is
+ * refused and traced. Bad pointers from the guest are GP errors with origin API, never monitor exceptions.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { EmonError } from '../errors.js';
+import type { GuestHost, MonitorExtension } from '../monitor/extension.js';
+import type { SecureWorld } from '../hw/tz/secure-world.js';
+import { TEE_ERROR_ACCESS_DENIED, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_COMMUNICATION, TEE_ERROR_ITEM_NOT_FOUND, TEE_ERROR_NOT_SUPPORTED, TEE_ORIGIN_API, TEE_ORIGIN_COMMS, TEE_SUCCESS } from '../hw/tz/gp.js';
+import { UUID_SIZE, uuidFromStruct } from '../hw/tz/uuid.js';
+
+interface Board {
+  world: SecureWorld;
+  release: () => void;
+}
+const boards = new WeakMap<GuestHost, Board>();
+
+/** A file-backed secure device: each read returns the next bytes (a keypad's key presses), then nothing. */
+function fileDevice(name: string, file: string): { read(max: number): Uint8Array } {
+  let bytes: Uint8Array;
+  try {
+    if (!statSync(file).isFile()) throw new Error('not a regular file');
+    bytes = new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw new EmonError('E_ATTACH', `--secure:${name}=${file}: cannot read it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      hint: 'give a regular file whose bytes the secure device delivers (e.g. a keypad\'s key presses)',
+    });
+  }
+  let at = 0;
+  return {
+    read(max: number): Uint8Array {
+      const out = bytes.subarray(at, Math.min(bytes.length, at + max));
+      at += out.length;
+      return out;
+    },
+  };
+}
+
+async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly.ImportValue>> {
+  const tz = host.options['backend'] === 'tz';
+  if (!tz && host.attachments.size > 0) {
+    throw new EmonError('E_BACKEND', `guest ${host.name}: --secure:${[...host.attachments.keys()][0]}= assigns a device to the TrustZone secure world, which needs --backend=tz`, { hint: 'add --backend=tz' });
+  }
+  const secure = new Map([...host.attachments].map(([name, file]) => [name, fileDevice(name, file)] as const));
+  let tzm: typeof import('../hw/tz/board.js') | null = null;
+  if (tz) {
+    tzm = await import('../hw/tz/board.js');
+    for (const [name, dev] of secure) tzm.assignSecureDevice(name, dev);
+  }
+  /** This guest's board once a context was initialised (the invoke hot path reads it without a map lookup). */
+  let cur: Board | null = null;
+  const board = (): Board | null => {
+    let b = boards.get(host);
+    if (b === undefined && tzm !== null) {
+      b = tzm.attachBoard({ ...host });
+      tzm.connectNormalWorld(() => host.memory(), (code, detail) => host.log(`integrity alert 0x${(code >>> 0).toString(16)}: ${detail}`));
+      boards.set(host, b);
+    }
+    cur = b ?? null;
+    return cur;
+  };
+  if (tz && secure.size > 0) board();
+
+  const mem = () => host.memory();
+  const inGuest = (p: number, n: number): boolean => p + n <= mem().buffer.byteLength;
+  const setOrigin = (p: number, origin: number): void => {
+    if (p !== 0 && inGuest(p, 4)) new DataView(mem().buffer).setUint32(p, origin, true);
+  };
+  let g8 = new Uint8Array(0);
+  let gdv = new DataView(new ArrayBuffer(0));
+  const views = (): void => {
+    if (g8.byteLength === 0 || g8.buffer !== mem().buffer) {
+      g8 = new Uint8Array(mem().buffer);
+      gdv = new DataView(mem().buffer);
+    }
+  };
+
+  return {
+    initialize_context(namePtr: number, nameLen: number): number {
+      namePtr >>>= 0;
+      nameLen >>>= 0;
+      if (namePtr !== 0) {
+        if (nameLen > 64 || !inGuest(namePtr, nameLen)) return TEE_ERROR_BAD_PARAMETERS;
+        const name = new TextDecoder().decode(new Uint8Array(mem().buffer, namePtr, nameLen));
+        if (name !== 'emon') return TEE_ERROR_ITEM_NOT_FOUND;
+      }
+      if (board() === null) {
+        host.log('TEEC_InitializeContext: no TEE in this run (the GP TEE Client API needs --backend=tz)');
+        return TEE_ERROR_COMMUNICATION;
+      }
+      return TEE_SUCCESS;
+    },
+    open_session(uuidPtr: number, login: number, op: number, sessionOut: number, originOut: number): number {
+      uuidPtr >>>= 0;
+      sessionOut >>>= 0;
+      originOut >>>= 0;
+      const b = board();
+      if (b === null) {
+        setOrigin(originOut, TEE_ORIGIN_COMMS);
+        return TEE_ERROR_COMMUNICATION;
+      }
+      if (!inGuest(uuidPtr, UUID_SIZE) || !inGuest(sessionOut, 4)) {
+        setOrigin(originOut, TEE_ORIGIN_API);
+        return TEE_ERROR_BAD_PARAMETERS;
+      }
+      views();
+      const uuid = uuidFromStruct(g8.subarray(uuidPtr, uuidPtr + UUID_SIZE));
+      const r = b.world.openSession(uuid, login >>> 0, g8, gdv, op);
+      views();
+      if (r === TEE_SUCCESS) gdv.setUint32(sessionOut, b.world.lastSession, true);
+      setOrigin(originOut, b.world.origin);
+      return r | 0;
+    },
+    invoke_command(session: number, cmd: number, op: number, originOut: number): number {
+      const b = cur;
+      if (b === null) {
+        setOrigin(originOut >>> 0, TEE_ORIGIN_COMMS);
+        return TEE_ERROR_COMMUNICATION | 0;
+      }
+      views();
+      const r = b.world.invoke(session >>> 0, cmd, g8, gdv, op);
+      if (originOut !== 0) {
+        views();
+        setOrigin(originOut >>> 0, b.world.origin);
+      }
+      return r | 0;
+    },
+    close_session(session: number): void {
+      boards.get(host)?.world.closeSession(session >>> 0);
+    },
+    request_cancellation(_op: number): number {
+      return TEE_ERROR_NOT_SUPPORTED | 0;
+    },
+    /** The normal world reaching for a secure device: always refused (and traced), as TZPC makes the bus answer. */
+    device_read(namePtr: number, nameLen: number, _buf: number, _cap: number): number {
+      namePtr >>>= 0;
+      nameLen >>>= 0;
+      const name = nameLen <= 64 && inGuest(namePtr, nameLen) ? new TextDecoder().decode(new Uint8Array(mem().buffer, namePtr, nameLen)) : '?';
+      const t = performance.now();
+      host.trace?.record({ kind: 'smc', name: 'secure_device_denied', track: `${host.name}/secure:${name}`, start: t, dur: 0, args: { device: name } });
+      host.log(`normal world tried to read secure device "${name}": refused`);
+      return TEE_ERROR_ACCESS_DENIED | 0;
+    },
+  };
+}
+
+export const teecExtension: MonitorExtension = {
+  importModule: 'teec',
+  attachmentKind: 'secure',
+  imports: guestImports,
+  dispose: (host) => {
+    boards.get(host)?.release();
+    boards.delete(host);
+  },
+};
