@@ -89,7 +89,6 @@ export class Marshal {
       this.len[i] = n;
       if (p !== 0) total += n + ((8 - (n & 7)) & 7);
     }
-    if (total > ta.shmSize) return this.refuse(TEE_ERROR_OUT_OF_MEMORY, TEE_ORIGIN_COMMS, `the memrefs need ${total} bytes of shared memory, the TA has ${ta.shmSize}`);
     for (let i = 0; i < 4; i++) {
       const ti = (types >>> (4 * i)) & 0xf;
       if (this.ptr[i] === 0 || this.len[i] === 0) continue;
@@ -102,6 +101,7 @@ export class Marshal {
         }
       }
     }
+    if (total > ta.shmSize) return this.refuse(TEE_ERROR_OUT_OF_MEMORY, TEE_ORIGIN_COMMS, `the memrefs need ${total} bytes of shared memory, the TA has ${ta.shmSize}`);
     // Accepted: place and copy.
     const t8 = ta.view();
     const tdv = ta.data();
