@@ -41,7 +41,11 @@ function target(file: string, spec: string): string | null {
 }
 
 const rules: Array<{ from: string; mustNotReach: string[] }> = [
-  { from: 'runtime/hw', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/trace', 'guest', 'bench'] },
+  { from: 'runtime/hw', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/trace', 'runtime/enclave', 'guest', 'bench'] },
+  // The backends are siblings behind runtime/hw/backend.ts: SGX knows nothing of TrustZone. TZ reuses SGX's
+  // signing, measurement and key derivation (shared, not copied), never its EPC.
+  { from: 'runtime/hw/sgx', mustNotReach: ['runtime/hw/tz'] },
+  { from: 'runtime/hw/tz', mustNotReach: ['runtime/hw/epc', 'runtime/hw/sgx/backend.js'] },
   { from: 'runtime/monitor', mustNotReach: ['runtime/cli', 'bench'] },
   { from: 'enclaves', mustNotReach: ['guest', 'runtime'] },
   { from: 'guest', mustNotReach: ['enclaves', 'runtime'] },
@@ -63,6 +67,26 @@ describe('trust-domain imports', () => {
       expect(violations).toEqual([]);
     });
   }
+
+  it('the backend interface (runtime/hw/backend.ts) imports types only', () => {
+    const text = readFileSync(path.join(root, 'runtime/hw/backend.ts'), 'utf8');
+    const imports = [...text.matchAll(/^import .*$/gm)].map((m) => m[0]);
+    expect(imports.length).toBeGreaterThan(0);
+    for (const line of imports) expect(line, line).toMatch(/^import type /);
+  });
+
+  it('trusted applications (enclaves/ta-*, enclaves/tasdk) import only the TA SDK and the crypto core', () => {
+    const bad: string[] = [];
+    for (const dir of readdirSync(path.join(root, 'enclaves')).filter((d) => d.startsWith('ta-') || d === 'tasdk')) {
+      for (const file of sourceFiles(path.join(root, 'enclaves', dir))) {
+        for (const spec of importsOf(file)) {
+          const t = target(file, spec);
+          if (t === null || !['enclaves/tasdk', 'enclaves/lib', 'enclaves/ta-'].some((d) => t.startsWith(d))) bad.push(`${path.relative(root, file)} imports ${spec}`);
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+  });
 
   it('enclave code uses no host crypto or I/O', () => {
     const bad: string[] = [];

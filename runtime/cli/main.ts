@@ -13,6 +13,7 @@ import { register as registerEnclave } from './commands/enclave.js';
 import { register as registerEdl } from './commands/edl.js';
 import { register as registerBench } from './commands/bench.js';
 import { register as registerTrace } from './commands/trace.js';
+import { register as registerTa } from './commands/ta.js';
 
 export function buildProgram(): Command {
   const program = new Command('emon')
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     registerEdl,
     registerBench,
     registerTrace,
+    registerTa,
   ]) {
     register(program);
   }
