@@ -29,7 +29,7 @@ export function attachBoard(guest: BackendGuest): { world: SecureWorld; release:
       client: guest.name,
       log: (line) => guest.log(line),
       trace: guest.trace,
-      spin: emulate ? { smc: () => emulateCost('tz', 'smc', 2), invoke: () => emulateCost('tz', 'ta_invoke') } : null,
+      spin: emulate ? { smc: () => emulateCost('tz', 'smc'), invoke: () => emulateCost('tz', 'ta_invoke') } : null,
       devices,
       normalWorld: () => normal?.() ?? null,
       onIntegrityAlert: (code, detail) => alert?.(code, detail),
