@@ -5,7 +5,7 @@
 import {
   DMSG, EMSG, IMSG, TEE_ALG_SHA256, TEE_AllocateOperation, TEE_DigestDoFinal, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_NOT_SUPPORTED,
   TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_SHORT_BUFFER, TEE_Free, TEE_FreeOperation, TEE_GenerateRandom, TEE_GetSystemTime, TEE_MALLOC_FILL_ZERO,
-  TEE_Malloc, TEE_MODE_DIGEST, TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_MEMREF_OUTPUT, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_VALUE_INOUT,
+  TEE_Malloc, TEE_MODE_DIGEST, TEE_PARAM_TYPE_MEMREF_INOUT, TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_MEMREF_OUTPUT, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_VALUE_INOUT,
   TEE_PARAM_TYPE_VALUE_INPUT, TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPES, TEE_ParamMemrefBuffer, TEE_ParamMemrefSize, TEE_ParamValueA,
   TEE_Result, TEE_SetParamMemrefSize, TEE_SetParamValue, TEE_SUCCESS, TEE_MemMove,
 } from '../tasdk/index';
@@ -21,6 +21,7 @@ const CMD_TRAP: u32 = 6;
 const CMD_RANDOM: u32 = 7;
 const CMD_TIME: u32 = 8;
 const CMD_COUNT: u32 = 9;
+const CMD_TOUCH: u32 = 10;
 
 const OP: usize = memory.data(4, 4);
 const LEN: usize = memory.data(4, 4);
@@ -110,6 +111,13 @@ export function TA_InvokeCommandEntryPoint(sessCtx: usize, cmd: u32, paramTypes:
     if (!expect(paramTypes, TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
     TEE_GetSystemTime(TIME);
     TEE_SetParamValue(params, 0, load<u32>(TIME), load<u32>(TIME, 4));
+    return TEE_SUCCESS;
+  }
+  if (cmd == CMD_TOUCH) {
+    // One memref in and out, changed in place (the benchmark's "4 KiB in and out").
+    if (!expect(paramTypes, TEE_PARAM_TYPE_MEMREF_INOUT, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
+    const p = TEE_ParamMemrefBuffer(params, 0);
+    if (TEE_ParamMemrefSize(params, 0) > 0) store<u8>(p, load<u8>(p) + 1);
     return TEE_SUCCESS;
   }
   if (cmd == CMD_COUNT) {

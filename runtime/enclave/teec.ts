@@ -29,6 +29,8 @@ interface Board {
   release: () => void;
 }
 const boards = new WeakMap<GuestHost, Board>();
+/** Forget the last boot's views and sessions (a rebooted guest is a new guest with a new memory). */
+const resets = new WeakMap<GuestHost, () => void>();
 
 /** A file-backed secure device: each read returns the next bytes (a keypad's key presses), then nothing. */
 function fileDevice(name: string, file: string): { read(max: number): Uint8Array } {
@@ -83,12 +85,19 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
   };
   let g8 = new Uint8Array(0);
   let gdv = new DataView(new ArrayBuffer(0));
+  // A grow detaches the old buffer (length 0): re-view only then, never reading Memory#buffer per call. A
+  // reboot brings a new memory: `boot` clears the views.
   const views = (): void => {
-    if (g8.byteLength === 0 || g8.buffer !== mem().buffer) {
+    if (g8.length === 0) {
       g8 = new Uint8Array(mem().buffer);
       gdv = new DataView(mem().buffer);
     }
   };
+
+  resets.set(host, () => {
+    g8 = new Uint8Array(0);
+    boards.get(host)?.world.shutdown();
+  });
 
   return {
     initialize_context(namePtr: number, nameLen: number): number {
@@ -132,8 +141,8 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
         setOrigin(originOut >>> 0, TEE_ORIGIN_COMMS);
         return TEE_ERROR_COMMUNICATION | 0;
       }
-      views();
-      const r = b.world.invoke(session >>> 0, cmd, g8, gdv, op);
+      if (g8.length === 0) views();
+      const r = b.world.invoke(session >>> 0, cmd, g8, gdv, op >>> 0);
       if (originOut !== 0) {
         views();
         setOrigin(originOut >>> 0, b.world.origin);
@@ -163,6 +172,7 @@ export const teecExtension: MonitorExtension = {
   importModule: 'teec',
   attachmentKind: 'secure',
   imports: guestImports,
+  boot: (host) => resets.get(host)?.(),
   dispose: (host) => {
     boards.get(host)?.release();
     boards.delete(host);

@@ -64,10 +64,8 @@ export class Marshal {
     this.refusal = null;
     this.types = 0;
     op >>>= 0;
-    if (op === 0) {
-      ta.view().fill(0, ta.params, ta.params + 4 * TEE_PARAM_SIZE);
-      return TEE_SUCCESS;
-    }
+    // No operation: four TEE_PARAM_TYPE_NONE parameters, whose content GP leaves undefined (nothing is copied).
+    if (op === 0) return TEE_SUCCESS;
     if (op + TEEC_OPERATION_SIZE > g.length) return this.refuse(TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_API, `the TEEC_Operation at ${op} lies outside the guest's memory`);
     const types = gdv.getUint32(op + 4, true);
     if (types >>> 16 !== 0) return this.refuse(TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_API, `paramTypes 0x${types.toString(16)} has bits above the four parameters`);
@@ -111,7 +109,8 @@ export class Marshal {
       const slot = ta.params + i * TEE_PARAM_SIZE;
       const at = op + PARAMS_AT + i * TEEC_PARAMETER_SIZE;
       if (t === PARAM_NONE) {
-        tdv.setBigUint64(slot, 0n, true);
+        tdv.setUint32(slot, 0, true);
+        tdv.setUint32(slot + 4, 0, true);
       } else if (t <= PARAM_VALUE_INOUT) {
         tdv.setUint32(slot, t === PARAM_VALUE_OUTPUT ? 0 : gdv.getUint32(at, true), true);
         tdv.setUint32(slot + 4, t === PARAM_VALUE_OUTPUT ? 0 : gdv.getUint32(at + 4, true), true);
@@ -121,8 +120,9 @@ export class Marshal {
         const d = p === 0 ? 0 : off;
         this.dst[i] = d;
         if (p !== 0) {
-          if (t === PARAM_MEMREF_OUTPUT) t8.fill(0, d, d + n);
-          else if (n !== 0) t8.set(g.subarray(p, p + n), d);
+          // An output-only memref's content is undefined for the TA (GP Internal Core API §4.3.6.2): nothing is
+          // copied in, as OP-TEE maps the client's buffer without clearing it.
+          if (t !== PARAM_MEMREF_OUTPUT && n !== 0) t8.set(g.subarray(p, p + n), d);
           off += n + ((8 - (n & 7)) & 7);
         }
         tdv.setUint32(slot, d, true);

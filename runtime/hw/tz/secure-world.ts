@@ -152,6 +152,7 @@ export class SecureWorld {
   /** A dead instance takes all its sessions with it. */
   private bury(ta: TaInstance): void {
     for (const [id, s] of this.sessions) if (s.ta === ta) this.sessions.delete(id);
+    if (this.hot?.ta === ta) this.hot = null;
     this.unload(ta);
   }
 
@@ -197,22 +198,38 @@ export class SecureWorld {
     return this.result(TEE_SUCCESS, TEE_ORIGIN_TRUSTED_APP);
   }
 
-  /** TEEC_InvokeCommand on session `id` with the TEEC_Operation at `op` in `g` (0: none). */
+  /** The session the last invoke used: a guest invoking one session in a loop skips the map lookup. */
+  private hot: Session | null = null;
+
+  /**
+   * TEEC_InvokeCommand on session `id` with the TEEC_Operation at `op` in `g` (0: none). The hot path: no
+   * allocation, one map lookup at most, no operation decoding when there is no operation.
+   */
   invoke(id: number, cmd: number, g: Uint8Array, gdv: DataView, op: number): number {
-    const t0 = this.o.trace === null ? 0 : performance.now();
+    const trace = this.o.trace;
+    const t0 = trace === null ? 0 : performance.now();
     if (this.o.spin !== null) this.o.spin.invoke();
-    const s = this.sessions.get(id);
-    if (s === undefined) return this.result(TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_API, `no open session ${id}`);
+    let s = this.hot;
+    if (s === null || s.id !== id) {
+      const found = this.sessions.get(id);
+      if (found === undefined) return this.result(TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_API, `no open session ${id}`);
+      this.hot = s = found;
+    }
     const ta = s.ta;
-    const r0 = this.m.marshal(g, gdv, op, ta);
-    if (r0 !== TEE_SUCCESS) return this.result(r0, this.m.refusal!.origin, this.m.refusal!.why);
-    const r = ta.enter(ta.invokeEntry, s.ctx, cmd >>> 0, this.m.types, ta.params);
+    const m = this.m;
+    let types = 0;
+    if (op !== 0) {
+      const r0 = m.marshal(g, gdv, op, ta);
+      if (r0 !== TEE_SUCCESS) return this.result(r0, m.refusal!.origin, m.refusal!.why);
+      types = m.types;
+    }
+    const r = ta.invoke(s.ctx, cmd >>> 0, types, ta.params);
     if (ta.dead) {
       this.bury(ta);
       return this.result(r, TEE_ORIGIN_TEE, `TA ${s.uuid} died in command ${cmd}: ${ta.deathReason}`);
     }
-    const res = this.m.unmarshal(g, gdv, op, ta, r);
-    if (this.o.trace !== null) this.o.trace.record({ kind: 'ta_invoke', name: `cmd ${cmd >>> 0}`, track: `${this.o.client}/ta:${s.uuid}`, start: t0, dur: performance.now() - t0, args: { session: id, result: resultName(res) } });
+    const res = op === 0 ? r : m.unmarshal(g, gdv, op, ta, r);
+    if (trace !== null) trace.record({ kind: 'ta_invoke', name: `cmd ${cmd >>> 0}`, track: `${this.o.client}/ta:${s.uuid}`, start: t0, dur: performance.now() - t0, args: { session: id, result: resultName(res) } });
     this.origin = TEE_ORIGIN_TRUSTED_APP;
     return res;
   }
@@ -224,6 +241,7 @@ export class SecureWorld {
     const t0 = performance.now();
     this.o.spin?.smc();
     this.sessions.delete(id);
+    if (this.hot === s) this.hot = null;
     const ta = s.ta;
     ta.enter(ta.closeEntry, s.ctx);
     ta.sessions--;

@@ -90,9 +90,9 @@ export class TaInstance {
         out >>>= 0;
         if (!inside(out, 8)) return TEE_ERROR_BAD_PARAMETERS | 0;
         const ms = kind === 1 ? Date.now() : performance.now();
-        self.dv = new DataView(self.memory.buffer);
-        self.dv.setUint32(out, Math.floor(ms / 1000), true);
-        self.dv.setUint32(out + 4, Math.floor(ms % 1000), true);
+        const dv = self.data();
+        dv.setUint32(out, Math.floor(ms / 1000), true);
+        dv.setUint32(out + 4, Math.floor(ms % 1000), true);
         return TEE_SUCCESS;
       },
       /** Reads up to `cap` bytes from the secure device named at (np, nl) into buf; bytes read, or -1 if not assigned to the secure world. */
@@ -148,9 +148,12 @@ export class TaInstance {
     }
   }
 
-  /** The TA's memory, re-viewed after a grow. */
+  /**
+   * The TA's memory, re-viewed after a grow. A grow detaches the old buffer, so a zero-length view is the cheap
+   * signal (reading WebAssembly.Memory#buffer on every call would cost more than a null invoke; see the gate).
+   */
   view(): Uint8Array {
-    if (this.u8.byteLength === 0 || this.u8.buffer !== this.memory.buffer) {
+    if (this.u8.length === 0) {
       this.u8 = new Uint8Array(this.memory.buffer);
       this.dv = new DataView(this.memory.buffer);
     }
@@ -170,14 +173,31 @@ export class TaInstance {
     try {
       return f(a, b, c, d) >>> 0;
     } catch (e) {
-      this.dead = true;
-      this.deathReason = e instanceof TaPanic ? e.message : `it trapped: ${e instanceof Error ? e.message : String(e)}`;
-      if (!(e instanceof TaPanic) && this.memory.buffer.byteLength >= this.image.memoryPages * WASM_PAGE) {
-        this.deathReason += ' (its memory was at the TA_STACK_SIZE + TA_DATA_SIZE limit)';
-        return TEE_ERROR_OUT_OF_MEMORY;
-      }
-      return TEE_ERROR_TARGET_DEAD;
+      return this.died(e);
     }
+  }
+
+  /**
+   * TA_InvokeCommandEntryPoint, the hot path: its own call site (monomorphic, unlike `enter`'s), same failure
+   * rules as `enter`.
+   */
+  invoke(ctx: number, cmd: number, types: number, params: number): number {
+    if (this.dead) return TEE_ERROR_TARGET_DEAD;
+    try {
+      return this.invokeEntry(ctx, cmd, types, params) >>> 0;
+    } catch (e) {
+      return this.died(e);
+    }
+  }
+
+  private died(e: unknown): number {
+    this.dead = true;
+    this.deathReason = e instanceof TaPanic ? e.message : `it trapped: ${e instanceof Error ? e.message : String(e)}`;
+    if (!(e instanceof TaPanic) && this.memory.buffer.byteLength >= this.image.memoryPages * WASM_PAGE) {
+      this.deathReason += ' (its memory was at the TA_STACK_SIZE + TA_DATA_SIZE limit)';
+      return TEE_ERROR_OUT_OF_MEMORY;
+    }
+    return TEE_ERROR_TARGET_DEAD;
   }
 
   createEntry(): number {
