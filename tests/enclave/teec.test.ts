@@ -13,6 +13,9 @@ import { CaptureConsole } from '../../runtime/monitor/console.js';
 import { GuestRunner } from '../../runtime/monitor/guest.js';
 import { loadGuest } from '../../runtime/monitor/loader.js';
 import { buildDir } from '../../runtime/paths.js';
+import { MemoryTraceSink } from '../../runtime/trace/sink.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const guestFile = (n: string) => path.join(buildDir, 'guests', `${n}.wasm`);
 const taDir = path.join(buildDir, 'ta');
@@ -21,7 +24,9 @@ async function run(guest: string, options: Record<string, string | boolean>, att
   const g = loadGuest(guestFile(guest));
   const console = new CaptureConsole();
   const log: string[] = [];
+  const trace = new MemoryTraceSink();
   const runner = await GuestRunner.create({
+    trace,
     name: g.name,
     module: g.module,
     manifest: g.manifest,
@@ -32,7 +37,8 @@ async function run(guest: string, options: Record<string, string | boolean>, att
     log: (l) => log.push(l),
   });
   try {
-    return { result: runner.boot(), out: console.text(), log };
+    const result = runner.boot();
+    return { result, out: console.text(), log, events: trace.events, memory: new Uint8Array(runner.memory().buffer).slice() };
   } finally {
     runner.close();
   }
@@ -82,5 +88,27 @@ describe('GP TEE Client API for guests', () => {
     await expectCode(run('tee-hello', { backend: 'tz', secureMem: '12' }, { secure: { keypad: '/etc/hostname' } }), 'E_USAGE', /--secure-mem=12: expected a size/);
     await expectCode(run('tee-hello', { backend: 'sgx' }, { secure: { keypad: '/etc/hostname' } }), 'E_BACKEND', /needs --backend=tz/);
     await expectCode(run('tee-hello', { backend: 'tz' }, { secure: { keypad: '/nonexistent' } }), 'E_ATTACH', /--secure:keypad=\/nonexistent: cannot read it/);
+  });
+
+  it('secure UI: a TA reads the PIN from a keypad assigned to the secure world; the guest learns only the verdict and cannot read the keypad', async () => {
+    const keys = path.join(mkdtempSync(path.join(tmpdir(), 'emon-keys-')), 'keys');
+    writeFileSync(keys, '73915\n11111\n73915\n');
+    const { result, out, log, events, memory } = await run('tee-pin', { backend: 'tz', taDir }, { secure: { keypad: keys } });
+    expect(out).toContain('guest reads the keypad itself: 0xffff0001 (TEEC_ERROR_ACCESS_DENIED)');
+    expect(out).toMatch(/PIN enrolled[\s\S]*PIN check: no match, 2 tries left[\s\S]*PIN check: match, 3 tries left[\s\S]*no more key presses/);
+    expect(result.status).toBe(0);
+    expect(Buffer.from(memory).includes(Buffer.from('73915'))).toBe(false);
+    expect(Buffer.from(memory).includes(Buffer.from('11111'))).toBe(false);
+    expect(log.join('\n')).toContain('normal world tried to read secure device "keypad": refused');
+    expect(events.some((e) => e.kind === 'smc' && e.name === 'secure_device_denied' && e.args?.['device'] === 'keypad')).toBe(true);
+  });
+
+  it('secure UI: three wrong PINs lock the TA (TEEC_ERROR_ACCESS_DENIED), and no keypad means no data', async () => {
+    const keys = path.join(mkdtempSync(path.join(tmpdir(), 'emon-keys-')), 'keys');
+    writeFileSync(keys, '2468\n1\n2\n3\n2468\n');
+    const locked = await run('tee-pin', { backend: 'tz', taDir }, { secure: { keypad: keys } });
+    expect(locked.out).toMatch(/0 tries left[\s\S]*verify: 0xffff0001 \(locked\)/);
+    const none = await run('tee-pin', { backend: 'tz', taDir });
+    expect(none.out).toContain('enroll failed: 0xffff000b');
   });
 });
