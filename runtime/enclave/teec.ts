@@ -16,6 +16,11 @@
  * `--secure:NAME=FILE` assigns a device to the secure world (a secure keypad's key presses, one per byte, for
  * instance): only TAs can read it (TEE_SecureDeviceRead); the normal world's attempt through `device_read` is
  * refused and traced. Bad pointers from the guest are GP errors with origin API, never monitor exceptions.
+ *
+ * A manifest key `integrity` ({"ranges": [[START, LENGTH], ...], "tables": true, "period_ms": 10, "policy":
+ * "log" | "stop" | "attest"}) turns on runtime integrity monitoring of the guest from the secure world
+ * (runtime/hw/tz/integrity.ts): the reference is taken at the guest's first exit and checked again at the first
+ * exit after each period.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { EmonError } from '../errors.js';
@@ -23,6 +28,7 @@ import type { GuestHost, MonitorExtension } from '../monitor/extension.js';
 import type { SecureWorld } from '../hw/tz/secure-world.js';
 import { TEE_ERROR_ACCESS_DENIED, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_COMMUNICATION, TEE_ERROR_ITEM_NOT_FOUND, TEE_ERROR_NOT_SUPPORTED, TEE_ORIGIN_API, TEE_ORIGIN_COMMS, TEE_SUCCESS } from '../hw/tz/gp.js';
 import { UUID_SIZE, uuidFromStruct } from '../hw/tz/uuid.js';
+import { IntegrityMonitor, parseIntegrity, type IntegrityAlert, type IntegrityConfig } from '../hw/tz/integrity.js';
 
 interface Board {
   world: SecureWorld;
@@ -31,6 +37,8 @@ interface Board {
 const boards = new WeakMap<GuestHost, Board>();
 /** Forget the last boot's views and sessions (a rebooted guest is a new guest with a new memory). */
 const resets = new WeakMap<GuestHost, () => void>();
+/** Runtime integrity monitors by guest (when the manifest asks for one). */
+const monitors = new WeakMap<GuestHost, () => IntegrityMonitor | null>();
 
 /** A file-backed secure device: each read returns the next bytes (a keypad's key presses), then nothing. */
 function fileDevice(name: string, file: string): { read(max: number): Uint8Array } {
@@ -55,6 +63,10 @@ function fileDevice(name: string, file: string): { read(max: number): Uint8Array
 
 async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly.ImportValue>> {
   const tz = host.options['backend'] === 'tz';
+  const integrity: IntegrityConfig | null = parseIntegrity(host.manifest['integrity'], host.name);
+  if (!tz && integrity !== null) {
+    throw new EmonError('E_BACKEND', `guest ${host.name}: its manifest asks for runtime integrity monitoring, which the TrustZone secure world does and needs --backend=tz`, { hint: 'add --backend=tz, or remove "integrity" from the manifest' });
+  }
   if (!tz && host.attachments.size > 0) {
     throw new EmonError('E_BACKEND', `guest ${host.name}: --secure:${[...host.attachments.keys()][0]}= assigns a device to the TrustZone secure world, which needs --backend=tz`, { hint: 'add --backend=tz' });
   }
@@ -70,13 +82,29 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
     let b = boards.get(host);
     if (b === undefined && tzm !== null) {
       b = tzm.attachBoard({ ...host });
-      tzm.connectNormalWorld(() => host.memory(), (code, detail) => host.log(`integrity alert 0x${(code >>> 0).toString(16)}: ${detail}`));
+      tzm.connectNormalWorld(
+        () => host.memory(),
+        (code, detail) => (integ !== null ? integ.alert(code, detail) : host.log(`integrity alert ${code}: ${detail}`)),
+      );
       boards.set(host, b);
     }
     cur = b ?? null;
     return cur;
   };
-  if (tz && secure.size > 0) board();
+  if (tz && (secure.size > 0 || integrity !== null)) board();
+
+  let integ: IntegrityMonitor | null = null;
+  const newMonitor = (): void => {
+    if (integrity === null || cur === null) return;
+    const policy = (alerts: readonly IntegrityAlert[]): void => {
+      const what = alerts.map((a) => a.detail).join('; ');
+      if (integrity.policy === 'stop') host.abort(`runtime integrity: ${what}; the guest is stopped (policy "stop")`);
+      host.log(`runtime integrity alert (check ${alerts[0]!.check}): ${what}${integrity.policy === 'attest' ? ' (kept for attestation)' : ''}`);
+    };
+    integ = new IntegrityMonitor(cur.world, integrity, () => host.exports(), policy, host.trace, `${host.name}/integrity`);
+  };
+  newMonitor();
+  monitors.set(host, () => integ);
 
   const mem = () => host.memory();
   const inGuest = (p: number, n: number): boolean => p + n <= mem().buffer.byteLength;
@@ -97,6 +125,7 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
   resets.set(host, () => {
     g8 = new Uint8Array(0);
     boards.get(host)?.world.shutdown();
+    newMonitor(); // a new boot takes a new reference
   });
 
   return {
@@ -173,6 +202,27 @@ export const teecExtension: MonitorExtension = {
   attachmentKind: 'secure',
   imports: guestImports,
   boot: (host) => resets.get(host)?.(),
+  wrapHypercalls(host, table) {
+    const mon = monitors.get(host);
+    if (mon === undefined || mon() === null) return table;
+    const out: Record<string, Function> = {};
+    for (const [name, fn] of Object.entries(table)) {
+      out[name] = (...args: unknown[]): unknown => {
+        const m = mon();
+        if (m !== null) {
+          if (!m.armed) {
+            try {
+              m.arm();
+            } catch (e) {
+              host.abort(e instanceof Error ? e.message : String(e));
+            }
+          } else m.tick(performance.now());
+        }
+        return (fn as (...a: unknown[]) => unknown)(...args);
+      };
+    }
+    return out;
+  },
   dispose: (host) => {
     boards.get(host)?.release();
     boards.delete(host);

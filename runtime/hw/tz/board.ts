@@ -5,10 +5,13 @@
  * when the last one detaches. The carve-out's count comes from the monitor as `workerData.secureMem` when it
  * runs several guests, so that they share one carve-out as they share one board.
  */
+import path from 'node:path';
 import { workerData } from 'node:worker_threads';
+import { buildDir } from '../../paths.js';
 import { emulateCost } from '../cost/emulate.js';
 import type { BackendGuest } from '../backend.js';
 import { Carveout, parseSecureMem } from './carveout.js';
+import { INTEGRITY_TA } from './integrity.js';
 import { SecureWorld, taDirOption, type SecureDevice } from './secure-world.js';
 
 let world: SecureWorld | null = null;
@@ -34,6 +37,8 @@ export function attachBoard(guest: BackendGuest): { world: SecureWorld; release:
       normalWorld: () => normal?.() ?? null,
       onIntegrityAlert: (code, detail) => alert?.(code, detail),
       verbose: guest.options['verbose'] === true,
+      // The integrity TA ships with emon, like OP-TEE's early TAs built into the TEE core.
+      builtin: new Map([[INTEGRITY_TA, path.join(buildDir, 'ta', `${INTEGRITY_TA}.ta`)]]),
     });
   }
   users++;

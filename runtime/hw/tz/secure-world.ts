@@ -14,6 +14,7 @@ import type { HwTraceEvent } from '../backend.js';
 import { Carveout } from './carveout.js';
 import {
   LOGINS,
+  TEE_ERROR_ACCESS_DENIED,
   TEE_ERROR_BAD_FORMAT,
   TEE_ERROR_BAD_PARAMETERS,
   TEE_ERROR_BUSY,
@@ -31,6 +32,11 @@ import { loadTaImage, TA_SUFFIX, type TaImage } from './ta-image.js';
 import { TaInstance, type TaServices } from './ta-instance.js';
 import { isUuid } from './uuid.js';
 
+/** Session ids from here up belong to the secure world itself; client sessions count up from 1. */
+export const SYSTEM_SESSION = 0x80000000;
+/** TA commands from here up may be invoked only on the secure world's own sessions (emon's rule). */
+export const SYSTEM_COMMAND = 0x80000000;
+
 export interface SecureWorldOptions {
   /** Where `<uuid>.ta` files are looked up; null: no TA directory (only EDL enclaves run). */
   readonly taDir: string | null;
@@ -45,6 +51,8 @@ export interface SecureWorldOptions {
   readonly devices?: ReadonlyMap<string, SecureDevice>;
   readonly normalWorld?: () => WebAssembly.Memory | null;
   readonly onIntegrityAlert?: (code: number, detail: string) => void;
+  /** TAs the secure world carries itself, by UUID (OP-TEE's early TAs): looked up before the TA directory. */
+  readonly builtin?: ReadonlyMap<string, string>;
   /** Show TAs' DMSG lines (OP-TEE's debug level); errors and info are always shown. */
   readonly verbose?: boolean;
 }
@@ -73,6 +81,7 @@ export class SecureWorld {
   private readonly singles = new Map<string, TaInstance>();
   private readonly sessions = new Map<number, Session>();
   private nextSession = 1;
+  private nextSystem = SYSTEM_SESSION + 1;
   private readonly m = new Marshal();
   private readonly services: TaServices;
 
@@ -98,14 +107,15 @@ export class SecureWorld {
   private image(uuid: string): TaImage | number {
     const hit = this.images.get(uuid);
     if (hit) return hit;
-    if (this.o.taDir === null) return this.result(TEE_ERROR_ITEM_NOT_FOUND, TEE_ORIGIN_TEE, `no TA directory (--ta-dir) to find TA ${uuid} in`);
-    const file = path.join(this.o.taDir, uuid + TA_SUFFIX);
+    const early = this.o.builtin?.get(uuid);
+    if (early === undefined && this.o.taDir === null) return this.result(TEE_ERROR_ITEM_NOT_FOUND, TEE_ORIGIN_TEE, `no TA directory (--ta-dir) to find TA ${uuid} in`);
+    const file = early ?? path.join(this.o.taDir!, uuid + TA_SUFFIX);
     let bytes: Uint8Array;
     try {
       if (!statSync(file).isFile()) throw new Error('not a regular file');
       bytes = new Uint8Array(readFileSync(file));
     } catch {
-      return this.result(TEE_ERROR_ITEM_NOT_FOUND, TEE_ORIGIN_TEE, `no TA ${uuid} in ${this.o.taDir}`);
+      return this.result(TEE_ERROR_ITEM_NOT_FOUND, TEE_ORIGIN_TEE, `no TA ${uuid} in ${early ?? this.o.taDir}`);
     }
     try {
       const img = loadTaImage(bytes, file);
@@ -156,8 +166,12 @@ export class SecureWorld {
     this.unload(ta);
   }
 
-  /** TEEC_OpenSession: `uuid` text, `login` a TEEC_LOGIN_*, `op` a TEEC_Operation in `g` (0: none). */
-  openSession(uuid: string, login: number, g: Uint8Array, gdv: DataView, op: number): number {
+  /**
+   * TEEC_OpenSession: `uuid` text, `login` a TEEC_LOGIN_*, `op` a TEEC_Operation in `g` (0: none). A `system`
+   * session is the secure world's own (the integrity monitor's): its id has the top bit set, and only it may
+   * call a TA's commands from SYSTEM_COMMAND up.
+   */
+  openSession(uuid: string, login: number, g: Uint8Array, gdv: DataView, op: number, system = false): number {
     const t0 = performance.now();
     this.o.spin?.smc();
     if (!isUuid(uuid)) return this.result(TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_API, `"${uuid}" is not a UUID`);
@@ -190,7 +204,7 @@ export class SecureWorld {
       if (ta.sessions === 0 && !(img.singleInstance && img.keepAlive)) this.unload(ta);
       return this.result(res, TEE_ORIGIN_TRUSTED_APP);
     }
-    const id = this.nextSession++;
+    const id = system ? this.nextSystem++ : this.nextSession++;
     ta.sessions++;
     this.sessions.set(id, { id, ta, ctx: ta.data().getUint32(ta.params + 32, true), uuid });
     this.lastSession = id;
@@ -206,6 +220,18 @@ export class SecureWorld {
    * allocation, one map lookup at most, no operation decoding when there is no operation.
    */
   invoke(id: number, cmd: number, g: Uint8Array, gdv: DataView, op: number): number {
+    if (id >= SYSTEM_SESSION || cmd >= SYSTEM_COMMAND) {
+      return this.result(TEE_ERROR_ACCESS_DENIED, TEE_ORIGIN_TEE, id >= SYSTEM_SESSION ? `session ${id} is the secure world's own` : `command 0x${cmd.toString(16)} is for the secure world's own sessions`);
+    }
+    return this.run(id, cmd, g, gdv, op);
+  }
+
+  /** InvokeCommand on one of the secure world's own sessions (any command). */
+  invokeSystem(id: number, cmd: number, g: Uint8Array, gdv: DataView, op: number): number {
+    return this.run(id, cmd, g, gdv, op);
+  }
+
+  private run(id: number, cmd: number, g: Uint8Array, gdv: DataView, op: number): number {
     const trace = this.o.trace;
     const t0 = trace === null ? 0 : performance.now();
     if (this.o.spin !== null) this.o.spin.invoke();
@@ -234,8 +260,12 @@ export class SecureWorld {
     return res;
   }
 
-  /** TEEC_CloseSession: the TA's close entry, then the instance goes unless it is kept alive. Unknown ids are ignored, as GP says. */
-  closeSession(id: number): void {
+  /**
+   * TEEC_CloseSession: the TA's close entry, then the instance goes unless it is kept alive. Unknown ids are
+   * ignored, as GP says; a client cannot close the secure world's own sessions.
+   */
+  closeSession(id: number, system = false): void {
+    if (id >= SYSTEM_SESSION && !system) return;
     const s = this.sessions.get(id);
     if (s === undefined) return;
     const t0 = performance.now();
@@ -252,7 +282,7 @@ export class SecureWorld {
 
   /** Close everything (the guest ended). */
   shutdown(): void {
-    for (const id of [...this.sessions.keys()]) this.closeSession(id);
+    for (const id of [...this.sessions.keys()]) this.closeSession(id, true);
     for (const ta of [...this.singles.values()]) this.unload(ta);
   }
 
