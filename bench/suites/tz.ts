@@ -21,6 +21,9 @@ import { modeledCycles } from '../../runtime/hw/cost/model.js';
 import { sgxBackend } from '../../runtime/hw/sgx/backend.js';
 import { tzBackend } from '../../runtime/hw/tz/backend.js';
 import { loadTaImage } from '../../runtime/hw/tz/ta-image.js';
+import { Carveout } from '../../runtime/hw/tz/carveout.js';
+import { INTEGRITY_TA, IntegrityMonitor } from '../../runtime/hw/tz/integrity.js';
+import { SecureWorld } from '../../runtime/hw/tz/secure-world.js';
 import { uuidToStruct } from '../../runtime/hw/tz/uuid.js';
 import type { GuestHost } from '../../runtime/monitor/extension.js';
 import { buildDir, projectRoot } from '../../runtime/paths.js';
@@ -28,7 +31,6 @@ import type { BenchCase, BenchSuite } from '../suite.js';
 import { instantiateWat } from '../wat.js';
 
 const HELLO = '8aaaf200-2450-11e4-abe2-0002a5d5c51b';
-const INTEGRITY = 'b5a1c0de-7e57-4d1a-9b1e-1d2e3f405060';
 const CMD_NULL = 4, CMD_TOUCH = 10;
 const PING = 0, TAKE_INOUT = 16; // gatetest.edl function numbers
 const UUID_AT = 64, SESSION = 100, ORIGIN = 104, OP = 128, FRAME = 1024, SCRATCH = 64 * 1024, BUF = 128 * 1024;
@@ -252,6 +254,34 @@ export const suite: BenchSuite = {
       params: { backend: 'tz', op: 'load', size: taBytes.length },
     });
 
+    // Runtime integrity monitoring: one check of 1 MiB of guest memory by the integrity TA, from the secure world.
+    const integrityTa = need(path.join(taDir, `${INTEGRITY_TA}.ta`));
+    const guestMem = new WebAssembly.Memory({ initial: 32 });
+    let mon: IntegrityMonitor | null = null;
+    const world = new SecureWorld({
+      taDir: null,
+      builtin: new Map([[INTEGRITY_TA, integrityTa]]),
+      carveout: Carveout.create(16 * 1024 * 1024),
+      client: 'bench-integrity',
+      log: () => undefined,
+      trace: null,
+      spin: null,
+      normalWorld: () => guestMem,
+      onIntegrityAlert: (c, d) => mon?.alert(c, d),
+    });
+    mon = new IntegrityMonitor(world, { ranges: [[65536, 1 << 20]], tables: false, periodMs: 1000, policy: 'log' }, () => ({}), () => {
+      throw new EmonError('E_BENCH', 'integrity: an alert on unchanged memory');
+    }, null, 'bench');
+    mon.arm();
+    teardowns.push(() => world.shutdown());
+    cases.push({
+      name: 'integrity/check/1MiB',
+      bytes: 1 << 20,
+      run(n) {
+        for (let i = 0; i < n; i++) mon!.check();
+      },
+      params: { backend: 'tz', op: 'integrity', size: 1 << 20 },
+    });
     return cases;
   },
   async teardown() {

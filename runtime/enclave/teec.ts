@@ -171,7 +171,7 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
         return TEE_ERROR_COMMUNICATION | 0;
       }
       if (g8.length === 0) views();
-      const r = b.world.invoke(session >>> 0, cmd, g8, gdv, op >>> 0);
+      const r = b.world.invoke(session, cmd, g8, gdv, op >>> 0);
       if (originOut !== 0) {
         views();
         setOrigin(originOut >>> 0, b.world.origin);
@@ -179,7 +179,7 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
       return r | 0;
     },
     close_session(session: number): void {
-      boards.get(host)?.world.closeSession(session >>> 0);
+      boards.get(host)?.world.closeSession(session);
     },
     request_cancellation(_op: number): number {
       return TEE_ERROR_NOT_SUPPORTED | 0;

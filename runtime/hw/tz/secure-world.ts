@@ -32,10 +32,14 @@ import { loadTaImage, TA_SUFFIX, type TaImage } from './ta-image.js';
 import { TaInstance, type TaServices } from './ta-instance.js';
 import { isUuid } from './uuid.js';
 
-/** Session ids from here up belong to the secure world itself; client sessions count up from 1. */
-export const SYSTEM_SESSION = 0x80000000;
-/** TA commands from here up may be invoked only on the secure world's own sessions (emon's rule). */
-export const SYSTEM_COMMAND = 0x80000000;
+/**
+ * Session ids and command numbers are handled as int32, as Wasm passes them: client sessions count up from 1,
+ * the secure world's own sessions are negative (0x80000001 and up as u32), and TA commands from 0x80000000 up
+ * (negative as int32) may be invoked only on the secure world's own sessions (emon's rule). One sign test on
+ * the hot path checks both.
+ */
+export const SYSTEM_SESSION = 0x80000000 | 0;
+export const SYSTEM_COMMAND = 0x80000000 | 0;
 
 export interface SecureWorldOptions {
   /** Where `<uuid>.ta` files are looked up; null: no TA directory (only EDL enclaves run). */
@@ -81,7 +85,7 @@ export class SecureWorld {
   private readonly singles = new Map<string, TaInstance>();
   private readonly sessions = new Map<number, Session>();
   private nextSession = 1;
-  private nextSystem = SYSTEM_SESSION + 1;
+  private nextSystem = 0x80000001;
   private readonly m = new Marshal();
   private readonly services: TaServices;
 
@@ -204,7 +208,7 @@ export class SecureWorld {
       if (ta.sessions === 0 && !(img.singleInstance && img.keepAlive)) this.unload(ta);
       return this.result(res, TEE_ORIGIN_TRUSTED_APP);
     }
-    const id = system ? this.nextSystem++ : this.nextSession++;
+    const id = system ? (this.nextSystem++ | 0) : this.nextSession++;
     ta.sessions++;
     this.sessions.set(id, { id, ta, ctx: ta.data().getUint32(ta.params + 32, true), uuid });
     this.lastSession = id;
@@ -220,15 +224,17 @@ export class SecureWorld {
    * allocation, one map lookup at most, no operation decoding when there is no operation.
    */
   invoke(id: number, cmd: number, g: Uint8Array, gdv: DataView, op: number): number {
-    if (id >= SYSTEM_SESSION || cmd >= SYSTEM_COMMAND) {
-      return this.result(TEE_ERROR_ACCESS_DENIED, TEE_ORIGIN_TEE, id >= SYSTEM_SESSION ? `session ${id} is the secure world's own` : `command 0x${cmd.toString(16)} is for the secure world's own sessions`);
+    id |= 0;
+    cmd |= 0;
+    if ((id | cmd) < 0) {
+      return this.result(TEE_ERROR_ACCESS_DENIED, TEE_ORIGIN_TEE, id < 0 ? `session 0x${(id >>> 0).toString(16)} is the secure world's own` : `command 0x${(cmd >>> 0).toString(16)} is for the secure world's own sessions`);
     }
     return this.run(id, cmd, g, gdv, op);
   }
 
   /** InvokeCommand on one of the secure world's own sessions (any command). */
   invokeSystem(id: number, cmd: number, g: Uint8Array, gdv: DataView, op: number): number {
-    return this.run(id, cmd, g, gdv, op);
+    return this.run(id | 0, cmd | 0, g, gdv, op);
   }
 
   private run(id: number, cmd: number, g: Uint8Array, gdv: DataView, op: number): number {
@@ -249,7 +255,12 @@ export class SecureWorld {
       if (r0 !== TEE_SUCCESS) return this.result(r0, m.refusal!.origin, m.refusal!.why);
       types = m.types;
     }
-    const r = ta.invoke(s.ctx, cmd >>> 0, types, ta.params);
+    let r: number;
+    try {
+      r = ta.invokeEntry(s.ctx, cmd, types, ta.params) >>> 0;
+    } catch (e) {
+      r = ta.died(e);
+    }
     if (ta.dead) {
       this.bury(ta);
       return this.result(r, TEE_ORIGIN_TEE, `TA ${s.uuid} died in command ${cmd}: ${ta.deathReason}`);
@@ -265,7 +276,8 @@ export class SecureWorld {
    * ignored, as GP says; a client cannot close the secure world's own sessions.
    */
   closeSession(id: number, system = false): void {
-    if (id >= SYSTEM_SESSION && !system) return;
+    id |= 0;
+    if (id < 0 && !system) return;
     const s = this.sessions.get(id);
     if (s === undefined) return;
     const t0 = performance.now();

@@ -177,20 +177,8 @@ export class TaInstance {
     }
   }
 
-  /**
-   * TA_InvokeCommandEntryPoint, the hot path: its own call site (monomorphic, unlike `enter`'s), same failure
-   * rules as `enter`.
-   */
-  invoke(ctx: number, cmd: number, types: number, params: number): number {
-    if (this.dead) return TEE_ERROR_TARGET_DEAD;
-    try {
-      return this.invokeEntry(ctx, cmd, types, params) >>> 0;
-    } catch (e) {
-      return this.died(e);
-    }
-  }
-
-  private died(e: unknown): number {
+  /** The TA trapped or panicked in an entry point: it is dead; the GP code its caller gets. */
+  died(e: unknown): number {
     this.dead = true;
     this.deathReason = e instanceof TaPanic ? e.message : `it trapped: ${e instanceof Error ? e.message : String(e)}`;
     if (!(e instanceof TaPanic) && this.memory.buffer.byteLength >= this.image.memoryPages * WASM_PAGE) {
