@@ -1,7 +1,8 @@
 /**
  * Builds one trusted application folder into an installable `<uuid>.ta` (the job of OP-TEE's TA dev kit
  * makefiles, ta_dev_kit.mk, plus sign_encrypt.py): an AssemblyScript TA (index.ts + ta.json, against
- * enclaves/tasdk) is compiled with asc, a C TA (*.c + user_ta_header_defines.h, against guest/c/ta) with clang
+ * enclaves/tasdk) is compiled with asc, a C TA (*.c + user_ta_header_defines.h, against the GP headers in
+ * enclaves/tasdk/include and the runtime enclaves/tasdk/c/tee_ta_runtime.c) with clang
  * --target=wasm32; both import their memory so the secure world can bound it. The module is then signed with the
  * TA properties embedded (runtime/enclave/ta-signing.ts) and written to OUT/<uuid>.ta.
  */
@@ -15,8 +16,9 @@ import { EmonError } from '../errors.js';
 import { parseTaProperties, TA_SUFFIX, type TaProperties } from '../hw/tz/ta-image.js';
 import { projectRoot } from '../paths.js';
 
-/** The C headers TAs include (tee_internal_api.h, ...). */
-export const taHeaderDir = path.join(projectRoot, 'guest', 'c', 'ta');
+/** The C headers TAs include (tee_internal_api.h, ...) and the TA runtime linked into each. */
+export const taHeaderDir = path.join(projectRoot, 'enclaves', 'tasdk', 'include');
+const taRuntime = path.join(projectRoot, 'enclaves', 'tasdk', 'c', 'tee_ta_runtime.c');
 
 export function readTaJson(dir: string): TaProperties {
   const file = path.join(dir, 'ta.json');
@@ -54,7 +56,7 @@ export function propsFromHeader(dir: string): TaProperties {
   const headers = [text, ...readdirSync(dir).filter((f) => f.endsWith('.h')).map((f) => readFileSync(path.join(dir, f), 'utf8'))].join('\n');
   const init = uuidName ? new RegExp(`#define\\s+${uuidName}\\s+\\\\?\\s*\\{([^}]*)\\{([^}]*)\\}`).exec(headers) : /\{([^}]*)\{([^}]*)\}/.exec(uuidMacro);
   if (!init) throw new EmonError('E_TA_FORMAT', `${file}: cannot read TA_UUID`, { hint: 'define TA_UUID as OP-TEE TAs do: { 0x8aaaf200, 0x2450, 0x11e4, { 0xab, 0xe2, 0x00, 0x02, 0xa5, 0xd5, 0xc5, 0x1b } }' });
-  const nums = [...init[1]!.split(','), ...init[2]!.split(',')].map((s) => s.trim()).filter(Boolean).map((s) => Number(s));
+  const nums = [...init[1]!.split(','), ...init[2]!.split(',')].map((s) => s.replace(/\\/g, '').trim()).filter(Boolean).map((s) => Number(s));
   const h = (n: number, w: number) => n.toString(16).padStart(w, '0');
   const uuid = `${h(nums[0]!, 8)}-${h(nums[1]!, 4)}-${h(nums[2]!, 4)}-${nums.slice(3, 5).map((n) => h(n, 2)).join('')}-${nums.slice(5, 11).map((n) => h(n, 2)).join('')}`;
   const num = (name: string, d: number): number => {
@@ -67,16 +69,23 @@ export function propsFromHeader(dir: string): TaProperties {
     return Number(v);
   };
   const str = (name: string): string => /"(.*)"/.exec(def(name) ?? '')?.[1] ?? '';
-  return parseTaProperties({ uuid, flags: num('TA_FLAGS', 0), stackSize: num('TA_STACK_SIZE', 2048), dataSize: num('TA_DATA_SIZE', 32768), version: str('TA_VERSION'), description: str('TA_DESCRIPTION'), ext: [] }, file);
+  // TA_CURRENT_TA_EXT_PROPERTIES entries of string, bool and u32 type: { "name", USER_TA_PROP_TYPE_X, value }.
+  const types: Record<string, number> = { BOOL: 0, U32: 1, STRING: 4 };
+  const ext = [...text.matchAll(/\{\s*"([^"]+)"\s*,[\s\\]*USER_TA_PROP_TYPE_(BOOL|U32|STRING)\s*,[\s\\]*(?:"([^"]*)"|&\(const (?:uint32_t|bool)\)\s*\{\s*(\w+)\s*\})/g)].map((m) => ({
+    name: m[1]!,
+    type: types[m[2]!]!,
+    value: m[3] ?? (m[2] === 'BOOL' ? m[4] === 'true' : Number(m[4])),
+  }));
+  return parseTaProperties({ uuid, flags: num('TA_FLAGS', 0), stackSize: num('TA_STACK_SIZE', 2048), dataSize: num('TA_DATA_SIZE', 32768), version: str('TA_VERSION'), description: str('TA_DESCRIPTION'), ext }, file);
 }
 
-function compileC(dir: string, output: string): void {
+function compileC(dir: string, output: string, props: TaProperties): void {
   const sources = readdirSync(dir).filter((f) => f.endsWith('.c')).map((f) => path.join(dir, f));
   const args = [
-    '--target=wasm32', '-nostdlib', '-O2', '-I', taHeaderDir, '-I', dir,
-    '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--allow-undefined',
+    '--target=wasm32', '-nostdlib', '-O2', '-mbulk-memory', '-I', taHeaderDir, '-I', dir,
+    '-Wl,--no-entry', '-Wl,--import-memory', `-Wl,-z,stack-size=${Math.max(1024, props.stackSize) + 15 & ~15}`,
     ...['TA_CreateEntryPoint', 'TA_DestroyEntryPoint', 'TA_OpenSessionEntryPoint', 'TA_CloseSessionEntryPoint', 'TA_InvokeCommandEntryPoint', '__tee_params', '__tee_shm', '__tee_shm_size'].map((e) => `-Wl,--export=${e}`),
-    '-o', output, path.join(taHeaderDir, 'tee_ta_runtime.c'), ...sources,
+    '-o', output, taRuntime, ...sources,
   ];
   try {
     execFileSync('clang', args, { stdio: ['ignore', 'inherit', 'pipe'] });
@@ -94,7 +103,7 @@ export async function buildTa(dir: string, outDir: string, secretKey: Uint8Array
   const tmp = path.join(tmpdir(), `emon-ta-${process.pid}-${props.uuid}.wasm`);
   try {
     if (isAs) await compileAs(path.join(dir, 'index.ts'), tmp);
-    else compileC(dir, tmp);
+    else compileC(dir, tmp, props);
     mkdirSync(outDir, { recursive: true });
     const out = path.join(outDir, props.uuid + TA_SUFFIX);
     writeFileSync(out, signTa(new Uint8Array(readFileSync(tmp)), out, secretKey, props));

@@ -31,6 +31,7 @@ import { Marshal } from './operation.js';
 import { loadTaImage, TA_SUFFIX, type TaImage } from './ta-image.js';
 import { TaInstance, type TaServices } from './ta-instance.js';
 import { isUuid } from './uuid.js';
+import { WasmCrypto } from '../crypto/index.js';
 
 /**
  * Session ids and command numbers are handled as int32, as Wasm passes them: client sessions count up from 1,
@@ -88,15 +89,17 @@ export class SecureWorld {
   private nextSystem = 0x80000001;
   private readonly m = new Marshal();
   private readonly services: TaServices;
+  private cryptoCore: WasmCrypto | null = null;
 
   constructor(readonly o: SecureWorldOptions) {
     this.services = {
       log: (level, text) => {
-        if (level < 3 || o.verbose === true) o.log(`${['', 'E', 'I', 'D', 'F'][level] ?? level}/TA: ${text}`);
+        if (level < 3 || o.verbose === true) o.log(`${['', 'E', 'I', 'D', 'F'][level] ?? level}/TA: ${text.replace(/\n+$/, '')}`);
       },
       secureDeviceRead: (name, max) => o.devices?.get(name)?.read(max) ?? null,
       normalWorld: () => o.normalWorld?.() ?? null,
       integrityAlert: (code, detail) => o.onIntegrityAlert?.(code, detail),
+      crypto: () => (this.cryptoCore ??= WasmCrypto.create()),
     };
   }
 

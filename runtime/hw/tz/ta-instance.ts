@@ -16,6 +16,7 @@ import { randomFillSync } from 'node:crypto';
 import { EmonError } from '../../errors.js';
 import { TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_TARGET_DEAD, TEE_PARAM_SIZE, TEE_SUCCESS } from './gp.js';
 import type { TaImage } from './ta-image.js';
+import type { HashStream, WasmCrypto } from '../crypto/index.js';
 import { WASM_PAGE } from './carveout.js';
 
 /** What the secure world lends a TA beyond its own memory. */
@@ -27,7 +28,14 @@ export interface TaServices {
   normalWorld(): WebAssembly.Memory | null;
   /** An integrity TA's alert (runtime integrity monitoring). */
   integrityAlert(code: number, detail: string): void;
+  /** The TEE core's crypto (the Wasm crypto core), for TAs that call it through syscalls (C TAs). */
+  crypto(): WasmCrypto;
 }
+
+/** Crypto states one TA instance may hold at once (OP-TEE bounds them by its heap; emon by a count). */
+const MAX_CRYPTO_STATES = 8;
+const ALG_SHA256 = 0x50000004;
+const ALG_HMAC_SHA256 = 0x30000004;
 
 class TaPanic extends Error {
   constructor(readonly code: number) {
@@ -49,6 +57,8 @@ export class TaInstance {
   deathReason = '';
   private u8: Uint8Array;
   private dv: DataView;
+  /** Crypto states by handle (1..MAX_CRYPTO_STATES). */
+  private readonly states = new Map<number, HashStream>();
   private readonly create: Entry;
   private readonly destroy: Entry;
   readonly openEntry: Entry;
@@ -116,6 +126,56 @@ export class TaInstance {
         return 0;
       },
       integrity_alert: (code: number, p: number, n: number) => services.integrityAlert(code, str(p, Math.min(n >>> 0, 1024))),
+      // The TEE core's crypto, as OP-TEE's utee_hash_*/utee_cryp_* syscalls: a state handle, updates, a final.
+      cryp_alloc: (algo: number, key: number, keyLen: number): number => {
+        key >>>= 0;
+        keyLen >>>= 0;
+        if (self.states.size >= MAX_CRYPTO_STATES || keyLen > 64 || !inside(key, keyLen)) return -1;
+        let h = 1;
+        while (self.states.has(h)) h++;
+        try {
+          const c = services.crypto();
+          if ((algo >>> 0) === ALG_SHA256) self.states.set(h, c.sha256Stream());
+          else if ((algo >>> 0) === ALG_HMAC_SHA256) self.states.set(h, c.hmacSha256Stream(self.view().slice(key, key + keyLen)));
+          else return -2;
+        } catch {
+          return -1;
+        }
+        return h;
+      },
+      cryp_update: (h: number, p: number, n: number): number => {
+        p >>>= 0;
+        n >>>= 0;
+        const st = self.states.get(h);
+        if (st === undefined || !inside(p, n)) return -1;
+        st.update(self.view().subarray(p, p + n));
+        return 0;
+      },
+      cryp_final: (h: number, out: number): number => {
+        out >>>= 0;
+        const st = self.states.get(h);
+        if (st === undefined || !inside(out, 32)) return -1;
+        self.states.delete(h);
+        self.view().set(st.digest(), out);
+        return 0;
+      },
+      cryp_free: (h: number): void => {
+        self.states.get(h)?.dispose();
+        self.states.delete(h);
+      },
+      /** ChaCha20-Poly1305 (RFC 8439) one shot: 0, -1 for bad pointers, -2 when the tag does not verify. */
+      cryp_aead: (enc: number, key: number, nonce: number, aad: number, aadLen: number, src: number, len: number, dst: number): number => {
+        [key, nonce, aad, aadLen, src, len, dst] = [key >>> 0, nonce >>> 0, aad >>> 0, aadLen >>> 0, src >>> 0, len >>> 0, dst >>> 0];
+        const outLen = enc !== 0 ? len + 16 : len - 16;
+        if (!inside(key, 32) || !inside(nonce, 12) || !inside(aad, aadLen) || !inside(src, len) || outLen < 0 || !inside(dst, outLen)) return -1;
+        const u8 = self.view();
+        const c = services.crypto();
+        const k = u8.slice(key, key + 32), iv = u8.slice(nonce, nonce + 12), a = u8.slice(aad, aad + aadLen), m = u8.slice(src, src + len);
+        const r = enc !== 0 ? c.seal(k, iv, m, a) : c.open(k, iv, m, a);
+        if (r === null) return -2;
+        self.view().set(r, dst);
+        return 0;
+      },
     };
     const env = {
       memory: this.memory,
@@ -194,5 +254,7 @@ export class TaInstance {
 
   destroyEntry(): void {
     if (!this.dead) this.enter(this.destroy, 0);
+    for (const st of this.states.values()) st.dispose();
+    this.states.clear();
   }
 }
