@@ -3,7 +3,7 @@
  * and guest/ and fails if a domain reaches into one it must not trust.
  */
 import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '..');
@@ -80,7 +80,9 @@ describe('trust-domain imports', () => {
     for (const dir of readdirSync(path.join(root, 'enclaves')).filter((d) => d.startsWith('ta-') || d === 'tasdk')) {
       for (const file of sourceFiles(path.join(root, 'enclaves', dir))) {
         for (const spec of importsOf(file)) {
-          const t = target(file, spec);
+          // C includes are found on the include path: the TA's own folder, then the TA SDK's headers.
+          const c = /\.(c|h)$/.test(file) && !spec.startsWith('.');
+          const t = c ? [path.join(path.dirname(file), spec), path.join(root, 'enclaves/tasdk/include', spec)].map((f) => path.relative(root, f)).find((f) => existsSync(path.join(root, f))) ?? null : target(file, spec);
           if (t === null || !['enclaves/tasdk', 'enclaves/lib', 'enclaves/ta-'].some((d) => t.startsWith(d))) bad.push(`${path.relative(root, file)} imports ${spec}`);
         }
       }

@@ -108,11 +108,14 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
 
   const mem = () => host.memory();
   const inGuest = (p: number, n: number): boolean => p + n <= mem().buffer.byteLength;
-  const setOrigin = (p: number, origin: number): void => {
-    if (p !== 0 && inGuest(p, 4)) new DataView(mem().buffer).setUint32(p, origin, true);
-  };
   let g8 = new Uint8Array(0);
   let gdv = new DataView(new ArrayBuffer(0));
+  /** Writes the return origin (u32) when the guest asked for it and the pointer is in its memory. */
+  const setOrigin = (p: number, origin: number): void => {
+    if (p === 0) return;
+    views();
+    if (p + 4 <= g8.length) gdv.setUint32(p, origin, true);
+  };
   // A grow detaches the old buffer (length 0): re-view only then, never reading Memory#buffer per call. A
   // reboot brings a new memory: `boot` clears the views.
   const views = (): void => {
@@ -172,10 +175,7 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
       }
       if (g8.length === 0) views();
       const r = b.world.invoke(session, cmd, g8, gdv, op >>> 0);
-      if (originOut !== 0) {
-        views();
-        setOrigin(originOut >>> 0, b.world.origin);
-      }
+      if (originOut !== 0) setOrigin(originOut >>> 0, b.world.origin);
       return r | 0;
     },
     close_session(session: number): void {
