@@ -42,6 +42,9 @@ import { WasmCrypto } from '../crypto/index.js';
 export const SYSTEM_SESSION = 0x80000000 | 0;
 export const SYSTEM_COMMAND = 0x80000000 | 0;
 
+/** Client sessions one secure world keeps open at once (OP-TEE bounds them by its memory; this bounds a looping guest). */
+export const MAX_SESSIONS = 1024;
+
 export interface SecureWorldOptions {
   /** Where `<uuid>.ta` files are looked up; null: no TA directory (only EDL enclaves run). */
   readonly taDir: string | null;
@@ -183,6 +186,7 @@ export class SecureWorld {
     this.o.spin?.smc();
     if (!isUuid(uuid)) return this.result(TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_API, `"${uuid}" is not a UUID`);
     if (!LOGINS.includes(login)) return this.result(TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_API, `login method ${login} is not a TEEC_LOGIN_*`);
+    if (!system && this.sessions.size >= MAX_SESSIONS) return this.result(TEE_ERROR_OUT_OF_MEMORY, TEE_ORIGIN_TEE, `${MAX_SESSIONS} sessions are open; close some first`);
     const img = this.image(uuid);
     if (typeof img === 'number') return img;
     let ta = img.singleInstance ? this.singles.get(uuid) : undefined;

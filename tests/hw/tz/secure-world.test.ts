@@ -10,6 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { Carveout } from '../../../runtime/hw/tz/carveout.js';
 import * as gp from '../../../runtime/hw/tz/gp.js';
 import { CMD, HELLO, NormalWorld, SINGLE, secureWorld, taDir, tempDir } from './world.js';
+import { MAX_SESSIONS } from '../../../runtime/hw/tz/secure-world.js';
+
+const PIN = '6b5e3a10-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
 
 const { paramTypes: T, PARAM_VALUE_INOUT: VIO, PARAM_VALUE_INPUT: VI, PARAM_VALUE_OUTPUT: VO, PARAM_MEMREF_INPUT: MI, PARAM_MEMREF_OUTPUT: MO, PARAM_MEMREF_INOUT: MIO } = gp;
 
@@ -188,5 +191,22 @@ describe('secure world: sessions and commands', () => {
     open(w, nw);
     w.shutdown();
     expect(carveout.usedBytes).toBe(0);
+  });
+
+  it('a guest that opens sessions without closing them runs out at MAX_SESSIONS with TEE_ERROR_OUT_OF_MEMORY, not the monitor\'s memory', () => {
+    const nw = new NormalWorld();
+    const w = secureWorld(nw);
+    let r = 0;
+    let opened = 0;
+    // The PIN TA is single-instance and multi-session: sessions cost no carve-out, only the world's bookkeeping.
+    for (let i = 0; i < MAX_SESSIONS + 5 && r === 0; i++) {
+      r = w.openSession(PIN, 0, nw.u8(), nw.dv(), 0);
+      if (r === 0) opened++;
+    }
+    expect(opened).toBe(MAX_SESSIONS);
+    expect(r).toBe(gp.TEE_ERROR_OUT_OF_MEMORY);
+    expect(w.lastError).toMatch(/1024 sessions are open/);
+    w.closeSession(1);
+    expect(w.openSession(PIN, 0, nw.u8(), nw.dv(), 0)).toBe(gp.TEE_SUCCESS);
   });
 });
