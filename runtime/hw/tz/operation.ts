@@ -28,10 +28,30 @@ import {
   TEE_ERROR_SHORT_BUFFER,
   TEE_ORIGIN_API,
   TEE_ORIGIN_COMMS,
-  TEE_PARAM_SIZE,
   TEE_SUCCESS,
 } from './gp.js';
 import type { TaInstance } from './ta-instance.js';
+
+/**
+ * Copies n bytes between two memories. Small copies go word by word through the DataViews: a subarray view
+ * costs an allocation (tens of ns), more than 64 bytes of DataView moves; large ones use the native copy.
+ */
+const SMALL_COPY = 256;
+function copyBytes(dst: Uint8Array, d32: Uint32Array, d: number, src: Uint8Array, s32: Uint32Array, s: number, n: number): void {
+  if (n > SMALL_COPY) {
+    dst.set(src.subarray(s, s + n), d);
+    return;
+  }
+  let k = 0;
+  if (((d | s) & 3) === 0) {
+    const dw = d >>> 2;
+    const sw = s >>> 2;
+    const words = n >>> 2;
+    for (let i = 0; i < words; i++) d32[dw + i] = s32[sw + i]!;
+    k = words << 2;
+  }
+  for (; k < n; k++) dst[d + k] = src[s + k]!;
+}
 
 export const TEEC_OPERATION_SIZE = 60;
 export const TEEC_PARAMETER_SIZE = 12;
@@ -53,6 +73,17 @@ export class Marshal {
   readonly len = new Uint32Array(4);
   readonly dst = new Uint32Array(4);
   refusal: Refusal | null = null;
+  /** The guest's memory as words, for small aligned copies; rebuilt when the guest's view changes. */
+  private g8: Uint8Array = new Uint8Array(0);
+  private g32: Uint32Array = new Uint32Array(0);
+
+  private guestWords(g: Uint8Array): Uint32Array {
+    if (g !== this.g8) {
+      this.g8 = g;
+      this.g32 = new Uint32Array(g.buffer, g.byteOffset, g.length >>> 2);
+    }
+    return this.g32;
+  }
 
   private refuse(code: number, origin: number, why: string): number {
     this.refusal = { code, origin, why };
@@ -100,20 +131,19 @@ export class Marshal {
       }
     }
     if (total > ta.shmSize) return this.refuse(TEE_ERROR_OUT_OF_MEMORY, TEE_ORIGIN_COMMS, `the memrefs need ${total} bytes of shared memory, the TA has ${ta.shmSize}`);
-    // Accepted: place and copy.
+    // Accepted: place and copy. NONE parameters and output-only values are left as they are: GP leaves their
+    // content on entry undefined, and each write into the TA's memory costs.
     const t8 = ta.view();
-    const tdv = ta.data();
+    const t32 = ta.words();
     let off = ta.shm;
     for (let i = 0; i < 4; i++) {
       const t = (types >>> (4 * i)) & 0xf;
-      const slot = ta.params + i * TEE_PARAM_SIZE;
+      if (t === PARAM_NONE || t === PARAM_VALUE_OUTPUT) continue;
+      const w = (ta.params >>> 2) + 2 * i;
       const at = op + PARAMS_AT + i * TEEC_PARAMETER_SIZE;
-      if (t === PARAM_NONE) {
-        tdv.setUint32(slot, 0, true);
-        tdv.setUint32(slot + 4, 0, true);
-      } else if (t <= PARAM_VALUE_INOUT) {
-        tdv.setUint32(slot, t === PARAM_VALUE_OUTPUT ? 0 : gdv.getUint32(at, true), true);
-        tdv.setUint32(slot + 4, t === PARAM_VALUE_OUTPUT ? 0 : gdv.getUint32(at + 4, true), true);
+      if (t <= PARAM_VALUE_INOUT) {
+        t32[w] = gdv.getUint32(at, true);
+        t32[w + 1] = gdv.getUint32(at + 4, true);
       } else {
         const p = this.ptr[i]!;
         const n = this.len[i]!;
@@ -122,11 +152,11 @@ export class Marshal {
         if (p !== 0) {
           // An output-only memref's content is undefined for the TA (GP Internal Core API §4.3.6.2): nothing is
           // copied in, as OP-TEE maps the client's buffer without clearing it.
-          if (t !== PARAM_MEMREF_OUTPUT && n !== 0) t8.set(g.subarray(p, p + n), d);
+          if (t !== PARAM_MEMREF_OUTPUT && n !== 0) copyBytes(t8, t32, d, g, this.guestWords(g), p, n);
           off += n + ((8 - (n & 7)) & 7);
         }
-        tdv.setUint32(slot, d, true);
-        tdv.setUint32(slot + 4, n, true);
+        t32[w] = d;
+        t32[w + 1] = n;
       }
     }
     return TEE_SUCCESS;
@@ -139,21 +169,21 @@ export class Marshal {
   unmarshal(g: Uint8Array, gdv: DataView, op: number, ta: TaInstance, res: number): number {
     if (op === 0 || this.types === 0) return res;
     const t8 = ta.view();
-    const tdv = ta.data();
+    const t32 = ta.words();
     let out = res;
     for (let i = 0; i < 4; i++) {
       const t = (this.types >>> (4 * i)) & 0xf;
       if (t !== PARAM_VALUE_OUTPUT && t !== PARAM_VALUE_INOUT && t !== PARAM_MEMREF_OUTPUT && t !== PARAM_MEMREF_INOUT) continue;
-      const slot = ta.params + i * TEE_PARAM_SIZE;
+      const w = (ta.params >>> 2) + 2 * i;
       const at = op + PARAMS_AT + i * TEEC_PARAMETER_SIZE;
       if (t === PARAM_VALUE_OUTPUT || t === PARAM_VALUE_INOUT) {
         if (res === TEE_SUCCESS) {
-          gdv.setUint32(at, tdv.getUint32(slot, true), true);
-          gdv.setUint32(at + 4, tdv.getUint32(slot + 4, true), true);
+          gdv.setUint32(at, t32[w]!, true);
+          gdv.setUint32(at + 4, t32[w + 1]!, true);
         }
         continue;
       }
-      const want = tdv.getUint32(slot + 4, true);
+      const want = t32[w + 1]!;
       const have = this.len[i]!;
       if (res === TEE_SUCCESS || res === TEE_ERROR_SHORT_BUFFER) gdv.setUint32(at + 4, want, true);
       if (res !== TEE_SUCCESS) continue;
@@ -162,7 +192,7 @@ export class Marshal {
         continue;
       }
       const p = this.ptr[i]!;
-      if (p !== 0 && want !== 0) g.set(t8.subarray(this.dst[i]!, this.dst[i]! + want), p);
+      if (p !== 0 && want !== 0) copyBytes(g, this.guestWords(g), p, t8, t32, this.dst[i]!, want);
     }
     return out;
   }

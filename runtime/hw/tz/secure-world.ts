@@ -230,21 +230,12 @@ export class SecureWorld {
    * TEEC_InvokeCommand on session `id` with the TEEC_Operation at `op` in `g` (0: none). The hot path: no
    * allocation, one map lookup at most, no operation decoding when there is no operation.
    */
-  invoke(id: number, cmd: number, g: Uint8Array, gdv: DataView, op: number): number {
+  invoke(id: number, cmd: number, g: Uint8Array, gdv: DataView, op: number, system = false): number {
     id |= 0;
     cmd |= 0;
-    if ((id | cmd) < 0) {
+    if ((id | cmd) < 0 && !system) {
       return this.result(TEE_ERROR_ACCESS_DENIED, TEE_ORIGIN_TEE, id < 0 ? `session 0x${(id >>> 0).toString(16)} is the secure world's own` : `command 0x${(cmd >>> 0).toString(16)} is for the secure world's own sessions`);
     }
-    return this.run(id, cmd, g, gdv, op);
-  }
-
-  /** InvokeCommand on one of the secure world's own sessions (any command). */
-  invokeSystem(id: number, cmd: number, g: Uint8Array, gdv: DataView, op: number): number {
-    return this.run(id | 0, cmd | 0, g, gdv, op);
-  }
-
-  private run(id: number, cmd: number, g: Uint8Array, gdv: DataView, op: number): number {
     const trace = this.o.trace;
     const t0 = trace === null ? 0 : performance.now();
     if (this.o.spin !== null) this.o.spin.invoke();
@@ -276,6 +267,11 @@ export class SecureWorld {
     if (trace !== null) trace.record({ kind: 'ta_invoke', name: `cmd ${cmd >>> 0}`, track: `${this.o.client}/ta:${s.uuid}`, start: t0, dur: performance.now() - t0, args: { session: id, result: resultName(res) } });
     this.origin = TEE_ORIGIN_TRUSTED_APP;
     return res;
+  }
+
+  /** InvokeCommand on one of the secure world's own sessions (any command). */
+  invokeSystem(id: number, cmd: number, g: Uint8Array, gdv: DataView, op: number): number {
+    return this.invoke(id, cmd, g, gdv, op, true);
   }
 
   /**

@@ -57,6 +57,7 @@ export class TaInstance {
   deathReason = '';
   private u8: Uint8Array;
   private dv: DataView;
+  private u32: Uint32Array;
   /** Crypto states by handle (1..MAX_CRYPTO_STATES). */
   private readonly states = new Map<number, HashStream>();
   private readonly create: Entry;
@@ -75,6 +76,7 @@ export class TaInstance {
     this.memory = new WebAssembly.Memory({ initial: Math.max(1, image.initialPages), maximum: image.memoryPages });
     this.u8 = new Uint8Array(this.memory.buffer);
     this.dv = new DataView(this.memory.buffer);
+    this.u32 = new Uint32Array(this.memory.buffer);
     const self = this;
     const str = (p: number, n: number): string => {
       p >>>= 0;
@@ -203,8 +205,8 @@ export class TaInstance {
     this.params = fn('__tee_params')() >>> 0;
     this.shm = fn('__tee_shm')() >>> 0;
     this.shmSize = fn('__tee_shm_size')() >>> 0;
-    if (this.params + 4 * TEE_PARAM_SIZE + 4 > this.u8.length || this.shm + this.shmSize > this.u8.length) {
-      throw new EmonError('E_TA_FORMAT', `TA ${image.props.uuid}: its parameter or shared-memory area lies outside its memory`);
+    if (this.params + 4 * TEE_PARAM_SIZE + 4 > this.u8.length || this.shm + this.shmSize > this.u8.length || (this.params & 3) !== 0) {
+      throw new EmonError('E_TA_FORMAT', `TA ${image.props.uuid}: its parameter or shared-memory area lies outside its memory or is not 4-byte aligned`);
     }
   }
 
@@ -216,8 +218,14 @@ export class TaInstance {
     if (this.u8.length === 0) {
       this.u8 = new Uint8Array(this.memory.buffer);
       this.dv = new DataView(this.memory.buffer);
+      this.u32 = new Uint32Array(this.memory.buffer);
     }
     return this.u8;
+  }
+  /** The TA's memory as 32-bit words (TEE_Param slots are 4-aligned; checked at load). */
+  words(): Uint32Array {
+    this.view();
+    return this.u32;
   }
   data(): DataView {
     this.view();
