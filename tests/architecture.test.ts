@@ -41,12 +41,16 @@ function target(file: string, spec: string): string | null {
 }
 
 const rules: Array<{ from: string; mustNotReach: string[] }> = [
-  { from: 'runtime/hw', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/trace', 'runtime/enclave', 'guest', 'bench'] },
+  { from: 'runtime/hw', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/trace', 'runtime/attest', 'runtime/enclave', 'guest', 'bench'] },
   // The backends are siblings behind runtime/hw/backend.ts: SGX knows nothing of TrustZone. TZ reuses SGX's
   // signing, measurement and key derivation (shared, not copied), never its EPC.
   { from: 'runtime/hw/sgx', mustNotReach: ['runtime/hw/tz'] },
   { from: 'runtime/hw/tz', mustNotReach: ['runtime/hw/epc', 'runtime/hw/sgx/backend.js'] },
+  // Attestation is host-side evidence and verifier code (untrusted, like the monitor): it may use hw and the
+  // enclave host, and serve the monitor a quote provider, but never reaches the CLI.
+  { from: 'runtime/attest', mustNotReach: ['runtime/cli', 'bench'] },
   { from: 'runtime/monitor', mustNotReach: ['runtime/cli', 'bench'] },
+  { from: 'runtime/native', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/hw', 'enclaves', 'guest', 'bench'] },
   { from: 'enclaves', mustNotReach: ['guest', 'runtime'] },
   { from: 'guest', mustNotReach: ['enclaves', 'runtime'] },
 ];

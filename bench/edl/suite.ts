@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { EmonError } from '../../runtime/errors.js';
 import { parseEdl } from '../../runtime/enclave/edl/parser.js';
-import { elementSize, scalarOf, wasmTypeOf, type EdlFunction, type EdlInterface } from '../../runtime/enclave/edl/types.js';
+import { readEdl } from '../../runtime/enclave/edl/generate.js';
+import { deepStruct, elementSize, isAddress, isAggregate, returnsValue, scalarOf, wasmTypeOf, type EdlFunction, type EdlInterface, type EdlParam, type EdlStruct, type SizeExpr } from '../../runtime/enclave/edl/types.js';
 import type { EnclaveImage } from '../../runtime/enclave/host.js';
 import { Gate, type EcallFn } from '../../runtime/enclave/gate.js';
 import { createEnclave, instantiateEnclave } from '../../runtime/hw/sgx/enclave.js';
@@ -71,7 +72,64 @@ function sizeControllers(f: EdlFunction): Map<number, { kind: 'size' | 'count'; 
 
 /** Does this function's traffic depend on a size we can sweep? */
 export function isSweepable(f: EdlFunction): boolean {
-  return sizeControllers(f).size > 0 || f.params.some((p) => p.isString || p.direction === 'user_check');
+  return sizeControllers(f).size > 0 || f.params.some((p) => p.isString || p.direction === 'user_check' || memberSized(p));
+}
+
+/** A deep-copied struct parameter with a member buffer sized by another member: swept like a sized buffer. */
+function memberSized(p: EdlParam): boolean {
+  const st = p.type.pointer && p.direction !== 'user_check' ? deepStruct(p.type) : null;
+  return st !== null && st.members.some((m) => m.size?.kind === 'param' || m.count?.kind === 'param');
+}
+
+/** Buffers a parameter needs in the bench layout: itself plus one per deep-copied member. */
+function buffersOf(p: EdlParam): number {
+  if (!isAddress(p)) return 0;
+  const st = p.type.pointer && p.direction !== 'user_check' ? deepStruct(p.type) : null;
+  return 1 + (st ? st.members.filter((m) => m.type.pointer && (m.size || m.count)).length : 0);
+}
+
+/**
+ * The bytes of a deep-copied struct at `addr` followed by its member buffers: members sized by another member
+ * get that member set so the buffer has `s` bytes; returns the image to write and the bytes crossing.
+ */
+function deepImage(st: EdlStruct, addr: number, s: number): { image: Uint8Array; bytes: number } {
+  const sizes = new Map<number, number>();
+  const lens: number[] = [];
+  for (const m of st.members) {
+    if (!m.type.pointer || (!m.size && !m.count)) continue;
+    const elem = elementSize(m.type);
+    const operand = (e: SizeExpr | null, unit: number): number => {
+      if (e === null) return 1;
+      if (e.kind === 'const') return e.value;
+      const v = Math.max(1, Math.floor(s / unit));
+      sizes.set(e.index, v);
+      return v;
+    };
+    const count = operand(m.count, m.size ? (m.size.kind === 'const' ? m.size.value : 1) : elem);
+    const size = m.size ? operand(m.size, m.count?.kind === 'const' ? m.count.value : 1) : elem;
+    lens.push(count * size);
+  }
+  const head = (st.size + 7) & ~7;
+  const total = head + lens.reduce((a, b) => a + ((b + 7) & ~7), 0);
+  const image = Uint8Array.from({ length: total }, (_, j) => (j * 31 + 7) & 0xff);
+  const dv = new DataView(image.buffer);
+  for (const [index, v] of sizes) {
+    const m = st.members[index]!;
+    const at = m.offset;
+    const w = elementSize({ ...m.type, pointer: false });
+    if (w === 8) dv.setBigUint64(at, BigInt(v), true);
+    else if (w === 2) dv.setUint16(at, v, true);
+    else if (w === 1) dv.setUint8(at, v);
+    else dv.setUint32(at, v, true);
+  }
+  let cursor = head;
+  let k = 0;
+  for (const m of st.members) {
+    if (!m.type.pointer || (!m.size && !m.count)) continue;
+    dv.setUint32(m.offset, addr + cursor, true);
+    cursor += (lens[k++]! + 7) & ~7;
+  }
+  return { image, bytes: st.size + lens.reduce((a, b) => a + b, 0) };
 }
 
 /**
@@ -99,22 +157,30 @@ function plan(f: EdlFunction, s: number, bufAddr: (k: number) => number, bufLen:
   let k = 0;
   for (let i = 0; i < f.params.length; i++) {
     const p = f.params[i]!;
-    if (!p.type.pointer) continue;
-    const addr = bufAddr(k++);
+    if (!isAddress(p)) continue;
+    const addr = bufAddr(k);
+    k += buffersOf(p);
     values[i] = addr;
     if (p.direction === 'user_check') continue;
     let len: number;
+    const st = p.type.pointer ? deepStruct(p.type) : null;
     if (p.isString) {
-      len = s;
-      const str = new Uint8Array(len).fill(0x61);
+      len = p.isWide ? Math.max(4, s & ~3) : s;
+      const str = new Uint8Array(len).fill(p.isWide ? 0 : 0x61);
+      if (p.isWide) for (let j = 0; j + 4 < len; j += 4) str[j] = 0x61;
       str[len - 1] = 0;
       write(addr, str);
+    } else if (st) {
+      const d = deepImage(st, addr, s);
+      if (d.image.length > bufLen * buffersOf(p)) return { skip: `${p.name} would need ${d.image.length} bytes` };
+      write(addr, d.image);
+      len = d.bytes;
     } else {
       const operand = (e: typeof p.size): number => (e === null ? 1 : e.kind === 'const' ? e.value : Number(scalar[e.index]));
       len = operand(p.count) * (p.size ? operand(p.size) : elementSize(p.type));
       if (p.direction !== 'out') write(addr, Uint8Array.from({ length: Math.min(len, bufLen) }, (_, j) => (j * 31 + 7) & 0xff));
     }
-    if (len > bufLen) return { skip: `${p.name} would need ${len} bytes` };
+    if (len > bufLen * buffersOf(p)) return { skip: `${p.name} would need ${len} bytes` };
     bytes += p.direction === 'inout' ? 2 * len : len;
   }
   restore(memory(), inputs);
@@ -126,7 +192,7 @@ function writeFrame(dv: DataView, fp: number, f: EdlFunction, values: ReadonlyAr
   f.params.forEach((p, i) => {
     const at = fp + 8 * (i + 1);
     const v = values[i]!;
-    if (p.type.pointer) return dv.setUint32(at, Number(v), true);
+    if (isAddress(p)) return dv.setUint32(at, Number(v), true);
     switch (wasmTypeOf(p.type)) {
       case 'i64':
         return dv.setBigInt64(at, BigInt(v), true);
@@ -142,7 +208,7 @@ function writeFrame(dv: DataView, fp: number, f: EdlFunction, values: ReadonlyAr
 
 /** The ECALL's return value from frame slot 0 (what the function itself said about the generated input). */
 function readRet(dv: DataView, fp: number, f: EdlFunction): number | string | null {
-  if (f.ret.base === 'void') return null;
+  if (!returnsValue(f) || isAggregate(f.ret)) return null;
   switch (scalarOf(f.ret).wasm) {
     case 'i64':
       return dv.getBigInt64(fp, true).toString();
@@ -171,11 +237,11 @@ function checkMatches(user: EdlInterface, embedded: string | null, file: string,
   }
 }
 
-function loadImage(edlFile: string, enclaveFile: string): EnclaveImage {
-  let edlText: string;
+function loadImage(edlFile: string, enclaveFile: string, searchPath: readonly string[]): EnclaveImage {
   let bytes: Uint8Array;
   try {
-    edlText = readFileSync(edlFile, 'utf8');
+    // Readable at all? A missing file is E_NO_FILE, as for the enclave; readEdl then parses it with its imports.
+    readFileSync(edlFile);
   } catch (e) {
     throw new EmonError('E_NO_FILE', `cannot read EDL ${edlFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { hint: 'give the path of your .edl file' });
   }
@@ -186,7 +252,7 @@ function loadImage(edlFile: string, enclaveFile: string): EnclaveImage {
       hint: 'give the path of the signed enclave .wasm built from that EDL',
     });
   }
-  const iface = parseEdl(edlText, edlFile);
+  const iface = readEdl(edlFile, { searchPath });
   const sigFile = `${enclaveFile}.sig`;
   const enclave = createEnclave(bytes, enclaveFile, existsSync(sigFile) ? { sigstruct: new Uint8Array(readFileSync(sigFile)) } : {});
   checkMatches(iface, enclave.edl, enclaveFile, edlFile);
@@ -215,11 +281,13 @@ interface Harness {
 export interface EdlSuiteOptions {
   /** Measure with this trace sink on the gate (to price tracing); null or absent: tracing off, as by default. */
   readonly measureTrace?: TraceSink | null;
+  /** Folders searched for the EDL's imports after its own (edger8r's --search-path). */
+  readonly searchPath?: readonly string[];
 }
 
 /** Build a BenchSuite for `edlFile` implemented by `enclaveFile`. Errors (bad EDL, unsigned enclave) surface here. */
 export async function edlSuite(edlFile: string, enclaveFile: string, options: EdlSuiteOptions = {}): Promise<BenchSuite> {
-  const image = loadImage(edlFile, enclaveFile);
+  const image = loadImage(edlFile, enclaveFile, options.searchPath ?? []);
   const iface = image.iface;
   const skipped: Array<{ case: string; reason: string }> = [];
   const ocallsPer: Record<string, Record<string, number>> = {};
@@ -232,7 +300,7 @@ export async function edlSuite(edlFile: string, enclaveFile: string, options: Ed
     async setup(ctx: SuiteContext): Promise<BenchCase[]> {
       const sizes = ctx.quick ? SIZES_QUICK : SIZES_FULL;
       // One buffer per pointer parameter, each large enough for the biggest [out] buffer: all inputs plus headroom.
-      const maxPtrs = Math.max(1, ...[...iface.trusted, ...iface.untrusted].map((f) => f.params.filter((p) => p.type.pointer).length));
+      const maxPtrs = Math.max(1, ...[...iface.trusted, ...iface.untrusted].map((f) => f.params.reduce((n, p) => n + buffersOf(p), 0)));
       const bufLen = maxPtrs * Math.max(...sizes) + OUT_HEADROOM;
       const scratchPtr = FRAMES + FRAMES_LEN;
       const scratchLen = maxPtrs * (bufLen + 8) + 4096;
@@ -345,7 +413,7 @@ function ocallCases(f: EdlFunction, h: Harness, sizes: readonly number[], skippe
   const ex = h.open.exports;
   const msBase = Number((ex['__emon_ms'] as () => number)()) >>> 0;
   const msSize = Number((ex['__emon_ms_size'] as () => number)()) >>> 0;
-  const ptrs = Math.max(1, f.params.filter((p) => p.type.pointer).length);
+  const ptrs = Math.max(1, f.params.reduce((n, p) => n + buffersOf(p), 0));
   const hasRet = ocallGateParams(f).length > f.params.length;
   for (const s of isSweepable(f) ? sizes : [0]) {
     const name = s === 0 ? `ocall:${f.name}` : `ocall:${f.name}/${s}`;

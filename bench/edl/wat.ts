@@ -5,12 +5,13 @@
  * runtime/enclave/abi.ts), and a driver module that loops inside Wasm over each ECALL entry point and each OCALL
  * gate, so only the transition is timed and not a JS loop.
  */
-import { wasmTypeOf, scalarOf, type EdlFunction, type EdlInterface } from '../../runtime/enclave/edl/types.js';
+import { isAggregate, wasmTypeOf, scalarOf, returnsValue, type EdlFunction, type EdlInterface } from '../../runtime/enclave/edl/types.js';
 
 type WasmType = 'i32' | 'i64' | 'f32' | 'f64';
 
 function retType(f: EdlFunction): WasmType | null {
-  return f.ret.base === 'void' ? null : scalarOf(f.ret).wasm;
+  // A struct result goes through an sret pointer (ocallGateParams, guestWat), not a Wasm result.
+  return !returnsValue(f) || isAggregate(f.ret) ? null : scalarOf(f.ret).wasm;
 }
 
 const zero = (t: WasmType): string => `(${t}.const 0)`;
@@ -18,7 +19,7 @@ const zero = (t: WasmType): string => `(${t}.const 0)`;
 /** Guest module: memory plus one handler per OCALL, returning 0 (the handler's body is not what is measured). */
 export function guestWat(iface: EdlInterface, pages: number): string {
   const handlers = iface.untrusted.map((f) => {
-    const params = f.params.map((p) => wasmTypeOf(p.type)).join(' ');
+    const params = [...(isAggregate(f.ret) ? ['i32'] : []), ...f.params.map((p) => wasmTypeOf(p.type))].join(' ');
     const ret = retType(f);
     return `  (func (export "${f.name}")${params ? ` (param ${params})` : ''}${ret ? ` (result ${ret}) ${zero(ret)}` : ''})`;
   });
@@ -27,7 +28,7 @@ export function guestWat(iface: EdlInterface, pages: number): string {
 
 /** Wasm parameter types of the OCALL gate as the enclave imports it: `(retval_ptr?, params...) -> status`. */
 export function ocallGateParams(f: EdlFunction): WasmType[] {
-  return [...(retType(f) ? (['i32'] as WasmType[]) : []), ...f.params.map((p) => wasmTypeOf(p.type))];
+  return [...(returnsValue(f) ? (['i32'] as WasmType[]) : []), ...f.params.map((p) => wasmTypeOf(p.type))];
 }
 
 /**

@@ -4,9 +4,10 @@
  * header compiles unchanged; each function is a WebAssembly import from module "solo5", named without the
  * solo5_ prefix. Pointers are offsets into the guest's exported memory (wasm32: 4-byte size_t/uintptr_t).
  *
- * Build (see README.md, "C guests"):
- *   clang --target=wasm32 -nostdlib -O2 -I guest/c -Wl,--no-entry -Wl,--export=solo5_app_main \
- *     -o app.wasm app.c          (wasm-ld exports the linear memory as "memory" by default)
+ * The bindings (guest/c/bindings: entry point, stack protector, TLS, --solo5: log levels, abort/assert) give
+ * a unikernel what Solo5's bindings give it; link them with `emon cc` (docs/c-guests.md):
+ *   emon cc -o app.wasm app.c              (with wasi-libc: printf, malloc, main(argc, argv), ...)
+ *   emon cc --no-libc -o app.wasm app.c    (freestanding, with a small printf and real TLS)
  */
 #ifndef __SOLO5_H__
 #define __SOLO5_H__
@@ -47,8 +48,20 @@ SOLO5__IMPORT(exit) void solo5_exit(int status) __attribute__((noreturn));
 /* Aborts the application (exit status SOLO5_EXIT_ABORT). Does not return. */
 SOLO5__IMPORT(abort) void solo5_abort(void) __attribute__((noreturn));
 
-/* Sets the thread-local storage base. Wasm has no thread pointer: the value is recorded; always OK. */
-SOLO5__IMPORT(set_tls_base) solo5_result_t solo5_set_tls_base(uintptr_t base);
+/*
+ * Thread-local storage (bindings, guest/c/bindings/tls.c). A TLS block is solo5_tls_size() bytes;
+ * solo5_tls_init(tls) copies the initial `__thread` data into the block at tls (aligned to the TLS alignment,
+ * else EINVAL); solo5_tls_tp_offset(tls) is the value to give solo5_set_tls_base() to make that block the
+ * current one, after which `__thread` variables are those of the block. On wasm32 the thread pointer is the
+ * block's address (clang's TLS model, the global __tls_base). Without TLS support in the build (a libc build
+ * on clang 14), `__thread` variables are plain globals and solo5_tls_size() is 0.
+ */
+size_t solo5_tls_size(void);
+solo5_result_t solo5_tls_init(uintptr_t tls);
+uintptr_t solo5_tls_tp_offset(uintptr_t tls);
+
+/* Makes base the thread pointer (see above) and tells the monitor; EINVAL if base is 0 or misaligned. */
+solo5_result_t solo5_set_tls_base(uintptr_t base);
 
 /* Time in nanoseconds. */
 typedef uint64_t solo5_time_t;

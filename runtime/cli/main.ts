@@ -1,52 +1,12 @@
 #!/usr/bin/env node
 /**
- * The `emon` command. Each subcommand lives in runtime/cli/commands/ and registers itself here; errors are
- * printed as `emon: <message>` plus a hint, never as a stack trace, and the exit status is non-zero.
+ * The `emon` command's ES module entry point (the executable is ./emon.cts), kept to what every start needs:
+ * `emon --version` is answered from the build record alone (./version.ts), a plain run or inspect by
+ * ./fast.ts, and everything else by ./program.ts, which loads only the command being run. Heavy modules
+ * (binaryen, wabt, AssemblyScript, @noble) load inside the commands that use them; tests/cli/startup.test.ts
+ * keeps it so.
  */
-import { Command, CommanderError } from 'commander';
-import { describeError } from '../errors.js';
-import { register as registerRun } from './commands/run.js';
-import { register as registerInspect } from './commands/inspect.js';
-import { register as registerManifest } from './commands/manifest.js';
-import { register as registerDemo } from './commands/demo.js';
-import { register as registerEnclave } from './commands/enclave.js';
-import { register as registerEdl } from './commands/edl.js';
-import { register as registerBench } from './commands/bench.js';
-import { register as registerTrace } from './commands/trace.js';
-import { register as registerTa } from './commands/ta.js';
-
-export function buildProgram(): Command {
-  const program = new Command('emon')
-    .description('enclave-aware unikernel monitor: runs Solo5-ABI WebAssembly unikernels with simulated enclaves')
-    .version('0.1.0')
-    .showHelpAfterError()
-    .exitOverride();
-  for (const register of [
-    registerRun,
-    registerInspect,
-    registerManifest,
-    registerDemo,
-    registerEnclave,
-    registerEdl,
-    registerBench,
-    registerTrace,
-    registerTa,
-  ]) {
-    register(program);
-  }
-  return program;
-}
-
-export async function main(argv: string[]): Promise<number> {
-  try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
-    return process.exitCode === undefined ? 0 : Number(process.exitCode);
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode;
-    console.error(describeError(e));
-    return 1;
-  }
-}
+import { versionLine } from './version.js';
 
 // `emon ... | head` closes our stdout early: that is the reader's choice, not an error worth a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -56,6 +16,21 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+/** Set by ./emon.cts when its bundled copy of ./fast.ts already declined argv. */
+const FAST_TRIED = Symbol.for('emon.fastTried');
+
+const argv = process.argv.slice(2);
+let status: number | null = null;
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  process.stdout.write(`${versionLine()}\n`);
+  status = 0;
+} else if ((globalThis as Record<symbol, unknown>)[FAST_TRIED] !== true) {
+  // `emon run` of a plain guest and a plain `emon inspect` without commander and every command (./fast.ts).
+  const { fast } = await import('./fast.js');
+  status = await fast(argv);
+}
+if (status === null) {
+  const { main } = await import('./program.js');
+  status = await main(argv);
+}
+process.exitCode = status;

@@ -10,10 +10,9 @@ import type { EnclaveBackend } from '../hw/backend.js';
 import { defaultStateDir } from '../hw/sgx/platform.js';
 import type { GuestHost, MonitorExtension } from '../monitor/extension.js';
 import { EINVAL, EUNSPEC, OK } from './abi.js';
-import type { EcallFn } from './gate.js';
 import { loadEnclaveImage, openEnclave, type EnclaveImage, type OpenEnclave } from './host.js';
-import { enclaveDecls } from './manifest.js';
 import { backendFor, hwTrace } from './backends.js';
+import { enclaveDecls } from './manifest.js';
 
 /** Instances one guest may have open at once (SGX's limit is EPC; this one bounds a hostile guest's loop). */
 export const MAX_OPEN = 64;
@@ -56,20 +55,21 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
   const spinEcall = emulate ? () => emulateCost(backend.name, ecallCost) : null;
   const spinOcall = emulate ? () => emulateCost(backend.name, ocallCost) : null;
 
-  /** Open instances by handle; a closed slot is null. Handles are never reused within a boot. */
-  const open: Array<readonly EcallFn[] | null> = [];
-  const instances: Array<OpenEnclave | null> = [];
-  let live = 0;
+  /**
+   * Open instances by handle. Handles are never reused within a boot; a closed one is deleted, so a guest that
+   * opens and closes in a loop holds nothing for the instances it closed.
+   */
+  const open = new Map<number, OpenEnclave>();
+  let nextHandle = 0;
   /**
    * The runner may boot the same guest again with these imports: each boot starts with no enclave open (the
    * runner says so through `boot`; a host without a runner shows a new boot as a new memory).
    */
   let bootMemory: WebAssembly.Memory | null = null;
   const reboot = (): void => {
-    for (const i of instances) i?.close();
-    open.length = 0;
-    instances.length = 0;
-    live = 0;
+    for (const e of open.values()) e.close();
+    open.clear();
+    nextHandle = 0;
   };
   reboots.set(host, reboot);
 
@@ -94,7 +94,7 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
       host.log(`enclave_open: the manifest declares no enclave "${name}"`);
       return EINVAL;
     }
-    if (live >= MAX_OPEN) {
+    if (open.size >= MAX_OPEN) {
       host.log(`enclave_open(${name}): ${MAX_OPEN} enclaves are already open`);
       return EINVAL;
     }
@@ -112,13 +112,12 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
         onLost: (reason) => host.log(`enclave ${name} is lost: ${reason}`),
         ...(host.options['verbose'] === true ? { onReject: (e: EmonError) => host.log(`${e.code}: ${e.message}`) } : {}),
       });
-      open.push(inst.ecalls);
-      instances.push(inst);
-      live++;
+      const handle = nextHandle++;
+      open.set(handle, inst);
       if (host.trace !== null) {
-        host.trace.record({ kind: 'enclave', name: 'open', track: `${host.name}/${name}`, start: t0, dur: performance.now() - t0, args: { handle: open.length - 1 } });
+        host.trace.record({ kind: 'enclave', name: 'open', track: `${host.name}/${name}`, start: t0, dur: performance.now() - t0, args: { handle } });
       }
-      new DataView(host.memory().buffer).setUint32(handleOut, open.length - 1, true);
+      new DataView(host.memory().buffer).setUint32(handleOut, handle, true);
       return OK;
     } catch (e) {
       host.log(`enclave_open(${name}) failed: ${isEmonError(e) ? e.message : String(e)}`);
@@ -127,18 +126,21 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
   }
 
   function enclave_close(handle: number): number {
-    if (open[handle] == null) return EINVAL;
-    open[handle] = null;
-    instances[handle]?.close();
-    instances[handle] = null;
-    live--;
+    const e = open.get(handle);
+    if (e === undefined) return EINVAL;
+    if (e.busy()) {
+      host.log(`enclave_close(${handle}): enclave ${e.image.name} is running an ECALL (the guest is inside one of its OCALLs); close it after the ECALL returns`);
+      return EINVAL;
+    }
+    open.delete(handle);
+    e.close();
     return OK;
   }
 
   function ecall(handle: number, fn: number, frame: number): number {
-    const e = open[handle];
-    if (e == null) return EINVAL;
-    const f = e[fn];
+    const e = open.get(handle);
+    if (e === undefined) return EINVAL;
+    const f = e.ecalls[fn];
     return f === undefined ? EINVAL : f(frame);
   }
 
@@ -154,7 +156,7 @@ export const enclaveExtension: MonitorExtension = {
   imports: guestImports,
   boot: (host) => reboots.get(host)?.(),
   dispose: (host) => {
-    reboots.get(host)?.();
+    reboots.get(host)?.(); // close the instances (TZ: their sessions give the carve-out back)
     detachEpc?.();
     detachEpc = null;
   },

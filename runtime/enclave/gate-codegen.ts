@@ -6,7 +6,9 @@
  * destination memory, so a rejected call leaves the enclave (or the guest) untouched.
  */
 import { EINVAL, ELOST, ENOTALLOWED, OK, SLOT } from './abi.js';
-import { elementSize, scalarOf, wasmTypeOf, type EdlFunction, type EdlParam, type SizeExpr } from './edl/types.js';
+import { elementSize, scalarOf, wasmTypeOf, type EdlFunction, type EdlParam, type SizeExpr, returnsValue } from './edl/types.js';
+import { deepChecks, deepCopyIn, deepCopyOut, type PlacedBuffer } from './gate-deepcopy.js';
+import { sretChecks, sretCopyBack, sretPlace, sretZero, structReturnSize } from './gate-structret.js';
 
 /** Reads parameter i of `f` from the guest frame into local a<i> (JS source). */
 function readFrameScalar(p: EdlParam, i: number): string {
@@ -37,62 +39,81 @@ function lengthExpr(p: EdlParam, f: EdlFunction): string {
   return `${count} * ${size}`;
 }
 
-const isBuffer = (p: EdlParam): boolean => p.type.pointer && p.direction !== 'user_check';
+/** Pointers, arrays and structs passed by value (their slot holds the address of the caller's copy). */
+const isBuffer = (p: EdlParam): boolean => (p.type.pointer || p.byValue === true) && p.direction !== 'user_check';
 const writes = (p: EdlParam): boolean => p.direction === 'out' || p.direction === 'inout';
 const reads = (p: EdlParam): boolean => p.direction === 'in' || p.direction === 'inout';
 
+/** How generated code reads the memory buffers come from: its size, string scans ($p: the address), a DataView. */
+interface SourceMemory {
+  readonly size: string;
+  readonly strlen: string;
+  readonly wstrlen: string;
+  readonly dv: string;
+}
+/** ECALL: the guest's memory, always directly addressable. */
+const GUEST_SOURCE: SourceMemory = { size: 'g8.length', strlen: 'c.strlen(g8, $p, c.cap)', wstrlen: 'c.wstrlen(g8, $p, c.cap)', dv: 'c.gdv' };
+/** OCALL: the enclave's memory, which may be paged out, so every access goes through the pager. */
+const ENCLAVE_SOURCE: SourceMemory = { size: 'eSize', strlen: 'c.strlenE($p, c.cap)', wstrlen: 'c.wstrlenE($p, c.cap)', dv: 'c.edvP' };
+
 /**
- * Checks and places every buffer parameter: `src` names the source memory view, `srcSize` its length,
- * `top`/`end` the destination stack. Emits locals p<i> (source address), l<i> (length), d<i> (destination).
+ * Checks and places every buffer parameter: `src` says how to read the source memory, `top`/`end` name the
+ * destination stack. Emits locals p<i> (source address), l<i> (length), d<i> (destination).
  */
-function placeBuffers(f: EdlFunction, src: string, top: string, end: string): string[] {
+function placeBuffers(f: EdlFunction, src: SourceMemory, top: string, end: string, retval: string): string[] {
   const out: string[] = [];
   const bufs = f.params.map((p, i) => ({ p, i })).filter(({ p }) => isBuffer(p));
   for (const { p, i } of bufs) {
     out.push(`const p${i} = a${i} >>> 0; let l${i} = 0;`);
     if (p.isString) {
-      out.push(`if (p${i} !== 0) { l${i} = c.strlen(${src}, p${i}, c.cap); if (l${i} < 0) return c.reject('E_GATE_STRING', name, '${p.name}', p${i}, -1); }`);
+      const scan = p.isWide ? src.wstrlen : src.strlen;
+      out.push(`if (p${i} !== 0) { l${i} = ${scan.replace('$p', `p${i}`)}; if (l${i} < 0) return c.reject('E_GATE_STRING', name, '${p.name}', p${i}, -1); }`);
     } else {
       // NULL passes through (the callee must check, as in SGX) only when it stands for an empty buffer: Wasm
       // address 0 is readable memory, so a NULL with a length would make the callee read its own low memory.
       const len = lengthExpr(p, f);
-      const nullCheck = p.size || p.count ? ` else if (${len} !== 0) return c.reject('E_GATE_NULL', name, '${p.name}', 0, ${len});` : '';
+      const nullCheck = p.size || p.count || p.byValue ? ` else if (${len} !== 0) return c.reject('E_GATE_NULL', name, '${p.name}', 0, ${len});` : '';
       out.push(
         `if (p${i} !== 0) { l${i} = ${len}; if (l${i} > c.cap) return c.reject('E_GATE_CAP', name, '${p.name}', p${i}, l${i}); ` +
-          `if (p${i} + l${i} > ${src}.length) return c.reject('E_GATE_BOUNDS', name, '${p.name}', p${i}, l${i}); }${nullCheck}`,
+          `if (p${i} + l${i} > ${src.size}) return c.reject('E_GATE_BOUNDS', name, '${p.name}', p${i}, l${i}); }${nullCheck}`,
       );
     }
   }
+  // Deep-copied struct members join the list: placed, capped and overlap-checked like parameters.
+  const deep = deepChecks(f, src.size, src.dv, writes);
+  out.push(...deep.code);
+  // A struct returned by value is written through a result slot, checked like an [out] buffer.
+  const sret = sretChecks(f, retval, src.size);
+  out.push(...sret.code);
+  const placed: PlacedBuffer[] = [...bufs.map(({ p, i }) => ({ id: String(i), name: p.name, writes: writes(p) })), ...deep.bufs, ...(sret.buf ? [sret.buf] : [])];
   out.push(`const base = ${top}; let off = base;`);
-  for (const { i } of bufs) {
-    out.push(`const d${i} = p${i} === 0 ? 0 : off; off += l${i} + ((8 - (l${i} & 7)) & 7);`);
+  for (const { id: i } of placed) {
+    out.push(i === 'R' ? sretPlace(f) : `const d${i} = p${i} === 0 ? 0 : off; off += l${i} + ((8 - (l${i} & 7)) & 7);`);
   }
   out.push(`if (off > ${end} || off - base > c.cap) return c.reject('E_GATE_CAP', name, 'all buffers', base, off - base);`);
   // Overlap: a buffer written back must not alias any other buffer of the same call (SGX edger8r refuses
   // overlapping in/out buffers for the same reason: the copy-back order would decide the result).
-  for (let x = 0; x < bufs.length; x++) {
-    for (let y = x + 1; y < bufs.length; y++) {
-      const a = bufs[x]!;
-      const b = bufs[y]!;
-      if (!writes(a.p) && !writes(b.p)) continue;
-      out.push(`if (l${a.i} !== 0 && l${b.i} !== 0 && p${a.i} < p${b.i} + l${b.i} && p${b.i} < p${a.i} + l${a.i}) return c.reject('E_GATE_OVERLAP', name, '${a.p.name}/${b.p.name}', p${a.i}, p${b.i});`);
+  for (let x = 0; x < placed.length; x++) {
+    for (let y = x + 1; y < placed.length; y++) {
+      const a = placed[x]!;
+      const b = placed[y]!;
+      if (!a.writes && !b.writes) continue;
+      out.push(`if (l${a.id} !== 0 && l${b.id} !== 0 && p${a.id} < p${b.id} + l${b.id} && p${b.id} < p${a.id} + l${a.id}) return c.reject('E_GATE_OVERLAP', name, '${a.name}/${b.name}', p${a.id}, p${b.id});`);
     }
   }
   return out;
 }
 
 function argList(f: EdlFunction, dst: 'enclave' | 'guest'): string {
-  return f.params
-    .map((p, i) => {
-      if (!p.type.pointer) return `a${i}`;
-      if (p.direction === 'user_check') return `a${i}`;
-      return dst === 'enclave' ? `d${i}` : `d${i}`;
-    })
-    .join(', ');
+  const args = f.params.map((p, i) => {
+    if (!isBuffer(p)) return `a${i}`;
+    return dst === 'enclave' ? `d${i}` : `d${i}`;
+  });
+  return (structReturnSize(f) ? ['dR', ...args] : args).join(', ');
 }
 
 function storeRet(view: string, at: string, f: EdlFunction): string {
-  if (f.ret.base === 'void') return '';
+  if (!returnsValue(f) || structReturnSize(f)) return '';
   switch (scalarOf(f.ret).wasm) {
     case 'i64':
       return `${view}.setBigInt64(${at}, r, true);`;
@@ -106,7 +127,8 @@ function storeRet(view: string, at: string, f: EdlFunction): string {
 }
 
 function retSize(f: EdlFunction): number {
-  return f.ret.base === 'void' ? 0 : scalarOf(f.ret).size <= 4 ? 4 : 8;
+  if (structReturnSize(f)) return structReturnSize(f);
+  return !returnsValue(f) ? 0 : scalarOf(f.ret).size <= 4 ? 4 : 8;
 }
 
 /**
@@ -125,17 +147,21 @@ export function ecallSource(f: EdlFunction, nEcalls: number): string {
   L.push(`const g8 = c.g8, gdv = c.gdv; fp = fp >>> 0;`);
   L.push(`if (fp + ${SLOT * (n + 1)} > g8.length) return c.reject('E_GATE_FRAME', name, 'frame', fp, ${SLOT * (n + 1)});`);
   f.params.forEach((p, i) => L.push(readFrameScalar(p, i)));
-  if (bufs.length > 0) L.push(...placeBuffers(f, 'g8', 'c.msTop', 'c.msEnd'));
+  const places = bufs.length > 0 || structReturnSize(f) > 0;
+  if (structReturnSize(f)) L.push('const aR = gdv.getUint32(fp, true);');
+  if (places) L.push(...placeBuffers(f, GUEST_SOURCE, 'c.msTop', 'c.msEnd', 'aR'));
   else L.push('const base = 0, off = 0;');
   for (const { p, i } of bufs) {
     if (reads(p)) L.push(`if (l${i} !== 0) c.copyIn(p${i}, d${i}, l${i});`);
     else L.push(`if (l${i} !== 0) c.e8.fill(0, d${i}, d${i} + l${i});`);
   }
+  L.push(...deepCopyIn(f, 'c.copyIn', 'c.edv'));
+  L.push(...sretZero(f, 'c.e8'));
   L.push(`const t0 = c.trace === null ? 0 : performance.now();`);
   L.push(`if (c.spinEcall !== null) c.spinEcall();`);
   // Without buffers the marshalling stack does not move, so only the nesting depth is kept.
-  const push = bufs.length > 0 ? 'c.msTop = off; ' : '';
-  const pop = bufs.length > 0 ? 'c.msTop = base; ' : '';
+  const push = places ? 'c.msTop = off; ' : '';
+  const pop = places ? 'c.msTop = base; ' : '';
   L.push(`${push}c.depth++; let r;`);
   L.push(`try { r = fn(${argList(f, 'enclave')}); } catch (err) { ${pop}c.depth--; return c.trapped(err, name); }`);
   L.push(`${pop}c.depth--;`);
@@ -144,6 +170,8 @@ export function ecallSource(f: EdlFunction, nEcalls: number): string {
   L.push(`if (c.e8.length === 0 && !c.refreshE()) return ${ELOST};`);
   L.push(`if (c.g8.length === 0) c.refreshG();`);
   for (const { p, i } of bufs) if (writes(p)) L.push(`if (l${i} !== 0) c.copyOut(d${i}, p${i}, l${i});`);
+  L.push(...deepCopyOut(f, 'c.copyOut', 'c.gdv', writes));
+  L.push(...sretCopyBack(f, 'c.copyOut'));
   L.push(storeRet('c.gdv', 'fp', f));
   L.push(`if (c.trace !== null) c.trace.record({ kind: 'ecall', name, track: c.track, start: t0, dur: performance.now() - t0, bytes: off - base });`);
   L.push(`return ${OK};`);
@@ -165,21 +193,27 @@ export function ocallSource(f: EdlFunction): string {
   L.push(`if (c.lost) return ${EINVAL};`);
   L.push(`if (c.e8.length === 0 && !c.refreshE()) return ${EINVAL};`);
   L.push(`if (c.g8.length === 0) c.refreshG();`);
-  L.push(`const e8 = c.e8;`);
-  if (rs > 0) L.push(`rp = rp >>> 0; if (rp !== 0 && rp + ${rs} > e8.length) return c.reject('E_GATE_BOUNDS', name, 'retval', rp, ${rs});`);
-  L.push(...placeBuffers(f, 'e8', 'c.scTop', 'c.scEnd'));
+  // The enclave's side of an OCALL lies anywhere in its memory, outside the held marshalling area: a paged
+  // enclave's pages there may be evicted, so every access goes through the pager (c.readE/writeE/strlenE/edvP).
+  L.push(`const eSize = c.eSize();`);
+  if (rs > 0) L.push(`rp = rp >>> 0; if (rp !== 0 && rp + ${rs} > eSize) return c.reject('E_GATE_BOUNDS', name, 'retval', rp, ${rs});`);
+  L.push(...placeBuffers(f, ENCLAVE_SOURCE, 'c.scTop', 'c.scEnd', 'rp'));
   for (const { p, i } of bufs) {
-    if (reads(p)) L.push(`if (l${i} !== 0) c.copyOut(p${i}, d${i}, l${i});`);
+    if (reads(p)) L.push(`if (l${i} !== 0) c.readE(p${i}, d${i}, l${i});`);
     else L.push(`if (l${i} !== 0) c.g8.fill(0, d${i}, d${i} + l${i});`);
   }
+  L.push(...deepCopyIn(f, 'c.readE', 'c.gdv'));
+  L.push(...sretZero(f, 'c.g8'));
   L.push(`const t0 = c.trace === null ? 0 : performance.now();`);
   L.push(`if (c.spinOcall !== null) c.spinOcall();`);
   L.push(`const prev = c.curOcall; c.scTop = off; c.curOcall = index; let r;`);
   L.push(`try { r = h(${argList(f, 'guest')}); } catch (err) { c.guestFault = true; throw err; } finally { c.scTop = base; c.curOcall = prev; }`);
   L.push(`if (c.e8.length === 0 && !c.refreshE()) return ${EINVAL};`);
   L.push(`if (c.g8.length === 0) c.refreshG();`);
-  for (const { p, i } of bufs) if (writes(p)) L.push(`if (l${i} !== 0) c.copyIn(d${i}, p${i}, l${i});`);
-  if (rs > 0) L.push(`if (rp !== 0) { ${storeRet('c.edv', 'rp', f)} }`);
+  for (const { p, i } of bufs) if (writes(p)) L.push(`if (l${i} !== 0) c.writeE(d${i}, p${i}, l${i});`);
+  L.push(...deepCopyOut(f, 'c.writeE', 'c.edvP', writes));
+  L.push(...sretCopyBack(f, 'c.writeE'));
+  if (rs > 0 && !structReturnSize(f)) L.push(`if (rp !== 0) { if (c.access === null) { ${storeRet('c.edv', 'rp', f)} } else { ${storeRet('c.rdv', '0', f)} c.access.write(rp, c.r8.subarray(0, ${rs})); } }`);
   L.push(`if (c.trace !== null) c.trace.record({ kind: 'ocall', name, track: c.track, start: t0, dur: performance.now() - t0, bytes: off - base });`);
   L.push(`return ${OK};`);
   L.push('};');

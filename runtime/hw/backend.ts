@@ -40,11 +40,6 @@ export interface BackendGuest {
   log(message: string): void;
 }
 
-/** An instance a backend opened, plus what closing it must give back (secure memory, a TA session). */
-export interface BackendInstance extends EnclaveInstance {
-  close(): void;
-}
-
 export interface EnclaveBackend {
   readonly name: BackendName;
   /** Cost-model events of one ECALL and one OCALL on this hardware (runtime/hw/cost/model.ts). */
@@ -55,6 +50,9 @@ export interface EnclaveBackend {
   load(bytes: Uint8Array, file: string, options: EinitOptions): InitializedEnclave;
   /** The root secrets this backend's keys derive from (SGX: fused root keys; TZ: the hardware unique key). */
   platform(stateDir: string): PlatformSecrets;
-  /** A fresh instance of a loaded image for one guest, with the caller's OCALL stubs. */
-  open(enc: InitializedEnclave, platform: PlatformSecrets, untrusted: UntrustedSide, ocalls: Record<string, WebAssembly.ImportValue>, guest: string): BackendInstance;
+  /**
+   * A fresh instance of a loaded image for one guest, with the caller's OCALL stubs; its `destroy` gives back
+   * what the hardware lent it (EPC pages; the carve-out and the TA session).
+   */
+  open(enc: InitializedEnclave, platform: PlatformSecrets, untrusted: UntrustedSide, ocalls: Record<string, WebAssembly.ImportValue>, guest: string): EnclaveInstance;
 }

@@ -22,8 +22,11 @@ export const SOLO5_EXIT_ABORT = 255;
 /** The Wasm import module the hypercalls live in. */
 export const SOLO5_IMPORT_MODULE = 'solo5';
 
-/** The limits Solo5 puts on a manifest (mft_abi.h: MFT_MAX_ENTRIES, MFT_NAME_SIZE - 1). */
-export const MAX_DEVICES = 64;
+/**
+ * The limits Solo5 puts on a manifest (mft_abi.h: MFT_MAX_ENTRIES is 64 with entry 0 reserved, so 63 devices;
+ * MFT_NAME_SIZE - 1 bytes of name).
+ */
+export const MAX_DEVICES = 63;
 export const MAX_DEVICE_NAME_BYTES = 67;
 
 /** Solo5's command line limit (SOLO5_CMDLINE_SIZE). */

@@ -46,7 +46,7 @@ export function checkAttachments(
     const kind = kindOfType.get(decl.type)!;
     if (!attachments.get(kind)?.has(decl.name)) {
       throw new EmonError('E_ATTACH', `guest ${guest} declares ${decl.type} device "${decl.name}" but it is not attached`, {
-        hint: `add --${kind}:${decl.name}=${kind === 'block' ? 'PATH' : 'SWITCH'} before the guest file`,
+        hint: `add --${kind}:${decl.name}=${kind === 'block' ? 'PATH' : 'IFACE'} before the guest file`,
       });
     }
   }
@@ -64,9 +64,14 @@ export async function extensionsFor(
   attachments: Attachments,
   devices: readonly DeviceModule[],
 ): Promise<readonly MonitorExtension[]> {
-  const needs =
+  return needsExtensions(module, manifest, attachments, devices) ? (await import('./extensions.js')).extensions : [];
+}
+
+/** Whether extensionsFor would load the extensions for this guest. */
+export function needsExtensions(module: WebAssembly.Module, manifest: Manifest, attachments: Attachments, devices: readonly DeviceModule[]): boolean {
+  return (
     WebAssembly.Module.imports(module).some((i) => i.module !== SOLO5_IMPORT_MODULE) ||
     [...attachments.keys()].some((kind) => !devices.some((d) => d.optionKind === kind)) ||
-    Object.keys(manifest.raw).some((k) => k !== 'type' && k !== 'version' && k !== 'devices');
-  return needs ? (await import('./extensions.js')).extensions : [];
+    Object.keys(manifest.raw).some((k) => k !== 'type' && k !== 'version' && k !== 'devices')
+  );
 }

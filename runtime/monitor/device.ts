@@ -27,6 +27,11 @@ export interface DeviceContext {
 export interface NetLink {
   readonly port: MessagePort;
   readonly mac: Uint8Array;
+  /**
+   * A host TAP interface the guest's thread reads and writes itself (./devices/tap-nic.ts): its descriptor,
+   * opened and closed by the supervisor, and counters the supervisor reports (TAP_STAT_* there).
+   */
+  readonly tap?: { readonly fd: number; readonly ifname: string; readonly stats: Int32Array };
 }
 
 /**
@@ -40,6 +45,12 @@ export interface DeviceInstance {
   readonly hypercalls: Readonly<Record<string, Handler>>;
   /** Handles of this instance that have input ready, as a bitmask over handles 0..31 and 32..63. */
   ready?(out: Uint32Array): void;
+  /**
+   * Sleeps until input may be ready on this instance, the wake word's generation moves from `gen`, or `ms`
+   * pass. Only for devices whose input does not arrive through the wake word (a TAP's descriptor); yield uses
+   * the first instance that has one instead of Atomics.wait.
+   */
+  wait?(gen: number, ms: number): void;
   /** A new boot of the same guest: forget acquisitions. */
   reset(): void;
   /** Release host resources (files, ports). */

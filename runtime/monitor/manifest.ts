@@ -1,10 +1,10 @@
 /**
  * The application manifest, as Solo5 declares a unikernel's devices (Solo5 docs/building.md, "Manifest"; the
  * JSON of `manifest.json`), carried in a Wasm custom section named `solo5.manifest`. Validated at load: known
- * device types only, names of at most 67 bytes, no duplicates, at most 64 devices. Extra top-level keys
+ * device types only, names of at most 67 bytes, no duplicates, at most 63 devices (Solo5's wording in errors). Extra top-level keys
  * (e.g. `enclaves`) are kept untouched for the extensions that own them.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readRegularFile } from '../files.js';
 import { EmonError } from '../errors.js';
 import { MAX_DEVICE_NAME_BYTES, MAX_DEVICES } from './abi.js';
 import { customSections, withCustomSection } from './wasmbin.js';
@@ -46,14 +46,14 @@ export function parseManifest(text: string, what: string): Manifest {
   if (raw.version !== undefined && raw.version !== 1) bad(what, `unsupported "version" ${JSON.stringify(raw.version)} (emon reads version 1)`);
   const list = raw.devices ?? [];
   if (!Array.isArray(list)) bad(what, '"devices" must be an array');
-  if (list.length > MAX_DEVICES) bad(what, `${list.length} devices declared, at most ${MAX_DEVICES} are allowed`);
+  if (list.length > MAX_DEVICES) bad(what, `too many entries, maximum ${MAX_DEVICES} (${list.length} devices declared)`);
   const seen = new Set<string>();
   const devices: DeviceDecl[] = [];
   list.forEach((d: unknown, i: number) => {
     if (typeof d !== 'object' || d === null) bad(what, `device #${i} is not an object`);
     const { name, type } = d as Record<string, unknown>;
     if (typeof name !== 'string' || name.length === 0) bad(what, `device #${i} has no "name"`);
-    if (Buffer.byteLength(name) > MAX_DEVICE_NAME_BYTES) bad(what, `device name "${name}" is longer than ${MAX_DEVICE_NAME_BYTES} bytes`);
+    if (Buffer.byteLength(name) > MAX_DEVICE_NAME_BYTES) bad(what, `devices[${i}]: name too long, maximum ${MAX_DEVICE_NAME_BYTES} bytes ("${name.slice(0, 16)}...", ${Buffer.byteLength(name)} bytes)`);
     if (name.includes('\0')) bad(what, `device name #${i} contains a NUL byte`);
     if (!DEVICE_TYPES.includes(type as DeviceType)) bad(what, `device "${name}" has unknown type ${JSON.stringify(type)} (known: ${DEVICE_TYPES.join(', ')})`);
     if (seen.has(name)) bad(what, `device "${name}" is declared twice`);
@@ -75,10 +75,7 @@ export function readManifest(bytes: Uint8Array, what: string): Manifest {
 export function embedManifest(wasm: Uint8Array, manifestPath: string, wasmWhat: string): Uint8Array {
   let text: string;
   try {
-    // A device or FIFO would be read until memory runs out, or forever.
-    const st = statSync(manifestPath);
-    if (!st.isFile() && !st.isDirectory()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
-    text = readFileSync(manifestPath, 'utf8');
+    text = readRegularFile(manifestPath, 'utf8');
   } catch (e) {
     throw new EmonError('E_NO_FILE', `cannot read manifest ${manifestPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
       hint: 'give the path of a Solo5 manifest.json',

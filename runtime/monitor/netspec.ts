@@ -1,20 +1,53 @@
 /**
- * What a `--net:NAME=SPEC` value means. Solo5's hvt takes a host interface (`--net:service=tap100`); emon has
- * no tap devices, so SPEC names either an in-process switch that joins every NIC given the same name
- * (`--net:service=sw0`, the role a host bridge plays for taps), or a point-to-point UDP tunnel
- * (`udp:LOCALPORT:REMOTEHOST:REMOTEPORT`) carrying one frame per datagram to another emon process.
+ * What a `--net:NAME=SPEC` value means. As in Solo5's tenders (`--net:service=tap100`), a bare SPEC is a host
+ * TAP interface (./tun.ts). The other backends are spelled out: `switch:SW` joins the in-process switch SW
+ * with every NIC given the same name (the role a host bridge plays for taps), `udp:LOCALPORT:REMOTEHOST:
+ * REMOTEPORT` is a point-to-point UDP tunnel carrying one frame per datagram to another emon process, and
+ * `user[,hostfwd=tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT]...` is rootless user-mode networking
+ * through passt (./passt.ts), with QEMU's `-netdev user,hostfwd=` syntax for the port forwards.
  */
 import { isIP } from 'node:net';
 import { EmonError } from '../errors.js';
 
+export interface HostForward {
+  readonly proto: 'tcp' | 'udp';
+  /** Host address to bind, '' for all. */
+  readonly hostAddr: string;
+  readonly hostPort: number;
+  readonly guestPort: number;
+}
+
 export type NetSpec =
+  | { readonly kind: 'tap'; readonly ifname: string }
   | { readonly kind: 'switch'; readonly switchName: string }
-  | { readonly kind: 'udp'; readonly localPort: number; readonly remoteHost: string; readonly remotePort: number };
+  | { readonly kind: 'udp'; readonly localPort: number; readonly remoteHost: string; readonly remotePort: number }
+  | { readonly kind: 'user'; readonly forwards: readonly HostForward[] };
+
+/** The forms, for help texts and hints. */
+export const NET_SPEC_FORMS = 'IFACE | switch:SW | udp:LPORT:RHOST:RPORT | user[,hostfwd=tcp::HPORT-:GPORT]';
 
 function port(text: string): number | null {
   if (!/^\d{1,5}$/.test(text)) return null;
   const n = Number(text);
   return n >= 1 && n <= 65535 ? n : null;
+}
+
+function parseUser(where: string, value: string): NetSpec {
+  const forwards: HostForward[] = [];
+  for (const opt of value.split(',').slice(1)) {
+    const m = /^hostfwd=(tcp|udp):([^:]*):(\d+)-([^:]*):(\d+)$/.exec(opt);
+    const hp = m ? port(m[3]!) : null;
+    const gp = m ? port(m[5]!) : null;
+    const hostAddr = m ? m[2]! : '';
+    const guestAddr = m ? m[4]! : '';
+    if (m === null || hp === null || gp === null || (hostAddr !== '' && isIP(hostAddr) !== 4) || guestAddr !== '') {
+      throw new EmonError('E_ATTACH', `${where}: "${opt}" is not hostfwd=tcp|udp:[HOSTADDR]:HOSTPORT-:GUESTPORT`, {
+        hint: 'e.g. --net:service=user,hostfwd=tcp::8080-:80 (HOSTADDR an IPv4 address or empty for all; the guest address is the one passt gives it)',
+      });
+    }
+    forwards.push({ proto: m[1] as 'tcp' | 'udp', hostAddr, hostPort: hp, guestPort: gp });
+  }
+  return { kind: 'user', forwards };
 }
 
 export function parseNetSpec(guest: string, name: string, value: string): NetSpec {
@@ -31,10 +64,21 @@ export function parseNetSpec(guest: string, name: string, value: string): NetSpe
     }
     return { kind: 'udp', localPort: lp, remoteHost: host, remotePort: rp };
   }
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(value)) {
-    throw new EmonError('E_ATTACH', `${where}: "${value}" is neither a switch name (letters, digits, _ . -) nor udp:LPORT:RHOST:RPORT`, {
-      hint: 'guests given the same switch name share one Ethernet segment, e.g. --net:service=sw0',
+  if (value.startsWith('switch:')) {
+    const sw = value.slice('switch:'.length);
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(sw)) {
+      throw new EmonError('E_ATTACH', `${where}: "${sw}" is not a switch name (1-64 letters, digits, _ . -)`, {
+        hint: 'guests given the same switch share one Ethernet segment, e.g. --net:service=switch:sw0',
+      });
+    }
+    return { kind: 'switch', switchName: sw };
+  }
+  if (value === 'user' || value.startsWith('user,')) return parseUser(where, value);
+  // Linux interface names: at most IFNAMSIZ - 1 = 15 bytes, no '/', ':' or whitespace.
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(value)) {
+    throw new EmonError('E_ATTACH', `${where}: "${value}" is not a host interface name nor one of ${NET_SPEC_FORMS}`, {
+      hint: 'a TAP interface name has at most 15 letters, digits, _ . -; for the in-process switch write switch:NAME, e.g. --net:service=switch:sw0',
     });
   }
-  return { kind: 'switch', switchName: value };
+  return { kind: 'tap', ifname: value };
 }

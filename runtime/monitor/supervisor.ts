@@ -15,10 +15,13 @@ import { checkAttachments, extensionsFor } from './attach.js';
 import type { NetLink } from './device.js';
 import { deviceModules } from './devices/index.js';
 import type { GuestResult, RunOptions } from './guest.js';
+import { consolePrefix, PrefixedConsole } from './console.js';
 import { loadGuest, type LoadedGuest } from './loader.js';
+import { shows, type LogLevel } from './loglevel.js';
 import { parseNetSpec } from './netspec.js';
-import { EthernetSwitch, type Endpoint } from './switch.js';
+import { EthernetSwitch, txReport, type Endpoint } from './switch.js';
 import { UdpTunnel } from './tunnel.js';
+import { HostNets } from './hostnets.js';
 import { createWake, signalStop } from './wake.js';
 import type { WorkerInit, WorkerReport } from './worker.js';
 
@@ -32,6 +35,8 @@ export interface GuestLaunch {
   /** device name -> MAC (`--net-mac:NAME=MAC`). */
   readonly macs: ReadonlyMap<string, Uint8Array>;
   readonly cmdline: string;
+  /** Solo5's log level for this guest (`--solo5:LEVEL`, ./loglevel.ts); default info. */
+  readonly logLevel?: LogLevel;
 }
 
 export interface SuperviseOptions {
@@ -79,12 +84,14 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
 
   const switches = new Map<string, EthernetSwitch>();
   const tunnels: UdpTunnel[] = [];
+  const hostNets = new HostNets(log);
   const endpoints: Endpoint[][] = [];
   const inits: { init: WorkerInit; transfer: import('node:worker_threads').MessagePort[] }[] = [];
   const consoleMode = opts.console ?? (loaded.length > 1 ? 'prefixed' : 'stdout');
   try {
     for (const [i, g] of loaded.entries()) {
       const launch = launches[i]!;
+      const verbose = opts.verbose === true || launch.logLevel === 'debug';
       const wake = createWake();
       const netLinks: { name: string; link: NetLink }[] = [];
       const eps: Endpoint[] = [];
@@ -95,17 +102,20 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
         const handle = g.manifest.devices.findIndex((d) => d.name === dev);
         const ep: Endpoint = { guest: g.name, device: dev, port: port1, wake, handle, mac };
         eps.push(ep);
+        let link: NetLink = { port: port2, mac };
         if (spec.kind === 'switch') {
           let sw = switches.get(spec.switchName);
           if (sw === undefined) switches.set(spec.switchName, (sw = new EthernetSwitch(spec.switchName)));
           sw.attach(ep);
-        } else {
+        } else if (spec.kind === 'udp') {
           tunnels.push(await UdpTunnel.open(ep, spec.localPort, spec.remoteHost, spec.remotePort));
+        } else {
+          link = await hostNets.attach(ep, spec, link);
         }
-        netLinks.push({ name: dev, link: { port: port2, mac } });
-        if (opts.verbose) log(`emon: ${g.name}: net "${dev}" (handle ${handle}) MAC ${[...mac].map((b) => b.toString(16).padStart(2, '0')).join(':')} on ${spec.kind === 'switch' ? `switch ${spec.switchName}` : `udp ${spec.localPort} -> ${spec.remoteHost}:${spec.remotePort}`}`);
+        netLinks.push({ name: dev, link });
+        if (verbose) log(`emon: ${g.name}: net "${dev}" (handle ${handle}) MAC ${[...mac].map((b) => b.toString(16).padStart(2, '0')).join(':')} on ${spec.kind === 'switch' ? `switch ${spec.switchName}` : spec.kind === 'udp' ? `udp ${spec.localPort} -> ${spec.remoteHost}:${spec.remotePort}` : HostNets.describe(spec)}`);
       }
-      if (opts.verbose) {
+      if (verbose) {
         const blocks = [...(launch.attachments.get('block') ?? new Map<string, string>())].map(([n, v]) => ` block "${n}"=${v}`).join('');
         log(`emon: starting guest ${g.name} (${g.file}, memory cap ${g.memCapPages / 16} MiB${blocks})`);
       }
@@ -120,6 +130,7 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
           netLinks,
           wake,
           console: consoleMode,
+          ...(consoleMode === 'prefixed' ? { consolePending: PrefixedConsole.pendingBuffer() } : {}),
           options: opts.options,
           trace: opts.traceFile !== undefined,
           timeOrigin: performance.timeOrigin,
@@ -138,15 +149,21 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
       inits.map(({ init, transfer }, i) =>
         runWorker(init, transfer, opts.timeoutS, events, epcBudget, log, secureMem).then((r) => {
           for (const ep of endpoints[i]!) for (const sw of switches.values()) sw.detach(ep);
-          if (r.message !== undefined) log(`emon: ${r.message}`);
+          if (r.message !== undefined && shows(launches[i]!.logLevel ?? 'info', 'error')) log(`emon: ${r.message}`);
           return r;
         }),
       ),
     );
+    for (const ep of endpoints.flat()) {
+      const tx = txReport(ep);
+      if (opts.verbose) log(`emon: ${tx.line}`);
+      if (opts.traceFile !== undefined) events.push({ kind: 'guest', name: `net ${ep.device} transmit`, track: ep.guest, start: performance.now(), dur: 0, args: { sent: tx.sent, dropped: tx.dropped } });
+    }
     if (opts.verbose) {
       for (const sw of switches.values()) log(`emon: switch ${sw.name}: ${sw.forwarded} frames forwarded, ${sw.flooded} flooded, ${sw.dropped} dropped (receive queue full)`);
       for (const t of tunnels) log(`emon: udp tunnel: ${t.sent} frames sent, ${t.received} received, ${t.dropped} dropped`);
     }
+    hostNets.report(opts.verbose === true);
     if (opts.traceFile !== undefined) {
       try {
         writeFileSync(opts.traceFile, JSON.stringify(toChromeTrace(events)));
@@ -158,6 +175,7 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
     return results;
   } finally {
     for (const t of tunnels) t.close();
+    hostNets.close();
     for (const eps of endpoints) for (const ep of eps) ep.port.close();
   }
 }
@@ -205,17 +223,22 @@ function runWorker(
       if (done) return;
       done = true;
       if (timer !== undefined) clearTimeout(timer);
+      // A worker that did not end on its own (timeout, crash) may have left a partial console line.
+      if (init.consolePending !== undefined) PrefixedConsole.drain(init.consolePending, consolePrefix(name));
       resolve(r);
     };
     // The clock starts when the guest boots, not when its worker is spawned: worker start-up is the monitor's
     // time, and on a loaded machine it must not eat into the guest's allowance.
     let timer: NodeJS.Timeout | undefined;
+    let stopped: GuestResult | null = null;
     const startTimer = () => {
       if (timeoutS === undefined || timer !== undefined) return;
       timer = setTimeout(() => {
         signalStop(init.wake);
-        void worker.terminate();
-        finish({ name, status: TIMEOUT_STATUS, reason: 'timeout', message: `guest ${name} stopped after ${timeoutS} s (--timeout)` });
+        // Finished once the worker is gone (its exit event may come first), so nothing it wrote is lost.
+        stopped = { name, status: TIMEOUT_STATUS, reason: 'timeout', message: `guest ${name} stopped after ${timeoutS} s (--timeout)` };
+        const end = stopped;
+        worker.terminate().then(() => finish(end), () => finish(end));
       }, timeoutS * 1000);
     };
     worker.on('message', (report: WorkerReport) => {
@@ -233,7 +256,7 @@ function runWorker(
     worker.on('error', (e) => finish({ name, status: 255, reason: 'crash', message: `guest ${name}: worker failed: ${e.message}` }));
     worker.on('exit', (code) => {
       void refused;
-      finish({ name, status: 255, reason: 'crash', message: `guest ${name}: worker exited (${code}) without a result` });
+      finish(stopped ?? { name, status: 255, reason: 'crash', message: `guest ${name}: worker exited (${code}) without a result` });
     });
   });
 }

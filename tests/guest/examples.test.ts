@@ -55,7 +55,7 @@ describe('AssemblyScript examples', () => {
   });
 
   it('net-ping and net-pong exchange frames through the in-process switch', () => {
-    const r = emon(['run', '--net:service=sw0', path.join(guests, 'net-pong.wasm'), '--net:service=sw0', '--net-mac:service=02:00:00:00:00:02', path.join(guests, 'net-ping.wasm'), '--', '4']);
+    const r = emon(['run', '--guest', '--net:service=switch:sw0', path.join(guests, 'net-pong.wasm'), '--guest', '--net:service=switch:sw0', '--net-mac:service=02:00:00:00:00:02', path.join(guests, 'net-ping.wasm'), '4']);
     expect(r.stdout, r.stderr).toMatch(/net-ping\| ping: MAC 02:00:00:00:00:02/);
     expect(r.stdout, r.stderr).toMatch(/net-ping\| ping: pong 3 from/);
     expect(r.stdout, r.stderr).toMatch(/net-pong\| pong: answered 4 pings, quitting/);
@@ -80,7 +80,7 @@ describe('AssemblyScript examples', () => {
 });
 
 describe('C guests', () => {
-  const title = 'hello-c built with clang --target=wasm32 against guest/c/solo5.h runs';
+  const title = 'hello-c built with emon cc --no-libc against guest/c/solo5.h runs';
   it.skipIf(!haveClang)(haveClang ? title : `${title} -- SKIPPED: clang/wasm-ld not installed (apt install clang lld)`, () => {
     expect(existsSync(path.join(guests, 'hello-c.wasm'))).toBe(true);
     const r = emon(['run', path.join(guests, 'hello-c.wasm'), '--', 'from', 'C']);

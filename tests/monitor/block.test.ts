@@ -18,14 +18,18 @@ describe('--block:NAME=PATH[,size=][,sector=]', () => {
     blockDevice.prepare('g', 'd', `${img},size=8K`);
     expect(statSync(img).size).toBe(1024 * 1024);
   });
-  it('refuses a missing image, an empty one, and one smaller than a block', () => {
+  it('refuses a missing image, an empty one, and one that is not a whole number of blocks (Solo5), untouched', () => {
     expect(() => blockDevice.prepare('g', 'd', path.join(tmp, 'none.img'))).toThrow(/cannot open block image .*none\.img for device "d" of guest g: ENOENT/);
     const empty = path.join(tmp, 'empty.img');
     writeFileSync(empty, '');
-    expect(() => blockDevice.prepare('g', 'd', empty)).toThrow(/holds no whole 512-byte block/);
+    expect(() => blockDevice.prepare('g', 'd', empty)).toThrow(/is empty/);
     const small = path.join(tmp, 'small.img');
     writeFileSync(small, Buffer.alloc(1000));
-    expect(() => blockDevice.prepare('g', 'd', `${small},sector=4096`)).toThrow(/holds no whole 4096-byte block/);
+    expect(() => blockDevice.prepare('g', 'd', `${small},sector=4096`)).toThrow(/image size 1000 is not a multiple of the block size \(4096\)/);
+    expect(() => blockDevice.prepare('g', 'd', `${small},size=4096,sector=4096`)).not.toThrow(); // size= extends first
+    writeFileSync(small, Buffer.alloc(5000));
+    expect(() => blockDevice.prepare('g', 'd', `${small},size=4096,sector=4096`)).toThrow(/image size 5000 is not a multiple/);
+    expect(statSync(small).size).toBe(5000);
   });
   it('refuses bad options', () => {
     const img = path.join(tmp, 'b.img');

@@ -109,7 +109,7 @@ export async function bootProbe(diskPath: string, extra: Partial<GuestConfig> = 
     wake,
     attachments: new Map([
       ['block', new Map([['disk', diskPath]])],
-      ['net', new Map([['nic', 'sw0']])],
+      ['net', new Map([['nic', 'switch:sw0']])],
     ]),
     netLinks: new Map([['nic', { port: port2, mac: new Uint8Array([2, 0, 0, 0, 0, 1]) }]]),
     extensions: [],

@@ -1,7 +1,8 @@
 /**
- * The `emon run` grammar: Solo5-shaped options, per-guest options applying to the guest file that follows
- * them, run-wide options anywhere, `--` giving the last guest its command line; random argument lists only
- * ever produce a result or a typed usage error.
+ * The `emon run` grammar: the Solo5 tenders' `[OPTIONS] [--] GUEST [ARGS...]` for one guest (everything after
+ * the guest file is its command line, a `--` right after it dropped), `--guest` introducing each guest of a
+ * several-guest run, `--block-sector-size:`, `--solo5:` log levels; random argument lists only ever produce a
+ * result or a typed usage error.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -21,9 +22,52 @@ describe('parseRunArgs', () => {
     expect(g.cmdline).toBe('a --b');
   });
 
-  it('applies per-guest options to the following guest and run-wide options to all', () => {
-    const r = parseRunArgs(['--net:s=sw0', '--mem', '8', 'a.wasm', '--timeout=5', '--net:s=sw0', '--net-mac:s=02:00:00:00:00:09', '--cmdline=x y', 'b.wasm', '--backend=tz', '-v', '--', 'z']);
-    expect(r.launches.map((l) => [l.file, l.memMiB, l.cmdline])).toEqual([['a.wasm', 8, ''], ['b.wasm', 64, 'z']]);
+  it('takes everything after the guest file as its arguments, with or without a -- before the guest', () => {
+    const cases: [string[], string][] = [
+      [['--block:storage=d.img', '--', 'k.wasm', 'a', '--mem=8', 'b'], 'a --mem=8 b'],
+      [['k.wasm', 'ARG'], 'ARG'],
+      [['k.wasm', '--', 'x', '--', 'y'], 'x -- y'],
+      [['--', 'k.wasm'], ''],
+      [['k.wasm', '--guest', 'b.wasm'], '--guest b.wasm'],
+      [['-v', 'k.wasm', '-h', '--help'], '-h --help'],
+    ];
+    for (const [args, cmdline] of cases) {
+      const r = parseRunArgs(args);
+      expect(r.launches.map((l) => [l.file, l.cmdline]), args.join(' ')).toEqual([['k.wasm', cmdline]]);
+      expect(r.help).toBe(false);
+    }
+    expect(parseRunArgs(['--', '-odd.wasm', 'a']).launches[0]).toMatchObject({ file: '-odd.wasm', cmdline: 'a' });
+  });
+
+  it('takes leading --solo5: log levels off the command line', () => {
+    expect(parseRunArgs(['k.wasm', '--solo5:quiet', 'a']).launches[0]).toMatchObject({ cmdline: 'a', logLevel: 'quiet' });
+    expect(parseRunArgs(['k.wasm', '--', '--solo5:warn', '--solo5:debug']).launches[0]).toMatchObject({ cmdline: '', logLevel: 'debug' });
+    expect(parseRunArgs(['k.wasm', 'a', '--solo5:quiet']).launches[0]).toMatchObject({ cmdline: 'a --solo5:quiet', logLevel: 'info' });
+    expect(() => parseRunArgs(['k.wasm', '--solo5:loud'])).toThrow(/k\.wasm: unknown Solo5 option --solo5:loud/);
+  });
+
+  it('folds --block-sector-size:NAME=N into the block device', () => {
+    const r = parseRunArgs(['--block-sector-size:storage=4096', '--block:storage=d.img', 'k.wasm']);
+    expect(r.launches[0]!.attachments.get('block')?.get('storage')).toBe('d.img,sector=4096');
+    for (const bad of ['0', '256', '1000', '4k', '', '-512', '131072']) {
+      expect(() => parseRunArgs(['--block:s=d.img', `--block-sector-size:s=${bad}`, 'k.wasm']), bad).toThrow(/power of two of at least 512/);
+    }
+    expect(() => parseRunArgs(['--block-sector-size:s=4096', 'k.wasm'])).toThrow(/no --block:s=PATH/);
+    expect(() => parseRunArgs(['--block:s=d.img,sector=512', '--block-sector-size:s=4096', 'k.wasm'])).toThrow(/already sets sector=/);
+  });
+
+  it('runs several guests introduced by --guest, each with its own options and arguments', () => {
+    const r = parseRunArgs(['--timeout=5', '--guest', '--net:s=sw0', '--mem', '8', 'a.wasm', 'x', '--mem=1', '--guest', '--net:s=sw0', '--net-mac:s=02:00:00:00:00:09', 'b.wasm', '--', 'z', '--solo5:quiet', '--guest', '--cmdline=c d', 'c.wasm', '--solo5:error']);
+    expect(r.launches.map((l) => [l.file, l.memMiB, l.cmdline, l.logLevel])).toEqual([['a.wasm', 8, 'x --mem=1', 'info'], ['b.wasm', 64, 'z --solo5:quiet', 'info'], ['c.wasm', 64, 'c d', 'error']]);
+    expect(r.timeoutS).toBe(5);
+    expect(() => parseRunArgs(['--mem=4', '--guest', 'a.wasm'])).toThrow(/--mem=4: per-guest options go after the --guest/);
+    expect(() => parseRunArgs(['--guest', 'a.wasm', '--guest', '--mem=4'])).toThrow(/--guest with options but no guest file/);
+    expect(() => parseRunArgs(['--cmdline=a', 'k.wasm', 'b'])).toThrow(/either with --cmdline= or after the guest file/);
+  });
+
+  it('applies per-guest options to their guest and run-wide options to all', () => {
+    const r = parseRunArgs(['--guest', '--net:s=sw0', '--mem', '8', 'a.wasm', '--guest', '--timeout=5', '--net:s=sw0', '--net-mac:s=02:00:00:00:00:09', '--cmdline=x y', '--backend=tz', '-v', 'b.wasm']);
+    expect(r.launches.map((l) => [l.file, l.memMiB, l.cmdline])).toEqual([['a.wasm', 8, ''], ['b.wasm', 64, 'x y']]);
     expect([...r.launches[1]!.macs.get('s')!]).toEqual([2, 0, 0, 0, 0, 9]);
     expect(r.timeoutS).toBe(5);
     expect(r.verbose).toBe(true);
@@ -47,8 +91,8 @@ describe('parseRunArgs', () => {
       return 'no error';
     };
     expect(err([])).toMatch(/no guest file/);
-    expect(err(['--', 'x'])).toMatch(/before any guest/);
-    expect(err(['a.wasm', '--mem=4'])).toMatch(/must come before the guest file/);
+    expect(err(['--'])).toMatch(/no guest file after `--`/);
+    expect(err(['--mem=4'])).toMatch(/--mem=4: no guest file follows/);
     expect(err(['--block:d=x', '--block:d=y', 'a.wasm'])).toMatch(/attached twice/);
     expect(err(['--net-mac:s=01:00:00:00:00:00', 'a.wasm'])).toMatch(/multicast/);
     expect(err(['--backend=arm', 'a.wasm'])).toMatch(/sgx or tz/);
@@ -63,7 +107,7 @@ describe('parseRunArgs', () => {
   it('random argument lists give a result or a typed error', () => {
     const token = fc.oneof(
       fc.string(),
-      fc.constantFrom('--', '-v', '--mem', '--mem=1', '--timeout=x', '--block:a=b', '--net:a=', '--net-mac:a=zz', 'g.wasm', '--trace', '--help', '--:=', '--x:'),
+      fc.constantFrom('--', '-v', '--mem', '--mem=1', '--timeout=x', '--block:a=b', '--net:a=', '--net-mac:a=zz', 'g.wasm', '--trace', '--help', '--:=', '--x:', '--guest', '--solo5:quiet', '--solo5:x', '--block-sector-size:a=4096', '--block-sector-size:a=3'),
     );
     fc.assert(
       fc.property(fc.array(token, { maxLength: 12 }), (args) => {
@@ -80,7 +124,7 @@ describe('parseRunArgs', () => {
 
 describe('parseNetSpec', () => {
   it('reads switch names and UDP tunnels', () => {
-    expect(parseNetSpec('g', 'n', 'sw0')).toEqual({ kind: 'switch', switchName: 'sw0' });
+    expect(parseNetSpec('g', 'n', 'switch:sw0')).toEqual({ kind: 'switch', switchName: 'sw0' });
     expect(parseNetSpec('g', 'n', 'udp:9001:127.0.0.1:9002')).toEqual({ kind: 'udp', localPort: 9001, remoteHost: '127.0.0.1', remotePort: 9002 });
     expect(parseNetSpec('g', 'n', 'udp:9001:[::1]:9002')).toMatchObject({ remoteHost: '::1' });
   });

@@ -61,7 +61,7 @@ describe('isolation', () => {
     const plain = await guestFile('plain', MAIN('(i32.const 0)'));
     const attached = launch(plain, { attachments: new Map([['block', new Map([['storage', path.join(tmp, 'x.img')]])]]) });
     await expect(runGuests([attached], quiet)).rejects.toThrow(/attaches a device that guest plain does not declare/);
-    const wrongKind = launch(needsDisk, { attachments: new Map([['net', new Map([['storage', 'sw0']])]]) });
+    const wrongKind = launch(needsDisk, { attachments: new Map([['net', new Map([['storage', 'switch:sw0']])]]) });
     await expect(runGuests([wrongKind], quiet)).rejects.toThrow(/attaches BLOCK_BASIC device "storage".*as NET_BASIC/);
     const missingImage = launch(needsDisk, { attachments: new Map([['block', new Map([['storage', path.join(tmp, 'missing.img')]])]]) });
     await expect(runGuests([missingImage], quiet)).rejects.toThrow(/cannot open block image .*missing\.img/);

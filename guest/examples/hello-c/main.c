@@ -1,4 +1,4 @@
-/* hello-c: Solo5's tests/test_hello in C, built with clang --target=wasm32 against guest/c/solo5.h. Prints
+/* hello-c: Solo5's tests/test_hello in C, built with `emon cc --no-libc` against guest/c/solo5.h. Prints
  * its command line, checks the clocks move and the heap the monitor offers is writable. */
 #include "solo5.h"
 

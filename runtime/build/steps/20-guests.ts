@@ -1,7 +1,8 @@
 /**
  * Builds the example unikernels of guest/examples into build/guests/NAME.wasm: AssemblyScript examples
- * (index.ts) with asc's JS API, C examples (main.c) with clang --target=wasm32 when clang and wasm-ld are
- * installed; then embeds the example's manifest.json as the `solo5.manifest` custom section, as Solo5's
+ * (index.ts) with asc's JS API, C examples (main.c) with `emon cc` (../cc.ts: clang with the Solo5 bindings;
+ * the options in the example's cc.args, else --no-libc) when clang and wasm-ld are installed, and wasi-libc
+ * for the examples that use it; then embeds the example's manifest.json as the `solo5.manifest` custom section, as Solo5's
  * solo5-elftool does for ELF unikernels. Folders named enclave-* belong to the enclave build.
  *
  * AssemblyScript guests use the `stub` runtime on purpose: a unikernel allocates its buffers up front and
@@ -16,22 +17,14 @@ import path from 'node:path';
 import { EmonError } from '../../errors.js';
 import { embedManifest } from '../../monitor/manifest.js';
 import { buildDir, projectRoot } from '../../paths.js';
+import { cc, ccArgs, cDir, haveWasiLibc } from '../cc.js';
 import type { BuildStep } from '../main.js';
+import { inputsDigest, packageVersion, recordInputs, runtimeInputs, upToDate } from '../inputs.js';
 
 export const guestOutDir = path.join(buildDir, 'guests');
 const sdkDir = path.join(projectRoot, 'guest', 'as');
 const examplesDir = path.join(projectRoot, 'guest', 'examples');
 const cHeaderDir = path.join(projectRoot, 'guest', 'c');
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    const s = statSync(full);
-    t = Math.max(t, s.isDirectory() ? newest(full) : s.mtimeMs);
-  }
-  return t;
-}
 
 function has(tool: string): boolean {
   try {
@@ -42,7 +35,10 @@ function has(tool: string): boolean {
   }
 }
 
-/** The exact clang line for C guests (also printed in the README). */
+/**
+ * The bare clang line, header only and no bindings, that C code built before the bindings library used (the
+ * enclave build's C guests still do); C examples are built with ../cc.ts.
+ */
 export function clangArgs(source: string, output: string): string[] {
   return [
     '--target=wasm32', '-nostdlib', '-O2', '-I', cHeaderDir,
@@ -77,18 +73,21 @@ async function buildExample(dir: string, force: boolean, verbose: boolean, haveC
     console.log(`build: skipped C guest ${name}: clang/wasm-ld not installed (apt install clang lld)`);
     return;
   }
-  const inputs = Math.max(newest(dir), newest(isAs ? sdkDir : cHeaderDir));
-  if (!force && existsSync(out) && statSync(out).mtimeMs > inputs) return;
-  if (isAs) await compileAssemblyScript(asEntry, out);
-  else {
-    try {
-      execFileSync('clang', clangArgs(cEntry, out), { stdio: ['ignore', 'inherit', 'pipe'] });
-    } catch (e) {
-      throw new EmonError('E_BUILD', `clang failed on ${path.relative(projectRoot, cEntry)}: ${String((e as { stderr?: Buffer }).stderr ?? e)}`);
-    }
+  const ccArgsFile = path.join(dir, 'cc.args');
+  const libc = !isAs && existsSync(ccArgsFile) && readFileSync(ccArgsFile, 'utf8').split(/\s+/).includes('--libc');
+  if (libc && !haveWasiLibc()) {
+    console.log(`build: skipped C guest ${name}: wasi-libc not installed (apt install wasi-libc libclang-rt-dev-wasm32)`);
+    return;
   }
+  const digest = inputsDigest([dir, isAs ? sdkDir : cDir, ...runtimeInputs('monitor/manifest.js', 'monitor/wasmbin.js', 'build/cc.js', 'build/steps/20-guests.js')], [
+    isAs ? packageVersion('assemblyscript') : ccArgs({ sources: ['main.c'], output: 'out.wasm', libc }).join(' '),
+  ]);
+  if (!force && upToDate(digest, out)) return;
+  if (isAs) await compileAssemblyScript(asEntry, out);
+  else cc({ sources: [cEntry], output: out, libc });
   const manifest = path.join(dir, 'manifest.json');
   if (existsSync(manifest)) writeFileSync(out, embedManifest(readFileSync(out), manifest, out));
+  recordInputs(digest, out);
   if (verbose) console.log(`build: guest ${name} -> ${path.relative(projectRoot, out)}`);
 }
 

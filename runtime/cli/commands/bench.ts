@@ -2,9 +2,10 @@
  * `emon bench`: run benchmark suites (bench/suites), write results as JSON under bench/results/, optionally an
  * HTML report, and compare two result files. The runner and report live in bench/; this file is the CLI face.
  */
+import { readRegularFile } from '../../files.js';
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { EmonError } from '../../errors.js';
@@ -81,10 +82,7 @@ function makeProgress(tty: boolean): Progress & { stop(): void } {
 async function readRun(file: string): Promise<BenchRun> {
   let text: string;
   try {
-    // A device or FIFO would be read until memory runs out, or forever.
-    const st = statSync(file);
-    if (!st.isFile() && !st.isDirectory()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
-    text = await readFile(file, 'utf8');
+    text = readRegularFile(file, 'utf8');
   } catch (e) {
     throw new EmonError('E_BENCH_RESULT', `cannot read benchmark result ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
       hint: 'pass a JSON file written by `emon bench` (see bench/results/)',
@@ -114,6 +112,7 @@ interface BenchOptions {
   progress?: boolean;
   edl?: string;
   enclave?: string;
+  searchPath?: string[];
   screenshot?: string;
   emulateCost?: boolean;
 }
@@ -152,6 +151,7 @@ export function register(program: Command): void {
     .option('--no-progress', 'print plain lines even on a terminal')
     .option('--edl <file>', "benchmark every ECALL/OCALL of this EDL (needs --enclave)")
     .option('--enclave <file>', 'the enclave .wasm implementing --edl')
+    .option('--search-path <dir>', "with --edl: folder searched for the EDL's imports (repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--emulate-cost', 'spin for the modeled hardware cost at each enclave transition (runtime/hw/cost)')
     .action(async (suites: string[], opts: BenchOptions) => {
       if (opts.list) {
@@ -180,7 +180,7 @@ export function register(program: Command): void {
           throw new EmonError('E_USAGE', '--edl and --enclave go together', { hint: 'emon bench --edl my.edl --enclave my.wasm' });
         }
         const { edlSuite } = await import('../../../bench/edl/suite.js');
-        extraSuites.push(await edlSuite(opts.edl, opts.enclave));
+        extraSuites.push(await edlSuite(opts.edl, opts.enclave, { searchPath: opts.searchPath ?? [] }));
       }
       const progress = makeProgress(Boolean(process.stderr.isTTY) && opts.progress !== false);
       let run: BenchRun;

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { EmonError } from '../../errors.js';
 import { buildDir } from '../../paths.js';
 import { runGuests, type GuestLaunch } from '../../monitor/supervisor.js';
+import { hostNetStep } from './demo-hostnet.js';
 
 export interface DemoContext {
   /** A scratch directory removed after the demo. */
@@ -47,10 +48,11 @@ export const demoSteps: DemoStep[] = [
     title: 'network ping-pong',
     explain: 'Two unikernels in separate workers exchange Ethernet frames through the in-process switch.',
     run: (ctx) => {
-      const net = new Map([['net', new Map([['service', 'sw0']])]]);
+      const net = new Map([['net', new Map([['service', 'switch:sw0']])]]);
       return allOk([ctx.launch(ctx.guest('net-pong'), { attachments: net }), ctx.launch(ctx.guest('net-ping'), { attachments: net, cmdline: '3' })]);
     },
   },
+  hostNetStep,
   {
     title: 'C guest',
     explain: 'The same ABI from C: guest/c/solo5.h compiled with clang --target=wasm32 -nostdlib.',

@@ -1,11 +1,15 @@
 /**
  * `emon edl`: the EDL tool, emon's sgx_edger8r. `gen` writes the guest stubs (AssemblyScript and C) and the
- * enclave bridge for one EDL file; `check` only parses it and lists its functions.
+ * enclave bridge for one EDL file; `check` parses it with its imports and shows the whole interface: imports,
+ * types with sizes and offsets, functions with the bytes each parameter copies and in which direction.
  */
 import type { Command } from 'commander';
 import path from 'node:path';
+import { describeInterface } from '../../enclave/edl/describe.js';
 import { generateAll, readEdl } from '../../enclave/edl/generate.js';
-import { describeParam } from '../../enclave/edl/gen-common.js';
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+const SEARCH_HELP = 'folder searched for imported EDLs after the importing file\'s own (repeatable, as edger8r\'s --search-path)';
 
 export function register(program: Command): void {
   const edl = program.command('edl').description('EDL (SGX Enclave Definition Language) tools');
@@ -14,21 +18,17 @@ export function register(program: Command): void {
     .description('generate guest stubs (NAME_u.ts, NAME_u.h) and the enclave bridge (NAME_t.ts) from an EDL file')
     .argument('<file.edl>', 'the EDL file')
     .option('-o, --out <dir>', 'output folder', 'generated')
-    .action((file: string, opts: { out: string }) => {
-      const iface = readEdl(file);
+    .option('--search-path <dir>', SEARCH_HELP, collect, [] as string[])
+    .action((file: string, opts: { out: string; searchPath: string[] }) => {
+      const iface = readEdl(file, { searchPath: opts.searchPath });
       for (const p of generateAll(iface, opts.out)) console.log(path.relative(process.cwd(), p) || p);
     });
   edl
     .command('check')
-    .description('parse an EDL file and list its ECALLs and OCALLs')
+    .description('parse an EDL file with its imports and show the interface: imports, types (sizes, offsets), functions (copy direction, bytes)')
     .argument('<file.edl>', 'the EDL file')
-    .action((file: string) => {
-      const iface = readEdl(file);
-      for (const f of iface.trusted) {
-        console.log(`ecall ${f.index} ${f.isPublic ? 'public ' : ''}${f.name}(${f.params.map(describeParam).join(', ')})`);
-      }
-      for (const f of iface.untrusted) {
-        console.log(`ocall ${f.index} ${f.name}(${f.params.map(describeParam).join(', ')})${f.allow.length ? ` allow(${f.allow.join(', ')})` : ''}`);
-      }
+    .option('--search-path <dir>', SEARCH_HELP, collect, [] as string[])
+    .action((file: string, opts: { searchPath: string[] }) => {
+      for (const line of describeInterface(readEdl(file, { searchPath: opts.searchPath }))) console.log(line);
     });
 }

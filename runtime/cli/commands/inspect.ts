@@ -51,7 +51,12 @@ export function inspectGuest(file: string, extensions: readonly MonitorExtension
   };
 }
 
-function print(r: Inspection): void {
+/** Prints an inspection as text, or as JSON. */
+export function printInspection(r: Inspection, json = false): void {
+  if (json) {
+    console.log(JSON.stringify(r, null, 2));
+    return;
+  }
   const lines = [
     `${r.file} (${r.bytes} bytes)`,
     `memory: ${r.memory.initialPages} pages (${r.memory.initialBytes / 1024} KiB) at start, maximum ${r.memory.maxPages === null ? 'none declared (emon caps it with --mem)' : `${r.memory.maxPages} pages`}`,
@@ -70,16 +75,20 @@ function print(r: Inspection): void {
   console.log(lines.join('\n'));
 }
 
+/** `emon inspect FILE [--json]`. */
+export async function inspectCommand(file: string, json: boolean): Promise<void> {
+  // Extensions pull in large modules (the enclave service loads binaryen) and serve only modules other than
+  // "solo5": a plain unikernel is inspected without loading them.
+  let r = inspectGuest(file);
+  if (r.imports.some((i) => i.module !== SOLO5_IMPORT_MODULE)) r = inspectGuest(file, (await import('../../monitor/extensions.js')).extensions);
+  printInspection(r, json);
+}
+
 export function register(program: Command): void {
   program
     .command('inspect')
     .description('show the imports, exports, memory limits and declared devices of a guest')
     .argument('<guest>', 'guest .wasm file')
     .option('--json', 'print JSON')
-    .action(async (file: string, opts: { json?: boolean }) => {
-      const { extensions } = await import('../../monitor/extensions.js');
-      const r = inspectGuest(file, extensions);
-      if (opts.json) console.log(JSON.stringify(r, null, 2));
-      else print(r);
-    });
+    .action((file: string, opts: { json?: boolean }) => inspectCommand(file, opts.json === true));
 }

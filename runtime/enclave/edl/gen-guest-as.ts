@@ -4,8 +4,8 @@
  * `NAME_open`/`NAME_close`. Stubs return an emon status and store the ECALL's result at `retval` (may be 0), as
  * SGX's `sgx_status_t f(eid, &retval, ...)`. The guest's entry file exports one handler per OCALL.
  */
-import { asRet, asSlotType, asType, banner, describeParam, GUEST_SCRATCH_SIZE } from './gen-common.js';
-import { scalarOf, type EdlInterface } from './types.js';
+import { asRet, asSret, asSlotType, asType, asTypeDecls, banner, describeParam, GUEST_SCRATCH_SIZE } from './gen-common.js';
+import { isAggregate, scalarOf, type EdlInterface, returnsValue } from './types.js';
 
 export function generateGuestAs(iface: EdlInterface): string {
   const slots = 1 + Math.max(0, ...iface.trusted.map((f) => f.params.length));
@@ -19,6 +19,8 @@ export function generateGuestAs(iface: EdlInterface): string {
   L.push('@external("emon", "ecall")');
   L.push('declare function __emon_ecall(handle: i32, fn: i32, frame: usize): i32;');
   L.push('');
+  const types = asTypeDecls(iface.types ?? []);
+  if (types.length) L.push(`// Types of ${iface.name}.edl (structs travel as addresses of their bytes, laid out as in C).`, ...types, '');
   L.push(`const SCRATCH_SIZE: usize = ${GUEST_SCRATCH_SIZE};`);
   L.push('const SCRATCH: usize = memory.data(<i32>SCRATCH_SIZE, 16);');
   L.push(`// One frame is enough even for nested ECALLs: the gate reads all arguments before entering the enclave.`);
@@ -36,17 +38,21 @@ export function generateGuestAs(iface: EdlInterface): string {
   L.push('  return __emon_enclave_close(handle);');
   L.push('}');
   for (const f of iface.trusted) {
-    const hasRet = f.ret.base !== 'void';
+    const hasRet = returnsValue(f);
     const params = ['handle: i32', ...(hasRet ? ['retval: usize'] : []), ...f.params.map((p) => `${p.name}: ${asType(p)}`)];
     L.push('');
-    L.push(`/** ECALL ${f.index} ${f.name}(${f.params.map(describeParam).join(', ')})${hasRet ? ` -> ${asRet(f)} at retval` : ''}. */`);
+    const sret = isAggregate(f.ret);
+    const retDoc = sret ? `${f.ret.user!.kind} ${f.ret.base} (${f.ret.user!.size} bytes) written` : asRet(f);
+    L.push(`/** ECALL ${f.index} ${f.name}(${f.params.map(describeParam).join(', ')})${hasRet ? ` -> ${retDoc} at retval` : ''}. */`);
     L.push(`export function ${f.name}(${params.join(', ')}): i32 {`);
+    // A struct result: slot 0 carries the address the gate writes it to.
+    if (sret) L.push('  store<u32>(FRAME, <u32>retval);');
     f.params.forEach((p, i) => {
       const t = asSlotType(p);
       L.push(`  store<${t}>(FRAME + ${8 * (i + 1)}, <${t}>${p.name});`);
     });
     L.push(`  const rc = __emon_ecall(handle, ${f.index}, FRAME);`);
-    if (hasRet) {
+    if (hasRet && !sret) {
       const s = scalarOf(f.ret);
       const slot = s.wasm === 'i32' ? 'i32' : s.wasm;
       L.push(`  if (rc == 0 && retval != 0) store<${s.as}>(retval, <${s.as}>load<${slot}>(FRAME));`);
@@ -57,7 +63,7 @@ export function generateGuestAs(iface: EdlInterface): string {
   L.push('');
   L.push('// OCALL handlers the guest entry file must export (pointers are guest addresses in the scratch area):');
   for (const f of iface.untrusted) {
-    L.push(`//   export function ${f.name}(${f.params.map((p) => `${p.name}: ${asType(p)}`).join(', ')}): ${asRet(f)}`);
+    L.push(`//   export function ${f.name}(${[...asSret(f), ...f.params.map((p) => `${p.name}: ${asType(p)}`)].join(', ')}): ${asRet(f)}`);
   }
   return L.join('\n') + '\n';
 }

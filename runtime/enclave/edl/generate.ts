@@ -3,25 +3,23 @@
  * JSON description of the interface into an output folder (by convention named `generated/`).
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { loadEdl, type EdlLoadOptions } from './imports.js';
 import path from 'node:path';
 import { EmonError } from '../../errors.js';
 import { generateEnclaveAs } from './gen-enclave-as.js';
 import { generateGuestAs } from './gen-guest-as.js';
 import { generateGuestC } from './gen-guest-c.js';
-import { parseEdl } from './parser.js';
 import type { EdlInterface } from './types.js';
 
-export function readEdl(file: string): EdlInterface {
-  let text: string;
+/** Parse an EDL file with its imports (./imports.ts); `searchPath` is edger8r's --search-path. */
+export function readEdl(file: string, options: EdlLoadOptions = {}): EdlInterface {
   try {
-    const st = statSync(file);
     // A device or FIFO would be read until memory runs out, or forever.
-    if (!st.isFile() && !st.isDirectory()) throw new Error('not a regular file');
-    text = readFileSync(file, 'utf8');
+    if (!statSync(file).isFile()) throw new Error('not a regular file');
   } catch (e) {
-    throw new EmonError('E_EDL_READ', `cannot read EDL file ${file}: ${(e as Error).message}`, { hint: 'check the path' });
+    throw new EmonError('E_EDL_READ', `cannot read EDL file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'check the path' });
   }
-  return parseEdl(text, file);
+  return loadEdl(file, options);
 }
 
 /** Writes NAME_u.ts, NAME_u.h, NAME_t.ts into `outDir`; returns the paths written. */

@@ -1,18 +1,26 @@
 /**
  * Parser for SGX's Enclave Definition Language (Intel SGX Developer Reference, "Enclave Definition Language
- * Syntax"): `enclave { trusted { ... }; untrusted { ... }; };` with the pointer attributes of sgx_edger8r.
- * Every error names file:line:col; constructs emon does not model are refused as "unsupported", never ignored.
+ * Syntax"), the whole language sgx_edger8r accepts: several trusted/untrusted blocks (merged), public and
+ * private ECALLs, allow lists, `include`, `from "x.edl" import *|f, g` (./imports.ts resolves the files),
+ * struct/union/enum definitions with deep-copied pointer members, fixed and multi-dimensional arrays, and every
+ * pointer attribute. Every error names file:line:col and states edger8r's rule; nothing is silently ignored.
  */
 import { EmonError } from '../../errors.js';
+import { layoutMembers } from './layout.js';
 import {
   SCALARS,
   type Direction,
+  type EdlEnum,
   type EdlFunction,
+  type EdlImport,
   type EdlInterface,
+  type EdlMember,
   type EdlParam,
+  type EdlStruct,
   type EdlType,
   type SizeExpr,
   type SourceLoc,
+  type UserType,
 } from './types.js';
 
 interface Token {
@@ -22,9 +30,16 @@ interface Token {
   readonly col: number;
 }
 
-const PUNCT = new Set(['{', '}', '(', ')', '[', ']', ';', ',', '*', '=', '.']);
-const UNSUPPORTED_TOP = new Set(['include', 'from', 'import', 'struct', 'union', 'enum', 'typedef']);
-const UNSUPPORTED_ATTR = new Set(['isptr', 'isary', 'readonly', 'sizefunc', 'propagate_errno', 'transition_using_threads']);
+const PUNCT = new Set(['{', '}', '(', ')', '[', ']', ';', ',', '*', '=', '.', '-']);
+/** Function attributes in `[...]` before the return type: calling conventions mean nothing off Windows x86. */
+const FN_ATTRS = new Set(['cdecl', 'stdcall', 'fastcall', 'dllimport']);
+/** Function suffixes after the parameter list. */
+const FN_SUFFIX = new Set(['propagate_errno', 'transition_using_threads']);
+/** Nesting bound: hostile input must not exhaust the JS stack through imports. */
+const MAX_IMPORT_DEPTH = 64;
+const MAX_DIM = 1 << 24;
+/** Largest type or array emon lays out: the gate's lengths are wasm32 (and far above any per-call cap). */
+const MAX_BYTES = 0x7fffffff;
 
 function lex(text: string, file: string): Token[] {
   const out: Token[] = [];
@@ -52,7 +67,7 @@ function lex(text: string, file: string): Token[] {
       for (let j = i; j < end; j++) if (text[j] === '\n') (line++, (lineStart = j + 1));
       i = end + 2;
     } else if (c === '#') {
-      fail('preprocessor directives are unsupported');
+      fail('preprocessor directives are not EDL (edger8r does not run the C preprocessor); use include "file.h"');
     } else if (/[A-Za-z_]/.test(c)) {
       const start = i;
       while (i < text.length && /[A-Za-z0-9_]/.test(text[i]!)) i++;
@@ -79,11 +94,43 @@ function lex(text: string, file: string): Token[] {
   return out;
 }
 
+/** Resolves `from "x.edl"`: returns the parsed interface of the file (./imports.ts). */
+export type ImportResolver = (spec: string, fromFile: string, at: SourceLoc, depth: number) => EdlInterface;
+
+type RawSize = { kind: 'const'; value: number; tok: Token } | { kind: 'param'; name: string; tok: Token };
+interface RawAttrs {
+  tok: Token;
+  dirs: string[];
+  size: RawSize | null;
+  count: RawSize | null;
+  isString: boolean;
+  isWide: boolean;
+  flags: string[];
+}
+interface RawParam {
+  attrs: RawAttrs | null;
+  type: EdlType;
+  typeTok: Token;
+  name: string;
+  tok: Token;
+  dims: number[];
+}
+
 class Parser {
   private pos = 0;
+  readonly trusted: EdlFunction[] = [];
+  readonly untrusted: EdlFunction[] = [];
+  readonly includes: string[] = [];
+  readonly types = new Map<string, UserType>();
+  readonly imports: EdlImport[] = [];
+  /** Enumerator names → values, for later enumerators and constants in dims/size/count. */
+  readonly enumerators = new Map<string, number>();
+
   constructor(
     private readonly toks: Token[],
     private readonly file: string,
+    private readonly resolve: ImportResolver | null,
+    private readonly depth: number,
   ) {}
 
   loc(t: Token = this.peek()): SourceLoc {
@@ -97,10 +144,16 @@ class Parser {
     if (this.pos < this.toks.length - 1) this.pos++;
     return t;
   }
-  fail(t: Token, msg: string, code = 'E_EDL_SYNTAX'): never {
-    throw new EmonError(code, `${this.file}:${t.line}:${t.col}: ${msg}`, {
-      hint: code === 'E_EDL_UNSUPPORTED' ? 'emon supports scalar and pointer parameters only; pass structs as byte buffers' : 'fix the EDL file at the given line and column',
+  fail(t: Token | SourceLoc, msg: string, code = 'E_EDL_SYNTAX', hint?: string): never {
+    const line = t.line;
+    const col = t.col;
+    throw new EmonError(code, `${this.file}:${line}:${col}: ${msg}`, {
+      hint: hint ?? (code === 'E_EDL_UNSUPPORTED' ? 'see docs/edl.md for what emon supports and what replaces the rest' : 'fix the EDL file at the given line and column'),
     });
+  }
+  is(text: string, k = 0): boolean {
+    const t = this.peek(k);
+    return t.text === text && t.kind !== 'string';
   }
   expect(text: string): Token {
     const t = this.next();
@@ -108,7 +161,7 @@ class Parser {
     return t;
   }
   accept(text: string): boolean {
-    if (this.peek().text === text && this.peek().kind !== 'string') {
+    if (this.is(text)) {
       this.next();
       return true;
     }
@@ -119,38 +172,212 @@ class Parser {
     if (t.kind !== 'ident') this.fail(t, `expected ${what}, found '${t.text}'`);
     return t;
   }
-  unsupportedCheck(t: Token): void {
-    if (t.kind === 'ident' && UNSUPPORTED_TOP.has(t.text)) this.fail(t, `'${t.text}' is unsupported by emon's EDL`, 'E_EDL_UNSUPPORTED');
+  /** A non-negative integer constant: a number or an enumerator. */
+  constant(what: string): { value: number; tok: Token } {
+    const t = this.next();
+    let v: number;
+    if (t.kind === 'number') v = Number(t.text);
+    else if (t.kind === 'ident' && this.enumerators.has(t.text)) v = this.enumerators.get(t.text)!;
+    else return this.fail(t, `expected a number for ${what}, found '${t.text}'`);
+    if (!Number.isSafeInteger(v) || v < 0) this.fail(t, `bad ${what} '${t.text}'`);
+    return { value: v, tok: t };
   }
 
   parseFile(name: string): EdlInterface {
     this.expect('enclave');
     this.expect('{');
-    const trusted: EdlFunction[] = [];
-    const untrusted: EdlFunction[] = [];
     while (!this.accept('}')) {
       const t = this.peek();
-      this.unsupportedCheck(t);
-      if (t.text === 'trusted') {
-        this.next();
-        this.parseSection(true, trusted);
-      } else if (t.text === 'untrusted') {
-        this.next();
-        this.parseSection(false, untrusted);
-      } else {
-        this.fail(t, `expected 'trusted', 'untrusted' or '}', found '${t.text}'`);
-      }
+      if (t.kind === 'eof') this.fail(t, "expected '}' closing the enclave block");
+      if (this.is('trusted')) (this.next(), this.parseSection(true));
+      else if (this.is('untrusted')) (this.next(), this.parseSection(false));
+      else if (this.is('include')) this.parseInclude();
+      else if (this.is('from')) this.parseImport();
+      else if (this.is('struct') || this.is('union')) this.parseStruct();
+      else if (this.is('enum')) this.parseEnum();
+      else if (this.is('typedef')) this.fail(t, "'typedef' is not EDL: define the type in a header and include it, or declare a struct/enum", 'E_EDL_SYNTAX');
+      else this.fail(t, `expected 'trusted', 'untrusted', 'include', 'from', 'struct', 'union', 'enum' or '}', found '${t.text}'`);
     }
     this.accept(';');
     const end = this.peek();
     if (end.kind !== 'eof') this.fail(end, `unexpected '${end.text}' after the enclave block`);
-    return { name, file: this.file, trusted, untrusted };
+    return {
+      name,
+      file: this.file,
+      trusted: this.trusted,
+      untrusted: this.untrusted,
+      includes: this.includes,
+      types: [...new Set(this.types.values())],
+      imports: this.imports,
+    };
   }
 
-  parseSection(trusted: boolean, into: EdlFunction[]): void {
+  parseInclude(): void {
+    this.next();
+    const s = this.next();
+    if (s.kind !== 'string' || !/^[A-Za-z0-9_./+-]+$/.test(s.text)) this.fail(s, 'include takes a quoted header name, e.g. include "user_types.h"');
+    if (!this.includes.includes(s.text)) this.includes.push(s.text);
+    this.accept(';');
+  }
+
+  parseImport(): void {
+    const from = this.next();
+    const s = this.next();
+    if (s.kind !== 'string' || s.text === '') this.fail(s, 'from takes a quoted EDL file name, e.g. from "sgx_tstdc.edl" import *;');
+    this.expect('import');
+    let names: string[] | null = null;
+    if (!this.accept('*')) {
+      names = [this.ident('a function name or *').text];
+      while (this.accept(',')) names.push(this.ident('a function name').text);
+    }
+    this.expect(';');
+    if (this.resolve === null) {
+      this.fail(from, `cannot import "${s.text}": this EDL was given as text with no folder to search`, 'E_EDL_IMPORT', 'parse it from its file (emon edl gen FILE.edl)');
+    }
+    if (this.depth >= MAX_IMPORT_DEPTH) this.fail(from, `imports nest deeper than ${MAX_IMPORT_DEPTH} files`, 'E_EDL_IMPORT');
+    const lib = this.resolve(s.text, this.file, this.loc(from), this.depth + 1);
+    for (const inc of lib.includes ?? []) if (!this.includes.includes(inc)) this.includes.push(inc);
+    for (const t of lib.types ?? []) this.addType(t, this.loc(from));
+    for (const [k, v] of enumeratorsOf(lib)) this.enumerators.set(k, v);
+    for (const imp of lib.imports ?? []) this.imports.push(imp);
+    this.imports.push({ spec: s.text, file: lib.file, names, loc: this.loc(from) });
+    const all = [...lib.trusted.map((f) => ({ f, trusted: true })), ...lib.untrusted.map((f) => ({ f, trusted: false }))];
+    const chosen =
+      names === null
+        ? all
+        : names.map((n, k) => {
+            const hit = all.find((x) => x.f.name === n);
+            if (!hit) this.fail(this.loc(from), `"${s.text}" declares no function '${n}' (import list item ${k + 1})`, 'E_EDL_IMPORT', `functions there: ${all.map((x) => x.f.name).join(', ') || 'none'}`);
+            return hit;
+          });
+    for (const { f, trusted } of chosen) {
+      const into = trusted ? this.trusted : this.untrusted;
+      // The same file reached twice (a diamond of imports) declares the same function once.
+      if (into.some((g) => g.name === f.name && (g.from ?? g.loc.file) === (f.from ?? f.loc.file))) continue;
+      into.push({ ...f, index: into.length, from: f.from ?? f.loc.file });
+    }
+  }
+
+  addType(t: UserType, at: SourceLoc): void {
+    const prev = this.types.get(t.name);
+    if (prev === t) return;
+    if (prev) this.fail(at, `${t.kind} '${t.name}' is already defined at ${prev.loc.file}:${prev.loc.line}`, 'E_EDL_SYNTAX', 'give each struct, union and enum a distinct name');
+    if (SCALARS[t.name]) this.fail(at, `'${t.name}' is a built-in type and cannot be redefined`);
+    this.types.set(t.name, t);
+  }
+
+  parseEnum(): void {
+    const start = this.next();
+    const name = this.peek().kind === 'ident' ? this.next().text : `__anon_enum_${start.line}_${start.col}`;
+    this.expect('{');
+    const values: Array<{ name: string; value: number }> = [];
+    let nextValue = 0;
+    while (!this.accept('}')) {
+      if (values.length > 0) {
+        this.expect(',');
+        if (this.accept('}')) break;
+      }
+      const n = this.ident('an enumerator name');
+      let v = nextValue;
+      if (this.accept('=')) {
+        const neg = this.accept('-');
+        const c = this.constant('an enumerator value');
+        v = neg ? -c.value : c.value;
+      }
+      if (v < -0x80000000 || v > 0x7fffffff) this.fail(n, `enumerator '${n.text}' = ${v} does not fit an int`);
+      if (this.enumerators.has(n.text) || values.some((x) => x.name === n.text)) this.fail(n, `enumerator '${n.text}' is already defined`);
+      values.push({ name: n.text, value: v });
+      this.enumerators.set(n.text, v);
+      nextValue = v + 1;
+    }
+    this.expect(';');
+    const e: EdlEnum = { kind: 'enum', name, values, size: 4, align: 4, loc: this.loc(start) };
+    this.addType(e, this.loc(start));
+  }
+
+  parseStruct(): void {
+    const kw = this.next();
+    const kind = kw.text as 'struct' | 'union';
+    const nameTok = this.ident(`a ${kind} name`);
+    this.expect('{');
+    const raw: RawParam[] = [];
+    while (!this.accept('}')) {
+      const attrs = this.is('[') ? this.parseAttrs() : null;
+      const { type, at } = this.parseType();
+      const tok = this.ident('a member name');
+      const dims = this.parseDims();
+      this.expect(';');
+      if (raw.some((r) => r.name === tok.text)) this.fail(tok, `member '${tok.text}' is declared twice in ${kind} ${nameTok.text}`);
+      raw.push({ attrs, type, typeTok: at, name: tok.text, tok, dims });
+    }
+    this.expect(';');
+    if (raw.length === 0) this.fail(nameTok, `${kind} ${nameTok.text} has no members (C does not allow an empty ${kind})`);
+    for (const r of raw) {
+      if (r.type.foreign) this.fail(r.typeTok, `unknown type '${r.type.base}' for member '${r.name}': emon cannot read C headers`, 'E_EDL_TYPE', 'declare it in the EDL as a struct, union or enum, or use a scalar type');
+      if (!r.type.pointer && r.type.base === 'void') this.fail(r.tok, `member '${r.name}' cannot be void`);
+      if (r.type.user?.name === nameTok.text) this.fail(r.typeTok, `${kind} ${nameTok.text} cannot contain itself`);
+    }
+    const lay = layoutMembers(kind, raw);
+    if (lay.size > MAX_BYTES) this.fail(nameTok, `${kind} ${nameTok.text} is ${lay.size} bytes, more than a wasm32 memory can hold`);
+    const members: EdlMember[] = raw.map((r, k) => {
+      const a = r.attrs;
+      let size: SizeExpr | null = null;
+      let count: SizeExpr | null = null;
+      if (a) {
+        const at = a.tok;
+        if (a.dirs.length || a.isString || a.flags.length) {
+          this.fail(at, `member '${r.name}': only size= and count= annotate struct members (the parameter's direction applies to them)`);
+        }
+        if (!r.type.pointer || r.dims.length) this.fail(at, `member '${r.name}': size=/count= annotate pointer members only`);
+        if (kind === 'union') this.fail(at, `union ${nameTok.text}: a union member cannot be deep-copied (which member is live is unknown)`);
+        const pointee = r.type.user;
+        if (pointee && pointee.kind === 'struct' && pointee.members.some((m) => m.size || m.count)) {
+          this.fail(at, `member '${r.name}': deep copy goes one level (${pointee.name} has deep-copied members itself)`, 'E_EDL_UNSUPPORTED');
+        }
+        if (r.type.base === 'void' && !a.size && (r.type.depth ?? 1) === 1) {
+          if (!a.count) this.fail(at, `void pointer member '${r.name}' needs size=`);
+        }
+        const res = (s: RawSize | null): SizeExpr | null => {
+          if (!s) return null;
+          if (s.kind === 'const') return { kind: 'const', value: s.value };
+          const index = raw.findIndex((m) => m.name === s.name);
+          if (index < 0) this.fail(s.tok, `size/count of member '${r.name}' refers to unknown member '${s.name}' of ${nameTok.text}`);
+          const m = raw[index]!;
+          if (m.type.pointer || m.dims.length || m.type.user?.kind === 'struct' || m.type.user?.kind === 'union' || !['i32', 'i64'].includes((SCALARS[m.type.base] ?? SCALARS['int']!).wasm)) {
+            this.fail(s.tok, `size/count member '${s.name}' must be an integer scalar`);
+          }
+          return { kind: 'param', name: s.name, index };
+        };
+        size = res(a.size);
+        count = res(a.count);
+      }
+      return { name: r.name, type: r.type, dims: r.dims, offset: lay.offsets[k]!, bytes: lay.bytes[k]!, size, count, loc: this.loc(r.tok) };
+    });
+    const s: EdlStruct = { kind, name: nameTok.text, members, size: lay.size, align: lay.align, loc: this.loc(kw) };
+    this.addType(s, this.loc(kw));
+  }
+
+  parseDims(): number[] {
+    const dims: number[] = [];
+    while (this.is('[')) {
+      this.next();
+      const c = this.constant('an array dimension');
+      if (c.value === 0 || c.value > MAX_DIM) this.fail(c.tok, `array dimension ${c.value} is out of range (1..${MAX_DIM})`);
+      this.expect(']');
+      dims.push(c.value);
+    }
+    return dims;
+  }
+
+  parseSection(trusted: boolean): void {
     this.expect('{');
     while (!this.accept('}')) {
-      this.unsupportedCheck(this.peek());
+      if (this.peek().kind === 'eof') this.fail(this.peek(), `expected '}' closing the ${trusted ? 'trusted' : 'untrusted'} block`);
+      if (this.is('include')) {
+        this.parseInclude();
+        continue;
+      }
+      const into = trusted ? this.trusted : this.untrusted;
       into.push(this.parseFunction(trusted, into.length));
     }
     this.expect(';');
@@ -159,80 +386,123 @@ class Parser {
   parseType(): { type: EdlType; at: Token } {
     const at = this.peek();
     let isConst = false;
-    while (this.peek().text === 'const') (this.next(), (isConst = true));
-    this.unsupportedCheck(this.peek());
-    const words: string[] = [this.ident('a type').text];
-    if (words[0] === 'unsigned' || words[0] === 'long' || words[0] === 'signed') {
-      while (['int', 'char', 'short', 'long'].includes(this.peek().text)) words.push(this.next().text);
+    while (this.is('const')) (this.next(), (isConst = true));
+    let base: string;
+    let user: UserType | null = null;
+    let foreign = false;
+    if (this.is('struct') || this.is('union') || this.is('enum')) {
+      const kw = this.next().text;
+      const n = this.ident(`a ${kw} name`);
+      const t = this.types.get(n.text);
+      if (!t || (kw === 'enum') !== (t.kind === 'enum') || (kw !== 'enum' && t.kind !== kw)) {
+        this.fail(n, `unknown type '${kw} ${n.text}'`, 'E_EDL_TYPE', `define ${kw} ${n.text} in this EDL (or an imported one) before using it`);
+      }
+      base = n.text;
+      user = t;
+    } else {
+      const words: string[] = [this.ident('a type').text];
+      if (words[0] === 'unsigned' || words[0] === 'long' || words[0] === 'signed' || words[0] === 'short') {
+        while (['int', 'char', 'short', 'long'].includes(this.peek().text) && this.peek().kind === 'ident') words.push(this.next().text);
+      }
+      base = words.join(' ');
+      if (base.startsWith('signed')) base = base.replace(/^signed ?/, '') || 'int';
+      if (base === 'unsigned int') base = 'unsigned';
+      if (base === 'long int' || base === 'long long int' || base === 'unsigned long int' || base === 'unsigned long long int' || base === 'short int' || base === 'unsigned short int') {
+        base = base.replace(/ int$/, '');
+      }
+      if (!SCALARS[base]) {
+        const t = this.types.get(base);
+        if (t) user = t;
+        else if (words.length === 1 && /^[A-Za-z_]\w*$/.test(base)) foreign = true;
+        else this.fail(at, `unknown type '${base}'`, 'E_EDL_TYPE');
+      }
     }
-    let base = words.join(' ');
-    if (base.startsWith('signed')) base = base.replace(/^signed ?/, '') || 'int';
-    if (base === 'unsigned int') base = 'unsigned';
-    if (base === 'long int' || base === 'long long int') base = base.replace(/ int$/, '');
-    if (base === 'short int') base = 'short';
-    if (!SCALARS[base]) this.fail(at, `unknown or unsupported type '${base}'`, 'E_EDL_UNSUPPORTED');
-    let pointer = false;
-    while (this.peek().text === 'const') (this.next(), (isConst = true));
-    if (this.accept('*')) pointer = true;
-    if (this.peek().text === '*') this.fail(this.peek(), 'pointers to pointers are unsupported', 'E_EDL_UNSUPPORTED');
-    return { type: { base, pointer, isConst }, at };
+    while (this.is('const')) (this.next(), (isConst = true));
+    let depth = 0;
+    while (this.accept('*')) {
+      depth++;
+      while (this.is('const')) this.next();
+    }
+    if (depth > 2) this.fail(at, 'pointers deeper than T** are not EDL', 'E_EDL_UNSUPPORTED');
+    const type: EdlType = { base, pointer: depth > 0, isConst, depth, user, foreign };
+    return { type, at };
   }
 
   parseFunction(trusted: boolean, index: number): EdlFunction {
     const start = this.peek();
+    const attrs: string[] = [];
+    if (this.is('[')) {
+      this.next();
+      do {
+        const t = this.ident('a function attribute');
+        if (!FN_ATTRS.has(t.text)) this.fail(t, `unknown function attribute '${t.text}' (edger8r knows cdecl, stdcall, fastcall, dllimport)`);
+        attrs.push(t.text);
+      } while (this.accept(','));
+      this.expect(']');
+    }
     const isPublic = this.accept('public');
     if (isPublic && !trusted) this.fail(start, "'public' applies to trusted functions only");
     const { type: ret, at: retAt } = this.parseType();
-    if (ret.pointer) this.fail(retAt, 'pointer return values are unsupported', 'E_EDL_UNSUPPORTED');
+    if (ret.foreign && !ret.pointer) this.fail(retAt, `unknown type '${ret.base}'`, 'E_EDL_TYPE', 'emon cannot read C headers: use an EDL-declared or scalar type');
     const nameTok = this.ident('a function name');
+    if (SCALARS[nameTok.text] || ['enclave', 'trusted', 'untrusted', 'public'].includes(nameTok.text)) this.fail(nameTok, `'${nameTok.text}' is a reserved word`);
     this.expect('(');
-    const raw: Array<{ attrs: RawAttrs | null; type: EdlType; name: string; tok: Token }> = [];
-    if (this.peek().text === 'void' && this.peek(1).text === ')') this.next();
+    const raw: RawParam[] = [];
+    if (this.is('void') && this.is(')', 1)) this.next();
     while (!this.accept(')')) {
       if (raw.length > 0) this.expect(',');
-      const attrs = this.peek().text === '[' ? this.parseAttrs() : null;
-      const { type } = this.parseType();
+      const pa = this.is('[') ? this.parseAttrs() : null;
+      const { type, at } = this.parseType();
       const tok = this.ident('a parameter name');
-      if (this.peek().text === '[') this.fail(this.peek(), 'array parameters are unsupported; use a pointer with size= or count=', 'E_EDL_UNSUPPORTED');
-      raw.push({ attrs, type, name: tok.text, tok });
+      const dims = this.parseDims();
+      raw.push({ attrs: pa, type, typeTok: at, name: tok.text, tok, dims });
+      if (raw.length > 64) this.fail(tok, 'more than 64 parameters');
     }
     const allow: string[] = [];
-    if (this.peek().text === 'allow') {
-      const t = this.next();
-      if (trusted) this.fail(t, "'allow' applies to untrusted functions only");
-      this.expect('(');
-      while (!this.accept(')')) {
-        if (allow.length > 0) this.expect(',');
-        allow.push(this.ident('a trusted function name').text);
-      }
-    }
-    if (this.peek().text === 'transition_using_threads' || this.peek().text === 'propagate_errno') {
-      this.fail(this.peek(), `'${this.peek().text}' is unsupported by emon's EDL`, 'E_EDL_UNSUPPORTED');
+    for (;;) {
+      if (this.is('allow')) {
+        const t = this.next();
+        if (trusted) this.fail(t, "'allow' applies to untrusted functions only");
+        this.expect('(');
+        while (!this.accept(')')) {
+          if (allow.length > 0) this.expect(',');
+          allow.push(this.ident('a trusted function name').text);
+        }
+      } else if (this.peek().kind === 'ident' && FN_SUFFIX.has(this.peek().text)) {
+        const t = this.next();
+        if (t.text === 'propagate_errno' && trusted) this.fail(t, "'propagate_errno' applies to untrusted functions only");
+        attrs.push(t.text);
+      } else break;
     }
     this.expect(';');
     const params = raw.map((r) => this.checkParam(r, raw));
-    return { name: nameTok.text, index, isPublic, ret, params, allow, loc: this.loc(start) };
+    return { name: nameTok.text, index, isPublic, ret, params, allow, attrs, loc: this.loc(start) };
   }
 
   parseAttrs(): RawAttrs {
     const open = this.expect('[');
-    const attrs: RawAttrs = { tok: open, dirs: [], size: null, count: null, isString: false };
+    const attrs: RawAttrs = { tok: open, dirs: [], size: null, count: null, isString: false, isWide: false, flags: [] };
     do {
       const t = this.ident('an attribute');
-      if (UNSUPPORTED_ATTR.has(t.text)) this.fail(t, `attribute '${t.text}' is unsupported by emon's EDL`, 'E_EDL_UNSUPPORTED');
       if (t.text === 'in' || t.text === 'out' || t.text === 'user_check') attrs.dirs.push(t.text);
       else if (t.text === 'string' || t.text === 'wstring') {
-        if (t.text === 'wstring') this.fail(t, "attribute 'wstring' is unsupported by emon's EDL", 'E_EDL_UNSUPPORTED');
+        if (attrs.isString) this.fail(t, `'${t.text}' given twice`);
         attrs.isString = true;
+        attrs.isWide = t.text === 'wstring';
+      } else if (t.text === 'isptr' || t.text === 'isary' || t.text === 'readonly') {
+        if (attrs.flags.includes(t.text)) this.fail(t, `'${t.text}' given twice`);
+        attrs.flags.push(t.text);
+      } else if (t.text === 'sizefunc') {
+        this.fail(t, "'sizefunc' was removed from the Intel SGX SDK (edger8r refuses it since SDK 2.0)", 'E_EDL_UNSUPPORTED', 'compute the byte count in the caller and pass it as a parameter named by size=');
       } else if (t.text === 'size' || t.text === 'count') {
+        if ((t.text === 'size' ? attrs.size : attrs.count) !== null) this.fail(t, `'${t.text}=' given twice`);
         this.expect('=');
-        const v = this.next();
+        const v = this.peek();
         let e: RawSize;
-        if (v.kind === 'number') {
-          const n = Number(v.text);
-          if (!Number.isSafeInteger(n) || n < 0) this.fail(v, `bad ${t.text} '${v.text}'`);
-          e = { kind: 'const', value: n, tok: v };
-        } else if (v.kind === 'ident') e = { kind: 'param', name: v.text, tok: v };
+        if (v.kind === 'number' || (v.kind === 'ident' && this.enumerators.has(v.text))) {
+          const c = this.constant(t.text);
+          e = { kind: 'const', value: c.value, tok: v };
+        } else if (v.kind === 'ident') e = { kind: 'param', name: this.next().text, tok: v };
         else this.fail(v, `expected a number or parameter name after '${t.text}='`);
         if (t.text === 'size') attrs.size = e;
         else attrs.count = e;
@@ -242,16 +512,44 @@ class Parser {
     return attrs;
   }
 
-  checkParam(r: { attrs: RawAttrs | null; type: EdlType; name: string; tok: Token }, all: ReadonlyArray<{ type: EdlType; name: string }>): EdlParam {
+  checkParam(r: RawParam, all: readonly RawParam[]): EdlParam {
     const a = r.attrs;
     const at = a?.tok ?? r.tok;
     if (all.filter((p) => p.name === r.name).length > 1) this.fail(r.tok, `parameter '${r.name}' is declared twice`);
-    if (!r.type.pointer) {
-      if (r.type.base === 'void') this.fail(r.tok, `parameter '${r.name}' cannot be void`);
-      if (a) this.fail(at, `attributes apply to pointer parameters only ('${r.name}' is a ${r.type.base})`);
-      return { name: r.name, type: r.type, direction: null, size: null, count: null, isString: false, loc: this.loc(r.tok) };
+    const flags = a?.flags ?? [];
+    let type = r.type;
+    if (type.foreign) {
+      // A type from an included header: edger8r passes it through; emon must know its size, so only isptr/isary.
+      if (!flags.includes('isptr') && !flags.includes('isary')) {
+        this.fail(r.typeTok, `unknown type '${type.base}'`, 'E_EDL_TYPE', 'emon cannot read C headers: declare the type in the EDL (struct/union/enum), or mark a header pointer type [isptr] (or array type [isary]) with size=');
+      }
+    } else if (flags.includes('isptr') || flags.includes('isary')) {
+      this.fail(at, `'${flags.includes('isptr') ? 'isptr' : 'isary'}' marks a type defined in an included header; '${type.base}' is ${type.user ? `a ${type.user.kind} of this EDL` : 'a built-in type'}`);
     }
-    if (!a || a.dirs.length === 0) this.fail(r.tok, `pointer parameter '${r.name}' needs [in], [out], [in, out] or [user_check]`);
+    if (flags.includes('isptr') && flags.includes('isary')) this.fail(at, `'isptr' and 'isary' exclude each other on '${r.name}'`);
+    if (flags.includes('readonly') && !flags.includes('isptr')) this.fail(at, `'readonly' goes with 'isptr' (it marks a header pointer type as pointing at const data) on '${r.name}'`);
+    if ((flags.includes('isptr') || flags.includes('isary')) && type.pointer) this.fail(at, `'${r.name}' is already a pointer; isptr/isary are for header types that hide one`);
+    if (flags.includes('isptr') || flags.includes('isary')) {
+      type = { ...type, pointer: true, depth: 1, isConst: type.isConst || flags.includes('readonly') };
+    }
+    const dims = r.dims;
+    if (dims.length) type = { ...type, pointer: true, depth: (type.depth ?? 0) + 1 };
+    if (!type.pointer) {
+      if (type.base === 'void') this.fail(r.tok, `parameter '${r.name}' cannot be void`);
+      if (a) this.fail(at, `attributes apply to pointer and array parameters only ('${r.name}' is a ${type.base})`);
+      if (type.user && type.user.kind !== 'enum') {
+        // By value: the slot carries the address of the caller's copy, copied in as [in] would be.
+        return { name: r.name, type, direction: 'in', size: null, count: null, isString: false, byValue: true, dims: [], flags, loc: this.loc(r.tok) };
+      }
+      return { name: r.name, type, direction: null, size: null, count: null, isString: false, loc: this.loc(r.tok) };
+    }
+    if (!a || a.dirs.length === 0) {
+      // edger8r passes an [isary] header array without a direction as it is, like [user_check].
+      if (!a || !flags.includes('isary') || a.size || a.count || a.isString) {
+        this.fail(r.tok, `pointer parameter '${r.name}' needs [in], [out], [in, out] or [user_check] (edger8r refuses a pointer without a direction)`);
+      }
+      a.dirs.push('user_check');
+    }
     const dirs = new Set(a.dirs);
     if (dirs.size !== a.dirs.length) this.fail(at, `repeated direction attribute on '${r.name}'`);
     let direction: Direction;
@@ -259,13 +557,15 @@ class Parser {
       if (dirs.size > 1 || a.size || a.count || a.isString) this.fail(at, `'user_check' cannot be combined with other attributes on '${r.name}'`);
       direction = 'user_check';
     } else direction = dirs.has('in') && dirs.has('out') ? 'inout' : dirs.has('in') ? 'in' : 'out';
-    if (r.type.isConst && direction !== 'in' && direction !== 'user_check') this.fail(at, `'${r.name}' is const but marked [out]`);
+    if (type.isConst && (direction === 'out' || direction === 'inout')) this.fail(at, `'${r.name}' is const but marked [out] (edger8r: an [out] pointer must be writable)`);
+    if (dims.length && (a.size || a.count)) this.fail(at, `array '${r.name}' has a fixed size; size= and count= do not apply`);
     if (a.isString) {
-      if (direction === 'out') this.fail(at, `'string' needs [in] on '${r.name}'`);
-      if (a.size || a.count) this.fail(at, `'string' cannot be combined with size= or count= on '${r.name}'`);
-      if (r.type.base !== 'char' && r.type.base !== 'unsigned char' && r.type.base !== 'int8_t' && r.type.base !== 'uint8_t') {
-        this.fail(at, `'string' needs a char pointer, '${r.name}' is ${r.type.base}*`);
-      }
+      const word = a.isWide ? 'wstring' : 'string';
+      if (direction === 'out') this.fail(at, `'${word}' needs [in] on '${r.name}' (the length of an [out] string is unknown; use [out, size=n])`);
+      if (a.size || a.count) this.fail(at, `'${word}' cannot be combined with size= or count= on '${r.name}' (its length is strlen+1)`);
+      if (dims.length) this.fail(at, `'${word}' does not apply to the array '${r.name}'`);
+      const okChar = a.isWide ? ['wchar_t'] : ['char', 'unsigned char', 'int8_t', 'uint8_t'];
+      if (!okChar.includes(type.base) || (type.depth ?? 1) !== 1) this.fail(at, `'${word}' needs a ${a.isWide ? 'wchar_t' : 'char'} pointer, '${r.name}' is ${type.base}${'*'.repeat(type.depth ?? 1)}`);
     }
     const resolve = (s: RawSize | null): SizeExpr | null => {
       if (!s) return null;
@@ -273,52 +573,72 @@ class Parser {
       const index = all.findIndex((p) => p.name === s.name);
       if (index < 0) this.fail(s.tok, `size/count refers to unknown parameter '${s.name}'`);
       const p = all[index]!;
-      if (p.type.pointer || !['i32', 'i64'].includes(SCALARS[p.type.base]!.wasm)) this.fail(s.tok, `size/count parameter '${s.name}' must be an integer scalar`);
+      if (p.type.pointer || p.dims.length || (p.type.user && p.type.user.kind !== 'enum') || p.type.foreign || !['i32', 'i64'].includes((SCALARS[p.type.base] ?? SCALARS['int']!).wasm)) {
+        this.fail(s.tok, `size/count parameter '${s.name}' must be an integer scalar`);
+      }
       return { kind: 'param', name: s.name, index };
     };
     const size = resolve(a.size);
-    const count = resolve(a.count);
-    if (direction !== 'user_check' && !a.isString && !size && !count && r.type.base === 'void') {
-      this.fail(at, `void pointer '${r.name}' needs size= or count=`);
+    const count = dims.length ? { kind: 'const' as const, value: dims.reduce((x, y) => x * y, 1) } : resolve(a.count);
+    if (dims.length && dims.reduce((x, y) => x * y, 1) * (r.type.pointer ? 4 : r.type.user ? r.type.user.size : (SCALARS[r.type.base]?.size ?? 1)) > MAX_BYTES) this.fail(r.tok, `array '${r.name}' is larger than a wasm32 memory can hold`);
+    const elemVoid = type.base === 'void' && (type.depth ?? 1) === 1;
+    if (direction !== 'user_check' && !a.isString && !size && !count && type.foreign) {
+      this.fail(at, `'${r.name}' of header type '${type.base}' needs size= for [${direction === 'inout' ? 'in, out' : direction}]: emon does not read C headers, so it cannot take sizeof(${type.base}) as edger8r does`, 'E_EDL_TYPE', `add size=N (bytes), e.g. [${a.dirs.join(', ')}, ${flags.join(', ')}, size=16]`);
     }
-    return { name: r.name, type: r.type, direction, size, count, isString: a.isString, loc: this.loc(r.tok) };
+    if (direction !== 'user_check' && !a.isString && !size && !count && elemVoid) {
+      this.fail(at, `void pointer '${r.name}' needs size= or count= for [${direction === 'inout' ? 'in, out' : direction}] (edger8r cannot know how many bytes it points at)`);
+    }
+    if (direction !== 'user_check' && type.user?.kind === 'struct') {
+      const deep = type.user.members.some((m) => m.size || m.count);
+      if (deep && (size || (count && !(count.kind === 'const' && count.value === 1)) || dims.length)) {
+        this.fail(at, `'${r.name}' points at ${type.user.name}, whose members are deep-copied: pass one struct (no size=, count= or array)`, 'E_EDL_UNSUPPORTED');
+      }
+      if (deep && direction === 'out') {
+        this.fail(at, `[out] cannot deep-copy ${type.user.name} for '${r.name}': the member sizes live in the struct the callee would fill`, 'E_EDL_UNSUPPORTED', 'use [in, out] so the caller sets the sizes');
+      }
+    }
+    return { name: r.name, type, direction, size, count, isString: a.isString, isWide: a.isWide, dims, flags, loc: this.loc(r.tok) };
   }
 }
 
-type RawSize = { kind: 'const'; value: number; tok: Token } | { kind: 'param'; name: string; tok: Token };
-interface RawAttrs {
-  tok: Token;
-  dirs: string[];
-  size: RawSize | null;
-  count: RawSize | null;
-  isString: boolean;
+function enumeratorsOf(iface: EdlInterface): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  for (const t of iface.types ?? []) if (t.kind === 'enum') for (const v of t.values) out.push([v.name, v.value]);
+  return out;
+}
+
+export interface ParseOptions {
+  /** Resolves imports; without one, `from ... import` is refused. */
+  readonly resolve?: ImportResolver;
+  /** Import nesting depth of this file (set by the resolver). */
+  readonly depth?: number;
 }
 
 /** Parse EDL text; `file` is used in messages and, unless `name` is given, to name the interface. */
-export function parseEdl(text: string, file: string, name?: string): EdlInterface {
+export function parseEdl(text: string, file: string, name?: string, options: ParseOptions = {}): EdlInterface {
   const base = name ?? file.replace(/\\/g, '/').split('/').pop()!.replace(/\.edl$/, '');
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(base)) {
     throw new EmonError('E_EDL_NAME', `${file}: the EDL file name must be a C identifier (it names the generated files)`, {
       hint: 'rename the file, e.g. my_enclave.edl',
     });
   }
-  const parser = new Parser(lex(text, file), file);
+  const parser = new Parser(lex(text, file), file, options.resolve ?? null, options.depth ?? 0);
   const iface = parser.parseFile(base);
   const seen = new Map<string, EdlFunction>();
   for (const f of [...iface.trusted, ...iface.untrusted]) {
     const prev = seen.get(f.name);
     if (prev) {
-      throw new EmonError('E_EDL_SYNTAX', `${file}:${f.loc.line}:${f.loc.col}: function '${f.name}' is already declared at line ${prev.loc.line}`, {
+      throw new EmonError('E_EDL_SYNTAX', `${f.loc.file}:${f.loc.line}:${f.loc.col}: function '${f.name}' is already declared at ${prev.loc.file === f.loc.file ? '' : `${prev.loc.file}:`}line ${prev.loc.line} (edger8r: function names are unique across trusted and untrusted)`, {
         hint: 'give each trusted and untrusted function a distinct name',
       });
     }
     seen.set(f.name, f);
   }
   for (const f of iface.untrusted) {
-    for (const name of f.allow) {
-      if (!iface.trusted.some((t) => t.name === name)) {
-        throw new EmonError('E_EDL_SYNTAX', `${file}:${f.loc.line}:${f.loc.col}: allow(${name}) names no trusted function`, {
-          hint: 'list only functions declared in the trusted section',
+    for (const n of f.allow) {
+      if (!iface.trusted.some((t) => t.name === n)) {
+        throw new EmonError('E_EDL_SYNTAX', `${f.loc.file}:${f.loc.line}:${f.loc.col}: allow(${n}) names no trusted function (in ${f.name}; edger8r: allow lists trusted functions of this interface)`, {
+          hint: 'list only functions declared in (or imported into) the trusted section',
         });
       }
     }

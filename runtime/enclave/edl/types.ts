@@ -1,8 +1,8 @@
 /**
  * The parsed form of an Enclave Definition Language file, the interface language of the Intel SGX SDK
  * (Intel SGX Developer Reference, "Enclave Definition Language Syntax"). emon keeps the SDK's meaning of every
- * attribute so that an EDL written for sgx_edger8r means the same thing here; what emon does not model
- * (include, struct, union, enum, isptr, sizefunc, ...) is rejected at parse time with its location.
+ * attribute so that an EDL written for sgx_edger8r means the same thing here. User types (struct, union, enum)
+ * carry their wasm32 C layout (./layout.ts), the offsets clang gives, because the gate copies them byte for byte.
  */
 
 /** Scalar C types EDL accepts, with their wasm32 size and the Wasm value type that carries them. */
@@ -36,8 +36,13 @@ export const SCALARS: Readonly<Record<string, ScalarInfo>> = {
   'unsigned short': { size: 2, wasm: 'i32', signed: false, as: 'u16', c: 'unsigned short' },
   char: { size: 1, wasm: 'i32', signed: true, as: 'i8', c: 'char' },
   'unsigned char': { size: 1, wasm: 'i32', signed: false, as: 'u8', c: 'unsigned char' },
+  /** wasm32's wchar_t is a 32-bit int (clang --target=wasm32). */
+  wchar_t: { size: 4, wasm: 'i32', signed: true, as: 'i32', c: 'wchar_t' },
+  bool: { size: 1, wasm: 'i32', signed: false, as: 'bool', c: '_Bool' },
   float: { size: 4, wasm: 'f32', signed: true, as: 'f32', c: 'float' },
   double: { size: 8, wasm: 'f64', signed: true, as: 'f64', c: 'double' },
+  /** The SDK's status enum (sgx_error.h), used by its standard EDLs; an int-sized enum on every ABI. */
+  sgx_status_t: { size: 4, wasm: 'i32', signed: false, as: 'u32', c: 'uint32_t' },
   void: { size: 1, wasm: 'i32', signed: false, as: 'void', c: 'void' },
 };
 
@@ -47,26 +52,78 @@ export interface SourceLoc {
   readonly col: number;
 }
 
-/** A `size=`/`count=` operand: a constant or another (integer scalar) parameter of the same function. */
+/** A `size=`/`count=` operand: a constant or another (integer scalar) parameter (or struct member) of the same function. */
 export type SizeExpr = { readonly kind: 'const'; readonly value: number } | { readonly kind: 'param'; readonly name: string; readonly index: number };
 
 export type Direction = 'in' | 'out' | 'inout' | 'user_check';
 
+/** `enum NAME { A, B = 3 };` — an int on wasm32. */
+export interface EdlEnum {
+  readonly kind: 'enum';
+  readonly name: string;
+  readonly values: ReadonlyArray<{ readonly name: string; readonly value: number }>;
+  readonly size: 4;
+  readonly align: 4;
+  readonly loc: SourceLoc;
+}
+
+/** A struct or union member: a scalar, enum, nested struct/union, fixed array, or pointer (deep-copied when sized). */
+export interface EdlMember {
+  readonly name: string;
+  readonly type: EdlType;
+  /** Array dimensions, outermost first (`uint8_t m[2][3]` → [2, 3]); empty for a single value. */
+  readonly dims: readonly number[];
+  /** Byte offset in the struct (0 for union members), as clang lays it out for wasm32. */
+  readonly offset: number;
+  /** Bytes the member occupies (element size × all dims). */
+  readonly bytes: number;
+  /** Pointer members only: `[size=..]`/`[count=..]` make the SDK deep-copy what they point at. Param operands name sibling members. */
+  readonly size: SizeExpr | null;
+  readonly count: SizeExpr | null;
+  readonly loc: SourceLoc;
+}
+
+export interface EdlStruct {
+  readonly kind: 'struct' | 'union';
+  readonly name: string;
+  readonly members: readonly EdlMember[];
+  readonly size: number;
+  readonly align: number;
+  readonly loc: SourceLoc;
+}
+
+export type UserType = EdlStruct | EdlEnum;
+
 export interface EdlType {
-  /** Key into SCALARS. */
+  /** Key into SCALARS, or the name of a user type (struct/union/enum), or of a type from an included header. */
   readonly base: string;
+  /** Travels as a wasm32 address (pointers and array parameters). */
   readonly pointer: boolean;
   readonly isConst: boolean;
+  /** Pointer depth: `void**` is 2 (its elements are 4-byte addresses). 0 for values. */
+  readonly depth?: number;
+  /** The struct/union/enum definition `base` names, if any. */
+  readonly user?: UserType | null;
+  /** A type defined in an included C header, usable only with isptr/isary (emon cannot read C headers). */
+  readonly foreign?: boolean;
 }
 
 export interface EdlParam {
   readonly name: string;
   readonly type: EdlType;
-  /** Only pointers have one; scalars are passed by value. */
+  /** Only pointers (and by-value structs, which travel as an [in] copy) have one; scalars are passed by value. */
   readonly direction: Direction | null;
   readonly size: SizeExpr | null;
   readonly count: SizeExpr | null;
   readonly isString: boolean;
+  /** `wstring`: NUL-terminated wchar_t (4-byte) string. */
+  readonly isWide?: boolean;
+  /** Array parameter dimensions (`[in] int a[4][2]`), or []; the array travels as a pointer with a fixed count. */
+  readonly dims?: readonly number[];
+  /** A struct/union passed by value: the frame slot holds the address of the caller's copy, copied in like [in]. */
+  readonly byValue?: boolean;
+  /** `isptr`/`isary`/`readonly` as written, for describing and regenerating the EDL. */
+  readonly flags?: readonly string[];
   readonly loc: SourceLoc;
 }
 
@@ -80,6 +137,20 @@ export interface EdlFunction {
   readonly params: readonly EdlParam[];
   /** Untrusted functions only: trusted functions that may be re-entered while this OCALL runs. */
   readonly allow: readonly string[];
+  /** `cdecl`, `stdcall`, `fastcall`, `dllimport` (accepted and ignored off Windows), `propagate_errno`, `transition_using_threads`. */
+  readonly attrs?: readonly string[];
+  /** The file that declared it (differs from the interface's file for imported functions). */
+  readonly from?: string;
+  readonly loc: SourceLoc;
+}
+
+export interface EdlImport {
+  /** As written in `from "x.edl"`. */
+  readonly spec: string;
+  /** The file it resolved to. */
+  readonly file: string;
+  /** Function names imported, or null for `import *`. */
+  readonly names: readonly string[] | null;
   readonly loc: SourceLoc;
 }
 
@@ -89,20 +160,64 @@ export interface EdlInterface {
   readonly file: string;
   readonly trusted: readonly EdlFunction[];
   readonly untrusted: readonly EdlFunction[];
+  /** `include "x.h"` lines, in order (imports' includes first), emitted into the generated C. */
+  readonly includes?: readonly string[];
+  /** User types in definition order (imports' types first). */
+  readonly types?: readonly UserType[];
+  /** Every `from ... import` resolved, transitively. */
+  readonly imports?: readonly EdlImport[];
 }
 
+const ENUM_INT: ScalarInfo = SCALARS['int']!;
+/** A returned pointer is an opaque wasm32 address, as edger8r returns it (nothing is copied). */
+const ADDRESS: ScalarInfo = { size: 4, wasm: 'i32', signed: false, as: 'usize', c: 'uintptr_t' };
+
 export function scalarOf(t: EdlType): ScalarInfo {
+  if (t.pointer) return ADDRESS;
+  if (t.user?.kind === 'enum') return ENUM_INT;
   const info = SCALARS[t.base];
-  if (!info) throw new Error(`unknown scalar ${t.base}`);
+  if (!info) throw new Error(`not a scalar: ${t.base}`);
   return info;
 }
 
-/** The Wasm value type a parameter travels as (pointers are wasm32 addresses). */
-export function wasmTypeOf(t: EdlType): 'i32' | 'i64' | 'f32' | 'f64' {
-  return t.pointer ? 'i32' : scalarOf(t).wasm;
+/** Does the function return a value (pointers included: `void*` returns an address)? */
+export function returnsValue(f: { readonly ret: EdlType }): boolean {
+  return f.ret.pointer || f.ret.base !== 'void';
 }
 
-/** Bytes of one element a pointer points at (`void*` counts bytes). */
-export function elementSize(t: EdlType): number {
+/** A struct or union passed or returned by value. */
+export function isAggregate(t: EdlType): boolean {
+  return !t.pointer && (t.user?.kind === 'struct' || t.user?.kind === 'union');
+}
+
+/** The Wasm value type a parameter travels as (pointers, and by-value structs' copies, are wasm32 addresses). */
+export function wasmTypeOf(t: EdlType): 'i32' | 'i64' | 'f32' | 'f64' {
+  return t.pointer || isAggregate(t) ? 'i32' : scalarOf(t).wasm;
+}
+
+/** Does the frame slot of this parameter hold an address (pointer, array, by-value struct)? */
+export function isAddress(p: EdlParam): boolean {
+  return p.type.pointer || p.byValue === true;
+}
+
+/** Bytes of the value a type names (not what it points at). */
+export function valueSize(t: EdlType): number {
+  if (t.pointer) return 4;
+  if (t.user) return t.user.size;
   return scalarOf(t).size;
+}
+
+/** Bytes of one element a pointer points at (`void*` and header-defined `isptr` types count bytes). */
+export function elementSize(t: EdlType): number {
+  if ((t.depth ?? 1) > 1) return 4;
+  if (t.foreign) return 1;
+  if (t.user) return t.user.size;
+  return SCALARS[t.base]!.size;
+}
+
+/** The struct a pointer or by-value parameter refers to, when its members need deep copies. */
+export function deepStruct(t: EdlType): EdlStruct | null {
+  const u = t.user;
+  if (!u || u.kind !== 'struct' || (t.depth ?? (t.pointer ? 1 : 0)) > 1) return null;
+  return u.members.some((m) => m.type.pointer && (m.size !== null || m.count !== null)) ? u : null;
 }

@@ -73,7 +73,9 @@ export class EnclaveSpace {
   /** Stores that found their resident page clean and marked it dirty (not EPC faults). */
   dirtyMarks = 0;
   alive = true;
+  /** Distinct pages held now, and how many holds each page has (holds nest: a leaf's buffer may lie in the held marshalling area). */
   private heldPages = 0;
+  private readonly holds: Uint32Array;
   /** EPC pages held for this enclave outside the frame ring (version array, or all of a resident enclave). */
   pinned = 0;
   /** Why the enclave was torn down, once it was. */
@@ -96,6 +98,7 @@ export class EnclaveSpace {
     this.state = new Uint8Array(this.maxPages);
     this.frameOf = new Int32Array(this.maxPages).fill(-1);
     this.dirty = new Uint8Array(this.maxPages);
+    this.holds = new Uint32Array(this.maxPages);
     this.versions = new VersionArray(this.mode === 'paged' ? this.maxPages : 0);
     this.sizeWasmPages = layout.initialWasmPages;
     this.imports = {
@@ -279,6 +282,23 @@ export class EnclaveSpace {
   }
 
   /**
+   * Length of the NUL-terminated string at `addr` including the NUL, or -1 when there is none within `limit`
+   * bytes or the enclave's memory (hw-side access, e.g. an OCALL's string argument); faults as reads.
+   */
+  strlen(addr: number, limit: number): number {
+    if (!this.alive) this.dead();
+    const end = Math.min(this.sizeBytes, addr + limit);
+    for (let a = addr; a < end; ) {
+      const c = Math.min(end - a, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
+      if (this.mode === 'paged') this.miss(a, 0, c, false);
+      const q = this.u8.subarray(a, a + c).indexOf(0);
+      if (q >= 0) return a + q - addr + 1;
+      a += c;
+    }
+    return -1;
+  }
+
+  /**
    * Makes [addr, addr+len) resident and keeps it so until `release` (hw-side code about to read or write it
    * directly, e.g. an ENCLU leaf or the ECALL gate's marshalling area). False when the range lies outside the
    * enclave's memory. All but HOLD_RESERVE pages of the EPC may be held at once.
@@ -289,15 +309,22 @@ export class EnclaveSpace {
     if (this.mode === 'resident' || len === 0) return true;
     const p0 = addr >>> PAGE_SHIFT;
     const p1 = (addr + len - 1) >>> PAGE_SHIFT;
-    if (this.heldPages + (p1 - p0 + 1) > this.epc.budget.capacity - HOLD_RESERVE) {
-      throw new EmonError('E_EPC_UNSUPPORTED', `enclave ${this.name}: hw would have to keep ${this.heldPages + p1 - p0 + 1} pages resident at once for a ${len}-byte buffer; the ${this.epc.budget.capacity}-page EPC must keep ${HOLD_RESERVE} pages free for paging`, {
+    let fresh = 0;
+    for (let p = p0; p <= p1; p++) if (this.holds[p] === 0) fresh++;
+    if (this.heldPages + fresh > this.epc.budget.capacity - HOLD_RESERVE) {
+      throw new EmonError('E_EPC_UNSUPPORTED', `enclave ${this.name}: hw would have to keep ${this.heldPages + fresh} pages resident at once for a ${len}-byte buffer; the ${this.epc.budget.capacity}-page EPC must keep ${HOLD_RESERVE} pages free for paging`, {
         hint: 'use smaller buffers with ENCLU leaves and the marshalling area, or a larger --epc',
       });
     }
     for (let p = p0; p <= p1; p++) {
       this.miss(p << PAGE_SHIFT, 0, 1, write);
-      this.epc.hold(this, p);
-      this.heldPages++;
+      // Holds nest (an ENCLU leaf's buffer inside the held marshalling area): only the first takes the page off
+      // the ring, and only the last release puts it back — else the leaf's release would make the marshalling
+      // area evictable under the gate, which copies into it directly.
+      if (this.holds[p]++ === 0) {
+        this.epc.hold(this, p);
+        this.heldPages++;
+      }
     }
     return true;
   }
@@ -305,8 +332,11 @@ export class EnclaveSpace {
   release(addr: number, len: number): void {
     if (this.mode === 'resident' || len === 0 || !this.alive) return;
     for (let p = addr >>> PAGE_SHIFT, last = (addr + len - 1) >>> PAGE_SHIFT; p <= last; p++) {
-      this.epc.unhold(this, p);
-      this.heldPages--;
+      if (this.holds[p] === 0) continue;
+      if (--this.holds[p] === 0) {
+        this.epc.unhold(this, p);
+        this.heldPages--;
+      }
     }
   }
 

@@ -14,7 +14,5 @@ export const sgxBackend: EnclaveBackend = {
   attachGuest: (guest) => attachGuestEpc(guest),
   load: (bytes, file, options) => createEnclave(bytes, file, options),
   platform: (stateDir) => loadPlatform(stateDir),
-  open(enc, platform, untrusted, ocalls) {
-    return { ...instantiateEnclave(enc, platform, untrusted, ocalls), close: () => undefined };
-  },
+  open: (enc, platform, untrusted, ocalls) => instantiateEnclave(enc, platform, untrusted, ocalls),
 };

@@ -31,10 +31,37 @@ export const SGX_EINVAL = 2;
  */
 export interface SgxHooks {
   prepareModule(image: Uint8Array, what: string, heapBytes?: number): Uint8Array;
-  onInstance(instance: WebAssembly.Instance, memory: WebAssembly.Memory, identity: EnclaveIdentity, what: string): void;
+  /** May return the instance's EPC pages: how hw-side code reaches its memory, and how to EREMOVE them. */
+  onInstance(instance: WebAssembly.Instance, memory: WebAssembly.Memory, identity: EnclaveIdentity, what: string): EnclavePages | void;
   /** EPC (runtime/hw/epc/sgx-link.ts): may add import modules and wrap the leaves for one new instance. */
   link?(imports: WebAssembly.Imports, what: string): WebAssembly.Imports;
 }
+
+/**
+ * hw-side access to a paged enclave's memory outside its held marshalling area (the OCALL gate's buffers and
+ * return values): each copy goes page by page, faulting pages in as the enclave's own loads and stores would,
+ * so nothing is read from or written to an evicted (wiped) page. Addresses are checked against the enclave's
+ * current size; a range outside it throws E_GATE_BOUNDS, an integrity failure on reload E_EPC_INTEGRITY.
+ */
+export interface EnclaveMemoryAccess {
+  /** Current size of the enclave's memory in bytes (its virtual size when paged). */
+  size(): number;
+  /** Copies enclave bytes [addr, addr + out.length) into `out`. */
+  read(addr: number, out: Uint8Array): void;
+  /** Copies `data` into enclave bytes [addr, addr + data.length). */
+  write(addr: number, data: Uint8Array): void;
+  /** Length of the NUL-terminated string at `addr` including the NUL, or -1 if none within `limit` bytes or the memory. */
+  strlen(addr: number, limit: number): number;
+}
+
+/** One instance's pages in the EPC. */
+export interface EnclavePages {
+  /** null when every page stays resident (resident mode): hw-side code may then use the memory directly. */
+  readonly access: EnclaveMemoryAccess | null;
+  /** EREMOVE of every page: the frames and pinned pages go back to the EPC; the instance must not run again. */
+  destroy(): void;
+}
+
 export const sgxHooks: SgxHooks = {
   prepareModule: (image) => image,
   onInstance: () => undefined,
@@ -87,6 +114,10 @@ export interface EnclaveInstance {
   readonly identity: EnclaveIdentity;
   /** Largest size its memory may have (the signed heap size). */
   readonly memoryLimit: number;
+  /** Paged memory access for the gate; null when the memory is always resident. */
+  readonly access: EnclaveMemoryAccess | null;
+  /** Destroys the instance's EPC pages (enclave_close); idempotent. */
+  destroy(): void;
 }
 
 /** Instantiate an initialised enclave with the hw leaves and the caller's OCALL stubs (module "emon_ocall"). */
@@ -172,6 +203,13 @@ export function instantiateEnclave(
     throw new EmonError('E_ENCLAVE_LINK', `${enc.file}: the enclave defines no memory`, { hint: 'build the enclave with the emon build' });
   }
   mem = m;
-  hooks.onInstance(instance, m, self, enc.file);
-  return { exports: instance.exports, memory: m, identity: self, memoryLimit: enc.sigstruct.config.heapPages * 65536 };
+  const pages = hooks.onInstance(instance, m, self, enc.file) ?? null;
+  return {
+    exports: instance.exports,
+    memory: m,
+    identity: self,
+    memoryLimit: enc.sigstruct.config.heapPages * 65536,
+    access: pages?.access ?? null,
+    destroy: () => pages?.destroy(),
+  };
 }

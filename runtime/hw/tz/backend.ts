@@ -66,9 +66,10 @@ export const tzBackend: EnclaveBackend = {
     let closed = false;
     return {
       ...inst,
-      close: () => {
+      destroy: () => {
         if (closed) return;
         closed = true;
+        inst.destroy();
         b.world.o.spin?.smc();
         carve.give(pages);
         b.world.o.trace?.record({ kind: 'smc', name: 'close_session', track: `${guest}/ta:${uuid}`, start: performance.now(), dur: 0, args: { uuid } });

@@ -1,8 +1,9 @@
 /**
  * Block device (Solo5 BLOCK_BASIC, tenders/hvt/hvt_module_blk.c): a file-backed image read and written in
  * whole blocks. `--block:NAME=PATH[,size=BYTES][,sector=BYTES]`: the image must exist unless size= is given,
- * in which case it is created or extended (never shrunk) to that size; sector= sets the block size (default
- * 512). The file is opened once with O_DSYNC so a write is durable when block_write returns, and I/O goes
+ * in which case it is created or extended (never shrunk) to that size; sector= (or Solo5's
+ * `--block-sector-size:NAME=N`, folded into it by ../runargs.ts) sets the block size (default 512). As in
+ * Solo5, the block size is a power of two of at least 512 and the image a whole number of blocks. The file is opened once with O_DSYNC so a write is durable when block_write returns, and I/O goes
  * straight between the file and guest memory (fs.readSync/writeSync into the memory view, no copy).
  */
 import fs from 'node:fs';
@@ -65,7 +66,12 @@ function openImage(guest: string, name: string, spec: BlockSpec): { fd: number; 
   try {
     const fd = fs.openSync(spec.path, fs.constants.O_RDWR | fs.constants.O_DSYNC);
     const bytes = fs.fstatSync(fd).size;
-    return { fd, capacity: bytes - (bytes % spec.sector) };
+    if (bytes % spec.sector !== 0) {
+      fs.closeSync(fd);
+      // prepare() refused this already; the image changed size since.
+      throw Object.assign(new Error(`image size ${bytes} is not a multiple of the block size (${spec.sector})`), { code: undefined });
+    }
+    return { fd, capacity: bytes };
   } catch (e) {
     throw new EmonError('E_ATTACH', `cannot open block image ${spec.path} for device "${name}" of guest ${guest}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
       hint: 'create it first, or add ,size=BYTES to have emon create it (e.g. --block:storage=disk.img,size=1M)',
@@ -78,24 +84,44 @@ export const blockDevice: DeviceModule = {
   deviceType: 'BLOCK_BASIC',
   optionHelp: '--block:NAME=PATH[,size=N[K|M|G]][,sector=N]  attach a file-backed block device (size= creates/extends it)',
 
+  /**
+   * Solo5's checks before the unikernel starts (tenders/common/block_attach.c): the image must exist and its
+   * size must be a whole number of blocks. They run before anything is written, so a refused image is left
+   * exactly as it was; only then does `,size=` (an emon extension) create or extend it.
+   */
   prepare(guest, name, value) {
     const spec = parseSpec(guest, name, value);
-    if (spec.size !== undefined) {
+    let bytes: number | undefined;
+    try {
+      const st = fs.statSync(spec.path, { throwIfNoEntry: false });
+      if (st !== undefined && !st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
+      bytes = st?.size;
+    } catch (e) {
+      throw new EmonError('E_ATTACH', `cannot open block image ${spec.path} for device "${name}" of guest ${guest}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (bytes === undefined && spec.size === undefined) openImage(guest, name, spec); // throws ENOENT with the hint
+    const final = Math.max(bytes ?? 0, spec.size ?? 0);
+    if (final % spec.sector !== 0) {
+      throw new EmonError('E_ATTACH', `block image ${spec.path} for device "${name}" of guest ${guest}: image size ${final} is not a multiple of the block size (${spec.sector})`, {
+        hint: `resize it to a whole number of ${spec.sector}-byte blocks (truncate -s) or choose another --block-sector-size:${name}=`,
+      });
+    }
+    if (final === 0) {
+      throw new EmonError('E_ATTACH', `block image ${spec.path} for device "${name}" of guest ${guest} is empty`, {
+        hint: 'add ,size=BYTES to size it',
+      });
+    }
+    if (spec.size !== undefined && (bytes ?? 0) < spec.size) {
       try {
         const fd = fs.openSync(spec.path, 'a+');
-        if (fs.fstatSync(fd).size < spec.size) fs.ftruncateSync(fd, spec.size);
+        fs.ftruncateSync(fd, spec.size);
         fs.closeSync(fd);
       } catch (e) {
         throw new EmonError('E_ATTACH', `cannot create block image ${spec.path} for device "${name}" of guest ${guest}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
     }
-    const { fd, capacity } = openImage(guest, name, spec);
+    const { fd } = openImage(guest, name, spec);
     fs.closeSync(fd);
-    if (capacity === 0) {
-      throw new EmonError('E_ATTACH', `block image ${spec.path} for device "${name}" of guest ${guest} holds no whole ${spec.sector}-byte block`, {
-        hint: 'add ,size=BYTES to size it',
-      });
-    }
   },
 
   create(ctx: DeviceContext, attached): DeviceInstance {

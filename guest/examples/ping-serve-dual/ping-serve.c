@@ -1,0 +1,1 @@
+../ping-serve/main.c
