@@ -60,6 +60,16 @@ describe('GP TEE Client API for guests', () => {
     expect(result.status).toBe(0);
   });
 
+  it.skipIf(!existsSync(guestFile('tee-optee-c')))('OP-TEE\'s hello_world host program (main, printf, errx, libc) talks to the C TA (needs clang and wasi-libc)', async () => {
+    const { result, out, log } = await run('tee-optee-c', { backend: 'tz', taDir });
+    expect(out).toContain('Invoking TA to increment 42\nTA incremented value to 43');
+    expect(log.join('\n')).toContain('I/TA: Got value: 42 from NW');
+    expect(result.status).toBe(0);
+    const none = await run('tee-optee-c', { backend: 'sgx' });
+    expect(none.out).toMatch(/TEEC_InitializeContext failed with code 0xffff000e/);
+    expect(none.result.status).toBe(1);
+  });
+
   it('without a secure world (--backend=sgx) TEEC_InitializeContext is TEEC_ERROR_COMMUNICATION, and the log says why', async () => {
     const { result, out, log } = await run('tee-hello', { backend: 'sgx' });
     expect(out).toContain('TEEC_InitializeContext failed with code 0xffff000e');
