@@ -78,6 +78,8 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
   }
   /** This guest's board once a context was initialised (the invoke hot path reads it without a map lookup). */
   let cur: Board | null = null;
+  /** Its secure world, read straight by invoke_command. */
+  let world: SecureWorld | null = null;
   const board = (): Board | null => {
     let b = boards.get(host);
     if (b === undefined && tzm !== null) {
@@ -89,6 +91,7 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
       boards.set(host, b);
     }
     cur = b ?? null;
+    world = cur === null ? null : cur.world;
     return cur;
   };
   if (tz && (secure.size > 0 || integrity !== null)) board();
@@ -168,15 +171,15 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
       return r | 0;
     },
     invoke_command(session: number, cmd: number, op: number, originOut: number): number {
-      const b = cur;
-      if (b === null) {
+      const w = world;
+      if (w === null) {
         setOrigin(originOut >>> 0, TEE_ORIGIN_COMMS);
         return TEE_ERROR_COMMUNICATION | 0;
       }
       if (g8.length === 0) views();
-      const r = b.world.invoke(session, cmd, g8, gdv, op >>> 0);
-      if (originOut !== 0) setOrigin(originOut >>> 0, b.world.origin);
-      return r | 0;
+      const r = w.invoke(session, cmd, g8, gdv, op >>> 0);
+      if (originOut !== 0) setOrigin(originOut >>> 0, w.origin);
+      return r; // a u32 GP code; the Wasm boundary turns it into the guest's i32
     },
     close_session(session: number): void {
       boards.get(host)?.world.closeSession(session);
