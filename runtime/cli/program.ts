@@ -24,6 +24,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   attest: () => import('./commands/attest.js'),
   verifier: () => import('./commands/verifier.js'),
   attack: () => import('./commands/attack.js'),
+  ta: () => import('./commands/ta.js'),
 };
 
 /** The program with the command named by argv registered (every command if argv names none). */

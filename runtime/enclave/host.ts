@@ -7,7 +7,9 @@
 import { readRegularFile } from '../files.js';
 import { existsSync } from 'node:fs';
 import { EmonError } from '../errors.js';
-import { createEnclave, instantiateEnclave, SGX_LEAVES, type InitializedEnclave } from '../hw/sgx/enclave.js';
+import type { EnclaveBackend } from '../hw/backend.js';
+import { SGX_LEAVES, type InitializedEnclave } from '../hw/sgx/enclave.js';
+import { sgxBackend } from '../hw/sgx/backend.js';
 import type { PlatformSecrets } from '../hw/sgx/platform.js';
 import { parseEdl } from './edl/parser.js';
 import type { EdlInterface } from './edl/types.js';
@@ -17,10 +19,15 @@ export interface EnclaveImage {
   readonly name: string;
   readonly enclave: InitializedEnclave;
   readonly iface: EdlInterface;
+  /** The hardware it runs on (runtime/hw/backend.ts); SGX when not given. */
+  readonly backend?: EnclaveBackend;
 }
 
-/** Read, measure and EINIT `file` (a SIGSTRUCT beside it as FILE.sig wins over the embedded one). */
-export function loadEnclaveImage(name: string, file: string, expectedMrsigner: Uint8Array | null): EnclaveImage {
+/**
+ * Read, measure and verify `file` on `backend` (SGX: EINIT; TZ: the TA signature check); a SIGSTRUCT beside it
+ * as FILE.sig wins over the embedded one.
+ */
+export function loadEnclaveImage(name: string, file: string, expectedMrsigner: Uint8Array | null, backend: EnclaveBackend = sgxBackend): EnclaveImage {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readRegularFile(file));
@@ -40,7 +47,7 @@ export function loadEnclaveImage(name: string, file: string, expectedMrsigner: U
       });
     }
   }
-  const enclave = createEnclave(bytes, file, {
+  const enclave = backend.load(bytes, file, {
     ...(sigstruct ? { sigstruct } : {}),
     ...(expectedMrsigner ? { expectedMrsigner } : {}),
   });
@@ -51,7 +58,7 @@ export function loadEnclaveImage(name: string, file: string, expectedMrsigner: U
   }
   const iface = parseEdl(enclave.edl, `${file} (its emon.edl section)`, 'enclave');
   checkEnclaveImports(name, file, enclave.module, iface);
-  return { name, enclave, iface };
+  return { name, enclave, iface, backend };
 }
 
 /** Module names other hw parts add when they rewrite the image (the EPC's residency checks). */
@@ -113,7 +120,8 @@ export function openEnclave(image: EnclaveImage, o: OpenOptions): OpenEnclave {
     spinEcall: o.spinEcall,
     spinOcall: o.spinOcall,
   });
-  const inst = instantiateEnclave(image.enclave, o.platform, { memory: o.guestMemory }, gate.ocallImports as Record<string, WebAssembly.ImportValue>);
+  // SGX: a new enclave instance in the EPC; TZ: a session on a fresh TA instance in the secure world's carve-out.
+  const inst = (image.backend ?? sgxBackend).open(image.enclave, o.platform, { memory: o.guestMemory }, gate.ocallImports as Record<string, WebAssembly.ImportValue>, o.guest);
   try {
     gate.attach(inst.exports, inst.memory, inst.memoryLimit, inst.access);
   } catch (e) {

@@ -130,6 +130,9 @@ export class GuestRunner {
       }
       hosts.push([ext, h]);
     }
+    for (const [ext, h] of hosts) {
+      if (ext.wrapHypercalls) imports[SOLO5_IMPORT_MODULE] = ext.wrapHypercalls(h, imports[SOLO5_IMPORT_MODULE] as Record<string, Function>) as WebAssembly.ModuleImports;
+    }
     try {
       checkImports(name, config.module, imports);
     } catch (e) {

@@ -142,10 +142,12 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
     // EPC (issue 6): one platform EPC budget shared by every guest's worker; loaded (with the hw modules behind
     // it) only when some guest can have enclaves.
     const epcBudget = anyExtensions ? (await import('../hw/epc/sgx-link.js')).processEpcBudget(opts.options['epc']) : undefined;
+    // TrustZone (issue 14): one secure-memory carve-out per process, shared by every guest's view of the board.
+    const secureMem = anyExtensions && opts.options['backend'] === 'tz' ? (await import('../hw/tz/board.js')).processCarveout(opts.options['secureMem']) : undefined;
     const events: TraceEvent[] = [];
     const results = await Promise.all(
       inits.map(({ init, transfer }, i) =>
-        runWorker(init, transfer, opts.timeoutS, events, epcBudget, log).then((r) => {
+        runWorker(init, transfer, opts.timeoutS, events, epcBudget, log, secureMem).then((r) => {
           for (const ep of endpoints[i]!) for (const sw of switches.values()) sw.detach(ep);
           if (r.message !== undefined && shows(launches[i]!.logLevel ?? 'info', 'error')) log(`emon: ${r.message}`);
           return r;
@@ -209,12 +211,13 @@ function runWorker(
   events: TraceEvent[],
   epcBudget: SharedArrayBuffer | undefined,
   log: (line: string) => void,
+  secureMem?: SharedArrayBuffer,
 ): Promise<GuestResult> {
   return new Promise((resolve) => {
     const name = init.name;
     let done = false;
     let refused: EmonError | null = null;
-    const workerData = epcBudget === undefined ? init : { ...init, epcBudget };
+    const workerData = epcBudget === undefined ? init : { ...init, epcBudget, ...(secureMem ? { secureMem } : {}) };
     const worker = new Worker(distModule('monitor/worker.js'), { workerData, transferList: transfer });
     const finish = (r: GuestResult) => {
       if (done) return;

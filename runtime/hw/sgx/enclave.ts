@@ -10,14 +10,12 @@ import { randomFillSync } from 'node:crypto';
 import { EmonError } from '../../errors.js';
 import { decodeKeyRequest, egetkey, KEY_SIZE, KEYREQUEST_SIZE } from './egetkey.js';
 import { decodeTargetInfo, ereport, REPORT_DATA_SIZE, REPORT_SIZE, TARGETINFO_SIZE } from './ereport.js';
-import { ATTR_INIT, hex, type EnclaveIdentity } from './identity.js';
-import { attributesOf, MeasurementLog } from './measurement.js';
+import type { EnclaveIdentity } from './identity.js';
 import type { PlatformSecrets } from './platform.js';
-import { decodeSigstruct, mrsignerOf, sigstructSignatureValid, type Sigstruct } from './sigstruct.js';
-import { readCustomSection, stripCustomSection } from './wasm-sections.js';
+import type { Sigstruct } from './sigstruct.js';
+import { verifySignedImage, type VerifyOptions } from '../signed-image.js';
 
-export const SIGSTRUCT_SECTION = 'emon.sigstruct';
-export const EDL_SECTION = 'emon.edl';
+export { SIGSTRUCT_SECTION, EDL_SECTION } from '../signed-image.js';
 
 /** The ENCLU leaves module "sgx" offers; an enclave importing anything else there is refused at load. */
 export const SGX_LEAVES: readonly string[] = ['egetkey', 'ereport', 'rdrand', 'read_untrusted', 'write_untrusted'];
@@ -69,6 +67,12 @@ export const sgxHooks: SgxHooks = {
   onInstance: () => undefined,
 };
 
+/** No paging: what a backend without an EPC (the TrustZone secure world) instantiates with. */
+export const noHooks: SgxHooks = {
+  prepareModule: (image) => image,
+  onInstance: () => undefined,
+};
+
 /** An enclave image after EINIT: compiled, with its identity. Instances are made from it per open. */
 export interface InitializedEnclave {
   readonly file: string;
@@ -81,58 +85,18 @@ export interface InitializedEnclave {
   readonly imageSize: number;
 }
 
-export interface EinitOptions {
-  /** A SIGSTRUCT given beside the file (`enclave.wasm.sig`); otherwise the image's emon.sigstruct section. */
-  readonly sigstruct?: Uint8Array;
-  /** MRSIGNER the caller (the guest's manifest) requires. */
-  readonly expectedMrsigner?: Uint8Array;
-}
+export type EinitOptions = VerifyOptions;
 
 /** ECREATE → EADD/EEXTEND → EINIT for the .wasm bytes of `file`. Every failure says which check failed. */
 export function createEnclave(bytes: Uint8Array, file: string, options: EinitOptions = {}): InitializedEnclave {
-  const sigBytes = options.sigstruct ?? readCustomSection(bytes, SIGSTRUCT_SECTION, file);
-  if (!sigBytes) {
-    throw new EmonError('E_EINIT_SIGSTRUCT', `${file}: EINIT failed: the enclave is not signed (no SIGSTRUCT in the module or beside it)`, {
-      hint: 'sign it: emon enclave sign --key KEY.pem ' + file,
-    });
-  }
-  const sig = decodeSigstruct(sigBytes, `${file}: SIGSTRUCT`);
-  const image = stripCustomSection(bytes, SIGSTRUCT_SECTION, file);
-  const log = new MeasurementLog(sig.config); // ECREATE
-  log.addImage(image); // EADD + EEXTEND
-  const mrenclave = log.finish();
-  // EINIT: the order SGX checks in — signature first, then the measurement it vouches for.
-  if (!sigstructSignatureValid(sig)) {
-    throw new EmonError('E_EINIT_SIGNATURE', `${file}: EINIT failed: bad SIGSTRUCT signature (the SIGSTRUCT was altered or not made with this signer key)`, {
-      hint: 're-sign the enclave with `emon enclave sign`',
-    });
-  }
-  if (!equal(mrenclave, sig.enclaveHash)) {
-    throw new EmonError('E_EINIT_MEASUREMENT', `${file}: EINIT failed: measurement mismatch — the module measures ${hex(mrenclave)} but its SIGSTRUCT was signed for ${hex(sig.enclaveHash)} (tampered module, or signed for another build)`, {
-      hint: 'rebuild and re-sign the enclave; never edit a signed module',
-    });
-  }
-  const mrsigner = mrsignerOf(sig.signerKey);
-  if (options.expectedMrsigner && !equal(mrsigner, options.expectedMrsigner)) {
-    throw new EmonError('E_EINIT_SIGNER', `${file}: EINIT failed: wrong signer — MRSIGNER is ${hex(mrsigner)}, the guest requires ${hex(options.expectedMrsigner)}`, {
-      hint: "sign the enclave with the expected key, or fix the mrsigner in the guest's manifest",
-    });
-  }
-  const identity: EnclaveIdentity = {
-    mrenclave,
-    mrsigner,
-    isvProdId: sig.config.isvProdId,
-    isvSvn: sig.config.isvSvn,
-    attributes: attributesOf(sig.config) | ATTR_INIT,
-  };
+  // The checks are shared with the TrustZone backend's TA loader (../signed-image.ts), in the order SGX's EINIT has them.
+  const { identity, sigstruct: sig, image, edl } = verifySignedImage(bytes, file, options);
   let module: WebAssembly.Module;
   try {
     module = new WebAssembly.Module(sgxHooks.prepareModule(image, file, sig.config.heapPages * 65536) as Uint8Array<ArrayBuffer>);
   } catch (e) {
     throw new EmonError('E_BAD_WASM', `${file}: the enclave module does not compile: ${(e as Error).message}`, { hint: 'rebuild the enclave' });
   }
-  const edlBytes = readCustomSection(image, EDL_SECTION, file);
-  const edl = edlBytes ? new TextDecoder().decode(edlBytes) : null;
   return { file, identity, sigstruct: sig, module, edl, imageSize: image.length };
 }
 
@@ -162,6 +126,7 @@ export function instantiateEnclave(
   platform: PlatformSecrets,
   untrusted: UntrustedSide,
   ocalls: Record<string, WebAssembly.ImportValue>,
+  hooks: SgxHooks = sgxHooks,
 ): EnclaveInstance {
   let mem: WebAssembly.Memory | null = null;
   let u8 = new Uint8Array(0);
@@ -227,7 +192,7 @@ export function instantiateEnclave(
   let instance: WebAssembly.Instance;
   try {
     const imports = { sgx, env, emon_ocall: ocalls };
-    instance = new WebAssembly.Instance(enc.module, sgxHooks.link ? sgxHooks.link(imports, enc.file) : imports); // EPC hook
+    instance = new WebAssembly.Instance(enc.module, hooks.link ? hooks.link(imports, enc.file) : imports); // EPC hook
   } catch (e) {
     throw new EmonError('E_ENCLAVE_LINK', `${enc.file}: cannot instantiate the enclave: ${(e as Error).message}`, {
       hint: 'enclaves may import only module "sgx" and their EDL OCALLs; rebuild it against its EDL',
@@ -238,7 +203,7 @@ export function instantiateEnclave(
     throw new EmonError('E_ENCLAVE_LINK', `${enc.file}: the enclave defines no memory`, { hint: 'build the enclave with the emon build' });
   }
   mem = m;
-  const pages = sgxHooks.onInstance(instance, m, self, enc.file) ?? null;
+  const pages = hooks.onInstance(instance, m, self, enc.file) ?? null;
   return {
     exports: instance.exports,
     memory: m,
@@ -247,11 +212,4 @@ export function instantiateEnclave(
     access: pages?.access ?? null,
     destroy: () => pages?.destroy(),
   };
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
 }
