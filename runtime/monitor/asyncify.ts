@@ -104,7 +104,7 @@ function insertChecks(m: binaryen.Module, what: string): void {
     if (fi.module !== '' || fi.body === 0) continue;
     walk(fi.body);
     const fn = m.getFunction(fi.name);
-    B.Function.setBody(fn, m.block(null, [check(), fi.body], B.getExpressionType(fi.body)));
+    (B as unknown as { Function: { setBody(f: number, b: number): void } }).Function.setBody(fn, m.block(null, [check(), fi.body], B.getExpressionType(fi.body)));
   }
   if (!m.validate()) {
     throw new EmonError('E_BAD_WASM', `${what}: the preemption checks produced an invalid module`, { hint: 'run it in its own worker with --sched=worker' });
