@@ -4,6 +4,7 @@
  * one; 1 when the command line or an attachment is refused before any guest starts.
  */
 import type { Command } from 'commander';
+import { EmonError } from '../../errors.js';
 import { deviceModules } from '../../monitor/devices/index.js';
 import type { GuestResult } from '../../monitor/guest.js';
 import { canRunInline, runInline } from '../../monitor/inline.js';
@@ -104,6 +105,7 @@ async function runFleetCommand(parsed: RunArgs, log: (line: string) => void): Pr
   const started = performance.now();
   let results: GuestResult[];
   if (fleet.sched === 'shared') {
+    if (parsed.traceFile !== undefined) throw new EmonError('E_USAGE', `--trace=${parsed.traceFile}: guests sharing a worker are not traced`, { hint: 'add --sched=worker to trace a fleet' });
     const { runFleet } = await import('../../monitor/fleet.js');
     results = await runFleet(parsed.launches, {
       console: fleet.quiet ? 'null' : 'prefixed',
