@@ -7,7 +7,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { nullConsole, PrefixedConsole, type ConsoleSink } from './console.js';
 import type { GuestResult } from './guest.js';
 import { parseManifest } from './manifest.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler, type ScheduledGuest } from './scheduler.js';
+import { SCHED_IMPORT } from './asyncify.js';
+import { extensionsFor } from './attach.js';
+import { deviceModules } from './devices/index.js';
+import type { RunOptions } from './guest.js';
 
 export interface FleetWorkerInit {
   /** Each distinct guest file once: shared by every guest made from it. */
@@ -22,25 +26,39 @@ export interface FleetWorkerInit {
   readonly console: 'prefixed' | 'null';
   readonly timeoutS?: number;
   readonly sliceMs?: number;
+  /** Run options for extensions (backend, stateDir, epc, ...). */
+  readonly options: RunOptions;
+  /** The platform EPC budget shared by every worker (runtime/hw/epc/sgx-link.ts reads it from workerData). */
+  readonly epcBudget?: SharedArrayBuffer;
 }
 
 export type FleetWorkerReport =
   | { readonly type: 'ended'; readonly index: number; readonly result: GuestResult }
   | { readonly type: 'done'; readonly rssBytes: number };
 
-function main(init: FleetWorkerInit, port: NonNullable<typeof parentPort>): void {
+async function main(init: FleetWorkerInit, port: NonNullable<typeof parentPort>): Promise<void> {
   const manifests = init.modules.map((m, i) => parseManifest(m.manifestJson, `fleet module ${i}`));
+  const needs = init.modules.map((m) => WebAssembly.Module.imports(m.module).some((imp) => imp.module !== 'solo5' && imp.module !== SCHED_IMPORT));
   const consoles: ConsoleSink[] = init.guests.map((g) => (init.console === 'prefixed' ? new PrefixedConsole(`${g.name}| `) : nullConsole));
-  const sched = new Scheduler(
-    init.guests.map((g, i) => ({
+  const guests: ScheduledGuest[] = [];
+  for (const [i, g] of init.guests.entries()) {
+    const module = init.modules[g.moduleIndex]!.module;
+    const manifest = manifests[g.moduleIndex]!;
+    const attachments = new Map(g.attachments.map(([k, v]) => [k, new Map(v)]));
+    guests.push({
       name: g.name,
-      module: init.modules[g.moduleIndex]!.module,
-      manifest: manifests[g.moduleIndex]!,
+      module,
+      manifest,
       cmdline: g.cmdline,
-      attachments: new Map(g.attachments.map(([k, v]) => [k, new Map(v)])),
+      attachments,
       console: consoles[i]!,
+      options: init.options,
+      ...(needs[g.moduleIndex] ? { extensions: await extensionsFor(module, manifest, attachments, deviceModules) } : {}),
       ...(init.timeoutS !== undefined ? { timeoutS: init.timeoutS } : {}),
-    })),
+    });
+  }
+  const sched = new Scheduler(
+    guests,
     {
       ...(init.sliceMs !== undefined ? { sliceMs: init.sliceMs } : {}),
       onEnd: (i, result) => {
@@ -50,8 +68,17 @@ function main(init: FleetWorkerInit, port: NonNullable<typeof parentPort>): void
       },
     },
   );
+  await sched.prepare();
   sched.run();
   port.postMessage({ type: 'done', rssBytes: process.memoryUsage().rss } satisfies FleetWorkerReport);
 }
 
-if (parentPort !== null) main(workerData as FleetWorkerInit, parentPort);
+if (parentPort !== null) {
+  const port = parentPort;
+  main(workerData as FleetWorkerInit, port).catch((e: unknown) => {
+    for (const g of (workerData as FleetWorkerInit).guests) {
+      port.postMessage({ type: 'ended', index: g.index, result: { name: g.name, status: 255, reason: 'crash', message: `guest ${g.name}: monitor error: ${e instanceof Error ? e.message : String(e)}` } } satisfies FleetWorkerReport);
+    }
+    port.postMessage({ type: 'done', rssBytes: process.memoryUsage().rss } satisfies FleetWorkerReport);
+  });
+}

@@ -10,10 +10,12 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EmonError } from '../errors.js';
 import { distModule } from '../paths.js';
-import { checkAttachments } from './attach.js';
+import { checkAttachments, extensionsFor } from './attach.js';
 import { makeSuspendable } from './asyncify.js';
 import { deviceModules } from './devices/index.js';
-import type { GuestResult } from './guest.js';
+import type { GuestResult, RunOptions } from './guest.js';
+import type { MonitorExtension } from './extension.js';
+import { SCHED_IMPORT } from './asyncify.js';
 import { compileGuest, guestNameOf, prepareGuestBytes, readGuestFile, WASM_PAGE } from './loader.js';
 import type { Manifest } from './manifest.js';
 import type { GuestLaunch } from './supervisor.js';
@@ -39,6 +41,8 @@ export interface FleetOptions {
   readonly availableBytes?: number;
   /** Insert preemption checks (default true). */
   readonly preempt?: boolean;
+  /** Run options for extensions (backend, stateDir, epc, ...). */
+  readonly options?: RunOptions;
 }
 
 export interface FleetEstimate {
@@ -64,12 +68,6 @@ function loadImages(launches: readonly GuestLaunch[], preempt: boolean): { image
     if (i === undefined) {
       const what = `guest ${guestNameOf(l.file)} (${l.file})`;
       const prepared = prepareGuestBytes(readGuestFile(l.file), what, l.memMiB);
-      const foreign = WebAssembly.Module.imports(new WebAssembly.Module(prepared.bytes as BufferSource)).find((imp) => imp.module !== 'solo5');
-      if (foreign !== undefined) {
-        throw new EmonError('E_FLEET', `${what} imports "${foreign.module}"."${foreign.name}"; guests sharing a worker have only the solo5 hypercalls for now`, {
-          hint: 'run it in its own worker: add --sched=worker',
-        });
-      }
       const initialBytes = memoryDecl(prepared.bytes, what).defined[0]!.min * WASM_PAGE;
       images.push({ module: compileGuest(makeSuspendable(prepared.bytes, what, { preempt }), what), manifest: prepared.manifest, initialBytes });
       byKey.set(key, (i = images.length - 1));
@@ -105,15 +103,31 @@ export async function runFleet(launches: readonly GuestLaunch[], opts: FleetOpti
       hint: `start at most ${Math.floor(estimate.availableBytes / estimate.perGuestBytes)} guests here, or spread the fleet over several machines (docs/fleet.md)`,
     });
   }
+  // Extensions (enclaves) are found and checked here, as the one-worker supervisor does, so a missing
+  // --enclave: or an import nothing serves is refused before any guest starts.
+  let anyExtensions = false;
+  const withExtensions: boolean[] = [];
   for (const [i, l] of launches.entries()) {
     const name = l.name ?? guestNameOf(l.file);
-    checkAttachments(name, images[imageOf[i]!]!.manifest, l.attachments, deviceModules, []);
+    const image = images[imageOf[i]!]!;
+    const extensions = await extensionsFor(image.module, image.manifest, l.attachments, deviceModules);
+    anyExtensions ||= extensions.length > 0;
+    withExtensions.push(extensions.length > 0);
+    checkAttachments(name, image.manifest, l.attachments, deviceModules, extensions);
+    checkServed(name, image.module, extensions);
   }
+  // One platform EPC budget for every enclave of every guest in every worker (DESIGN.md section 5).
+  const epcBudget = anyExtensions ? (await import('../hw/epc/sgx-link.js')).processEpcBudget(opts.options?.['epc']) : undefined;
 
-  const workers = Math.max(1, Math.min(opts.workers ?? os.availableParallelism(), launches.length));
+  // Guests with enclaves get a worker each: the EPC link of runtime/hw/epc/sgx-link.ts holds one guest's
+  // enclaves per worker thread. They still share the one EPC budget with everyone else.
+  const plain = withExtensions.filter((w) => !w).length;
+  const workers = Math.max(plain > 0 ? 1 : 0, Math.min(opts.workers ?? os.availableParallelism(), plain));
   const shares: FleetWorkerInit['guests'][number][][] = Array.from({ length: workers }, () => []);
+  let next = 0;
   for (const [i, l] of launches.entries()) {
-    shares[i % workers]!.push({
+    const share = withExtensions[i] ? (shares[shares.push([]) - 1]!) : shares[next++ % workers]!;
+    share.push({
       index: i,
       name: l.name ?? guestNameOf(l.file),
       moduleIndex: imageOf[i]!,
@@ -133,6 +147,8 @@ export async function runFleet(launches: readonly GuestLaunch[], opts: FleetOpti
             console: opts.console,
             ...(opts.timeoutS !== undefined ? { timeoutS: opts.timeoutS } : {}),
             ...(opts.sliceMs !== undefined ? { sliceMs: opts.sliceMs } : {}),
+            options: opts.options ?? {},
+            ...(epcBudget !== undefined ? { epcBudget } : {}),
           };
           const w = new Worker(distModule('monitor/fleet-worker.js'), { workerData: init });
           const fail = (why: string) => {
@@ -149,6 +165,17 @@ export async function runFleet(launches: readonly GuestLaunch[], opts: FleetOpti
     ),
   );
   return results.map((r, i) => r ?? { name: launches[i]!.name ?? guestNameOf(launches[i]!.file), status: 255, reason: 'crash', message: 'no result' });
+}
+
+/** Every import of the rewritten guest must be served by solo5, the scheduler or an extension. */
+function checkServed(name: string, module: WebAssembly.Module, extensions: readonly MonitorExtension[]): void {
+  const served = new Set(['solo5', SCHED_IMPORT, ...extensions.map((e) => e.importModule)]);
+  const foreign = WebAssembly.Module.imports(module).find((imp) => !served.has(imp.module));
+  if (foreign !== undefined) {
+    throw new EmonError('E_IMPORT', `guest ${name} imports ${foreign.kind} "${foreign.module}"."${foreign.name}", which emon does not provide`, {
+      hint: `emon serves the modules: ${[...served].join(', ')}`,
+    });
+  }
 }
 
 /** The end-of-run summary: how many guests, counts by exit status and by how they ended, the first failures. */

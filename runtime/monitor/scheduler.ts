@@ -18,7 +18,8 @@ import type { ConsoleSink } from './console.js';
 import { coreHypercalls, GuestExit, monotonicNs, type CoreState } from './core.js';
 import type { DeviceContext, DeviceInstance, Handler } from './device.js';
 import { deviceModules } from './devices/index.js';
-import type { GuestResult } from './guest.js';
+import type { GuestHost, MonitorExtension } from './extension.js';
+import type { GuestResult, RunOptions } from './guest.js';
 import { WASM_PAGE } from './loader.js';
 import type { Manifest } from './manifest.js';
 import { GuestMemory } from './memory.js';
@@ -35,6 +36,12 @@ export interface ScheduledGuest {
   readonly console: ConsoleSink;
   /** Seconds from boot after which the guest is stopped with status 124. */
   readonly timeoutS?: number;
+  /** Monitor extensions serving the guest's other import modules (enclaves: "emon"); see Scheduler.prepare(). */
+  readonly extensions?: readonly MonitorExtension[];
+  /** Run options given to extensions (backend, stateDir, epc, ...). */
+  readonly options?: RunOptions;
+  /** Monitor log lines of extensions (stderr by default). */
+  readonly log?: (line: string) => void;
 }
 
 export interface SchedulerOptions {
@@ -73,6 +80,9 @@ class Slot {
   readonly core: CoreState = { clockBase: 0, tlsBase: 0 };
   imports: WebAssembly.Imports | null = null;
   devices: DeviceInstance[] = [];
+  /** Imports served by extensions, made by Scheduler.prepare(), with the hosts to dispose of at the end. */
+  extImports: WebAssembly.Imports = {};
+  hosts: Array<[MonitorExtension, GuestHost]> = [];
   readonly stats: GuestStats = { slices: 0, lateness: [] };
   constructor(readonly index: number, readonly guest: ScheduledGuest) {}
 }
@@ -139,6 +149,11 @@ export class Scheduler {
   private readonly results: (GuestResult | undefined)[];
   /** Record wake-up lateness per guest (benchmarks). */
   recordLateness = false;
+  /**
+   * Calls into extensions in progress. An ECALL may call back into the guest (an OCALL handler), whose own
+   * preemption checks must not unwind it then: the stack below is the extension's JS, not the scheduler's.
+   */
+  private hostDepth = 0;
 
   constructor(guests: readonly ScheduledGuest[], private readonly options: SchedulerOptions = {}) {
     this.sliceMs = options.sliceMs ?? 2;
@@ -147,13 +162,73 @@ export class Scheduler {
     for (const s of this.slots) this.runQueue.push(s);
   }
 
+  /**
+   * Asks each guest's extensions for their imports (which may be asynchronous, e.g. loading an enclave), before
+   * run(). Guests without extensions need no preparation. A refusal ends that guest only.
+   */
+  async prepare(): Promise<void> {
+    for (const s of this.slots) {
+      const exts = s.guest.extensions ?? [];
+      if (exts.length === 0) continue;
+      const g = s.guest;
+      const log = g.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+      try {
+        for (const ext of exts) {
+          const host: GuestHost = {
+            name: g.name,
+            manifest: g.manifest.raw,
+            attachments: (ext.attachmentKind && g.attachments?.get(ext.attachmentKind)) || new Map(),
+            options: g.options ?? {},
+            trace: null,
+            memory: () => s.instance!.exports.memory as WebAssembly.Memory,
+            exports: () => s.instance!.exports,
+            log: (message) => log(`${g.name}: ${message}`),
+            abort: (message: string): never => {
+              throw new GuestExit(SOLO5_EXIT_ABORT, 'abort', message);
+            },
+          };
+          s.extImports[ext.importModule] = this.guarded(await ext.imports(host));
+          s.hosts.push([ext, host]);
+        }
+      } catch (e) {
+        this.end(s, ended(g.name, e));
+      }
+    }
+  }
+
+  /** Wraps an extension's functions so the guest is never unwound while one of them is on the stack. */
+  private guarded(table: Record<string, WebAssembly.ImportValue>): Record<string, WebAssembly.ImportValue> {
+    const out: Record<string, WebAssembly.ImportValue> = {};
+    for (const [name, v] of Object.entries(table)) {
+      if (typeof v !== 'function') {
+        out[name] = v;
+        continue;
+      }
+      const fn = v as (...a: unknown[]) => unknown;
+      out[name] = (...a: unknown[]) => {
+        this.hostDepth++;
+        try {
+          return fn(...a);
+        } finally {
+          this.hostDepth--;
+        }
+      };
+    }
+    return out;
+  }
+
   stats(index: number): GuestStats {
     return this.slots[index]!.stats;
   }
 
   /** Runs every guest to its end and returns the results in the order the guests were given. */
   run(): GuestResult[] {
-    let live = this.slots.length;
+    let live = this.slots.filter((s) => s.state !== 'done').length;
+    if (live < this.slots.length) {
+      const queued = this.runQueue.filter((s) => s.state !== 'done');
+      this.runQueue.length = 0;
+      this.runQueue.push(...queued);
+    }
     while (live > 0) {
       const now = performance.now();
       for (let top = this.timers.peek(); top !== undefined && top.wakeAt <= now; top = this.timers.peek()) {
@@ -235,6 +310,7 @@ export class Scheduler {
       return { name: g.name, status: 1, reason: 'crash', message: `command line of guest ${g.name} is ${cmdline.length} bytes; Solo5 allows ${MAX_CMDLINE_BYTES - 1}` };
     }
     s.imports = this.importsFor(s);
+    for (const [ext, host] of s.hosts) ext.boot?.(host);
     s.core.clockBase = performance.now();
     if (g.timeoutS !== undefined) s.deadlineAt = s.core.clockBase + g.timeoutS * 1000;
     s.instance = new WebAssembly.Instance(g.module, s.imports);
@@ -269,7 +345,7 @@ export class Scheduler {
   private importsFor(s: Slot): WebAssembly.Imports {
     const g = s.guest;
     const attachments: Attachments = g.attachments ?? new Map();
-    checkAttachments(g.name, g.manifest, attachments, deviceModules, []);
+    checkAttachments(g.name, g.manifest, attachments, deviceModules, g.extensions ?? []);
     const ctx: DeviceContext = {
       guest: g.name,
       manifest: g.manifest,
@@ -296,7 +372,11 @@ export class Scheduler {
         readySet[1] = 0;
         for (const p of pollers) p.ready!(readySet);
         const leftMs = (Number(BigInt.asUintN(64, deadline)) - monotonicNs(s.core.clockBase)) / 1e6;
-        if ((readySet[0]! | readySet[1]!) === 0 && leftMs > 0) {
+        if ((readySet[0]! | readySet[1]!) === 0 && leftMs > 0 && this.hostDepth > 0) {
+          // Inside an extension's call (an OCALL handler sleeping): the stack cannot be unwound, so this guest
+          // sleeps on the thread as it would in a worker of its own.
+          Atomics.wait(pause, 0, 0, Math.min(leftMs, s.deadlineAt - performance.now()));
+        } else if ((readySet[0]! | readySet[1]!) === 0 && leftMs > 0) {
           s.state = 'sleeping';
           s.yieldDeadline = performance.now() + leftMs;
           s.wakeAt = Math.min(s.yieldDeadline, s.deadlineAt);
@@ -317,12 +397,12 @@ export class Scheduler {
       s.fuel!.value = FUEL_QUANTUM;
       const now = performance.now();
       if (now >= s.deadlineAt) throw new GuestExit(TIMEOUT_STATUS, 'timeout', `stopped after ${g.timeoutS} s (--timeout)`);
-      if (now >= this.sliceEnd && (this.runHead < this.runQueue.length || (this.timers.peek()?.wakeAt ?? Infinity) <= now)) {
+      if (this.hostDepth === 0 && now >= this.sliceEnd && (this.runHead < this.runQueue.length || (this.timers.peek()?.wakeAt ?? Infinity) <= now)) {
         s.state = 'ready';
         this.unwind(s);
       }
     };
-    return { solo5, [SCHED_IMPORT]: { tick } };
+    return { ...s.extImports, solo5, [SCHED_IMPORT]: { tick } };
   }
 
   private unwind(s: Slot): void {
@@ -339,6 +419,9 @@ export class Scheduler {
 
   private end(s: Slot, r: GuestResult): void {
     s.state = 'done';
+    for (const [ext, host] of s.hosts) ext.dispose?.(host);
+    s.hosts = [];
+    s.extImports = {};
     for (const d of s.devices) d.close();
     s.devices = [];
     s.mem.detach();

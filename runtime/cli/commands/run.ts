@@ -109,6 +109,7 @@ async function runFleetCommand(parsed: RunArgs, log: (line: string) => void): Pr
     const { runFleet } = await import('../../monitor/fleet.js');
     results = await runFleet(parsed.launches, {
       console: fleet.quiet ? 'null' : 'prefixed',
+      options: parsed.options,
       ...(fleet.workers !== undefined ? { workers: fleet.workers } : {}),
       ...(fleet.sliceMs !== undefined ? { sliceMs: fleet.sliceMs } : {}),
       ...(parsed.timeoutS !== undefined ? { timeoutS: parsed.timeoutS } : {}),
