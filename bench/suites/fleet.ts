@@ -163,17 +163,20 @@ export const suite: BenchSuite = {
       const quick = path.join(tmp, 'quick.wasm');
       writeFileSync(quick, await watToWasm('quick', module(MAIN('(i32.const 0)'))));
       const sizes = ctx.quick ? [100, 1000] : [100, 1000, 10000];
+      // Whole processes take seconds each (binaryen loads in every one): --quick (tests) leaves them out.
+      const processSizes = ctx.quick ? [] : sizes;
+      const idleMs = ctx.quick ? 1000 : 3000;
       // The base run has as many workers as the big ones (one per core), so only the guests differ.
       const workers = String(Math.min(2, os.availableParallelism()));
-      const base = await runProcess(['--instances=2', `--workers=${workers}`, '--quiet', idle, '3000']);
-      const baseStart = await runProcess(['--instances=2', `--workers=${workers}`, '--quiet', quick]);
+      const base = ctx.quick ? null : await runProcess(['--instances=2', `--workers=${workers}`, '--quiet', idle, String(idleMs)]);
+      const baseStart = ctx.quick ? null : await runProcess(['--instances=2', `--workers=${workers}`, '--quiet', quick]);
       const idleRows: Record<string, unknown>[] = [];
-      for (const n of sizes) {
+      for (const n of processSizes) {
         // Each guest sleeps long enough for all of them to be started and alive at once (start rate >= 1/ms).
-        const mem = await runProcess([`--instances=${n}`, `--workers=${workers}`, '--quiet', idle, String(Math.max(3000, n))]);
+        const mem = await runProcess([`--instances=${n}`, `--workers=${workers}`, '--quiet', idle, String(Math.max(idleMs, n))]);
         const start = await runProcess([`--instances=${n}`, `--workers=${workers}`, '--quiet', quick]);
-        const perGuest = (mem.peakRss - base.peakRss) / (n - 2);
-        const rate = (n - 2) / Math.max(1e-3, (start.ms - baseStart.ms) / 1000);
+        const perGuest = (mem.peakRss - base!.peakRss) / (n - 2);
+        const rate = (n - 2) / Math.max(1e-3, (start.ms - baseStart!.ms) / 1000);
         idleRows.push({ guests: n, peakRssMiB: mem.peakRss / 2 ** 20, rssPerGuestKiB: perGuest / 1024, startRatePerS: rate, runMs: start.ms });
         console.log(`fleet: ${n} idle guests: peak RSS ${(mem.peakRss / 2 ** 20).toFixed(0)} MiB (whole process), ${(perGuest / 1024).toFixed(0)} KiB/guest beyond a 2-guest run (target <= 256); start rate ${rate.toFixed(0)} guests/s (target >= 2000)`);
       }
@@ -194,7 +197,7 @@ export const suite: BenchSuite = {
       // Fairness: 100 compute-bound guests in one worker, all until the same wall-clock deadline.
       const fair = await prepared('fair', FAIR);
       const fairModule = compileGuest(makeSuspendable(fair.bytes, 'fair'), 'fair');
-      const end = BigInt(Date.now() + (ctx.quick ? 1500 : 4000)) * 1_000_000n;
+      const end = BigInt(Date.now() + (ctx.quick ? 500 : 4000)) * 1_000_000n;
       const consoles = Array.from({ length: 100 }, () => new CaptureConsole());
       new Scheduler(consoles.map((c, i) => ({ name: `f${i}`, module: fairModule, manifest: fair.manifest, cmdline: String(end), console: c }))).run();
       const rounds = consoles.map((c) => Buffer.from(c.text(), 'latin1').readUInt32LE(0));
@@ -207,8 +210,8 @@ export const suite: BenchSuite = {
       const sl = await prepared('sleeper', SLEEPER);
       const slModule = compileGuest(makeSuspendable(sl.bytes, 'sleeper'), 'sleeper');
       const lateness: Record<string, unknown> = {};
-      for (const n of [1, 1000]) {
-        const sched = new Scheduler(Array.from({ length: n }, (_, i) => ({ name: `t${i}`, module: slModule, manifest: sl.manifest, cmdline: String(100 + 10 * (i % 10)), console: nullConsole })));
+      for (const n of ctx.quick ? [1, 10] : [1, 1000]) {
+        const sched = new Scheduler(Array.from({ length: n }, (_, i) => ({ name: `t${i}`, module: slModule, manifest: sl.manifest, cmdline: String(ctx.quick ? 20 : 100 + 10 * (i % 10)), console: nullConsole })));
         sched.recordLateness = true;
         sched.run();
         // Steady state: each guest's first wake-up is left out (it waits for the other guests' first boot).
