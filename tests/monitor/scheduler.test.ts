@@ -88,6 +88,17 @@ describe('scheduler', () => {
     expect(results[0]!.message).toMatch(/guest trap trapped: unreachable/);
   });
 
+  it('a guest flooding the console is preempted like a spinner: its sleeping neighbour still finishes', async () => {
+    const flood = await compiled('flood', MAIN('(loop $l (call $console_write (i32.const 16) (i32.const 3)) (br $l)) (i32.const 0)'));
+    const sleep = await compiled('sleep', SLEEPER(10, 2));
+    const flooder = guest('flood', flood, { timeoutS: 0.5 });
+    const sleeper = guest('sleep', sleep);
+    const results = new Scheduler([flooder, sleeper]).run();
+    expect(results.map((r) => [r.name, r.reason])).toEqual([['flood', 'timeout'], ['sleep', 'return']]);
+    expect((sleeper.console as CaptureConsole).text()).toBe('hi\n'.repeat(10));
+    expect((flooder.console as CaptureConsole).text().length).toBeGreaterThan(3);
+  });
+
   it('passes each guest its own command line', async () => {
     // Writes its command line (start_info.cmdline, 2 bytes) to the console.
     const echo = await compiled('echo', MAIN('(call $console_write (i32.load (local.get 0)) (i32.const 2)) (i32.const 0)'));
