@@ -18,7 +18,7 @@ export async function fast(argv: readonly string[]): Promise<number | null> {
   try {
     if (argv[0] === 'run') {
       const parsed = parseRunArgs(argv.slice(1));
-      if (parsed.help || !canRunInline(parsed.launches, parsed) || parsed.options['emulateCost'] === true) return null;
+      if (parsed.help || parsed.fleet !== null || !canRunInline(parsed.launches, parsed) || parsed.options['emulateCost'] === true) return null;
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const note = oldFormNote(parsed);
       // The note is printed only once the guest is known to run here, so a handed-over run does not print it twice.

@@ -20,6 +20,7 @@ import type { RunOptions } from './guest.js';
 import { DEFAULT_MEM_MIB } from './loader.js';
 import type { GuestLaunch } from './supervisor.js';
 import { takeSolo5Options } from './loglevel.js';
+import { expandInstances, FLEET_FLAG, FLEET_VALUE, parseFleetArgs, type FleetArgs } from './fleetargs.js';
 
 export interface RunArgs {
   readonly help: boolean;
@@ -29,13 +30,15 @@ export interface RunArgs {
   readonly verbose: boolean;
   /** Passed to extensions (GuestHost.options). */
   readonly options: RunOptions;
+  /** The fleet options (./fleet.ts, ./fleetargs.ts); null when none was given. */
+  readonly fleet: FleetArgs | null;
 }
 
 /** The longest --timeout a Node timer can hold (2^31-1 ms, about 24.8 days). */
 export const MAX_TIMEOUT_S = Math.floor((2 ** 31 - 1) / 1000);
 
-const RUN_WIDE_VALUE = ['timeout', 'backend', 'state-dir', 'epc', 'trace', 'secure-mem', 'ta-dir'] as const;
-const RUN_WIDE_FLAG = ['emulate-cost', 'verbose'] as const;
+const RUN_WIDE_VALUE = ['timeout', 'backend', 'state-dir', 'epc', 'trace', 'secure-mem', 'ta-dir', ...FLEET_VALUE] as const;
+const RUN_WIDE_FLAG = ['emulate-cost', 'verbose', ...FLEET_FLAG] as const;
 const PER_GUEST_VALUE = ['mem', 'name', 'cmdline'] as const;
 /** The multi-guest separator. */
 export const GUEST_SEPARATOR = '--guest';
@@ -207,9 +210,11 @@ export function parseRunArgs(tokens: readonly string[]): RunArgs {
   if (runWide.backend !== undefined && runWide.backend !== 'sgx' && runWide.backend !== 'tz') {
     usage(`--backend=${runWide.backend}: expected sgx or tz`);
   }
+  const fleet = parseFleetArgs(runWide);
   return {
     help,
-    launches,
+    launches: fleet === null ? launches : expandInstances(launches, fleet.instances),
+    fleet,
     timeoutS,
     traceFile: runWide.trace as string | undefined,
     verbose: runWide.verbose === true,

@@ -4,6 +4,7 @@
  * one; 1 when the command line or an attachment is refused before any guest starts.
  */
 import type { Command } from 'commander';
+import { EmonError } from '../../errors.js';
 import { deviceModules } from '../../monitor/devices/index.js';
 import type { GuestResult } from '../../monitor/guest.js';
 import { canRunInline, runInline } from '../../monitor/inline.js';
@@ -34,6 +35,14 @@ Run-wide options:
   --ta-dir=DIR                   where the secure world finds TAs as <uuid>.ta files (--backend=tz)
   --emulate-cost                 spin for the modeled hardware cost of each enclave transition
   -v, --verbose                  log what the monitor does
+Fleets (docs/fleet.md):
+  --instances=N                  start N copies of each guest; {i} (0..N-1) in --name, its arguments and
+                                 attachment values is replaced by the copy's index (default name NAME.i)
+  --sched=shared|worker          shared (default with fleet options): many guests per worker thread, preempted
+                                 every time slice; worker: one worker thread per guest
+  --workers=N                    worker threads of a shared fleet (default: one per core)
+  --slice-ms=MS                  time slice of a guest in a shared worker (default 2)
+  --quiet                        drop guest output (the summary is still printed)
   -h, --help                     this help
 
 Block images are checked before the guest starts, as Solo5 does: the image size must be a multiple of the
@@ -46,6 +55,7 @@ Examples:
   emon run --guest --net:service=switch:sw0 build/guests/net-pong.wasm --guest --net:service=switch:sw0 build/guests/net-ping.wasm 4
   emon run --net:service=udp:9001:127.0.0.1:9002 build/guests/net-pong.wasm   # other emon: udp:9002:127.0.0.1:9001
   emon run --net:service=tap0 build/guests/ping-serve.wasm 10.0.0.2          # host TAP, as solo5-hvt/spt; then: ping 10.0.0.2
+  emon run --instances=1000 --quiet --timeout=10 build/guests/timer.wasm      # 1,000 guests on a few threads
   emon run --net:service=user,hostfwd=udp::5007-:7 build/guests/ping-serve.wasm 10.0.2.15   # no root: passt
   emon run --backend=tz --enclave:sealer=build/enclaves/sealer.wasm --block:storage=s.img,size=64K build/guests/enclave-seal.wasm
   emon run --backend=tz --ta-dir=build/ta build/guests/tee-hello.wasm
@@ -75,6 +85,7 @@ export async function runCommand(tokens: readonly string[]): Promise<number | 'h
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const note = oldFormNote(parsed);
   if (note !== null) log(note);
+  if (parsed.fleet !== null) return runFleetCommand(parsed, log);
   let results: GuestResult[] | null = null;
   if (canRunInline(parsed.launches, parsed)) {
     const r = await runInline(parsed.launches[0]!, parsed.options, parsed.verbose, log);
@@ -90,6 +101,36 @@ export async function runCommand(tokens: readonly string[]): Promise<number | 'h
     });
   }
   return finish(parsed, results, log);
+}
+
+/** `--instances`, `--sched`, `--workers`, `--slice-ms`, `--quiet`: a fleet, ended by its summary. */
+async function runFleetCommand(parsed: RunArgs, log: (line: string) => void): Promise<number> {
+  const fleet = parsed.fleet!;
+  const started = performance.now();
+  let results: GuestResult[];
+  if (fleet.sched === 'shared') {
+    if (parsed.traceFile !== undefined) throw new EmonError('E_USAGE', `--trace=${parsed.traceFile}: guests sharing a worker are not traced`, { hint: 'add --sched=worker to trace a fleet' });
+    const { runFleet } = await import('../../monitor/fleet.js');
+    results = await runFleet(parsed.launches, {
+      console: fleet.quiet ? 'null' : 'prefixed',
+      options: parsed.options,
+      ...(fleet.workers !== undefined ? { workers: fleet.workers } : {}),
+      ...(fleet.sliceMs !== undefined ? { sliceMs: fleet.sliceMs } : {}),
+      ...(parsed.timeoutS !== undefined ? { timeoutS: parsed.timeoutS } : {}),
+    });
+  } else {
+    const { runGuests } = await import('../../monitor/supervisor.js');
+    results = await runGuests(parsed.launches, {
+      options: parsed.options,
+      verbose: parsed.verbose,
+      console: fleet.quiet ? 'null' : 'prefixed',
+      ...(parsed.timeoutS !== undefined ? { timeoutS: parsed.timeoutS } : {}),
+      ...(parsed.traceFile !== undefined ? { traceFile: parsed.traceFile } : {}),
+    });
+  }
+  const { fleetSummary } = await import('../../monitor/fleet.js');
+  for (const line of fleetSummary(results, (performance.now() - started) / 1000)) log(line);
+  return finish(parsed, results, () => {});
 }
 
 export function register(program: Command): void {

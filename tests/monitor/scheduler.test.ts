@@ -1,0 +1,109 @@
+/**
+ * Many guests on one thread (runtime/monitor/scheduler.ts, asyncify.ts): sleeping guests give up the thread, a
+ * guest that never yields is preempted, and a trap, abort or timeout ends that guest only.
+ */
+import { describe, expect, it } from 'vitest';
+import { makeSuspendable } from '../../runtime/monitor/asyncify.js';
+import { CaptureConsole } from '../../runtime/monitor/console.js';
+import { compileGuest, prepareGuestBytes } from '../../runtime/monitor/loader.js';
+import { Scheduler, type ScheduledGuest } from '../../runtime/monitor/scheduler.js';
+import { SOLO5_IMPORTS, wat } from './helpers.js';
+
+const MAIN = (body: string) => `(func (export "solo5_app_main") (param i32) (result i32) ${body})`;
+
+async function compiled(name: string, body: string): Promise<{ module: WebAssembly.Module; manifest: ScheduledGuest['manifest'] }> {
+  const bytes = await wat(`(module ${SOLO5_IMPORTS} (memory (export "memory") 1) (data (i32.const 16) "hi\\0a") (global $n (mut i32) (i32.const 0)) ${body})`);
+  const what = `guest ${name}`;
+  const prepared = prepareGuestBytes(bytes, what, 4);
+  return { module: compileGuest(makeSuspendable(prepared.bytes, what), what), manifest: prepared.manifest };
+}
+
+/** Sleeps `n` times for `ms` each (deadline = now + ms), printing "hi" after each wake-up. */
+const SLEEPER = (n: number, ms: number) => MAIN(`
+  (local $i i32)
+  (loop $l
+    (call $yield (i64.add (call $clock_monotonic) (i64.const ${ms * 1_000_000})) (i32.const 64))
+    (call $console_write (i32.const 16) (i32.const 3))
+    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+    (br_if $l (i32.lt_u (local.get $i) (i32.const ${n}))))
+  (i32.const 0)`);
+/** Counts in a global forever (a compute-bound guest that never yields). */
+const SPINNER = MAIN(`(loop $l (global.set $n (i32.add (global.get $n) (i32.const 1))) (br $l)) (i32.const 0)`);
+
+function guest(name: string, c: Awaited<ReturnType<typeof compiled>>, extra: Partial<ScheduledGuest> = {}): ScheduledGuest {
+  return { name, module: c.module, manifest: c.manifest, cmdline: '', console: new CaptureConsole(), ...extra };
+}
+
+describe('scheduler', () => {
+  it('runs many sleeping guests made from one shared module on one thread, each to its end', async () => {
+    const c = await compiled('sleeper', SLEEPER(3, 5));
+    const guests = Array.from({ length: 200 }, (_, i) => guest(`s${i}`, c));
+    const results = new Scheduler(guests).run();
+    expect(results.every((r) => r.reason === 'return' && r.status === 0)).toBe(true);
+    for (const g of guests) expect((g.console as CaptureConsole).text()).toBe('hi\nhi\nhi\n');
+  });
+
+  it('preempts a guest that never yields: a sleeping neighbour keeps waking up, and --timeout ends the spinner alone', async () => {
+    const spin = await compiled('spin', SPINNER);
+    const sleep = await compiled('sleep', SLEEPER(20, 2));
+    const sched = new Scheduler([guest('spin', spin, { timeoutS: 0.5 }), guest('sleep', sleep)]);
+    const results = sched.run();
+    expect(results.map((r) => [r.name, r.reason, r.status])).toEqual([
+      ['spin', 'timeout', 124],
+      ['sleep', 'return', 0],
+    ]);
+    // The spinner was unwound many times (once per slice while the sleeper was due), not run to its timeout in one go.
+    expect(sched.stats(0).slices).toBeGreaterThan(10);
+  });
+
+  it('two spinners share the thread fairly: they alternate slice by slice until their timeouts', async () => {
+    const spin = await compiled('spin', SPINNER);
+    const sched = new Scheduler([guest('a', spin, { timeoutS: 0.3 }), guest('b', spin, { timeoutS: 0.3 })], { sliceMs: 2 });
+    const results = sched.run();
+    expect(results.map((r) => r.reason)).toEqual(['timeout', 'timeout']);
+    const a = sched.stats(0).slices;
+    const b = sched.stats(1).slices;
+    // Round robin: the two alternate, so neither is ahead by more than the slice it is in.
+    expect(Math.min(a, b)).toBeGreaterThan(2);
+    expect(Math.abs(a - b)).toBeLessThanOrEqual(1);
+  });
+
+  it('a trap, an abort, an exit and a memory-cap hit end that guest only; the neighbours finish', async () => {
+    const trap = await compiled('trap', MAIN('(call $yield (i64.const 0) (i32.const 64)) unreachable'));
+    const abort = await compiled('abort', MAIN('(call $abort) (i32.const 0)'));
+    const exit = await compiled('exit', MAIN('(call $exit (i32.const 3)) (i32.const 0)'));
+    // Grows until the 4 MiB cap refuses (memory.grow returns -1), then returns how many pages it got.
+    const grow = await compiled('grow', MAIN('(local $n i32) (block $b (loop $l (br_if $b (i32.eq (memory.grow (i32.const 1)) (i32.const -1))) (local.set $n (i32.add (local.get $n) (i32.const 1))) (br $l))) (local.get $n)'));
+    const sleep = await compiled('sleep', SLEEPER(5, 2));
+    const results = new Scheduler([guest('trap', trap), guest('sleep1', sleep), guest('abort', abort), guest('exit', exit), guest('grow', grow), guest('sleep2', sleep)]).run();
+    expect(results.map((r) => [r.name, r.reason, r.status])).toEqual([
+      ['trap', 'trap', 255],
+      ['sleep1', 'return', 0],
+      ['abort', 'abort', 255],
+      ['exit', 'exit', 3],
+      // 4 MiB = 64 pages, minus the initial page and the two the scheduler adds (start info, Asyncify stack).
+      ['grow', 'return', 61],
+      ['sleep2', 'return', 0],
+    ]);
+    expect(results[0]!.message).toMatch(/guest trap trapped: unreachable/);
+  });
+
+  it('a guest flooding the console is preempted like a spinner: its sleeping neighbour still finishes', async () => {
+    const flood = await compiled('flood', MAIN('(loop $l (call $console_write (i32.const 16) (i32.const 3)) (br $l)) (i32.const 0)'));
+    const sleep = await compiled('sleep', SLEEPER(10, 2));
+    const flooder = guest('flood', flood, { timeoutS: 0.5 });
+    const sleeper = guest('sleep', sleep);
+    const results = new Scheduler([flooder, sleeper]).run();
+    expect(results.map((r) => [r.name, r.reason])).toEqual([['flood', 'timeout'], ['sleep', 'return']]);
+    expect((sleeper.console as CaptureConsole).text()).toBe('hi\n'.repeat(10));
+    expect((flooder.console as CaptureConsole).text().length).toBeGreaterThan(3);
+  });
+
+  it('passes each guest its own command line', async () => {
+    // Writes its command line (start_info.cmdline, 2 bytes) to the console.
+    const echo = await compiled('echo', MAIN('(call $console_write (i32.load (local.get 0)) (i32.const 2)) (i32.const 0)'));
+    const guests = ['g0', 'g1', 'g2'].map((n) => guest(n, echo, { cmdline: n }));
+    new Scheduler(guests).run();
+    expect(guests.map((g) => (g.console as CaptureConsole).text())).toEqual(['g0', 'g1', 'g2']);
+  });
+});
