@@ -15,7 +15,7 @@ import {
   ASYNCIFY_REWINDING, ASYNCIFY_STACK_BYTES, ASYNCIFY_UNWINDING, FUEL_GLOBAL, FUEL_QUANTUM, SCHED_IMPORT, type AsyncifyExports,
 } from './asyncify.js';
 import type { ConsoleSink } from './console.js';
-import { coreHypercalls, GuestExit, monotonicNs, type CoreState } from './core.js';
+import { coreHypercalls, endGuest, GuestExit, monotonicNs, type CoreState } from './core.js';
 import type { DeviceContext, DeviceInstance, Handler } from './device.js';
 import { deviceModules } from './devices/index.js';
 import type { GuestHost, MonitorExtension } from './extension.js';
@@ -77,7 +77,7 @@ class Slot {
   yieldDeadline = 0;
   heapIndex = -1;
   readonly mem = new GuestMemory();
-  readonly core: CoreState = { clockBase: 0, tlsBase: 0 };
+  readonly core: CoreState = { clockBase: 0, tlsBase: 0, ended: null, phase: 'idle' };
   imports: WebAssembly.Imports | null = null;
   devices: DeviceInstance[] = [];
   /** Imports served by extensions, made by Scheduler.prepare(), with the hosts to dispose of at the end. */
@@ -184,7 +184,7 @@ export class Scheduler {
             exports: () => s.instance!.exports,
             log: (message) => log(`${g.name}: ${message}`),
             abort: (message: string): never => {
-              throw new GuestExit(SOLO5_EXIT_ABORT, 'abort', message);
+              return endGuest(s.core, new GuestExit(SOLO5_EXIT_ABORT, 'abort', message));
             },
           };
           s.extImports[ext.importModule] = this.guarded(await ext.imports(host));
@@ -297,7 +297,8 @@ export class Scheduler {
       }
       return { name: s.guest.name, status: status | 0, reason: 'return' };
     } catch (e) {
-      return ended(s.guest.name, e);
+      // exit, abort and the monitor's aborts end the guest with a trap (./core.ts endGuest), recording why first.
+      return ended(s.guest.name, s.core.ended ?? e);
     } finally {
       this.current = null;
     }
@@ -313,7 +314,9 @@ export class Scheduler {
     for (const [ext, host] of s.hosts) ext.boot?.(host);
     s.core.clockBase = performance.now();
     if (g.timeoutS !== undefined) s.deadlineAt = s.core.clockBase + g.timeoutS * 1000;
+    s.core.phase = 'start';
     s.instance = new WebAssembly.Instance(g.module, s.imports);
+    s.core.phase = 'main';
     const ex = s.instance.exports;
     s.asyncify = ex as unknown as AsyncifyExports;
     s.fuel = (ex[FUEL_GLOBAL] as WebAssembly.Global | undefined) ?? null;
@@ -354,7 +357,7 @@ export class Scheduler {
       netLinks: new Map(),
       io: { bytes: 0 },
       abort: (message: string): never => {
-        throw new GuestExit(SOLO5_EXIT_ABORT, 'abort', message);
+        return endGuest(s.core, new GuestExit(SOLO5_EXIT_ABORT, 'abort', message));
       },
     };
     for (const m of deviceModules) s.devices.push(m.create(ctx, attachments.get(m.optionKind) ?? new Map()));
@@ -396,7 +399,7 @@ export class Scheduler {
       }
       s.fuel!.value = FUEL_QUANTUM;
       const now = performance.now();
-      if (now >= s.deadlineAt) throw new GuestExit(TIMEOUT_STATUS, 'timeout', `stopped after ${g.timeoutS} s (--timeout)`);
+      if (now >= s.deadlineAt) endGuest(s.core, new GuestExit(TIMEOUT_STATUS, 'timeout', `stopped after ${g.timeoutS} s (--timeout)`));
       if (this.hostDepth === 0 && now >= this.sliceEnd && (this.runHead < this.runQueue.length || (this.timers.peek()?.wakeAt ?? Infinity) <= now)) {
         s.state = 'ready';
         this.unwind(s);
@@ -407,7 +410,7 @@ export class Scheduler {
 
   private unwind(s: Slot): void {
     s.mem.refresh();
-    if (!s.mem.inBounds(s.data, 8 + ASYNCIFY_STACK_BYTES)) throw new GuestExit(SOLO5_EXIT_ABORT, 'abort', 'its scheduler stack page is gone');
+    if (!s.mem.inBounds(s.data, 8 + ASYNCIFY_STACK_BYTES)) endGuest(s.core, new GuestExit(SOLO5_EXIT_ABORT, 'abort', 'its scheduler stack page is gone'));
     s.mem.dv.setUint32(s.data, s.data + 8, true);
     s.mem.dv.setUint32(s.data + 4, s.data + 8 + ASYNCIFY_STACK_BYTES, true);
     s.asyncify!.asyncify_start_unwind(s.data);
