@@ -25,6 +25,7 @@ import type { GuestHost } from '../../runtime/monitor/extension.js';
 import { buildDir, projectRoot } from '../../runtime/paths.js';
 import type { BenchCase, BenchSuite } from '../suite.js';
 import { instantiateWat } from '../wat.js';
+import { FLOOR_COPY_WAT, need } from '../common.js';
 
 const FRAME = 1024;
 const SCRATCH = 64 * 1024;
@@ -55,24 +56,10 @@ const GUEST_WAT = `(module
   (func (export "ocall_null"))
   (func (export "ocall_echo") (param i32 i32 i32)))`;
 
-const FLOOR_COPY_WAT = `(module
-  (import "bench" "copy2x" (func $copy (param i32) (result i32)))
-  (func (export "loop") (param $n i32) (result i32)
-    (local $acc i32)
-    (block $done (loop $next
-      (br_if $done (i32.eqz (local.get $n)))
-      (local.set $acc (i32.add (local.get $acc) (call $copy (local.get $n))))
-      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-      (br $next)))
-    (local.get $acc)))`;
 
 let sink = 0;
 let hostRef: GuestHost | null = null;
 
-function need(file: string): string {
-  if (!existsSync(file)) throw new EmonError('E_BENCH', `${path.relative(projectRoot, file)} is missing`, { hint: 'run `npm run build` first' });
-  return file;
-}
 
 export const suite: BenchSuite = {
   name: 'transitions',
