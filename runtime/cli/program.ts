@@ -23,6 +23,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   cc: () => import('./commands/cc.js'),
   attest: () => import('./commands/attest.js'),
   verifier: () => import('./commands/verifier.js'),
+  middlebox: () => import('./commands/middlebox.js'),
 };
 
 /** The program with the command named by argv registered (every command if argv names none). */
