@@ -3,14 +3,14 @@
  * enclave's identity (Intel SDM Vol. 3D, §40 "EGETKEY"; key derivation as described in Intel SGX Explained,
  * Costan & Devadas 2016, §5.7.5). emon derives with HKDF-SHA256 (RFC 5869, @noble/hashes) instead of the
  * hardware's AES-CMAC, keeping the same inputs and the same rule on SVNs: an enclave may ask for the seal key
- * of any ISVSVN up to its own, never above, so newer code can unseal older data and not the reverse.
+ * of any ISVSVN up to its own, never above, so newer code can unseal older data and not the reverse. Derivation
+ * runs natively and derived keys are cached in hw (./keycache.ts), so EGETKEY and EREPORT cost what a leaf costs.
  *
  * KEYREQUEST layout (64 bytes, little endian): 0 KEYNAME u16, 2 KEYPOLICY u16, 4 ISVSVN u16, 6 reserved u16,
  * 8 KEYID[32], 40..64 reserved (must be zero). The key written back is 32 bytes.
  */
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import type { EnclaveIdentity } from './identity.js';
+import { deriveKey } from './keycache.js';
 import type { PlatformSecrets } from './platform.js';
 
 export const KEYREQUEST_SIZE = 64;
@@ -52,7 +52,7 @@ function u32(n: number): number[] {
 /** The report key of the enclave whose MRENCLAVE/attributes are given (EREPORT uses the target's). */
 export function reportKey(platform: PlatformSecrets, mrenclave: Uint8Array, attributes: number, keyId: Uint8Array): Uint8Array {
   const info = new Uint8Array([...new TextEncoder().encode('emon sgx report key v1'), ...mrenclave, ...u32(attributes)]);
-  return hkdf(sha256, platform.reportRoot, keyId, info, KEY_SIZE);
+  return deriveKey(platform.reportRoot, keyId, info, KEY_SIZE);
 }
 
 /** EGETKEY for `self`; returns the 32-byte key or an EGETKEY_* status. */
@@ -70,5 +70,5 @@ export function egetkey(platform: PlatformSecrets, self: EnclaveIdentity, req: K
     ...u16(req.isvSvn),
     ...u32(self.attributes),
   ]);
-  return hkdf(sha256, platform.sealRoot, req.keyId, info, KEY_SIZE);
+  return deriveKey(platform.sealRoot, req.keyId, info, KEY_SIZE);
 }
