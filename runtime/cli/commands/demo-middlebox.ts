@@ -7,9 +7,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadPlatform } from '../../hw/sgx/platform.js';
-import { FROM_GUEST, Middlebox, TO_GUEST } from '../../monitor/middlebox.js';
-import { compileRules } from '../../monitor/middlebox-rules.js';
 import { runGuests } from '../../monitor/supervisor.js';
 import { buildDir } from '../../paths.js';
 import type { DemoStep } from './demo.js';
@@ -42,6 +39,10 @@ export const middleboxStep: DemoStep = {
   title: 'middlebox',
   explain: 'A firewall enclave on a guest NIC: sealed 5-tuple rules with connection tracking, and a payload pattern that cuts the ping flow.',
   async run(ctx) {
+    // The enclave host and hw modules are loaded here, so the demo's other steps do not pay for them.
+    const { loadPlatform } = await import('../../hw/sgx/platform.js');
+    const { FROM_GUEST, Middlebox, TO_GUEST } = await import('../../monitor/middlebox.js');
+    const { compileRules } = await import('../../monitor/middlebox-rules.js');
     const stateDir = path.join(ctx.tmp, 'platform');
     const enclave = path.join(buildDir, 'enclaves', 'middlebox.wasm');
     const rulesFile = path.join(ctx.tmp, 'fw.rules');

@@ -45,6 +45,7 @@ Examples:
   emon run --net:service=udp:9001:127.0.0.1:9002 build/guests/net-pong.wasm   # other emon: udp:9002:127.0.0.1:9001
   emon run --net:service=tap0 build/guests/ping-serve.wasm 10.0.0.2          # host TAP, as solo5-hvt/spt; then: ping 10.0.0.2
   emon run --net:service=user,hostfwd=udp::5007-:7 build/guests/ping-serve.wasm 10.0.2.15   # no root: passt
+  emon run --net:service=switch:sw0,middlebox=build/enclaves/middlebox.wasm,rules=fw.sealed ...   # firewall enclave on the NIC (docs/middlebox.md)
 `;
 
 /** The grammar before Solo5's alternated options and guest files: say how several guests are written now. */
