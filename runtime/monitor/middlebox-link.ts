@@ -13,9 +13,8 @@ import { deliver, type Endpoint } from './switch.js';
 import { createWake, WAKE_CONSUMED } from './wake.js';
 
 export class Middleboxes {
-  private readonly boxes: { readonly ep: Endpoint; readonly mb: Middlebox }[] = [];
-  /** Frames the middlebox passed to a guest whose receive queue was full. */
-  guestQueueDrops = 0;
+  /** queueDrops: frames the enclave passed to a guest whose receive queue was full (dropped, as a NIC ring overflows). */
+  private readonly boxes: { readonly ep: Endpoint; readonly mb: Middlebox; queueDrops: number }[] = [];
 
   constructor(private readonly options: Readonly<Record<string, unknown>>) {}
 
@@ -39,9 +38,10 @@ export class Middleboxes {
     const { port1, port2 } = new MessageChannel();
     // The network side delivers into the stand-in's own wake word, so its queue accounting stays its own.
     const outer: Endpoint = { ...ep, port: port1, wake: createWake() };
+    const box = { ep, mb, queueDrops: 0 };
     mb.forward = (frame, dir) => {
       if (dir === FROM_GUEST) port2.postMessage(frame);
-      else if (!deliver(ep, frame)) this.guestQueueDrops++;
+      else if (!deliver(ep, frame)) box.queueDrops++;
     };
     ep.port.on('message', (frame: unknown) => {
       if (frame instanceof Uint8Array) mb.push(frame, FROM_GUEST);
@@ -50,15 +50,16 @@ export class Middleboxes {
       Atomics.add(outer.wake, WAKE_CONSUMED + outer.handle, 1);
       if (frame instanceof Uint8Array) mb.push(frame, TO_GUEST);
     });
-    this.boxes.push({ ep, mb });
+    this.boxes.push(box);
     return outer;
   }
 
   /** Flushes what is queued and reports each middlebox's counters (read through the enclave). */
   report(log: (line: string) => void): void {
-    for (const { ep, mb } of this.boxes) {
+    for (const { ep, mb, queueDrops } of this.boxes) {
       mb.flush();
-      log(`emon: ${ep.guest}: net "${ep.device}" ${mb.describe()}`);
+      const full = queueDrops > 0 ? `; ${queueDrops} passed frames dropped, the guest's receive queue full` : '';
+      log(`emon: ${ep.guest}: net "${ep.device}" ${mb.describe()}${full}`);
     }
   }
 

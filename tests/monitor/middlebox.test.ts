@@ -256,3 +256,40 @@ describe('--net middlebox options', () => {
     }
   });
 });
+
+describe('middlebox spliced into a NIC link', () => {
+  it('carries frames both ways through the enclave; a passed frame for a full receive queue is dropped and reported', async () => {
+    const { Middleboxes } = await import('../../runtime/monitor/middlebox-link.js');
+    const { MessageChannel, receiveMessageOnPort } = await import('node:worker_threads');
+    const { deliver } = await import('../../runtime/monitor/switch.js');
+    const { createWake, RX_QUEUE_FRAMES, WAKE_DELIVERED } = await import('../../runtime/monitor/wake.js');
+    const { writeFileSync } = await import('node:fs');
+    const stateDir = mkdtempSync(path.join(tmpdir(), 'emon-mblink-'));
+    const rules = path.join(stateDir, 'fw.sealed');
+    writeFileSync(rules, Middlebox.load(ENCLAVE, loadPlatform(stateDir)).sealRules(compileRules('default deny\nallow out udp to :53', 'r'), 'r'));
+    const boxes = new Middleboxes({ stateDir });
+    const guestSide = new MessageChannel();
+    const wake = createWake();
+    const ep = { guest: 'g', device: 'nic', port: guestSide.port1, wake, handle: 3, mac: new Uint8Array([2, 0, 0, 0, 0, 1]) };
+    const outer = boxes.interpose(ep, { enclave: ENCLAVE, rules, batch: 4 });
+    const settle = () => new Promise((r) => setTimeout(r, 50));
+    // From the guest: the DNS query passes to the network side, the telnet frame does not.
+    guestSide.port2.postMessage(ipFrame(dns));
+    guestSide.port2.postMessage(ipFrame(telnet));
+    await settle();
+    // outer.port's far end is the middlebox's; what it forwards outward is posted to outer.port.
+    const out: unknown[] = [];
+    for (let m = receiveMessageOnPort(outer.port); m !== undefined; m = receiveMessageOnPort(outer.port)) out.push(m.message);
+    expect(out.length).toBe(1);
+    // To the guest: the reply passes but the guest's queue is full, so it is dropped and counted.
+    Atomics.store(wake, WAKE_DELIVERED + 3, RX_QUEUE_FRAMES);
+    deliver(outer, ipFrame(reverse(dns)));
+    await settle();
+    const lines: string[] = [];
+    boxes.report((l) => lines.push(l));
+    expect(lines[0]).toMatch(/g: net "nic" middlebox: 2 of 3 frames passed .*dropped 1 by rule.*; 1 passed frames dropped, the guest's receive queue full/);
+    guestSide.port1.close();
+    guestSide.port2.close();
+    outer.port.close();
+  });
+});
