@@ -5,6 +5,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    // fast-check: one seed per run, printed, replayable with FC_SEED=N.
+    globalSetup: ['tests/setup/fast-check-seed.ts'],
+    setupFiles: ['tests/setup/fast-check.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -3,7 +3,7 @@
  * and guest/ and fails if a domain reaches into one it must not trust.
  */
 import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '..');
@@ -41,12 +41,23 @@ function target(file: string, spec: string): string | null {
 }
 
 const rules: Array<{ from: string; mustNotReach: string[] }> = [
-  { from: 'runtime/hw', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/trace', 'runtime/attest', 'guest', 'bench'] },
+  { from: 'runtime/hw', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/trace', 'runtime/attest', 'runtime/attack', 'runtime/storage', 'runtime/enclave', 'guest', 'bench'] },
+  // The backends are siblings behind runtime/hw/backend.ts: SGX knows nothing of TrustZone. TZ reuses SGX's
+  // signing, measurement and key derivation (shared, not copied), never its EPC.
+  { from: 'runtime/hw/sgx', mustNotReach: ['runtime/hw/tz'] },
+  { from: 'runtime/hw/tz', mustNotReach: ['runtime/hw/epc', 'runtime/hw/sgx/backend.js'] },
   // Attestation is host-side evidence and verifier code (untrusted, like the monitor): it may use hw and the
   // enclave host, and serve the monitor a quote provider, but never reaches the CLI.
-  { from: 'runtime/attest', mustNotReach: ['runtime/cli', 'bench'] },
-  { from: 'runtime/monitor', mustNotReach: ['runtime/cli', 'bench'] },
-  { from: 'runtime/native', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/hw', 'enclaves', 'guest', 'bench'] },
+  { from: 'runtime/attest', mustNotReach: ['runtime/cli', 'runtime/attack', 'bench'] },
+  { from: 'runtime/monitor', mustNotReach: ['runtime/cli', 'runtime/attack', 'bench'] },
+  { from: 'runtime/native', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/hw', 'runtime/attack', 'enclaves', 'guest', 'bench'] },
+  // Adversarial monitor modules may use monitor and hw code (as an untrusted OS does); nothing else reaches them.
+  { from: 'runtime/attack', mustNotReach: ['runtime/cli', 'bench', 'guest'] },
+  { from: 'runtime/enclave', mustNotReach: ['runtime/attack'] },
+  { from: 'runtime/trace', mustNotReach: ['runtime/attack'] },
+  { from: 'runtime/build', mustNotReach: ['runtime/attack'] },
+  // The trusted side of secure storage: it relies on hw (crypto core, keys, counters) and nothing untrusted.
+  { from: 'runtime/storage', mustNotReach: ['runtime/monitor', 'runtime/cli', 'runtime/trace', 'runtime/enclave', 'runtime/attack', 'guest', 'bench'] },
   { from: 'enclaves', mustNotReach: ['guest', 'runtime'] },
   { from: 'guest', mustNotReach: ['enclaves', 'runtime'] },
 ];
@@ -67,6 +78,45 @@ describe('trust-domain imports', () => {
       expect(violations).toEqual([]);
     });
   }
+
+  it('only `emon attack` imports the attack modules: production code paths have no attack flags', () => {
+    const importers: string[] = [];
+    for (const file of sourceFiles(path.join(root, 'runtime'))) {
+      const rel = path.relative(root, file);
+      if (rel.startsWith('runtime/attack/')) continue;
+      for (const spec of importsOf(file)) {
+        const t = target(file, spec);
+        if (t && (t === 'runtime/attack' || t.startsWith('runtime/attack/'))) importers.push(rel);
+      }
+    }
+    expect([...new Set(importers)]).toEqual(['runtime/cli/commands/attack.ts']);
+    // `emon run` and the monitor take no adversarial option.
+    for (const f of ['runtime/cli/commands/run.ts', 'runtime/monitor/runargs.ts', 'runtime/monitor/supervisor.ts']) {
+      expect(readFileSync(path.join(root, f), 'utf8'), f).not.toMatch(/attack|adversar/i);
+    }
+  });
+
+  it('the backend interface (runtime/hw/backend.ts) imports types only', () => {
+    const text = readFileSync(path.join(root, 'runtime/hw/backend.ts'), 'utf8');
+    const imports = [...text.matchAll(/^import .*$/gm)].map((m) => m[0]);
+    expect(imports.length).toBeGreaterThan(0);
+    for (const line of imports) expect(line, line).toMatch(/^import type /);
+  });
+
+  it('trusted applications (enclaves/ta-*, enclaves/tasdk) import only the TA SDK and the crypto core', () => {
+    const bad: string[] = [];
+    for (const dir of readdirSync(path.join(root, 'enclaves')).filter((d) => d.startsWith('ta-') || d === 'tasdk')) {
+      for (const file of sourceFiles(path.join(root, 'enclaves', dir))) {
+        for (const spec of importsOf(file)) {
+          // C includes are found on the include path: the TA's own folder, then the TA SDK's headers.
+          const c = /\.(c|h)$/.test(file) && !spec.startsWith('.');
+          const t = c ? [path.join(path.dirname(file), spec), path.join(root, 'enclaves/tasdk/include', spec)].map((f) => path.relative(root, f)).find((f) => existsSync(path.join(root, f))) ?? null : target(file, spec);
+          if (t === null || !['enclaves/tasdk', 'enclaves/lib', 'enclaves/ta-'].some((d) => t.startsWith(d))) bad.push(`${path.relative(root, file)} imports ${spec}`);
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+  });
 
   it('enclave code uses no host crypto or I/O', () => {
     const bad: string[] = [];

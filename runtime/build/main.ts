@@ -1,7 +1,9 @@
 /**
  * `npm run build`, after tsc: runs every build step in runtime/build/steps in file-name order (10-crypto,
  * 20-guests, ...). Each step compiles AssemblyScript/C sources or generates code into build/ or a `generated/`
- * folder; steps skip work whose outputs are newer than their inputs.
+ * folder; steps skip work that is up to date: guests and enclaves when the digest of all their inputs (sources,
+ * SDKs, and the emon code that generates and signs them; ./inputs.ts) is the one recorded beside the output,
+ * the crypto core and EPC workloads when their output is newer than their sources.
  */
 import { readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';

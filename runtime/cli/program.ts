@@ -23,6 +23,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   cc: () => import('./commands/cc.js'),
   attest: () => import('./commands/attest.js'),
   verifier: () => import('./commands/verifier.js'),
+  attack: () => import('./commands/attack.js'),
+  ta: () => import('./commands/ta.js'),
   middlebox: () => import('./commands/middlebox.js'),
 };
 

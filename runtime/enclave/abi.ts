@@ -12,7 +12,10 @@
  *     OCALLs use for their [in]/[out] buffers (like the untrusted stack sgx_ocalloc uses); it must stay
  *     reserved while the enclave is open. EINVAL: name not declared, bad pointers. EUNSPEC: instantiation failed.
  *   enclave_close(handle: i32) -> i32
- *     Destroys the instance (EREMOVE). EINVAL: unknown handle.
+ *     Destroys the instance (EREMOVE): its memory, EPC pages and gate are released and the handle is never
+ *     valid again. EINVAL: unknown or closed handle, or the enclave is running an ECALL (a guest OCALL
+ *     handler cannot close the enclave that called it). The guest's OCALL handlers must have the Wasm type
+ *     their EDL declaration implies (checked at enclave_open, which is EINVAL otherwise).
  *   ecall(handle: i32, fn: i32, frame_ptr: i32) -> i32
  *     Calls trusted function number `fn` (its position in the EDL's trusted section). The frame holds 8-byte
  *     slots: slot 0 receives the return value, slot i+1 holds parameter i (pointers and 32-bit integers in the

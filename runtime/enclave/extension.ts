@@ -6,19 +6,19 @@
  */
 import { EmonError, isEmonError } from '../errors.js';
 import { emulateCost } from '../hw/cost/emulate.js';
-import { defaultStateDir, loadPlatform } from '../hw/sgx/platform.js';
+import type { EnclaveBackend } from '../hw/backend.js';
+import { defaultStateDir } from '../hw/sgx/platform.js';
 import type { GuestHost, MonitorExtension } from '../monitor/extension.js';
 import { EINVAL, EUNSPEC, OK } from './abi.js';
-import type { EcallFn } from './gate.js';
-import { loadEnclaveImage, openEnclave, type EnclaveImage } from './host.js';
-import { attachGuestEpc } from '../hw/epc/sgx-link.js';
+import { loadEnclaveImage, openEnclave, type EnclaveImage, type OpenEnclave } from './host.js';
+import { backendFor, hwTrace } from './backends.js';
 import { enclaveDecls } from './manifest.js';
 
 /** Instances one guest may have open at once (SGX's limit is EPC; this one bounds a hostile guest's loop). */
 export const MAX_OPEN = 64;
 const MAX_NAME = 64;
 
-function guestImports(host: GuestHost): Record<string, WebAssembly.ImportValue> {
+async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly.ImportValue>> {
   const decls = enclaveDecls(host.manifest, host.name);
   for (const [name] of host.attachments) {
     if (!decls.some((d) => d.name === name)) {
@@ -27,13 +27,12 @@ function guestImports(host: GuestHost): Record<string, WebAssembly.ImportValue> 
       });
     }
   }
-  if (decls.length > 0 && host.options['backend'] === 'tz') {
-    throw new EmonError('E_BACKEND', `guest ${host.name} declares enclaves, but this build has no TrustZone backend to run them on`, {
-      hint: 'run with --backend=sgx (the default)',
-    });
-  }
-  detachEpc?.(); // EPC (issue 6): this guest's enclaves are paged through the platform EPC
-  detachEpc = attachGuestEpc(host);
+  // The backend (runtime/hw/backend.ts) is run-wide: SGX pages the enclaves through the platform EPC (issue 6),
+  // TZ runs them as TAs in the board's secure world.
+  const backend: EnclaveBackend = await backendFor(host.options['backend']);
+  const trace = hwTrace(backend, host.trace);
+  detachEpc?.();
+  detachEpc = decls.length > 0 ? backend.attachGuest({ ...host, trace }) : null;
   const images = new Map<string, EnclaveImage>();
   try {
     for (const d of decls) {
@@ -41,7 +40,7 @@ function guestImports(host: GuestHost): Record<string, WebAssembly.ImportValue> 
       if (file === undefined) {
         throw new EmonError('E_ATTACH', `guest ${host.name} needs enclave "${d.name}" but it is not attached`, { hint: `add --enclave:${d.name}=PATH/TO/ENCLAVE.wasm` });
       }
-      images.set(d.name, loadEnclaveImage(d.name, file, d.mrsigner));
+      images.set(d.name, loadEnclaveImage(d.name, file, d.mrsigner, backend));
     }
   } catch (e) {
     // The guest will not start, and the monitor calls dispose only for guests that did: undo the EPC here.
@@ -50,22 +49,27 @@ function guestImports(host: GuestHost): Record<string, WebAssembly.ImportValue> 
     throw e;
   }
   const stateDir = typeof host.options['stateDir'] === 'string' ? host.options['stateDir'] : defaultStateDir();
-  const platform = images.size > 0 ? loadPlatform(stateDir) : null;
+  const platform = images.size > 0 ? backend.platform(stateDir) : null;
   const emulate = host.options['emulateCost'] === true;
-  const spinEcall = emulate ? () => emulateCost('sgx', 'ecall') : null;
-  const spinOcall = emulate ? () => emulateCost('sgx', 'ocall') : null;
+  const { ecall: ecallCost, ocall: ocallCost } = backend.transitions;
+  const spinEcall = emulate ? () => emulateCost(backend.name, ecallCost) : null;
+  const spinOcall = emulate ? () => emulateCost(backend.name, ocallCost) : null;
 
-  /** Open instances by handle; a closed slot is null. Handles are never reused within a boot. */
-  const open: Array<readonly EcallFn[] | null> = [];
-  let live = 0;
+  /**
+   * Open instances by handle. Handles are never reused within a boot; a closed one is deleted, so a guest that
+   * opens and closes in a loop holds nothing for the instances it closed.
+   */
+  const open = new Map<number, OpenEnclave>();
+  let nextHandle = 0;
   /**
    * The runner may boot the same guest again with these imports: each boot starts with no enclave open (the
    * runner says so through `boot`; a host without a runner shows a new boot as a new memory).
    */
   let bootMemory: WebAssembly.Memory | null = null;
   const reboot = (): void => {
-    open.length = 0;
-    live = 0;
+    for (const e of open.values()) e.close();
+    open.clear();
+    nextHandle = 0;
   };
   reboots.set(host, reboot);
 
@@ -90,7 +94,7 @@ function guestImports(host: GuestHost): Record<string, WebAssembly.ImportValue> 
       host.log(`enclave_open: the manifest declares no enclave "${name}"`);
       return EINVAL;
     }
-    if (live >= MAX_OPEN) {
+    if (open.size >= MAX_OPEN) {
       host.log(`enclave_open(${name}): ${MAX_OPEN} enclaves are already open`);
       return EINVAL;
     }
@@ -102,18 +106,18 @@ function guestImports(host: GuestHost): Record<string, WebAssembly.ImportValue> 
         guestMemory: () => host.memory(),
         guestExports: () => host.exports(),
         scratch: { ptr: scratchPtr, len: scratchLen },
-        trace: host.trace,
+        trace,
         spinEcall,
         spinOcall,
         onLost: (reason) => host.log(`enclave ${name} is lost: ${reason}`),
         ...(host.options['verbose'] === true ? { onReject: (e: EmonError) => host.log(`${e.code}: ${e.message}`) } : {}),
       });
-      open.push(inst.ecalls);
-      live++;
+      const handle = nextHandle++;
+      open.set(handle, inst);
       if (host.trace !== null) {
-        host.trace.record({ kind: 'enclave', name: 'open', track: `${host.name}/${name}`, start: t0, dur: performance.now() - t0, args: { handle: open.length - 1 } });
+        host.trace.record({ kind: 'enclave', name: 'open', track: `${host.name}/${name}`, start: t0, dur: performance.now() - t0, args: { handle } });
       }
-      new DataView(host.memory().buffer).setUint32(handleOut, open.length - 1, true);
+      new DataView(host.memory().buffer).setUint32(handleOut, handle, true);
       return OK;
     } catch (e) {
       host.log(`enclave_open(${name}) failed: ${isEmonError(e) ? e.message : String(e)}`);
@@ -122,16 +126,21 @@ function guestImports(host: GuestHost): Record<string, WebAssembly.ImportValue> 
   }
 
   function enclave_close(handle: number): number {
-    if (open[handle] == null) return EINVAL;
-    open[handle] = null;
-    live--;
+    const e = open.get(handle);
+    if (e === undefined) return EINVAL;
+    if (e.busy()) {
+      host.log(`enclave_close(${handle}): enclave ${e.image.name} is running an ECALL (the guest is inside one of its OCALLs); close it after the ECALL returns`);
+      return EINVAL;
+    }
+    open.delete(handle);
+    e.close();
     return OK;
   }
 
   function ecall(handle: number, fn: number, frame: number): number {
-    const e = open[handle];
-    if (e == null) return EINVAL;
-    const f = e[fn];
+    const e = open.get(handle);
+    if (e === undefined) return EINVAL;
+    const f = e.ecalls[fn];
     return f === undefined ? EINVAL : f(frame);
   }
 
@@ -146,7 +155,8 @@ export const enclaveExtension: MonitorExtension = {
   attachmentKind: 'enclave',
   imports: guestImports,
   boot: (host) => reboots.get(host)?.(),
-  dispose: () => {
+  dispose: (host) => {
+    reboots.get(host)?.(); // close the instances (TZ: their sessions give the carve-out back)
     detachEpc?.();
     detachEpc = null;
   },

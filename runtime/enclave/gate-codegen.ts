@@ -44,18 +44,30 @@ const isBuffer = (p: EdlParam): boolean => (p.type.pointer || p.byValue === true
 const writes = (p: EdlParam): boolean => p.direction === 'out' || p.direction === 'inout';
 const reads = (p: EdlParam): boolean => p.direction === 'in' || p.direction === 'inout';
 
+/** How generated code reads the memory buffers come from: its size, string scans ($p: the address), a DataView. */
+interface SourceMemory {
+  readonly size: string;
+  readonly strlen: string;
+  readonly wstrlen: string;
+  readonly dv: string;
+}
+/** ECALL: the guest's memory, always directly addressable. */
+const GUEST_SOURCE: SourceMemory = { size: 'g8.length', strlen: 'c.strlen(g8, $p, c.cap)', wstrlen: 'c.wstrlen(g8, $p, c.cap)', dv: 'c.gdv' };
+/** OCALL: the enclave's memory, which may be paged out, so every access goes through the pager. */
+const ENCLAVE_SOURCE: SourceMemory = { size: 'eSize', strlen: 'c.strlenE($p, c.cap)', wstrlen: 'c.wstrlenE($p, c.cap)', dv: 'c.edvP' };
+
 /**
- * Checks and places every buffer parameter: `src` names the source memory view, `srcSize` its length,
- * `top`/`end` the destination stack. Emits locals p<i> (source address), l<i> (length), d<i> (destination).
+ * Checks and places every buffer parameter: `src` says how to read the source memory, `top`/`end` name the
+ * destination stack. Emits locals p<i> (source address), l<i> (length), d<i> (destination).
  */
-function placeBuffers(f: EdlFunction, src: string, top: string, end: string, retval: string): string[] {
+function placeBuffers(f: EdlFunction, src: SourceMemory, top: string, end: string, retval: string): string[] {
   const out: string[] = [];
   const bufs = f.params.map((p, i) => ({ p, i })).filter(({ p }) => isBuffer(p));
   for (const { p, i } of bufs) {
     out.push(`const p${i} = a${i} >>> 0; let l${i} = 0;`);
     if (p.isString) {
-      const scan = p.isWide ? 'wstrlen' : 'strlen';
-      out.push(`if (p${i} !== 0) { l${i} = c.${scan}(${src}, p${i}, c.cap); if (l${i} < 0) return c.reject('E_GATE_STRING', name, '${p.name}', p${i}, -1); }`);
+      const scan = p.isWide ? src.wstrlen : src.strlen;
+      out.push(`if (p${i} !== 0) { l${i} = ${scan.replace('$p', `p${i}`)}; if (l${i} < 0) return c.reject('E_GATE_STRING', name, '${p.name}', p${i}, -1); }`);
     } else {
       // NULL passes through (the callee must check, as in SGX) only when it stands for an empty buffer: Wasm
       // address 0 is readable memory, so a NULL with a length would make the callee read its own low memory.
@@ -63,15 +75,15 @@ function placeBuffers(f: EdlFunction, src: string, top: string, end: string, ret
       const nullCheck = p.size || p.count || p.byValue ? ` else if (${len} !== 0) return c.reject('E_GATE_NULL', name, '${p.name}', 0, ${len});` : '';
       out.push(
         `if (p${i} !== 0) { l${i} = ${len}; if (l${i} > c.cap) return c.reject('E_GATE_CAP', name, '${p.name}', p${i}, l${i}); ` +
-          `if (p${i} + l${i} > ${src}.length) return c.reject('E_GATE_BOUNDS', name, '${p.name}', p${i}, l${i}); }${nullCheck}`,
+          `if (p${i} + l${i} > ${src.size}) return c.reject('E_GATE_BOUNDS', name, '${p.name}', p${i}, l${i}); }${nullCheck}`,
       );
     }
   }
   // Deep-copied struct members join the list: placed, capped and overlap-checked like parameters.
-  const deep = deepChecks(f, src, src === 'g8' ? 'c.gdv' : 'c.edv', writes);
+  const deep = deepChecks(f, src.size, src.dv, writes);
   out.push(...deep.code);
   // A struct returned by value is written through a result slot, checked like an [out] buffer.
-  const sret = sretChecks(f, retval, src);
+  const sret = sretChecks(f, retval, src.size);
   out.push(...sret.code);
   const placed: PlacedBuffer[] = [...bufs.map(({ p, i }) => ({ id: String(i), name: p.name, writes: writes(p) })), ...deep.bufs, ...(sret.buf ? [sret.buf] : [])];
   out.push(`const base = ${top}; let off = base;`);
@@ -137,7 +149,7 @@ export function ecallSource(f: EdlFunction, nEcalls: number): string {
   f.params.forEach((p, i) => L.push(readFrameScalar(p, i)));
   const places = bufs.length > 0 || structReturnSize(f) > 0;
   if (structReturnSize(f)) L.push('const aR = gdv.getUint32(fp, true);');
-  if (places) L.push(...placeBuffers(f, 'g8', 'c.msTop', 'c.msEnd', 'aR'));
+  if (places) L.push(...placeBuffers(f, GUEST_SOURCE, 'c.msTop', 'c.msEnd', 'aR'));
   else L.push('const base = 0, off = 0;');
   for (const { p, i } of bufs) {
     if (reads(p)) L.push(`if (l${i} !== 0) c.copyIn(p${i}, d${i}, l${i});`);
@@ -181,14 +193,16 @@ export function ocallSource(f: EdlFunction): string {
   L.push(`if (c.lost) return ${EINVAL};`);
   L.push(`if (c.e8.length === 0 && !c.refreshE()) return ${EINVAL};`);
   L.push(`if (c.g8.length === 0) c.refreshG();`);
-  L.push(`const e8 = c.e8;`);
-  if (rs > 0) L.push(`rp = rp >>> 0; if (rp !== 0 && rp + ${rs} > e8.length) return c.reject('E_GATE_BOUNDS', name, 'retval', rp, ${rs});`);
-  L.push(...placeBuffers(f, 'e8', 'c.scTop', 'c.scEnd', 'rp'));
+  // The enclave's side of an OCALL lies anywhere in its memory, outside the held marshalling area: a paged
+  // enclave's pages there may be evicted, so every access goes through the pager (c.readE/writeE/strlenE/edvP).
+  L.push(`const eSize = c.eSize();`);
+  if (rs > 0) L.push(`rp = rp >>> 0; if (rp !== 0 && rp + ${rs} > eSize) return c.reject('E_GATE_BOUNDS', name, 'retval', rp, ${rs});`);
+  L.push(...placeBuffers(f, ENCLAVE_SOURCE, 'c.scTop', 'c.scEnd', 'rp'));
   for (const { p, i } of bufs) {
-    if (reads(p)) L.push(`if (l${i} !== 0) c.copyOut(p${i}, d${i}, l${i});`);
+    if (reads(p)) L.push(`if (l${i} !== 0) c.readE(p${i}, d${i}, l${i});`);
     else L.push(`if (l${i} !== 0) c.g8.fill(0, d${i}, d${i} + l${i});`);
   }
-  L.push(...deepCopyIn(f, 'c.copyOut', 'c.gdv'));
+  L.push(...deepCopyIn(f, 'c.readE', 'c.gdv'));
   L.push(...sretZero(f, 'c.g8'));
   L.push(`const t0 = c.trace === null ? 0 : performance.now();`);
   L.push(`if (c.spinOcall !== null) c.spinOcall();`);
@@ -196,10 +210,10 @@ export function ocallSource(f: EdlFunction): string {
   L.push(`try { r = h(${argList(f, 'guest')}); } catch (err) { c.guestFault = true; throw err; } finally { c.scTop = base; c.curOcall = prev; }`);
   L.push(`if (c.e8.length === 0 && !c.refreshE()) return ${EINVAL};`);
   L.push(`if (c.g8.length === 0) c.refreshG();`);
-  for (const { p, i } of bufs) if (writes(p)) L.push(`if (l${i} !== 0) c.copyIn(d${i}, p${i}, l${i});`);
-  L.push(...deepCopyOut(f, 'c.copyIn', 'c.edv', writes));
-  L.push(...sretCopyBack(f, 'c.copyIn'));
-  if (rs > 0 && !structReturnSize(f)) L.push(`if (rp !== 0) { ${storeRet('c.edv', 'rp', f)} }`);
+  for (const { p, i } of bufs) if (writes(p)) L.push(`if (l${i} !== 0) c.writeE(d${i}, p${i}, l${i});`);
+  L.push(...deepCopyOut(f, 'c.writeE', 'c.edvP', writes));
+  L.push(...sretCopyBack(f, 'c.writeE'));
+  if (rs > 0 && !structReturnSize(f)) L.push(`if (rp !== 0) { if (c.access === null) { ${storeRet('c.edv', 'rp', f)} } else { ${storeRet('c.rdv', '0', f)} c.access.write(rp, c.r8.subarray(0, ${rs})); } }`);
   L.push(`if (c.trace !== null) c.trace.record({ kind: 'ocall', name, track: c.track, start: t0, dur: performance.now() - t0, bytes: off - base });`);
   L.push(`return ${OK};`);
   L.push('};');

@@ -9,6 +9,7 @@
  */
 import type { TraceSink } from '../trace/sink.js';
 import { EmonError } from '../errors.js';
+import type { EnclaveMemoryAccess } from '../hw/sgx/enclave.js';
 import { EINVAL, ELOST } from './abi.js';
 
 export class GateContext {
@@ -38,6 +39,11 @@ export class GateContext {
   msBase = 0;
   msEnd = 0;
   memoryLimit = 0;
+  /** The pager's access to a paged enclave's memory (OCALL buffers); null when it is always resident. */
+  access: EnclaveMemoryAccess | null = null;
+  /** An OCALL's return value on its way into a paged enclave. */
+  readonly r8 = new Uint8Array(8);
+  readonly rdv = new DataView(this.r8.buffer);
 
   constructor(
     readonly gm: () => WebAssembly.Memory,
@@ -58,8 +64,9 @@ export class GateContext {
     this.scTop = scBase;
   }
 
-  bindEnclave(em: WebAssembly.Memory, msBase: number, msEnd: number, memoryLimit: number): void {
+  bindEnclave(em: WebAssembly.Memory, msBase: number, msEnd: number, memoryLimit: number, access: EnclaveMemoryAccess | null): void {
     this.em = em;
+    this.access = access;
     this.msBase = msBase;
     this.msEnd = msEnd;
     this.msTop = msBase;
@@ -140,6 +147,65 @@ export class GateContext {
   copyOut(e: number, g: number, n: number): void {
     this.g8.set(this.e8.subarray(e, e + n), g);
   }
+
+  /** Size of the enclave memory an OCALL may name (its virtual size when paged). */
+  eSize(): number {
+    return this.access === null ? this.e8.length : this.access.size();
+  }
+
+  /** Enclave → guest, for an OCALL's [in] buffer: anywhere in the enclave, so through the pager when paged. */
+  readE(e: number, g: number, n: number): void {
+    if (this.access === null) this.g8.set(this.e8.subarray(e, e + n), g);
+    else this.access.read(e, this.g8.subarray(g, g + n));
+  }
+
+  /** Guest → enclave, for an OCALL's [out] buffer. */
+  writeE(g: number, e: number, n: number): void {
+    if (this.access === null) this.e8.set(this.g8.subarray(g, g + n), e);
+    else this.access.write(e, this.g8.subarray(g, g + n));
+  }
+
+  /** An OCALL's string argument in enclave memory. */
+  strlenE(p: number, limit: number): number {
+    return this.access === null ? this.strlen(this.e8, p, limit) : this.access.strlen(p, limit);
+  }
+
+  /** An OCALL's wide string argument in enclave memory (4-byte wchar_t), through the pager when paged. */
+  wstrlenE(p: number, limit: number): number {
+    if (this.access === null) return this.wstrlen(this.e8, p, limit);
+    const end = Math.min(this.access.size(), p + limit);
+    for (let q = p; q + 4 <= end; q += 4) {
+      this.access.read(q, this.p8.subarray(0, 4));
+      if (this.pdv.getUint32(0, true) === 0) return q + 4 - p;
+    }
+    return -1;
+  }
+
+  private readonly p8 = new Uint8Array(8);
+  private readonly pdv = new DataView(this.p8.buffer);
+
+  /** Copies n bytes of enclave memory at `a` into the scratch p8 (through the pager when paged) and views them. */
+  private peekE(a: number, n: number): DataView {
+    if (this.access === null) this.p8.set(this.e8.subarray(a, a + n));
+    else this.access.read(a, this.p8.subarray(0, n));
+    return this.pdv;
+  }
+
+  /**
+   * DataView-like access to enclave memory for an OCALL's struct members (their pointers and size fields), which
+   * lie outside the held marshalling area: through the pager when the enclave is paged.
+   */
+  readonly edvP = {
+    getUint8: (a: number): number => this.peekE(a, 1).getUint8(0),
+    getUint16: (a: number, le?: boolean): number => this.peekE(a, 2).getUint16(0, le),
+    getUint32: (a: number, le?: boolean): number => this.peekE(a, 4).getUint32(0, le),
+    getBigInt64: (a: number, le?: boolean): bigint => this.peekE(a, 8).getBigInt64(0, le),
+    setUint32: (a: number, v: number, le?: boolean): void => {
+      this.pdv.setUint32(0, v, le);
+      if (this.access === null) this.e8.set(this.p8.subarray(0, 4), a);
+      else this.access.write(a, this.p8.subarray(0, 4));
+    },
+  };
 
   /** Length of the NUL-terminated string at p in `m` including the NUL, or -1 if none within `limit` bytes. */
   strlen(m: Uint8Array, p: number, limit: number): number {

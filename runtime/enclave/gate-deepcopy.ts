@@ -51,9 +51,9 @@ function readSizeMember(dv: string, at: string, m: EdlMember): string {
 
 /**
  * Checks for every deep-copied member of every struct parameter, emitted after the parameters' own checks:
- * locals p<i>m<k> (source address), l<i>m<k> (length). `srcDv`/`src` view the source memory.
+ * locals p<i>m<k> (source address), l<i>m<k> (length). `srcDv` views the source memory, `srcSize` is its size.
  */
-export function deepChecks(f: EdlFunction, src: string, srcDv: string, writes: (p: EdlParam) => boolean): { code: string[]; bufs: PlacedBuffer[] } {
+export function deepChecks(f: EdlFunction, srcSize: string, srcDv: string, writes: (p: EdlParam) => boolean): { code: string[]; bufs: PlacedBuffer[] } {
   const code: string[] = [];
   const bufs: PlacedBuffer[] = [];
   for (const { p, i, s } of deepParams(f)) {
@@ -67,7 +67,7 @@ export function deepChecks(f: EdlFunction, src: string, srcDv: string, writes: (
         `let p${id} = 0, l${id} = 0; if (p${i} !== 0) { p${id} = ${srcDv}.getUint32(p${i} + ${m.offset}, true); l${id} = ${len}; ` +
           `if (p${id} === 0) { if (l${id} !== 0) return c.reject('E_GATE_NULL', name, '${who}', 0, l${id}); } ` +
           `else { if (l${id} > c.cap) return c.reject('E_GATE_CAP', name, '${who}', p${id}, l${id}); ` +
-          `if (p${id} + l${id} > ${src}.length) return c.reject('E_GATE_BOUNDS', name, '${who}', p${id}, l${id}); } }`,
+          `if (p${id} + l${id} > ${srcSize}) return c.reject('E_GATE_BOUNDS', name, '${who}', p${id}, l${id}); } }`,
       );
       bufs.push({ id, name: who, writes: writes(p) });
     }

@@ -14,12 +14,12 @@ export function structReturnSize(f: EdlFunction): number {
   return isAggregate(f.ret) ? f.ret.user!.size : 0;
 }
 
-/** Checks of the retval address `from` (a local) in the caller's memory `src`; emits locals pR, lR. */
-export function sretChecks(f: EdlFunction, from: string, src: string): { code: string[]; buf: PlacedBuffer | null } {
+/** Checks of the retval address `from` (a local) in the caller's memory of `srcSize` bytes; emits locals pR, lR. */
+export function sretChecks(f: EdlFunction, from: string, srcSize: string): { code: string[]; buf: PlacedBuffer | null } {
   const size = structReturnSize(f);
   if (size === 0) return { code: [], buf: null };
   return {
-    code: [`const pR = ${from} >>> 0, lR = pR === 0 ? 0 : ${size}; if (pR !== 0 && pR + ${size} > ${src}.length) return c.reject('E_GATE_BOUNDS', name, 'retval', pR, ${size});`],
+    code: [`const pR = ${from} >>> 0, lR = pR === 0 ? 0 : ${size}; if (pR !== 0 && pR + ${size} > ${srcSize}) return c.reject('E_GATE_BOUNDS', name, 'retval', pR, ${size});`],
     buf: { id: 'R', name: 'retval', writes: true },
   };
 }

@@ -5,12 +5,14 @@
  * imports. The Intel SGX SDK does the same work in sgx_edger8r-generated code on both sides of the boundary.
  */
 import { EmonError } from '../errors.js';
+import type { EnclaveMemoryAccess } from '../hw/sgx/enclave.js';
 import type { TraceSink } from '../trace/sink.js';
 import { DEFAULT_CALL_CAP } from './abi.js';
 import type { EdlInterface } from './edl/types.js';
 import { ecallSource, ocallSource } from './gate-codegen.js';
 import { GateContext } from './gate-context.js';
 import { STD_OCALLS, stdOcall } from './std-ocalls.js';
+import { findSignature, handlerSignature, hasSignature } from './handler-type.js';
 
 export type EcallFn = (framePtr: number) => number;
 type EcallFactory = (c: GateContext, fn: Function, name: string) => EcallFn;
@@ -68,6 +70,13 @@ export class Gate {
           hint: `export a handler named ${f.name} from the guest (see the generated ${iface.name}_u stubs)`,
         });
       }
+      const want = handlerSignature(f);
+      if (!hasSignature(h, want)) {
+        const got = findSignature(h);
+        throw new EmonError('E_GATE_OCALL', `guest ${o.guest}: enclave ${o.enclave} declares OCALL ${f.name} as (${want}), but the guest's export ${f.name} is (${got ?? `another type with ${h.length} parameters`})`, {
+          hint: `export ${f.name} with the type of the generated ${iface.name}_u stubs: (${want})`,
+        });
+      }
       return h;
     });
     const nE = iface.trusted.length;
@@ -94,7 +103,7 @@ export class Gate {
   }
 
   /** Wire the instance: check its marshalling area and exports, then specialise every ECALL. */
-  attach(exports: WebAssembly.Exports, memory: WebAssembly.Memory, memoryLimit: number): void {
+  attach(exports: WebAssembly.Exports, memory: WebAssembly.Memory, memoryLimit: number, access: EnclaveMemoryAccess | null = null): void {
     const { iface, enclave, guest } = this.o;
     const what = `guest ${guest}: enclave ${enclave}`;
     const msFn = exports['__emon_ms'];
@@ -119,7 +128,7 @@ export class Gate {
       }
       return fn;
     });
-    this.ctx.bindEnclave(memory, msBase, msBase + msSize, memoryLimit);
+    this.ctx.bindEnclave(memory, msBase, msBase + msSize, memoryLimit, access);
     iface.trusted.forEach((f, i) => this.ecalls.push(ecalls[i]!(this.ctx, fns[i]!, f.name)));
   }
 }

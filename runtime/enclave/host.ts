@@ -4,9 +4,12 @@
  * SGX specifics (life cycle, identity, keys) stay in runtime/hw/sgx; this module is what `sgx_create_enclave`
  * and the untrusted runtime (urts) are in the Intel SGX SDK.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readRegularFile } from '../files.js';
+import { existsSync } from 'node:fs';
 import { EmonError } from '../errors.js';
-import { createEnclave, instantiateEnclave, SGX_LEAVES, type InitializedEnclave } from '../hw/sgx/enclave.js';
+import type { EnclaveBackend } from '../hw/backend.js';
+import { SGX_LEAVES, type InitializedEnclave } from '../hw/sgx/enclave.js';
+import { sgxBackend } from '../hw/sgx/backend.js';
 import type { PlatformSecrets } from '../hw/sgx/platform.js';
 import { parseEdl } from './edl/parser.js';
 import type { EdlInterface } from './edl/types.js';
@@ -16,20 +19,18 @@ export interface EnclaveImage {
   readonly name: string;
   readonly enclave: InitializedEnclave;
   readonly iface: EdlInterface;
+  /** The hardware it runs on (runtime/hw/backend.ts); SGX when not given. */
+  readonly backend?: EnclaveBackend;
 }
 
-/** A device or FIFO (/dev/zero, a pipe) would be read until memory runs out, or forever; folders fail on read. */
-function regularOrDir(file: string): boolean {
-  const st = statSync(file);
-  return st.isFile() || st.isDirectory();
-}
-
-/** Read, measure and EINIT `file` (a SIGSTRUCT beside it as FILE.sig wins over the embedded one). */
-export function loadEnclaveImage(name: string, file: string, expectedMrsigner: Uint8Array | null): EnclaveImage {
+/**
+ * Read, measure and verify `file` on `backend` (SGX: EINIT; TZ: the TA signature check); a SIGSTRUCT beside it
+ * as FILE.sig wins over the embedded one.
+ */
+export function loadEnclaveImage(name: string, file: string, expectedMrsigner: Uint8Array | null, backend: EnclaveBackend = sgxBackend): EnclaveImage {
   let bytes: Uint8Array;
   try {
-    if (!regularOrDir(file)) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
-    bytes = new Uint8Array(readFileSync(file));
+    bytes = new Uint8Array(readRegularFile(file));
   } catch (e) {
     throw new EmonError('E_NO_FILE', `enclave ${name}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
       hint: 'give the path of a signed enclave .wasm with --enclave:NAME=PATH',
@@ -39,14 +40,14 @@ export function loadEnclaveImage(name: string, file: string, expectedMrsigner: U
   let sigstruct: Uint8Array | undefined;
   if (existsSync(sigFile)) {
     try {
-      sigstruct = new Uint8Array(readFileSync(sigFile));
+      sigstruct = new Uint8Array(readRegularFile(sigFile));
     } catch (e) {
       throw new EmonError('E_NO_FILE', `enclave ${name}: cannot read the SIGSTRUCT beside it, ${sigFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
         hint: 'remove it to use the SIGSTRUCT embedded in the module, or sign again with `emon enclave sign --detached`',
       });
     }
   }
-  const enclave = createEnclave(bytes, file, {
+  const enclave = backend.load(bytes, file, {
     ...(sigstruct ? { sigstruct } : {}),
     ...(expectedMrsigner ? { expectedMrsigner } : {}),
   });
@@ -57,7 +58,7 @@ export function loadEnclaveImage(name: string, file: string, expectedMrsigner: U
   }
   const iface = parseEdl(enclave.edl, `${file} (its emon.edl section)`, 'enclave');
   checkEnclaveImports(name, file, enclave.module, iface);
-  return { name, enclave, iface };
+  return { name, enclave, iface, backend };
 }
 
 /** Module names other hw parts add when they rewrite the image (the EPC's residency checks). */
@@ -97,6 +98,13 @@ export interface OpenEnclave {
   readonly ecalls: readonly EcallFn[];
   readonly exports: WebAssembly.Exports;
   readonly memory: WebAssembly.Memory;
+  /** True while one of its ECALLs runs (a guest OCALL handler is on the stack): it cannot be closed then. */
+  busy(): boolean;
+  /**
+   * Ends the instance (sgx_destroy_enclave): later calls through its gate are ELOST, its EPC pages and frames go
+   * back to the platform, and nothing keeps its memory alive once the caller drops this object.
+   */
+  close(): void;
 }
 
 /** ECREATE'd image → a fresh instance with its gate (the state of earlier instances is not shared). */
@@ -112,9 +120,27 @@ export function openEnclave(image: EnclaveImage, o: OpenOptions): OpenEnclave {
     spinEcall: o.spinEcall,
     spinOcall: o.spinOcall,
   });
-  const inst = instantiateEnclave(image.enclave, o.platform, { memory: o.guestMemory }, gate.ocallImports as Record<string, WebAssembly.ImportValue>);
-  gate.attach(inst.exports, inst.memory, inst.memoryLimit);
-  gate.ctx.onLost = o.onLost;
-  gate.ctx.onReject = o.onReject ?? null;
-  return { image, ecalls: gate.ecalls, exports: inst.exports, memory: inst.memory };
+  // SGX: a new enclave instance in the EPC; TZ: a session on a fresh TA instance in the secure world's carve-out.
+  const inst = (image.backend ?? sgxBackend).open(image.enclave, o.platform, { memory: o.guestMemory }, gate.ocallImports as Record<string, WebAssembly.ImportValue>, o.guest);
+  try {
+    gate.attach(inst.exports, inst.memory, inst.memoryLimit, inst.access);
+  } catch (e) {
+    inst.destroy();
+    throw e;
+  }
+  const ctx = gate.ctx;
+  ctx.onLost = o.onLost;
+  ctx.onReject = o.onReject ?? null;
+  return {
+    image,
+    ecalls: gate.ecalls,
+    exports: inst.exports,
+    memory: inst.memory,
+    busy: () => ctx.depth > 0,
+    close: () => {
+      ctx.onLost = null;
+      ctx.lose('it was closed');
+      inst.destroy();
+    },
+  };
 }

@@ -3,7 +3,8 @@
  * stamping an enclave .wasm with its EDL and a SIGSTRUCT for a given config. The key file is PEM-like text
  * holding the 32-byte Ed25519 secret key (RFC 8032), written 0600.
  */
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readRegularFile } from '../files.js';
+import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { EmonError } from '../errors.js';
 import { EDL_SECTION, SIGSTRUCT_SECTION } from '../hw/sgx/enclave.js';
 import { measure, type EnclaveConfig } from '../hw/sgx/measurement.js';
@@ -47,10 +48,7 @@ export function writeNewSignerKey(file: string, replace = false): Uint8Array {
 export function readSignerKey(file: string): Uint8Array {
   let text: string;
   try {
-    // A device or FIFO would be read until memory runs out, or forever.
-    const st = statSync(file);
-    if (!st.isFile() && !st.isDirectory()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(file, 'utf8');
   } catch (e) {
     throw new EmonError('E_KEY_FILE', `cannot read signer key ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
       hint: 'create one with `emon enclave keygen KEYFILE`',

@@ -1,8 +1,12 @@
 /**
  * The hypercalls every guest has, whatever its devices (Solo5 tenders/hvt/hvt_core.c and the bindings'
- * clock/yield/exit): console, clocks, yield, exit/abort and the TLS base. Ending the guest unwinds its Wasm
- * stack with a GuestExit thrown from the import; Wasm code cannot catch a JS exception, so the guest never
- * observes it and the runner turns it into the exit status.
+ * clock/yield/exit): console, clocks, yield, exit/abort and the TLS base.
+ *
+ * Ending the guest must be final, as a Solo5 exit is (the tender stops the vCPU). A JS exception thrown from an
+ * import is not: a guest built with Wasm exception handling catches it with `catch_all` and runs on. A Wasm
+ * trap is never caught by Wasm code (WebAssembly exception-handling proposal: traps are not exceptions), so
+ * `endGuest` records why the guest ends in its CoreState and then traps, by calling a one-instruction
+ * `unreachable` function; the runner reads the recorded end instead of the trap.
  */
 import { SOLO5_EXIT_ABORT, SOLO5_R_OK } from './abi.js';
 import { clockHypercalls } from './clock.js';
@@ -12,7 +16,7 @@ import { WAKE_GEN, WAKE_STOP } from './wake.js';
 
 export type ExitReason = 'return' | 'exit' | 'abort' | 'trap' | 'timeout' | 'crash';
 
-/** Thrown through the guest's stack to end it. */
+/** Why a guest ended: recorded by `endGuest`, read by the runner. */
 export class GuestExit {
   constructor(
     readonly status: number,
@@ -31,6 +35,28 @@ export interface CoreState {
   clockBase: number;
   /** Last TLS base the guest set (Wasm has no thread pointer; kept for inspection). */
   tlsBase: number;
+  /** Set when the guest was ended (exit, abort, a monitor-side abort, a stop); the first end wins. */
+  ended: GuestExit | null;
+  /** 'start' while the module is instantiated (its Wasm start function runs), 'main' once solo5_app_main is called. */
+  phase: 'idle' | 'start' | 'main';
+}
+
+/** Why a hypercall made by a module's start function fails: the guest's memory is not the monitor's yet. */
+export const BEFORE_MAIN = 'hypercalls are not available before solo5_app_main (this one came from the module\'s start function); move the work into solo5_app_main';
+
+/** (module (func (export "t") unreachable)) */
+const TRAP_MODULE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x07, 0x05,
+  0x01, 0x01, 0x74, 0x00, 0x00, 0x0a, 0x05, 0x01, 0x03, 0x00, 0x00, 0x0b,
+]);
+let trapFn: (() => void) | null = null;
+
+/** Ends the guest for good: records `exit` (unless it already ended) and unwinds its stack with a Wasm trap. */
+export function endGuest(state: CoreState, exit: GuestExit): never {
+  state.ended ??= exit;
+  trapFn ??= new WebAssembly.Instance(new WebAssembly.Module(TRAP_MODULE)).exports['t'] as () => void;
+  trapFn();
+  throw exit; // not reached: the call above always traps
 }
 
 export function coreHypercalls(
@@ -70,7 +96,7 @@ export function coreHypercalls(
       const until = Number(BigInt.asUintN(64, deadline));
       for (;;) {
         const gen = Atomics.load(wake, WAKE_GEN);
-        if (Atomics.load(wake, WAKE_STOP) !== 0) throw new GuestExit(SOLO5_EXIT_ABORT, 'timeout', 'stopped while sleeping');
+        if (Atomics.load(wake, WAKE_STOP) !== 0) endGuest(state, new GuestExit(SOLO5_EXIT_ABORT, 'timeout', 'stopped while sleeping'));
         if (pollReady()) break;
         const left = (until - monotonicNs(state.clockBase)) / 1e6;
         if (left <= 0) break;
@@ -81,11 +107,11 @@ export function coreHypercalls(
     },
 
     exit(status: number): never {
-      throw new GuestExit(status, 'exit');
+      return endGuest(state, new GuestExit(status, 'exit'));
     },
 
     abort(): never {
-      throw new GuestExit(SOLO5_EXIT_ABORT, 'abort', 'solo5_abort() called');
+      return endGuest(state, new GuestExit(SOLO5_EXIT_ABORT, 'abort', 'solo5_abort() called'));
     },
 
     set_tls_base(base: number): number {

@@ -17,6 +17,8 @@ export interface DeviceContext {
   readonly wake: Int32Array;
   /** Net links handed over by the supervisor (or a test), by device name. */
   readonly netLinks: ReadonlyMap<string, NetLink>;
+  /** The run options (`--state-dir`, ...), for devices that need platform state. */
+  readonly options?: Readonly<Record<string, unknown>>;
   /** Bytes moved by the current hypercall, for the trace (handlers set it only when data moves). */
   io: { bytes: number };
   /** Ends the guest like Solo5's abort, with a message naming the guest. Never returns. */

@@ -45,4 +45,10 @@ export interface MonitorExtension {
   boot?(host: GuestHost): void;
   /** Called when the guest has ended, whatever the cause. */
   dispose?(host: GuestHost): void;
+  /**
+   * Wrap the guest's "solo5" hypercalls (called once per guest, after `imports`): the extension sees every exit
+   * from the guest, as a secure timer's interrupt is taken at the next exit. Return the table unchanged when
+   * the guest does not need it, so that the hypercall path stays as it is.
+   */
+  wrapHypercalls?(host: GuestHost, table: Record<string, Function>): Record<string, Function>;
 }

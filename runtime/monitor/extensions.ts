@@ -2,5 +2,6 @@
 import type { MonitorExtension } from './extension.js';
 import { enclaveExtension } from '../enclave/extension.js';
 import { quoteExtension } from '../attest/quote-extension.js';
+import { teecExtension } from '../enclave/teec.js';
 
-export const extensions: readonly MonitorExtension[] = [enclaveExtension, quoteExtension];
+export const extensions: readonly MonitorExtension[] = [enclaveExtension, quoteExtension, teecExtension];

@@ -11,7 +11,7 @@ import type { TraceSink } from '../trace/sink.js';
 import { MAX_CMDLINE_BYTES, SOLO5_EXIT_ABORT, SOLO5_IMPORT_MODULE } from './abi.js';
 import { checkAttachments, extensionsFor, type Attachments } from './attach.js';
 import { stdoutConsole, type ConsoleSink } from './console.js';
-import { coreHypercalls, GuestExit, type CoreState, type ExitReason } from './core.js';
+import { BEFORE_MAIN, coreHypercalls, endGuest, GuestExit, type CoreState, type ExitReason } from './core.js';
 import type { DeviceContext, DeviceInstance, Handler, NetLink } from './device.js';
 import { deviceModules } from './devices/index.js';
 import type { GuestHost, MonitorExtension } from './extension.js';
@@ -71,8 +71,10 @@ export class GuestRunner {
     }
     const log = config.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     const mem = new GuestMemory();
-    const abort = (message: string): never => {
-      throw new GuestExit(SOLO5_EXIT_ABORT, 'abort', message);
+    const core: CoreState = { clockBase: performance.now(), tlsBase: 0, ended: null, phase: 'idle' };
+    const abort = (message: string): never => endGuest(core, new GuestExit(SOLO5_EXIT_ABORT, 'abort', core.phase === 'start' ? BEFORE_MAIN : message));
+    mem.onUnattached = () => {
+      if (core.phase === 'start') abort(BEFORE_MAIN);
     };
     const ctx: DeviceContext = {
       guest: name,
@@ -80,6 +82,7 @@ export class GuestRunner {
       mem,
       wake: config.wake ?? createWake(),
       netLinks: config.netLinks ?? new Map(),
+      options: config.options ?? {},
       io: { bytes: 0 },
       abort,
     };
@@ -90,7 +93,6 @@ export class GuestRunner {
       for (const d of devices) d.close();
       throw e;
     }
-    const core: CoreState = { clockBase: performance.now(), tlsBase: 0 };
     const solo5: Record<string, Handler> = Object.assign({}, coreHypercalls(ctx, config.console ?? stdoutConsole, devices, core), ...devices.map((d) => d.hypercalls));
     const trace = config.trace ?? null;
     const options = config.options ?? {};
@@ -128,6 +130,9 @@ export class GuestRunner {
       }
       hosts.push([ext, h]);
     }
+    for (const [ext, h] of hosts) {
+      if (ext.wrapHypercalls) imports[SOLO5_IMPORT_MODULE] = ext.wrapHypercalls(h, imports[SOLO5_IMPORT_MODULE] as Record<string, Function>) as WebAssembly.ModuleImports;
+    }
     try {
       checkImports(name, config.module, imports);
     } catch (e) {
@@ -139,13 +144,17 @@ export class GuestRunner {
   }
 
   memory(): WebAssembly.Memory {
-    if (this.instance === null) throw new EmonError('E_STATE', `guest ${this.config.name} is not instantiated`);
-    return this.instance.exports.memory as WebAssembly.Memory;
+    return this.live().exports.memory as WebAssembly.Memory;
   }
 
   exports(): WebAssembly.Exports {
-    if (this.instance === null) throw new EmonError('E_STATE', `guest ${this.config.name} is not instantiated`);
-    return this.instance.exports;
+    return this.live().exports;
+  }
+
+  private live(): WebAssembly.Instance {
+    if (this.instance !== null) return this.instance;
+    if (this.core.phase === 'start') throw new EmonError('E_BEFORE_MAIN', BEFORE_MAIN);
+    throw new EmonError('E_STATE', `guest ${this.config.name} is not instantiated`);
   }
 
   /**
@@ -158,6 +167,11 @@ export class GuestRunner {
     for (const d of this.devices) d.reset();
     for (const [e, h] of this.hosts) e.boot?.(h);
     this.core.clockBase = performance.now();
+    this.core.ended = null;
+    // The last boot's memory must not serve hypercalls of this boot's start function.
+    this.mem.detach();
+    this.instance = null;
+    this.core.phase = 'start';
     try {
       this.instance = new WebAssembly.Instance(this.config.module, this.imports);
     } catch (e) {
@@ -177,8 +191,10 @@ export class GuestRunner {
       return { name, status: SOLO5_EXIT_ABORT, reason: 'abort', message: `guest ${name}: no memory left for solo5_start_info (raise --mem)` };
     }
     const main = this.instance.exports.solo5_app_main as (p: number) => number;
+    this.core.phase = 'main';
     try {
-      return { name, status: main(startInfo) | 0, reason: 'return' };
+      const status = main(startInfo) | 0;
+      return this.core.ended === null ? { name, status, reason: 'return' } : this.ended(this.core.ended);
     } catch (e) {
       return this.ended(e);
     }
@@ -194,8 +210,10 @@ export class GuestRunner {
     if (typeof fn !== 'function') {
       throw new EmonError('E_STATE', `guest ${this.config.name} has no exported function ${exportName}`);
     }
+    this.core.ended = null;
     try {
-      return { value: (fn as (...a: unknown[]) => unknown)(...args) };
+      const value = (fn as (...a: unknown[]) => unknown)(...args);
+      return this.core.ended === null ? { value } : { ended: this.ended(this.core.ended) };
     } catch (e) {
       return { ended: this.ended(e) };
     }
@@ -219,8 +237,10 @@ export class GuestRunner {
     return base;
   }
 
-  private ended(e: unknown): GuestResult {
+  private ended(thrown: unknown): GuestResult {
     const name = this.config.name;
+    // A recorded end (exit, abort) arrives as the trap that unwound the guest: the record says why.
+    const e = this.core.ended ?? thrown;
     if (e instanceof GuestExit) {
       const message = e.message === undefined ? undefined : e.reason === 'abort' ? `guest ${name} aborted: ${e.message}` : `guest ${name}: ${e.message}`;
       return message === undefined ? { name, status: e.status, reason: e.reason } : { name, status: e.status, reason: e.reason, message };

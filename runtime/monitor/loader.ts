@@ -3,12 +3,12 @@
  * check it is what it claims, read its manifest, impose the memory cap, and compile it once. The returned
  * WebAssembly.Module is reused for every boot, so booting never compiles.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readRegularFile } from '../files.js';
 import path from 'node:path';
 import { EmonError } from '../errors.js';
 import { readManifest, type Manifest } from './manifest.js';
 import { HYPERCALL_SIGNATURES, SOLO5_IMPORT_MODULE, type HypercallName } from './abi.js';
-import { functionImports, memoryDecl, withMemoryMax } from './wasmbin.js';
+import { functionExports, functionImports, memoryDecl, withMemoryMax } from './wasmbin.js';
 
 export const WASM_PAGE = 65536;
 /** WASI's import module; C guests built with `emon cc` serve it inside the guest (guest/c/libc). */
@@ -34,10 +34,7 @@ export function guestNameOf(file: string): string {
 
 export function readGuestFile(file: string): Uint8Array {
   try {
-    // A device or FIFO (/dev/zero, a pipe) would be read until memory runs out, or forever.
-    const st = statSync(file);
-    if (!st.isFile() && !st.isDirectory()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
-    return readFileSync(file);
+    return readRegularFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new EmonError('E_NO_FILE', `cannot read guest ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)}`, {
@@ -65,6 +62,7 @@ export function prepareGuestBytes(bytes: Uint8Array, what: string, memMiB: numbe
     });
   }
   checkHypercallImports(bytes, what);
+  checkEntryExport(bytes, what);
   const min = mem.defined[0]!.min;
   if (min > capPages) {
     throw new EmonError('E_MEM_CAP', `${what} needs ${(min * WASM_PAGE) / 2 ** 20} MiB of memory at start but --mem is ${memMiB} MiB`, {
@@ -134,5 +132,23 @@ function checkHypercallImports(bytes: Uint8Array, what: string): void {
         hint: 'rebuild the guest against guest/c/solo5.h or guest/as/solo5.ts',
       });
     }
+  }
+}
+
+/** The type the monitor calls solo5_app_main with: (start_info: i32) -> status i32. */
+export const ENTRY_SIGNATURE = 'i32 -> i32';
+
+/**
+ * The entry point is called from JS, which converts whatever it returns: an i64 result or parameter would
+ * throw inside the monitor, an f64 would become a status, multi-value or externref 0. Its type is checked
+ * at load instead, so a wrong one is refused with both types named.
+ */
+function checkEntryExport(bytes: Uint8Array, what: string): void {
+  const sig = functionExports(bytes, what).get('solo5_app_main');
+  if (sig === undefined) return; // compileGuest says it is missing
+  if (sig !== ENTRY_SIGNATURE) {
+    throw new EmonError('E_BAD_WASM', `${what} exports solo5_app_main as (${sig ?? 'a type emon cannot read'}), but the monitor calls it as (${ENTRY_SIGNATURE})`, {
+      hint: 'declare it as `int solo5_app_main(const struct solo5_start_info *)` (C) or `solo5_app_main(startInfo: usize): i32` (AssemblyScript)',
+    });
   }
 }

@@ -4,7 +4,7 @@
  * device types only, names of at most 67 bytes, no duplicates, at most 63 devices (Solo5's wording in errors). Extra top-level keys
  * (e.g. `enclaves`) are kept untouched for the extensions that own them.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readRegularFile } from '../files.js';
 import { EmonError } from '../errors.js';
 import { MAX_DEVICE_NAME_BYTES, MAX_DEVICES } from './abi.js';
 import { customSections, withCustomSection } from './wasmbin.js';
@@ -75,10 +75,7 @@ export function readManifest(bytes: Uint8Array, what: string): Manifest {
 export function embedManifest(wasm: Uint8Array, manifestPath: string, wasmWhat: string): Uint8Array {
   let text: string;
   try {
-    // A device or FIFO would be read until memory runs out, or forever.
-    const st = statSync(manifestPath);
-    if (!st.isFile() && !st.isDirectory()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
-    text = readFileSync(manifestPath, 'utf8');
+    text = readRegularFile(manifestPath, 'utf8');
   } catch (e) {
     throw new EmonError('E_NO_FILE', `cannot read manifest ${manifestPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
       hint: 'give the path of a Solo5 manifest.json',

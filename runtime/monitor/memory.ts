@@ -8,6 +8,8 @@ export class GuestMemory {
   u8: Uint8Array = new Uint8Array(0);
   dv: DataView = new DataView(new ArrayBuffer(0));
   private memory: WebAssembly.Memory | null = null;
+  /** Called when a bounds check finds no memory attached (a hypercall from the module's start function). */
+  onUnattached: (() => void) | null = null;
 
   attach(memory: WebAssembly.Memory): void {
     this.memory = memory;
@@ -36,6 +38,7 @@ export class GuestMemory {
   inBounds(ptr: number, len: number): boolean {
     const end = ptr + len;
     if (end <= this.u8.length) return true;
+    if (this.memory === null) this.onUnattached?.();
     this.refresh();
     return end <= this.u8.length;
   }

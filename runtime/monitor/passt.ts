@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EmonError } from '../errors.js';
 import { ETHERNET_HEADER, NET_MTU } from './abi.js';
+import { signalTaken, TX_QUEUE_FRAMES } from './wake.js';
 import type { HostForward } from './netspec.js';
 import { deliver, type Endpoint } from './switch.js';
 
@@ -76,7 +77,10 @@ export class PasstLink {
   ) {
     const header = Buffer.alloc(4);
     ep.port.on('message', (frame: unknown) => {
+      signalTaken(ep.wake, ep.handle);
       if (!(frame instanceof Uint8Array) || this.socket.destroyed) return;
+      // The socket buffers what passt cannot take yet: bound it as the NIC's transmit ring is bounded.
+      if (this.socket.writableLength > TX_QUEUE_FRAMES * (NET_MTU + ETHERNET_HEADER + 4)) return;
       header.writeUInt32BE(frame.length, 0);
       this.socket.write(Buffer.concat([header, frame]));
       this.sent++;

@@ -34,7 +34,7 @@ export interface RunArgs {
 /** The longest --timeout a Node timer can hold (2^31-1 ms, about 24.8 days). */
 export const MAX_TIMEOUT_S = Math.floor((2 ** 31 - 1) / 1000);
 
-const RUN_WIDE_VALUE = ['timeout', 'backend', 'state-dir', 'epc', 'trace'] as const;
+const RUN_WIDE_VALUE = ['timeout', 'backend', 'state-dir', 'epc', 'trace', 'secure-mem', 'ta-dir'] as const;
 const RUN_WIDE_FLAG = ['emulate-cost', 'verbose'] as const;
 const PER_GUEST_VALUE = ['mem', 'name', 'cmdline'] as const;
 /** The multi-guest separator. */

@@ -15,10 +15,11 @@ import { checkAttachments, extensionsFor } from './attach.js';
 import type { NetLink } from './device.js';
 import { deviceModules } from './devices/index.js';
 import type { GuestResult, RunOptions } from './guest.js';
+import { consolePrefix, PrefixedConsole } from './console.js';
 import { loadGuest, type LoadedGuest } from './loader.js';
 import { shows, type LogLevel } from './loglevel.js';
 import { parseNetSpec } from './netspec.js';
-import { EthernetSwitch, type Endpoint } from './switch.js';
+import { EthernetSwitch, txReport, type Endpoint } from './switch.js';
 import { UdpTunnel } from './tunnel.js';
 import { HostNets } from './hostnets.js';
 import { createWake, signalStop } from './wake.js';
@@ -134,6 +135,7 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
           netLinks,
           wake,
           console: consoleMode,
+          ...(consoleMode === 'prefixed' ? { consolePending: PrefixedConsole.pendingBuffer() } : {}),
           options: opts.options,
           trace: opts.traceFile !== undefined,
           timeOrigin: performance.timeOrigin,
@@ -145,16 +147,23 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
     // EPC (issue 6): one platform EPC budget shared by every guest's worker; loaded (with the hw modules behind
     // it) only when some guest can have enclaves.
     const epcBudget = anyExtensions ? (await import('../hw/epc/sgx-link.js')).processEpcBudget(opts.options['epc']) : undefined;
+    // TrustZone (issue 14): one secure-memory carve-out per process, shared by every guest's view of the board.
+    const secureMem = anyExtensions && opts.options['backend'] === 'tz' ? (await import('../hw/tz/board.js')).processCarveout(opts.options['secureMem']) : undefined;
     const events: TraceEvent[] = [];
     const results = await Promise.all(
       inits.map(({ init, transfer }, i) =>
-        runWorker(init, transfer, opts.timeoutS, events, epcBudget, log).then((r) => {
+        runWorker(init, transfer, opts.timeoutS, events, epcBudget, log, secureMem).then((r) => {
           for (const ep of endpoints[i]!) for (const sw of switches.values()) sw.detach(ep);
           if (r.message !== undefined && shows(launches[i]!.logLevel ?? 'info', 'error')) log(`emon: ${r.message}`);
           return r;
         }),
       ),
     );
+    for (const ep of endpoints.flat()) {
+      const tx = txReport(ep);
+      if (opts.verbose) log(`emon: ${tx.line}`);
+      if (opts.traceFile !== undefined) events.push({ kind: 'guest', name: `net ${ep.device} transmit`, track: ep.guest, start: performance.now(), dur: 0, args: { sent: tx.sent, dropped: tx.dropped } });
+    }
     if (opts.verbose) {
       for (const sw of switches.values()) log(`emon: switch ${sw.name}: ${sw.forwarded} frames forwarded, ${sw.flooded} flooded, ${sw.dropped} dropped (receive queue full)`);
       for (const t of tunnels) log(`emon: udp tunnel: ${t.sent} frames sent, ${t.received} received, ${t.dropped} dropped`);
@@ -208,28 +217,34 @@ function runWorker(
   events: TraceEvent[],
   epcBudget: SharedArrayBuffer | undefined,
   log: (line: string) => void,
+  secureMem?: SharedArrayBuffer,
 ): Promise<GuestResult> {
   return new Promise((resolve) => {
     const name = init.name;
     let done = false;
     let refused: EmonError | null = null;
-    const workerData = epcBudget === undefined ? init : { ...init, epcBudget };
+    const workerData = epcBudget === undefined ? init : { ...init, epcBudget, ...(secureMem ? { secureMem } : {}) };
     const worker = new Worker(distModule('monitor/worker.js'), { workerData, transferList: transfer });
     const finish = (r: GuestResult) => {
       if (done) return;
       done = true;
       if (timer !== undefined) clearTimeout(timer);
+      // A worker that did not end on its own (timeout, crash) may have left a partial console line.
+      if (init.consolePending !== undefined) PrefixedConsole.drain(init.consolePending, consolePrefix(name));
       resolve(r);
     };
     // The clock starts when the guest boots, not when its worker is spawned: worker start-up is the monitor's
     // time, and on a loaded machine it must not eat into the guest's allowance.
     let timer: NodeJS.Timeout | undefined;
+    let stopped: GuestResult | null = null;
     const startTimer = () => {
       if (timeoutS === undefined || timer !== undefined) return;
       timer = setTimeout(() => {
         signalStop(init.wake);
-        void worker.terminate();
-        finish({ name, status: TIMEOUT_STATUS, reason: 'timeout', message: `guest ${name} stopped after ${timeoutS} s (--timeout)` });
+        // Finished once the worker is gone (its exit event may come first), so nothing it wrote is lost.
+        stopped = { name, status: TIMEOUT_STATUS, reason: 'timeout', message: `guest ${name} stopped after ${timeoutS} s (--timeout)` };
+        const end = stopped;
+        worker.terminate().then(() => finish(end), () => finish(end));
       }, timeoutS * 1000);
     };
     worker.on('message', (report: WorkerReport) => {
@@ -247,7 +262,7 @@ function runWorker(
     worker.on('error', (e) => finish({ name, status: 255, reason: 'crash', message: `guest ${name}: worker failed: ${e.message}` }));
     worker.on('exit', (code) => {
       void refused;
-      finish({ name, status: 255, reason: 'crash', message: `guest ${name}: worker exited (${code}) without a result` });
+      finish(stopped ?? { name, status: 255, reason: 'crash', message: `guest ${name}: worker exited (${code}) without a result` });
     });
   });
 }

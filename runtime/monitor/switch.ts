@@ -5,7 +5,7 @@
  * Runs on the supervisor's main thread.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { queueFull, signalDelivered } from './wake.js';
+import { queueFull, signalDelivered, signalTaken, txCounts } from './wake.js';
 
 /** The supervisor's end of one guest NIC. */
 export interface Endpoint {
@@ -47,6 +47,7 @@ export class EthernetSwitch {
     this.ports.push(ep);
     this.table.set(macKey(ep.mac, 0), ep);
     ep.port.on('message', (frame: unknown) => {
+      signalTaken(ep.wake, ep.handle);
       if (frame instanceof Uint8Array && frame.length >= 14) this.forward(ep, frame);
     });
   }
@@ -72,4 +73,10 @@ export class EthernetSwitch {
     this.flooded++;
     for (const p of this.ports) if (p !== from && !deliver(p, frame)) this.dropped++;
   }
+}
+
+/** What one NIC sent and dropped on transmit, for `-v` and the trace (read when its guest has ended). */
+export function txReport(ep: Endpoint): { line: string; sent: number; dropped: number } {
+  const { sent, dropped } = txCounts(ep.wake, ep.handle);
+  return { line: `guest ${ep.guest}: net "${ep.device}": ${sent} frames sent, ${dropped} dropped (transmit queue full)`, sent, dropped };
 }

@@ -10,12 +10,15 @@ import { isIP } from 'node:net';
 import { EmonError } from '../errors.js';
 import { ETHERNET_HEADER, NET_MTU } from './abi.js';
 import { deliver, type Endpoint } from './switch.js';
+import { signalTaken, TX_QUEUE_FRAMES } from './wake.js';
 
 export class UdpTunnel {
   private readonly socket: dgram.Socket;
   sent = 0;
   received = 0;
+  /** Frames dropped: received with the guest's queue full, or to send with the socket's queue full. */
   dropped = 0;
+  private inFlight = 0;
 
   private constructor(
     private readonly ep: Endpoint,
@@ -31,9 +34,16 @@ export class UdpTunnel {
       else this.dropped++;
     });
     ep.port.on('message', (frame: unknown) => {
+      signalTaken(ep.wake, ep.handle);
       if (!(frame instanceof Uint8Array)) return;
+      // The socket queues sends the kernel cannot take yet: bound that queue too, dropping as the NIC does.
+      if (this.inFlight >= TX_QUEUE_FRAMES) {
+        this.dropped++;
+        return;
+      }
+      this.inFlight++;
       this.sent++;
-      socket.send(frame, this.remotePort, this.remoteHost);
+      socket.send(frame, this.remotePort, this.remoteHost, () => this.inFlight--);
     });
   }
 

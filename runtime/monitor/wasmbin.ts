@@ -11,7 +11,9 @@ export const WASM_VERSION = [0x01, 0x00, 0x00, 0x00];
 const SECTION_CUSTOM = 0;
 const SECTION_TYPE = 1;
 const SECTION_IMPORT = 2;
+const SECTION_FUNCTION = 3;
 const SECTION_MEMORY = 5;
+const SECTION_EXPORT = 7;
 
 export interface Section {
   readonly id: number;
@@ -253,16 +255,15 @@ export interface FunctionImport {
   readonly signature: string | null;
 }
 
-/** The function imports of a module with their signatures, for checking them against the hypercall ABI. */
-export function functionImports(bytes: Uint8Array, what: string): FunctionImport[] {
-  const sections = readSections(bytes, what);
+/** The type section as signatures ("i32 i32 -> i32"), or null when it uses rec groups / GC types. */
+function readTypes(bytes: Uint8Array, sections: readonly Section[], what: string): (string | null)[] | null {
   const types: (string | null)[] = [];
   const typeSec = sections.find((s) => s.id === SECTION_TYPE);
   if (typeSec) {
     const r = new Reader(bytes, typeSec.payload, what);
     const count = r.u32();
     for (let i = 0; i < count; i++) {
-      if (r.byte() !== 0x60) return []; // rec groups / GC types: leave the check to instantiation
+      if (r.byte() !== 0x60) return null; // rec groups / GC types: leave the check to instantiation
       const vec = () => {
         const n = r.u32();
         const out: string[] = [];
@@ -279,6 +280,14 @@ export function functionImports(bytes: Uint8Array, what: string): FunctionImport
       types.push(params && results ? `${params.join(' ')} -> ${results.join(' ')}`.trim() : null);
     }
   }
+  return types;
+}
+
+/** The function imports of a module with their signatures, for checking them against the hypercall ABI. */
+export function functionImports(bytes: Uint8Array, what: string): FunctionImport[] {
+  const sections = readSections(bytes, what);
+  const types = readTypes(bytes, sections, what);
+  if (types === null) return [];
   const out: FunctionImport[] = [];
   const impSec = sections.find((s) => s.id === SECTION_IMPORT);
   if (!impSec) return out;
@@ -302,6 +311,57 @@ export function functionImports(bytes: Uint8Array, what: string): FunctionImport
       r.byte();
       r.u32();
     } else r.fail(`unknown import kind ${kind}`);
+  }
+  return out;
+}
+
+/**
+ * The signature of every exported function ("i32 -> i32"; null when its type uses encodings beyond the
+ * MVP/SIMD/reference types), so that the exports the monitor calls are checked at load.
+ */
+export function functionExports(bytes: Uint8Array, what: string): Map<string, string | null> {
+  const sections = readSections(bytes, what);
+  const out = new Map<string, string | null>();
+  const types = readTypes(bytes, sections, what);
+  const funcTypes: number[] = functionImports(bytes, what).map(() => -1);
+  const funcSec = sections.find((s) => s.id === SECTION_FUNCTION);
+  if (funcSec) {
+    const r = new Reader(bytes, funcSec.payload, what);
+    for (let i = 0, n = r.u32(); i < n; i++) funcTypes.push(r.u32());
+  }
+  // Imported functions' types: index into the same list, read again with their type indexes.
+  const impSec = sections.find((s) => s.id === SECTION_IMPORT);
+  if (impSec) {
+    const r = new Reader(bytes, impSec.payload, what);
+    let f = 0;
+    for (let i = 0, n = r.u32(); i < n; i++) {
+      r.name();
+      r.name();
+      const kind = r.byte();
+      if (kind === 0) funcTypes[f++] = r.u32();
+      else if (kind === 1) {
+        r.byte();
+        readLimits(r);
+      } else if (kind === 2) readLimits(r);
+      else if (kind === 3) {
+        r.byte();
+        r.byte();
+      } else if (kind === 4) {
+        r.byte();
+        r.u32();
+      } else r.fail(`unknown import kind ${kind}`);
+    }
+  }
+  const expSec = sections.find((s) => s.id === SECTION_EXPORT);
+  if (!expSec) return out;
+  const r = new Reader(bytes, expSec.payload, what);
+  for (let i = 0, n = r.u32(); i < n; i++) {
+    const name = r.name();
+    const kind = r.byte();
+    const index = r.u32();
+    if (kind !== 0) continue;
+    const t = funcTypes[index];
+    out.set(name, types === null || t === undefined || t < 0 ? null : (types[t] ?? null));
   }
   return out;
 }

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isEmonError } from '../errors.js';
 import { MemoryTraceSink, type TraceEvent } from '../trace/sink.js';
-import { nullConsole, PrefixedConsole, stdoutConsole, type ConsoleSink } from './console.js';
+import { consolePrefix, nullConsole, PrefixedConsole, stdoutConsole, type ConsoleSink } from './console.js';
 import type { NetLink } from './device.js';
 import { GuestRunner, type GuestResult, type RunOptions } from './guest.js';
 import { parseManifest } from './manifest.js';
@@ -20,6 +20,8 @@ export interface WorkerInit {
   readonly netLinks: ReadonlyArray<{ name: string; link: NetLink }>;
   readonly wake: Int32Array;
   readonly console: 'stdout' | 'prefixed' | 'null';
+  /** With 'prefixed': where the console keeps a partial line, so the supervisor can print it after a timeout. */
+  readonly consolePending?: SharedArrayBuffer;
   readonly options: RunOptions;
   readonly trace: boolean;
   /** The supervisor's performance.timeOrigin: trace times are shifted onto its clock so guests line up. */
@@ -33,7 +35,7 @@ export type WorkerReport =
 
 async function main(init: WorkerInit): Promise<WorkerReport> {
   const sink = init.trace ? new MemoryTraceSink() : null;
-  const prefixed = init.console === 'prefixed' ? new PrefixedConsole(`${init.name}| `) : null;
+  const prefixed = init.console === 'prefixed' ? new PrefixedConsole(consolePrefix(init.name), stdoutConsole, init.consolePending) : null;
   const console: ConsoleSink = prefixed ?? (init.console === 'null' ? nullConsole : stdoutConsole);
   let runner: GuestRunner;
   try {

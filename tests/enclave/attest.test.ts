@@ -2,9 +2,10 @@
  * Local attestation (issue 5 point 6): two enclaves agree a session key over EREPORT-bound X25519 values
  * with the guest as courier. Checked in-thread against the attest enclaves: honest runs agree, every altered
  * message or foreign signer is refused with its reason, replayed messages of another session do not verify;
- * and the example guest runs under the real monitor.
+ * and the example guest runs under the real monitor. Every case runs on both backends (on TZ, the enclaves are
+ * TAs of the board's secure world and their reports are MAC'd with keys from its HUK).
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { OK } from '../../runtime/enclave/abi.js';
 import { hex } from '../../runtime/hw/sgx/identity.js';
@@ -15,7 +16,8 @@ import { GuestRunner } from '../../runtime/monitor/guest.js';
 import { loadGuest } from '../../runtime/monitor/loader.js';
 import { enclaveExtension } from '../../runtime/enclave/extension.js';
 import { buildDir } from '../../runtime/paths.js';
-import { image, signed, tempPlatform, TestGuest, FREE } from './harness.js';
+import { BACKEND_NAMES, image, tempPlatform, TestGuest, FREE } from './harness.js';
+import type { BackendName } from '../../runtime/hw/backend.js';
 import { signEnclave } from '../../runtime/enclave/signing.js';
 import { readFileSync } from 'node:fs';
 
@@ -24,11 +26,12 @@ const M1 = FREE, M2 = FREE + 512, M3 = FREE + 1024, BOX = FREE + 1536, TAG = FRE
 const edl = readFileSync(path.resolve(__dirname, '../../enclaves/attest-a/attest.edl'), 'utf8');
 const unsigned = (n: string) => new Uint8Array(readFileSync(path.join(buildDir, 'enclaves', `${n}.unsigned.wasm`)));
 const key = generateSignerKey().secretKey;
+let backend: BackendName = 'sgx';
 const sign = (n: string, k = key, prod = 2) =>
-  image(n, signEnclave(unsigned(n), `${n}.wasm`, k, { heapPages: 8, threads: 1, isvProdId: prod, isvSvn: 1, debug: false }, edl).signed);
+  image(n, signEnclave(unsigned(n), `${n}.wasm`, k, { heapPages: 8, threads: 1, isvProdId: prod, isvSvn: 1, debug: false }, edl).signed, backend);
 const r = (x: { status: number; ret: bigint }) => (expect(x.status).toBe(OK), Number(x.ret & 0xffffffffn) | 0);
 
-function pair(platform = tempPlatform(), bobKey = key) {
+function pair(platform = tempPlatform(backend), bobKey = key) {
   const a = new TestGuest().open(sign('attest-a'), platform);
   const b = new TestGuest().open(sign('attest-b', bobKey, 3), platform);
   return { a, b };
@@ -50,7 +53,10 @@ function handshake(a: TestGuest, b: TestGuest, tamper?: (step: 1 | 2 | 3, g: Tes
   return [fin, r(b.call('la_confirm', [M3]))];
 }
 
-describe('local attestation', () => {
+describe.each(BACKEND_NAMES)('local attestation on %s', (b) => {
+  beforeEach(() => {
+    backend = b;
+  });
   it('two enclaves of one signer agree a key the guest never sees, and learn each other’s MRENCLAVE', () => {
     const { a, b } = pair();
     expect(handshake(a, b)).toEqual([0, 0]);
@@ -83,11 +89,11 @@ describe('local attestation', () => {
   });
 
   it('refuses a peer of another signer, another platform, and replayed or out-of-order messages', () => {
-    const other = pair(tempPlatform(), generateSignerKey().secretKey);
+    const other = pair(tempPlatform(backend), generateSignerKey().secretKey);
     expect(handshake(other.a, other.b)[0]).toBe(E_SIGNER);
     // Bob on another platform: his report's MAC cannot be Alice's report key.
-    const a = new TestGuest().open(sign('attest-a'), tempPlatform());
-    const b = new TestGuest().open(sign('attest-b', key, 3), tempPlatform());
+    const a = new TestGuest().open(sign('attest-a'), tempPlatform(backend));
+    const b = new TestGuest().open(sign('attest-b', key, 3), tempPlatform(backend));
     expect(handshake(a, b)[0]).toBe(E_REPORT);
     // Replay msg3 of a finished session into a new one: the binding no longer matches.
     const p = pair();
@@ -109,7 +115,7 @@ describe('local attestation', () => {
     const runner = await GuestRunner.create({
       name: g.name, module: g.module, manifest: g.manifest, console, extensions: [enclaveExtension], log: () => undefined,
       attachments: new Map([['enclave', new Map([['alice', path.join(buildDir, 'enclaves', 'attest-a.wasm')], ['bob', path.join(buildDir, 'enclaves', 'attest-b.wasm')]])]]),
-      options: { stateDir: tempPlatform().stateDir },
+      options: { stateDir: tempPlatform().stateDir, backend: b },
     });
     const res = runner.boot();
     runner.close();

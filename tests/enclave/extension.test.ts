@@ -58,8 +58,8 @@ async function run(guest: string, attachments: Record<string, Record<string, str
 describe('enclave extension', () => {
   const state = tmp();
 
-  it('a hostile guest is refused on every path and never sees enclave memory', async () => {
-    const { result, out } = await run('enclave-probe', { enclave: { gatetest: enclaveFile('gatetest') } }, state);
+  it.each(['sgx', 'tz'])('a hostile guest is refused on every path and never sees enclave memory (%s)', async (backend) => {
+    const { result, out } = await run('enclave-probe', { enclave: { gatetest: enclaveFile('gatetest') } }, state, undefined, { backend });
     expect(out).toContain('probe: every attempt was refused');
     expect(out).not.toContain('NOT REFUSED');
     expect(result.status).toBe(0);
@@ -82,20 +82,23 @@ describe('enclave extension', () => {
     for (const v of Object.values(imports)) expect(typeof v).toBe('function');
   });
 
-  it('the sealing demo seals on the first boot, unseals on the next, and refuses an altered disk', async () => {
+  it.each(['sgx', 'tz'])('the sealing demo seals on the first boot, unseals on the next, and refuses an altered disk (%s)', async (backend) => {
     const disk = path.join(tmp(), 'disk.img');
     const att = { block: { storage: `${disk},size=64K` }, enclave: { sealer: enclaveFile('sealer') } };
-    const first = await run('enclave-seal', att, state);
+    const first = await run('enclave-seal', att, state, undefined, { backend });
     expect(first.out).toContain('sealed a new secret');
-    const second = await run('enclave-seal', att, state);
+    const second = await run('enclave-seal', att, state, undefined, { backend });
     expect(second.out).toMatch(/unsealed: the treasure is under the third palm .*; run 1/);
-    const third = await run('enclave-seal', att, state);
+    const third = await run('enclave-seal', att, state, undefined, { backend });
     expect(third.out).toMatch(/unsealed: .*; run 2/);
+    // The disk sealed on this backend does not open on the other one (different hardware keys).
+    const other = await run('enclave-seal', att, state, undefined, { backend: backend === 'sgx' ? 'tz' : 'sgx' });
+    expect(other.out).toContain('unseal refused');
     const bytes = readFileSync(disk);
     expect(bytes.includes(Buffer.from('treasure'))).toBe(false);
     bytes[100]! ^= 0x80;
     writeFileSync(disk, bytes);
-    const tampered = await run('enclave-seal', att, state);
+    const tampered = await run('enclave-seal', att, state, undefined, { backend });
     expect(tampered.out).toContain('unseal refused');
     expect(tampered.result.status).toBe(2);
     const elsewhere = await run('enclave-seal', att, tmp());
@@ -105,7 +108,7 @@ describe('enclave extension', () => {
       const before = readFileSync(disk);
       before[at] = value;
       writeFileSync(disk, before);
-      const damaged = await run('enclave-seal', att, state);
+      const damaged = await run('enclave-seal', att, state, undefined, { backend });
       expect(damaged.out).toMatch(said);
       expect(damaged.result.status).toBe(2);
       expect(readFileSync(disk).equals(before)).toBe(true);
@@ -145,7 +148,8 @@ describe('enclave extension', () => {
     writeFileSync(besideDir, signed('gatetest').bytes);
     mkdirSync(`${besideDir}.sig`);
     await expectCode(run('enclave-probe', { enclave: { gatetest: besideDir } }, state), 'E_NO_FILE', /cannot read the SIGSTRUCT beside it, .*beside\.wasm\.sig: EISDIR/);
-    await expectCode(run('enclave-probe', { enclave: { gatetest: enclaveFile('gatetest') } }, state, undefined, { backend: 'tz' }), 'E_BACKEND', /no TrustZone backend/);
+    await expectCode(run('enclave-probe', { enclave: { gatetest: enclaveFile('gatetest') } }, state, undefined, { backend: 'sev' }), 'E_USAGE', /--backend=sev: expected sgx or tz/);
+    await expectCode(run('enclave-probe', { enclave: { gatetest: bad } }, state, undefined, { backend: 'tz' }), 'E_EINIT_MEASUREMENT', /bad\.wasm: TA load failed: measurement mismatch/);
     // An enclave reaching for a hypercall (or WASI) is refused at load, before the guest runs.
     const sneaky = path.join(tmp(), 'sneaky.wasm');
     const mod = await wat(`(module (import "solo5" "console_write" (func (param i32 i32))) (memory (export "memory") 1))`);

@@ -10,9 +10,11 @@ import { SLOT } from '../../runtime/enclave/abi.js';
 import { wasmTypeOf } from '../../runtime/enclave/edl/types.js';
 import { openEnclave, type EnclaveImage, type OpenEnclave } from '../../runtime/enclave/host.js';
 import { parseEdl } from '../../runtime/enclave/edl/parser.js';
-import { createEnclave } from '../../runtime/hw/sgx/enclave.js';
+import type { BackendName, EnclaveBackend } from '../../runtime/hw/backend.js';
+import { sgxBackend } from '../../runtime/hw/sgx/backend.js';
+import { tzBackend } from '../../runtime/hw/tz/backend.js';
 import type { EnclaveConfig } from '../../runtime/hw/sgx/measurement.js';
-import { loadPlatform, type PlatformSecrets } from '../../runtime/hw/sgx/platform.js';
+import type { PlatformSecrets } from '../../runtime/hw/sgx/platform.js';
 import { generateSignerKey } from '../../runtime/hw/sgx/sigstruct.js';
 import { signEnclave } from '../../runtime/enclave/signing.js';
 import { buildDir } from '../../runtime/paths.js';
@@ -33,8 +35,20 @@ export function edlText(name: string): string {
   return readFileSync(path.resolve(__dirname, '../../enclaves', name, `${name}.edl`), 'utf8');
 }
 
-export function tempPlatform(): PlatformSecrets {
-  return loadPlatform(mkdtempSync(path.join(tmpdir(), 'emon-platform-')));
+/**
+ * The backends the shared enclave cases run on. The TrustZone one needs a board: one is attached for the test
+ * file's lifetime (a worker's board in the monitor; here the test's thread).
+ */
+export const BACKEND_NAMES: readonly BackendName[] = ['sgx', 'tz'];
+let tzBoard: (() => void) | null = null;
+export function backendOf(name: BackendName = 'sgx'): EnclaveBackend {
+  if (name === 'sgx') return sgxBackend;
+  tzBoard ??= tzBackend.attachGuest({ name: 'test', manifest: {}, attachments: new Map(), options: { secureMem: '64M' }, trace: null, log: () => undefined });
+  return tzBackend;
+}
+
+export function tempPlatform(backend: BackendName = 'sgx'): PlatformSecrets {
+  return backendOf(backend).platform(mkdtempSync(path.join(tmpdir(), 'emon-platform-')));
 }
 
 export interface Signed {
@@ -48,9 +62,10 @@ export function signed(name: string, config: Partial<EnclaveConfig> = {}, secret
   return { bytes: signEnclave(unsignedModule(name), `${name}.wasm`, secretKey, cfg, edlText(name)).signed, secretKey };
 }
 
-export function image(name: string, bytes: Uint8Array): EnclaveImage {
-  const enclave = createEnclave(bytes, `${name}.wasm`);
-  return { name, enclave, iface: parseEdl(enclave.edl!, `${name} (emon.edl)`, name.replace(/\W/g, '_')) };
+export function image(name: string, bytes: Uint8Array, backend: BackendName = 'sgx'): EnclaveImage {
+  const b = backendOf(backend);
+  const enclave = b.load(bytes, `${name}.wasm`, {});
+  return { name, enclave, iface: parseEdl(enclave.edl!, `${name} (emon.edl)`, name.replace(/\W/g, '_')), backend: b };
 }
 
 export type Arg = number | bigint;

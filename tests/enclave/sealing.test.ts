@@ -1,12 +1,14 @@
 /**
  * Sealing (issue 5 point 5) end to end through the gate: the sealer enclave's seal_data/unseal_data under
  * MRENCLAVE and MRSIGNER policies across enclaves, signers, products, SVNs and platforms, plus every kind of
- * blob tampering. Keys come from EGETKEY in runtime/hw/sgx; the AEAD is the Wasm crypto core.
+ * blob tampering. Keys come from EGETKEY in runtime/hw/sgx; the AEAD is the Wasm crypto core. Every case runs on
+ * both backends (the TZ backend runs the same enclave as a TA, keys from the board's HUK), and a blob sealed on
+ * one backend does not open on the other.
  */
 import { describe, expect, it } from 'vitest';
 import { OK } from '../../runtime/enclave/abi.js';
 import { generateSignerKey } from '../../runtime/hw/sgx/sigstruct.js';
-import { FREE, image, signed, tempPlatform, TestGuest } from './harness.js';
+import { BACKEND_NAMES, backendOf, FREE, image, signed, tempPlatform, TestGuest } from './harness.js';
 
 const MRENCLAVE = 1;
 const MRSIGNER = 2;
@@ -39,10 +41,10 @@ function unsealWith(g: TestGuest, blob: Uint8Array): { n: number; data: Uint8Arr
 
 const secret = new TextEncoder().encode('attack at dawn');
 
-describe('sealing', () => {
-  const platform = tempPlatform();
+describe.each(BACKEND_NAMES)('sealing on %s', (backend) => {
+  const platform = tempPlatform(backend);
   const key = generateSignerKey().secretKey;
-  const v1 = image('sealer', signed('sealer', { isvSvn: 1 }, key).bytes);
+  const v1 = image('sealer', signed('sealer', { isvSvn: 1 }, key).bytes, backend);
 
   it('round-trips under both policies in the same enclave, and an [out] buffer of zeros on failure', () => {
     for (const policy of [MRENCLAVE, MRSIGNER]) {
@@ -56,9 +58,9 @@ describe('sealing', () => {
   });
 
   it('MRENCLAVE blobs open only in the same enclave; MRSIGNER blobs in any same-signer, same-product enclave with SVN >= the sealer', () => {
-    const v2 = image('sealer', signed('sealer', { isvSvn: 2 }, key).bytes);
-    const otherProduct = image('sealer', signed('sealer', { isvSvn: 2, isvProdId: 7 }, key).bytes);
-    const otherSigner = image('sealer', signed('sealer', { isvSvn: 2 }).bytes);
+    const v2 = image('sealer', signed('sealer', { isvSvn: 2 }, key).bytes, backend);
+    const otherProduct = image('sealer', signed('sealer', { isvSvn: 2, isvProdId: 7 }, key).bytes, backend);
+    const otherSigner = image('sealer', signed('sealer', { isvSvn: 2 }).bytes, backend);
     const byV1 = { enc: sealWith(new TestGuest().open(v1, platform), MRENCLAVE, secret), sig: sealWith(new TestGuest().open(v1, platform), MRSIGNER, secret) };
     const byV2 = sealWith(new TestGuest().open(v2, platform), MRSIGNER, secret);
     const open = (img: ReturnType<typeof image>, blob: Uint8Array) => unsealWith(new TestGuest().open(img, platform), blob).n;
@@ -71,7 +73,7 @@ describe('sealing', () => {
   });
 
   it('a blob sealed on another platform does not open', () => {
-    const blob = sealWith(new TestGuest().open(v1, tempPlatform()), MRSIGNER, secret);
+    const blob = sealWith(new TestGuest().open(v1, tempPlatform(backend)), MRSIGNER, secret);
     expect(unsealWith(new TestGuest().open(v1, platform), blob).n).toBe(E_AUTH);
   });
 
@@ -94,5 +96,22 @@ describe('sealing', () => {
     v2[4] = 2;
     expect(unsealWith(g, v2).n).toBe(E_VERSION);
     expect(checked).toBe(blob.length);
+  });
+});
+
+describe('sealing across backends', () => {
+  it('a blob sealed on one backend of a platform does not open on the other (the TZ keys come from its HUK)', () => {
+    const key = generateSignerKey().secretKey;
+    const bytes = signed('sealer', { isvSvn: 1 }, key).bytes;
+    const dir = tempPlatform('sgx').stateDir;
+    const sgx = backendOf('sgx').platform(dir);
+    const tz = backendOf('tz').platform(dir);
+    for (const policy of [MRENCLAVE, MRSIGNER]) {
+      const onSgx = sealWith(new TestGuest().open(image('sealer', bytes, 'sgx'), sgx), policy, secret);
+      const onTz = sealWith(new TestGuest().open(image('sealer', bytes, 'tz'), tz), policy, secret);
+      expect(unsealWith(new TestGuest().open(image('sealer', bytes, 'tz'), tz), onSgx).n).toBe(E_AUTH);
+      expect(unsealWith(new TestGuest().open(image('sealer', bytes, 'sgx'), sgx), onTz).n).toBe(E_AUTH);
+      expect(unsealWith(new TestGuest().open(image('sealer', bytes, 'tz'), tz), onTz).n).toBe(secret.length);
+    }
   });
 });

@@ -17,23 +17,14 @@ import path from 'node:path';
 import { EmonError } from '../../errors.js';
 import { embedManifest } from '../../monitor/manifest.js';
 import { buildDir, projectRoot } from '../../paths.js';
-import { cc, cDir, haveWasiLibc } from '../cc.js';
+import { cc, ccArgs, cDir, haveWasiLibc } from '../cc.js';
 import type { BuildStep } from '../main.js';
+import { inputsDigest, packageVersion, recordInputs, runtimeInputs, upToDate } from '../inputs.js';
 
 export const guestOutDir = path.join(buildDir, 'guests');
 const sdkDir = path.join(projectRoot, 'guest', 'as');
 const examplesDir = path.join(projectRoot, 'guest', 'examples');
 const cHeaderDir = path.join(projectRoot, 'guest', 'c');
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    const s = statSync(full);
-    t = Math.max(t, s.isDirectory() ? newest(full) : s.mtimeMs);
-  }
-  return t;
-}
 
 function has(tool: string): boolean {
   try {
@@ -88,12 +79,15 @@ async function buildExample(dir: string, force: boolean, verbose: boolean, haveC
     console.log(`build: skipped C guest ${name}: wasi-libc not installed (apt install wasi-libc libclang-rt-dev-wasm32)`);
     return;
   }
-  const inputs = Math.max(newest(dir), newest(isAs ? sdkDir : cDir));
-  if (!force && existsSync(out) && statSync(out).mtimeMs > inputs) return;
+  const digest = inputsDigest([dir, isAs ? sdkDir : cDir, ...runtimeInputs('monitor/manifest.js', 'monitor/wasmbin.js', 'build/cc.js', 'build/steps/20-guests.js')], [
+    isAs ? packageVersion('assemblyscript') : ccArgs({ sources: ['main.c'], output: 'out.wasm', libc }).join(' '),
+  ]);
+  if (!force && upToDate(digest, out)) return;
   if (isAs) await compileAssemblyScript(asEntry, out);
   else cc({ sources: [cEntry], output: out, libc });
   const manifest = path.join(dir, 'manifest.json');
   if (existsSync(manifest)) writeFileSync(out, embedManifest(readFileSync(out), manifest, out));
+  recordInputs(digest, out);
   if (verbose) console.log(`build: guest ${name} -> ${path.relative(projectRoot, out)}`);
 }
 

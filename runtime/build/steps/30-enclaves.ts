@@ -18,6 +18,7 @@ import type { EnclaveConfig } from '../../hw/sgx/measurement.js';
 import { embedManifest } from '../../monitor/manifest.js';
 import { buildDir, projectRoot } from '../../paths.js';
 import type { BuildStep } from '../main.js';
+import { inputsDigest, packageVersion, recordInputs, runtimeInputs, upToDate } from '../inputs.js';
 import { clangArgs, compileAssemblyScript, guestOutDir } from './20-guests.js';
 import { execFileSync } from 'node:child_process';
 
@@ -27,19 +28,19 @@ const enclavesDir = path.join(projectRoot, 'enclaves');
 const examplesDir = path.join(projectRoot, 'guest', 'examples');
 const sharedDirs = [path.join(enclavesDir, 'lib'), path.join(enclavesDir, 'sdk')];
 
-function newest(dir: string): number {
-  let t = 0;
-  if (!existsSync(dir)) return t;
-  for (const name of readdirSync(dir)) {
-    if (name === 'generated') continue;
-    const full = path.join(dir, name);
-    const s = statSync(full);
-    t = Math.max(t, s.isDirectory() ? newest(full) : s.mtimeMs);
-  }
-  return t;
-}
+/** The emon code that writes generated stubs (an output's source as much as the EDL is). */
+const EDL_CODE = ['enclave/edl'];
+/** The emon code that measures, signs and embeds into a signed enclave. */
+const SIGNING_CODE = ['enclave/signing.js', 'hw/sgx/sigstruct.js', 'hw/sgx/measurement.js', 'hw/sgx/wasm-sections.js', 'hw/sgx/enclave.js'];
+const MANIFEST_CODE = ['monitor/manifest.js', 'monitor/wasmbin.js'];
 
-const mtime = (f: string): number => (existsSync(f) ? statSync(f).mtimeMs : 0);
+/**
+ * Everything a signed enclave is made from: its folder (sources, enclave.json), its EDL, the shared enclave
+ * library and SDK, the signer key, and the emon code that generates its bridge and signs it.
+ */
+export function enclaveInputs(dir: string, edlFile: string): string[] {
+  return [dir, edlFile, ...sharedDirs, devKeyFile, ...runtimeInputs(...EDL_CODE, ...SIGNING_CODE, 'build/steps/30-enclaves.js')];
+}
 
 interface EnclaveJson extends Partial<EnclaveConfig> {
   readonly edl: string;
@@ -86,8 +87,9 @@ async function buildEnclave(dir: string, force: boolean, verbose: boolean): Prom
   generateAll(iface, path.join(dir, 'generated'));
   const unsigned = path.join(enclaveOutDir, `${name}.unsigned.wasm`);
   const signed = path.join(enclaveOutDir, `${name}.wasm`);
-  const inputs = Math.max(newest(dir), mtime(edlFile), ...sharedDirs.map(newest), mtime(devKeyFile));
-  if (!force && mtime(signed) > inputs && mtime(unsigned) > inputs) return;
+  const key = devKey(); // made on the first build, before it is hashed as an input
+  const digest = inputsDigest(enclaveInputs(dir, edlFile), [packageVersion('assemblyscript')]);
+  if (!force && upToDate(digest, signed, unsigned)) return;
   await compileEnclave(path.join(dir, 'index.ts'), unsigned);
   const config: EnclaveConfig = {
     heapPages: cfg.heapPages ?? DEFAULT_CONFIG.heapPages,
@@ -96,8 +98,9 @@ async function buildEnclave(dir: string, force: boolean, verbose: boolean): Prom
     isvSvn: cfg.isvSvn ?? DEFAULT_CONFIG.isvSvn,
     debug: cfg.debug ?? DEFAULT_CONFIG.debug,
   };
-  const { signed: bytes } = signEnclave(new Uint8Array(readFileSync(unsigned)), unsigned, devKey(), config, embeddableEdl(iface, readFileSync(edlFile, 'utf8')));
+  const { signed: bytes } = signEnclave(new Uint8Array(readFileSync(unsigned)), unsigned, key, config, embeddableEdl(iface, readFileSync(edlFile, 'utf8')));
   writeFileSync(signed, bytes);
+  recordInputs(digest, signed);
   if (verbose) console.log(`build: enclave ${name} -> ${path.relative(projectRoot, signed)}`);
 }
 
@@ -123,8 +126,8 @@ async function buildEnclaveGuest(dir: string, force: boolean, verbose: boolean):
   for (const edl of edls) generateAll(readEdl(edl), path.join(dir, 'generated'));
   const out = path.join(guestOutDir, `${name}.wasm`);
   const sdk = path.join(projectRoot, 'guest', isAs ? 'as' : 'c');
-  const inputs = Math.max(newest(dir), newest(sdk), ...edls.map(mtime));
-  if (!force && mtime(out) > inputs) return;
+  const digest = inputsDigest([dir, sdk, ...edls, ...runtimeInputs(...EDL_CODE, ...MANIFEST_CODE, 'build/steps/20-guests.js', 'build/steps/30-enclaves.js')], [packageVersion('assemblyscript'), isAs ? 'as' : 'c']);
+  if (!force && upToDate(digest, out)) return;
   if (isAs) await compileAssemblyScript(asEntry, out);
   else {
     if (!haveClang()) {
@@ -138,6 +141,7 @@ async function buildEnclaveGuest(dir: string, force: boolean, verbose: boolean):
     }
   }
   writeFileSync(out, embedManifest(readFileSync(out), manifestFile, out));
+  recordInputs(digest, out);
   if (verbose) console.log(`build: enclave guest ${name} -> ${path.relative(projectRoot, out)}`);
 }
 

@@ -2,9 +2,10 @@
  * `emon bench`: run benchmark suites (bench/suites), write results as JSON under bench/results/, optionally an
  * HTML report, and compare two result files. The runner and report live in bench/; this file is the CLI face.
  */
+import { readRegularFile } from '../../files.js';
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { EmonError } from '../../errors.js';
@@ -81,10 +82,7 @@ function makeProgress(tty: boolean): Progress & { stop(): void } {
 async function readRun(file: string): Promise<BenchRun> {
   let text: string;
   try {
-    // A device or FIFO would be read until memory runs out, or forever.
-    const st = statSync(file);
-    if (!st.isFile() && !st.isDirectory()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
-    text = await readFile(file, 'utf8');
+    text = readRegularFile(file, 'utf8');
   } catch (e) {
     throw new EmonError('E_BENCH_RESULT', `cannot read benchmark result ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
       hint: 'pass a JSON file written by `emon bench` (see bench/results/)',

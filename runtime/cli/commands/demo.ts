@@ -10,6 +10,7 @@ import { EmonError } from '../../errors.js';
 import { buildDir } from '../../paths.js';
 import { runGuests, type GuestLaunch } from '../../monitor/supervisor.js';
 import { hostNetStep } from './demo-hostnet.js';
+import { storageDemoStep } from './demo-storage.js';
 import { middleboxStep } from './demo-middlebox.js';
 
 export interface DemoContext {
@@ -97,6 +98,26 @@ export const demoSteps: DemoStep[] = [
         options: { stateDir: path.join(ctx.tmp, 'platform') },
         timeoutS: 20,
       });
+      return results.every((r) => r.status === 0);
+    },
+  },
+  storageDemoStep,
+  {
+    title: 'TrustZone',
+    explain:
+      'The same sealing guest, unchanged, on --backend=tz (its enclave runs as a TA in the secure world), then a GP TEE\n' +
+      'Client API program talking to OP-TEE\'s hello-world TA by UUID (emon run --backend=tz --ta-dir=build/ta ...).',
+    run: async (ctx) => {
+      const options = { stateDir: path.join(ctx.tmp, 'platform'), backend: 'tz', taDir: path.join(buildDir, 'ta') };
+      const attachments = new Map([
+        ['block', new Map([['storage', `${path.join(ctx.tmp, 'sealed-tz.img')},size=64K`]])],
+        ['enclave', new Map([['sealer', path.join(buildDir, 'enclaves', 'sealer.wasm')]])],
+      ]);
+      for (let boot = 0; boot < 2; boot++) {
+        const results = await runGuests([ctx.launch(ctx.guest('enclave-seal'), { attachments })], { options, timeoutS: 20 });
+        if (!results.every((r) => r.status === 0)) return false;
+      }
+      const results = await runGuests([ctx.launch(ctx.guest('tee-hello'))], { options, timeoutS: 20 });
       return results.every((r) => r.status === 0);
     },
   },

@@ -3,8 +3,9 @@
  * signer key, `sign` embeds the EDL and a SIGSTRUCT for a config (or writes the SIGSTRUCT beside the module),
  * `measure` prints MRENCLAVE like `sgx_sign dump`, `inspect` shows identity, signature and interface.
  */
+import { readRegularFile } from '../../files.js';
 import { InvalidArgumentError, type Command } from 'commander';
-import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { DEFAULT_CONFIG, readSignerKey, signEnclave, writeNewSignerKey } from '../../enclave/signing.js';
 import { parseEdl } from '../../enclave/edl/parser.js';
 import { describeParam } from '../../enclave/edl/gen-common.js';
@@ -54,10 +55,7 @@ function configFrom(o: ConfigOpts, base: EnclaveConfig): EnclaveConfig {
 
 function readInput(file: string, what: string): Buffer {
   try {
-    // A device or FIFO (/dev/zero, a pipe) would be read until memory runs out, or forever.
-    const st = statSync(file);
-    if (!st.isFile() && !st.isDirectory()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
-    return readFileSync(file);
+    return readRegularFile(file);
   } catch (e) {
     throw new EmonError('E_NO_FILE', `cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'check the path' });
   }

@@ -30,6 +30,8 @@ Run-wide options:
   --backend=sgx|tz               enclave backend (default sgx)
   --state-dir=DIR                platform state (keys, sealed data) directory
   --epc=SIZE                     EPC budget for enclaves
+  --secure-mem=SIZE              TrustZone secure-memory carve-out all TAs share (default 16M; --backend=tz)
+  --ta-dir=DIR                   where the secure world finds TAs as <uuid>.ta files (--backend=tz)
   --emulate-cost                 spin for the modeled hardware cost of each enclave transition
   -v, --verbose                  log what the monitor does
   -h, --help                     this help
@@ -45,6 +47,8 @@ Examples:
   emon run --net:service=udp:9001:127.0.0.1:9002 build/guests/net-pong.wasm   # other emon: udp:9002:127.0.0.1:9001
   emon run --net:service=tap0 build/guests/ping-serve.wasm 10.0.0.2          # host TAP, as solo5-hvt/spt; then: ping 10.0.0.2
   emon run --net:service=user,hostfwd=udp::5007-:7 build/guests/ping-serve.wasm 10.0.2.15   # no root: passt
+  emon run --backend=tz --enclave:sealer=build/enclaves/sealer.wasm --block:storage=s.img,size=64K build/guests/enclave-seal.wasm
+  emon run --backend=tz --ta-dir=build/ta build/guests/tee-hello.wasm
   emon run --net:service=switch:sw0,middlebox=build/enclaves/middlebox.wasm,rules=fw.sealed ...   # firewall enclave on the NIC (docs/middlebox.md)
 `;
 

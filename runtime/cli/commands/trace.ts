@@ -2,8 +2,8 @@
  * `emon trace`: work with transition traces written by `emon run --trace=FILE` (Chrome trace JSON, opens in
  * ui.perfetto.dev). `emon trace summary FILE` prints an sgx-perf-style table and hints (runtime/trace/summary.ts).
  */
+import { readRegularFile } from '../../files.js';
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { EmonError } from '../../errors.js';
 import { parseTrace } from '../../trace/read.js';
 import { formatSummary, summarize } from '../../trace/summary.js';
@@ -11,7 +11,7 @@ import { formatSummary, summarize } from '../../trace/summary.js';
 async function loadTrace(file: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readRegularFile(file, 'utf8');
   } catch (e) {
     throw new EmonError('E_TRACE', `cannot read trace ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
       hint: 'write one with `emon run --trace=out.json GUEST.wasm`',

@@ -4,7 +4,7 @@
  * both implement RFC 8439, FIPS 180-4, RFC 2104 and RFC 5869 and must give identical results.
  * The core imports nothing from the host: the host is untrusted (DESIGN.md §1, §6).
  */
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../../files.js';
 import path from 'node:path';
 import { buildDir } from '../../paths.js';
 import { EmonError } from '../../errors.js';
@@ -71,7 +71,7 @@ export function instantiateCore(flavor: CryptoFlavor, file: string = coreModuleP
   if (!module) {
     let bytes: Uint8Array<ArrayBuffer>;
     try {
-      bytes = new Uint8Array(readFileSync(file));
+      bytes = new Uint8Array(readRegularFile(file));
     } catch (e) {
       throw new EmonError('E_CRYPTO_CORE_MISSING', `cannot read the ${flavor} crypto core at ${file}`, {
         hint: 'run `npm run build` (it compiles enclaves/lib into build/crypto)',

@@ -12,7 +12,8 @@
  * key and contents, and a file that fails the check (altered, truncated, from another platform or image) is
  * ignored and rewritten. Writing is best effort: a full or read-only disk only costs the pass again.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readRegularFile } from '../../files.js';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { hmac } from '@noble/hashes/hmac.js';
@@ -85,7 +86,7 @@ function tagOf(disk: DiskCache, key: string, body: Uint8Array): Uint8Array {
 function readDisk(disk: DiskCache, key: string, file: string): InstrumentedModule | null {
   let raw: Uint8Array;
   try {
-    raw = readFileSync(file);
+    raw = readRegularFile(file);
   } catch {
     return null;
   }

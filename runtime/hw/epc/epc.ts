@@ -21,6 +21,7 @@ import { PageSealer, SEALED_PAGE_BYTES } from './seal.js';
 import { DEFAULT_EPC_BYTES, PAGE_SIZE } from './size.js';
 import { EnclaveSpace, EVICTED, HELD, KEY_PAGE_BITS, MAP_CLEAN, MAP_WRITABLE, RESIDENT, type FaultService } from './space.js';
 import { versionArrayPages } from './versions.js';
+import type { OsPageView } from './pte.js';
 
 /** One EPC fault, as the monitor sees it. */
 export interface EpcFault {
@@ -265,8 +266,51 @@ export class Epc implements FaultService {
     this.ring.setKey(f, s.key(page));
     s.frameOf[page] = f;
     s.state[page] = RESIDENT;
+    s.pte.walk(page, dirty);
     s.dirty[page] = dirty ? 1 : 0;
     s.u8[s.mapBase + page] = dirty ? MAP_WRITABLE : MAP_CLEAN;
+  }
+
+  /** The OS's handles on every live enclave of this EPC (pte.ts): what the monitor that owns the EPC can act on. */
+  osViews(): OsPageView[] {
+    const out: OsPageView[] = [];
+    for (const s of this.spaces) if (s && s.alive) out.push(this.osView(s));
+    return out;
+  }
+
+  /**
+   * The untrusted OS's handle on one enclave's pages (pte.ts): residency, EWB of its choice, A/D bits. What any
+   * SGX OS can do with its page tables; the monitor gets this, never the space itself.
+   */
+  osView(s: EnclaveSpace): OsPageView {
+    const evict = (page: number): boolean => {
+      if (!s.alive || page < 0 || page >= s.maxPages) return false;
+      const f = s.frameOf[page]!;
+      if (f < 0) return false;
+      this.evictFrame(f);
+      this.ring.remove(f);
+      this.budget.give(1);
+      return true;
+    };
+    return {
+      enclave: s.id,
+      name: s.name,
+      maxPages: s.maxPages,
+      resident: (page) => s.alive && s.state[page] === RESIDENT,
+      evict,
+      evictAll: () => {
+        let n = 0;
+        for (let p = 0; p < s.maxPages; p++) if (s.frameOf[p]! >= 0 && evict(p)) n++;
+        return n;
+      },
+      scan: (clear) => {
+        const sample = s.pte.read(clear);
+        // The TLB flush: a page's map byte is non-zero only after a walk, which set its A bit, so the pages just
+        // read are the only ones whose map bytes may need clearing for the next access to walk again.
+        if (clear && s.alive && s.mode === 'paged') for (const p of sample.accessed) if (s.state[p] === RESIDENT) s.u8[s.mapBase + p] = 0;
+        return sample;
+      },
+    };
   }
 
   add(s: EnclaveSpace, page: number): void {

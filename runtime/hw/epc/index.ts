@@ -14,3 +14,8 @@ export type { BackingStore } from './backing.js';
 export { PageSealer, SEALED_PAGE_BYTES, TAG_BYTES } from './seal.js';
 export { VersionArray, versionArrayPages } from './versions.js';
 export { parseEpcSize, DEFAULT_EPC_BYTES, PAGE_SIZE, PAGE_SHIFT, WASM_PAGE } from './size.js';
+export { PageTableBits } from './pte.js';
+export type { AdSample, OsPageView } from './pte.js';
+export { pagingCounterImports, HW_COUNTER_IMPORT } from './counter.js';
+export { instrumentCodeFetch } from './code-fetch.js';
+export type { CodeFetchModule } from './code-fetch.js';

@@ -9,7 +9,8 @@
  * resident pages: the ENCLU leaves (EGETKEY's key, EREPORT's report, RDRAND's buffer, the untrusted-memory
  * copies) hold their enclave-side buffers resident for the duration of the leaf (large copies go page by page);
  * the ECALL gate copies only inside the marshalling area (`__emon_ms`, `__emon_ms_size`), which stays held while
- * the instance lives. A paged enclave's maximum size is chosen so that its memory, residency map included,
+ * the instance lives. The OCALL gate reads and writes the enclave's own buffers, wherever they lie, so it goes
+ * through `EnclaveMemoryAccess` (page by page, faulting as the enclave would); closing an instance EREMOVEs it. A paged enclave's maximum size is chosen so that its memory, residency map included,
  * stays within the signed heap size the gate enforces.
  *
  * One Epc per worker (`platformEpc`): the platform budget comes from the monitor as `workerData.epcBudget`
@@ -19,7 +20,7 @@ import { workerData } from 'node:worker_threads';
 import { EmonError } from '../../errors.js';
 import { KEY_SIZE, KEYREQUEST_SIZE } from '../sgx/egetkey.js';
 import { REPORT_DATA_SIZE, REPORT_SIZE, TARGETINFO_SIZE } from '../sgx/ereport.js';
-import { sgxHooks } from '../sgx/enclave.js';
+import { sgxHooks, type EnclaveMemoryAccess } from '../sgx/enclave.js';
 import { emulateCost } from '../cost/emulate.js';
 import { EpcBudget } from './budget.js';
 import { Epc, type EpcFault } from './epc.js';
@@ -113,20 +114,33 @@ export function installSgxEpc(epc: Epc, options: SgxEpcOptions = {}): () => void
           throw new EmonError('E_ENCLAVE_EXPORTS', `${what}: the marshalling area [${base}, +${size}) lies outside the enclave's memory`);
         }
       }
-      const l = p.space.layout;
+      const space = p.space;
+      const l = space.layout;
       options.log?.(
         p.space.mode === 'resident'
           ? `enclave ${what}: EPC resident mode (${l.maxWasmPages * 64} KiB pinned, no residency checks)`
           : `enclave ${what}: EPC paged mode (up to ${l.maxWasmPages * 64} KiB, demand-paged in 4 KiB pages through a ${epc.budget.capacity}-page EPC)`,
       );
+      saved.onInstance(instance, memory, identity, what);
+      return { access: space.mode === 'paged' ? pagedAccess(space) : null, destroy: () => epc.destroy(space) };
     }
-    saved.onInstance(instance, memory, identity, what);
+    return saved.onInstance(instance, memory, identity, what);
   };
 
   return () => {
     Object.assign(sgxHooks, saved);
     // `link` is optional: when there was none before, the EPC's must go too, or later enclaves link to a dead EPC.
     if (!('link' in saved)) delete sgxHooks.link;
+  };
+}
+
+/** The gate's way into a paged enclave's memory outside the marshalling area: page by page, through the pager. */
+function pagedAccess(space: EnclaveSpace): EnclaveMemoryAccess {
+  return {
+    size: () => space.sizeBytes,
+    read: (addr, out) => space.read(addr, out),
+    write: (addr, data) => space.write(addr, data),
+    strlen: (addr, limit) => space.strlen(addr, limit),
   };
 }
 

@@ -8,6 +8,7 @@
 import { EmonError } from '../../errors.js';
 import type { EpcLayout, EpcMode } from './instrument.js';
 import { PAGE_SHIFT, PAGE_SIZE, WASM_PAGE } from './size.js';
+import { PageTableBits } from './pte.js';
 import { VersionArray } from './versions.js';
 
 export const NOT_ADDED = 0;
@@ -65,6 +66,8 @@ export class EnclaveSpace {
    * are sealed again on eviction; a clean one is dropped and its current sealed copy stays the one to reload.
    */
   readonly dirty: Uint8Array;
+  /** The page-table A/D bits the untrusted OS reads and clears (pte.ts); set by every walk. */
+  readonly pte: PageTableBits;
   /** Counters, for reports and tests. */
   faults = 0;
   evictions = 0;
@@ -73,7 +76,9 @@ export class EnclaveSpace {
   /** Stores that found their resident page clean and marked it dirty (not EPC faults). */
   dirtyMarks = 0;
   alive = true;
+  /** Distinct pages held now, and how many holds each page has (holds nest: a leaf's buffer may lie in the held marshalling area). */
   private heldPages = 0;
+  private readonly holds: Uint32Array;
   /** EPC pages held for this enclave outside the frame ring (version array, or all of a resident enclave). */
   pinned = 0;
   /** Why the enclave was torn down, once it was. */
@@ -82,6 +87,11 @@ export class EnclaveSpace {
   /** The enclave's memory; hw never gives this view to anyone else. Valid after attach. */
   u8 = new Uint8Array(0);
   private sizeWasmPages: number;
+  /** Memory may grow to this many 64 KiB pages (below the code region, if there is one). */
+  private growLimit: number;
+  /** The code region of code-fetch instrumentation (code-fetch.ts), [codeBase, codeEnd); empty without it. */
+  codeBase = 0;
+  codeEnd = 0;
   private readonly epc: FaultService;
   readonly imports: Record<string, WebAssembly.ImportValue>;
 
@@ -96,8 +106,11 @@ export class EnclaveSpace {
     this.state = new Uint8Array(this.maxPages);
     this.frameOf = new Int32Array(this.maxPages).fill(-1);
     this.dirty = new Uint8Array(this.maxPages);
+    this.holds = new Uint32Array(this.maxPages);
+    this.pte = new PageTableBits(this.maxPages);
     this.versions = new VersionArray(this.mode === 'paged' ? this.maxPages : 0);
     this.sizeWasmPages = layout.initialWasmPages;
+    this.growLimit = layout.maxWasmPages;
     this.imports = {
       miss: (ptr: number, off: number, size: number, write: number): void => this.miss(ptr, off, size, write !== 0),
       copy: (d: number, s: number, n: number): void => this.copy(d >>> 0, s >>> 0, n >>> 0),
@@ -119,6 +132,20 @@ export class EnclaveSpace {
     return (this.slot << KEY_PAGE_BITS) | page;
   }
 
+  /**
+   * Before attach: the top `wasmPages` of the configured size hold the code region of a module instrumented by
+   * code-fetch.ts. They are EADDed with the initial pages, accessible though above the current size, and the
+   * enclave's memory stops growing below them.
+   */
+  reserveCode(wasmPages: number): void {
+    if (this.mode !== 'paged' || this.memory !== null || wasmPages <= 0 || wasmPages >= this.layout.maxWasmPages - this.layout.initialWasmPages + 1) {
+      throw new EmonError('E_EPC_INSTRUMENT', `enclave ${this.name}: a code region of ${wasmPages} x 64 KiB cannot be reserved`, { hint: 'code fetches need a paged enclave whose configured size leaves room above its initial memory' });
+    }
+    this.growLimit = this.layout.maxWasmPages - wasmPages;
+    this.codeBase = this.growLimit * WASM_PAGE;
+    this.codeEnd = this.layout.maxWasmPages * WASM_PAGE;
+  }
+
   /** Called once the memory exists (after instantiation): EADD of the initial pages. */
   attach(memory: WebAssembly.Memory): void {
     this.memory = memory;
@@ -128,6 +155,7 @@ export class EnclaveSpace {
       this.u8 = new Uint8Array(memory.buffer);
       const n = this.layout.initialWasmPages * (WASM_PAGE / PAGE_SIZE);
       for (let p = 0; p < n; p++) this.epc.add(this, p);
+      for (let p = this.codeBase >>> PAGE_SHIFT; p < this.codeEnd >>> PAGE_SHIFT; p++) this.epc.add(this, p);
     } else {
       this.u8 = new Uint8Array(memory.buffer);
     }
@@ -142,11 +170,14 @@ export class EnclaveSpace {
     if (this.state[page] === RESIDENT) {
       const at = this.layout.mapBase + page;
       if (this.u8[at] === 0) this.samples++;
+      this.pte.walk(page, write);
       if (write && this.dirty[page] === 0) {
         this.dirty[page] = 1;
         this.dirtyMarks++;
       }
-      this.u8[at] = this.dirty[page] === 1 ? MAP_WRITABLE : MAP_CLEAN;
+      // Stores skip hw only while both the EPC's dirty flag and the page-table D bit are set, so that a store after
+      // the OS cleared D walks again and sets it (pte.ts).
+      this.u8[at] = this.dirty[page] === 1 && this.pte.dirty[page] === 1 ? MAP_WRITABLE : MAP_CLEAN;
       return;
     }
     this.epc.fault(this, page, write, this.key(pinA), this.key(pinB));
@@ -155,7 +186,7 @@ export class EnclaveSpace {
   miss(ptr: number, off: number, size: number, write: boolean): void {
     if (!this.alive) this.dead();
     const ea = (ptr >>> 0) + off;
-    if (ea + size > this.sizeBytes) throw oob();
+    if (ea + size > this.sizeBytes && (ea < this.codeBase || ea + size > this.codeEnd)) throw oob();
     const p0 = ea >>> PAGE_SHIFT;
     const p1 = (ea + size - 1) >>> PAGE_SHIFT;
     const need = write ? MAP_WRITABLE : MAP_CLEAN;
@@ -238,7 +269,7 @@ export class EnclaveSpace {
   grow(delta: number): number {
     if (!this.alive) this.dead();
     const old = this.sizeWasmPages;
-    if (old + delta > this.layout.maxWasmPages) return -1;
+    if (old + delta > this.growLimit) return -1;
     if (this.mode === 'resident') {
       // The whole maximum was pinned at creation; only the physical memory grows.
       this.memory!.grow(delta);
@@ -279,6 +310,23 @@ export class EnclaveSpace {
   }
 
   /**
+   * Length of the NUL-terminated string at `addr` including the NUL, or -1 when there is none within `limit`
+   * bytes or the enclave's memory (hw-side access, e.g. an OCALL's string argument); faults as reads.
+   */
+  strlen(addr: number, limit: number): number {
+    if (!this.alive) this.dead();
+    const end = Math.min(this.sizeBytes, addr + limit);
+    for (let a = addr; a < end; ) {
+      const c = Math.min(end - a, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
+      if (this.mode === 'paged') this.miss(a, 0, c, false);
+      const q = this.u8.subarray(a, a + c).indexOf(0);
+      if (q >= 0) return a + q - addr + 1;
+      a += c;
+    }
+    return -1;
+  }
+
+  /**
    * Makes [addr, addr+len) resident and keeps it so until `release` (hw-side code about to read or write it
    * directly, e.g. an ENCLU leaf or the ECALL gate's marshalling area). False when the range lies outside the
    * enclave's memory. All but HOLD_RESERVE pages of the EPC may be held at once.
@@ -289,15 +337,22 @@ export class EnclaveSpace {
     if (this.mode === 'resident' || len === 0) return true;
     const p0 = addr >>> PAGE_SHIFT;
     const p1 = (addr + len - 1) >>> PAGE_SHIFT;
-    if (this.heldPages + (p1 - p0 + 1) > this.epc.budget.capacity - HOLD_RESERVE) {
-      throw new EmonError('E_EPC_UNSUPPORTED', `enclave ${this.name}: hw would have to keep ${this.heldPages + p1 - p0 + 1} pages resident at once for a ${len}-byte buffer; the ${this.epc.budget.capacity}-page EPC must keep ${HOLD_RESERVE} pages free for paging`, {
+    let fresh = 0;
+    for (let p = p0; p <= p1; p++) if (this.holds[p] === 0) fresh++;
+    if (this.heldPages + fresh > this.epc.budget.capacity - HOLD_RESERVE) {
+      throw new EmonError('E_EPC_UNSUPPORTED', `enclave ${this.name}: hw would have to keep ${this.heldPages + fresh} pages resident at once for a ${len}-byte buffer; the ${this.epc.budget.capacity}-page EPC must keep ${HOLD_RESERVE} pages free for paging`, {
         hint: 'use smaller buffers with ENCLU leaves and the marshalling area, or a larger --epc',
       });
     }
     for (let p = p0; p <= p1; p++) {
       this.miss(p << PAGE_SHIFT, 0, 1, write);
-      this.epc.hold(this, p);
-      this.heldPages++;
+      // Holds nest (an ENCLU leaf's buffer inside the held marshalling area): only the first takes the page off
+      // the ring, and only the last release puts it back — else the leaf's release would make the marshalling
+      // area evictable under the gate, which copies into it directly.
+      if (this.holds[p]++ === 0) {
+        this.epc.hold(this, p);
+        this.heldPages++;
+      }
     }
     return true;
   }
@@ -305,8 +360,11 @@ export class EnclaveSpace {
   release(addr: number, len: number): void {
     if (this.mode === 'resident' || len === 0 || !this.alive) return;
     for (let p = addr >>> PAGE_SHIFT, last = (addr + len - 1) >>> PAGE_SHIFT; p <= last; p++) {
-      this.epc.unhold(this, p);
-      this.heldPages--;
+      if (this.holds[p] === 0) continue;
+      if (--this.holds[p] === 0) {
+        this.epc.unhold(this, p);
+        this.heldPages--;
+      }
     }
   }
 

@@ -10,14 +10,12 @@ import { randomFillSync } from 'node:crypto';
 import { EmonError } from '../../errors.js';
 import { decodeKeyRequest, egetkey, KEY_SIZE, KEYREQUEST_SIZE } from './egetkey.js';
 import { decodeTargetInfo, ereport, REPORT_DATA_SIZE, REPORT_SIZE, TARGETINFO_SIZE } from './ereport.js';
-import { ATTR_INIT, hex, type EnclaveIdentity } from './identity.js';
-import { attributesOf, MeasurementLog } from './measurement.js';
+import type { EnclaveIdentity } from './identity.js';
 import type { PlatformSecrets } from './platform.js';
-import { decodeSigstruct, mrsignerOf, sigstructSignatureValid, type Sigstruct } from './sigstruct.js';
-import { readCustomSection, stripCustomSection } from './wasm-sections.js';
+import type { Sigstruct } from './sigstruct.js';
+import { verifySignedImage, type VerifyOptions } from '../signed-image.js';
 
-export const SIGSTRUCT_SECTION = 'emon.sigstruct';
-export const EDL_SECTION = 'emon.edl';
+export { SIGSTRUCT_SECTION, EDL_SECTION } from '../signed-image.js';
 
 /** The ENCLU leaves module "sgx" offers; an enclave importing anything else there is refused at load. */
 export const SGX_LEAVES: readonly string[] = ['egetkey', 'ereport', 'rdrand', 'read_untrusted', 'write_untrusted'];
@@ -33,11 +31,44 @@ export const SGX_EINVAL = 2;
  */
 export interface SgxHooks {
   prepareModule(image: Uint8Array, what: string, heapBytes?: number): Uint8Array;
-  onInstance(instance: WebAssembly.Instance, memory: WebAssembly.Memory, identity: EnclaveIdentity, what: string): void;
+  /** May return the instance's EPC pages: how hw-side code reaches its memory, and how to EREMOVE them. */
+  onInstance(instance: WebAssembly.Instance, memory: WebAssembly.Memory, identity: EnclaveIdentity, what: string): EnclavePages | void;
   /** EPC (runtime/hw/epc/sgx-link.ts): may add import modules and wrap the leaves for one new instance. */
   link?(imports: WebAssembly.Imports, what: string): WebAssembly.Imports;
 }
+
+/**
+ * hw-side access to a paged enclave's memory outside its held marshalling area (the OCALL gate's buffers and
+ * return values): each copy goes page by page, faulting pages in as the enclave's own loads and stores would,
+ * so nothing is read from or written to an evicted (wiped) page. Addresses are checked against the enclave's
+ * current size; a range outside it throws E_GATE_BOUNDS, an integrity failure on reload E_EPC_INTEGRITY.
+ */
+export interface EnclaveMemoryAccess {
+  /** Current size of the enclave's memory in bytes (its virtual size when paged). */
+  size(): number;
+  /** Copies enclave bytes [addr, addr + out.length) into `out`. */
+  read(addr: number, out: Uint8Array): void;
+  /** Copies `data` into enclave bytes [addr, addr + data.length). */
+  write(addr: number, data: Uint8Array): void;
+  /** Length of the NUL-terminated string at `addr` including the NUL, or -1 if none within `limit` bytes or the memory. */
+  strlen(addr: number, limit: number): number;
+}
+
+/** One instance's pages in the EPC. */
+export interface EnclavePages {
+  /** null when every page stays resident (resident mode): hw-side code may then use the memory directly. */
+  readonly access: EnclaveMemoryAccess | null;
+  /** EREMOVE of every page: the frames and pinned pages go back to the EPC; the instance must not run again. */
+  destroy(): void;
+}
+
 export const sgxHooks: SgxHooks = {
+  prepareModule: (image) => image,
+  onInstance: () => undefined,
+};
+
+/** No paging: what a backend without an EPC (the TrustZone secure world) instantiates with. */
+export const noHooks: SgxHooks = {
   prepareModule: (image) => image,
   onInstance: () => undefined,
 };
@@ -54,58 +85,18 @@ export interface InitializedEnclave {
   readonly imageSize: number;
 }
 
-export interface EinitOptions {
-  /** A SIGSTRUCT given beside the file (`enclave.wasm.sig`); otherwise the image's emon.sigstruct section. */
-  readonly sigstruct?: Uint8Array;
-  /** MRSIGNER the caller (the guest's manifest) requires. */
-  readonly expectedMrsigner?: Uint8Array;
-}
+export type EinitOptions = VerifyOptions;
 
 /** ECREATE → EADD/EEXTEND → EINIT for the .wasm bytes of `file`. Every failure says which check failed. */
 export function createEnclave(bytes: Uint8Array, file: string, options: EinitOptions = {}): InitializedEnclave {
-  const sigBytes = options.sigstruct ?? readCustomSection(bytes, SIGSTRUCT_SECTION, file);
-  if (!sigBytes) {
-    throw new EmonError('E_EINIT_SIGSTRUCT', `${file}: EINIT failed: the enclave is not signed (no SIGSTRUCT in the module or beside it)`, {
-      hint: 'sign it: emon enclave sign --key KEY.pem ' + file,
-    });
-  }
-  const sig = decodeSigstruct(sigBytes, `${file}: SIGSTRUCT`);
-  const image = stripCustomSection(bytes, SIGSTRUCT_SECTION, file);
-  const log = new MeasurementLog(sig.config); // ECREATE
-  log.addImage(image); // EADD + EEXTEND
-  const mrenclave = log.finish();
-  // EINIT: the order SGX checks in — signature first, then the measurement it vouches for.
-  if (!sigstructSignatureValid(sig)) {
-    throw new EmonError('E_EINIT_SIGNATURE', `${file}: EINIT failed: bad SIGSTRUCT signature (the SIGSTRUCT was altered or not made with this signer key)`, {
-      hint: 're-sign the enclave with `emon enclave sign`',
-    });
-  }
-  if (!equal(mrenclave, sig.enclaveHash)) {
-    throw new EmonError('E_EINIT_MEASUREMENT', `${file}: EINIT failed: measurement mismatch — the module measures ${hex(mrenclave)} but its SIGSTRUCT was signed for ${hex(sig.enclaveHash)} (tampered module, or signed for another build)`, {
-      hint: 'rebuild and re-sign the enclave; never edit a signed module',
-    });
-  }
-  const mrsigner = mrsignerOf(sig.signerKey);
-  if (options.expectedMrsigner && !equal(mrsigner, options.expectedMrsigner)) {
-    throw new EmonError('E_EINIT_SIGNER', `${file}: EINIT failed: wrong signer — MRSIGNER is ${hex(mrsigner)}, the guest requires ${hex(options.expectedMrsigner)}`, {
-      hint: "sign the enclave with the expected key, or fix the mrsigner in the guest's manifest",
-    });
-  }
-  const identity: EnclaveIdentity = {
-    mrenclave,
-    mrsigner,
-    isvProdId: sig.config.isvProdId,
-    isvSvn: sig.config.isvSvn,
-    attributes: attributesOf(sig.config) | ATTR_INIT,
-  };
+  // The checks are shared with the TrustZone backend's TA loader (../signed-image.ts), in the order SGX's EINIT has them.
+  const { identity, sigstruct: sig, image, edl } = verifySignedImage(bytes, file, options);
   let module: WebAssembly.Module;
   try {
     module = new WebAssembly.Module(sgxHooks.prepareModule(image, file, sig.config.heapPages * 65536) as Uint8Array<ArrayBuffer>);
   } catch (e) {
     throw new EmonError('E_BAD_WASM', `${file}: the enclave module does not compile: ${(e as Error).message}`, { hint: 'rebuild the enclave' });
   }
-  const edlBytes = readCustomSection(image, EDL_SECTION, file);
-  const edl = edlBytes ? new TextDecoder().decode(edlBytes) : null;
   return { file, identity, sigstruct: sig, module, edl, imageSize: image.length };
 }
 
@@ -123,6 +114,10 @@ export interface EnclaveInstance {
   readonly identity: EnclaveIdentity;
   /** Largest size its memory may have (the signed heap size). */
   readonly memoryLimit: number;
+  /** Paged memory access for the gate; null when the memory is always resident. */
+  readonly access: EnclaveMemoryAccess | null;
+  /** Destroys the instance's EPC pages (enclave_close); idempotent. */
+  destroy(): void;
 }
 
 /** Instantiate an initialised enclave with the hw leaves and the caller's OCALL stubs (module "emon_ocall"). */
@@ -131,6 +126,7 @@ export function instantiateEnclave(
   platform: PlatformSecrets,
   untrusted: UntrustedSide,
   ocalls: Record<string, WebAssembly.ImportValue>,
+  hooks: SgxHooks = sgxHooks,
 ): EnclaveInstance {
   let mem: WebAssembly.Memory | null = null;
   let u8 = new Uint8Array(0);
@@ -196,7 +192,7 @@ export function instantiateEnclave(
   let instance: WebAssembly.Instance;
   try {
     const imports = { sgx, env, emon_ocall: ocalls };
-    instance = new WebAssembly.Instance(enc.module, sgxHooks.link ? sgxHooks.link(imports, enc.file) : imports); // EPC hook
+    instance = new WebAssembly.Instance(enc.module, hooks.link ? hooks.link(imports, enc.file) : imports); // EPC hook
   } catch (e) {
     throw new EmonError('E_ENCLAVE_LINK', `${enc.file}: cannot instantiate the enclave: ${(e as Error).message}`, {
       hint: 'enclaves may import only module "sgx" and their EDL OCALLs; rebuild it against its EDL',
@@ -207,13 +203,13 @@ export function instantiateEnclave(
     throw new EmonError('E_ENCLAVE_LINK', `${enc.file}: the enclave defines no memory`, { hint: 'build the enclave with the emon build' });
   }
   mem = m;
-  sgxHooks.onInstance(instance, m, self, enc.file);
-  return { exports: instance.exports, memory: m, identity: self, memoryLimit: enc.sigstruct.config.heapPages * 65536 };
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
+  const pages = hooks.onInstance(instance, m, self, enc.file) ?? null;
+  return {
+    exports: instance.exports,
+    memory: m,
+    identity: self,
+    memoryLimit: enc.sigstruct.config.heapPages * 65536,
+    access: pages?.access ?? null,
+    destroy: () => pages?.destroy(),
+  };
 }

@@ -5,7 +5,8 @@
  * file 0600, written atomically so that two emon processes starting together agree on one secret; an existing
  * file is never overwritten, because every sealed blob depends on it.
  */
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { readRegularFile } from '../../files.js';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -43,7 +44,7 @@ export function loadPlatform(stateDir: string = defaultStateDir()): PlatformSecr
   }
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readRegularFile(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
       throw new EmonError('E_PLATFORM_STATE', `cannot read the platform root secrets ${file}: ${(e as Error).message}`, {
@@ -100,7 +101,7 @@ function createRoot(dir: string, file: string): Buffer {
     // Another process won the race, or the name is taken by something unreadable (a dangling symlink): that
     // something is never replaced, because sealed blobs may depend on what it pointed to.
     try {
-      return readFileSync(file);
+      return readRegularFile(file);
     } catch (r) {
       throw new EmonError('E_PLATFORM_STATE', `the platform root secrets ${file} exist but cannot be read: ${(r as Error).message}`, {
         hint: 'restore the file (or the target of the link) from a backup; removing it makes every sealed blob of this platform unreadable',

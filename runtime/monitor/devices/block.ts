@@ -5,11 +5,13 @@
  * `--block-sector-size:NAME=N`, folded into it by ../runargs.ts) sets the block size (default 512). As in
  * Solo5, the block size is a power of two of at least 512 and the image a whole number of blocks. The file is opened once with O_DSYNC so a write is durable when block_write returns, and I/O goes
  * straight between the file and guest memory (fs.readSync/writeSync into the memory view, no copy).
+ * `,secure=sealed|epc` makes it a secure device (./secure-block.ts): the same guest ABI over a trusted store.
  */
 import fs from 'node:fs';
 import { EmonError } from '../../errors.js';
 import { BLOCK_INFO_SIZE, SOLO5_R_EINVAL, SOLO5_R_EUNSPEC, SOLO5_R_OK, MAX_DEVICE_NAME_BYTES } from '../abi.js';
 import type { DeviceContext, DeviceInstance, DeviceModule } from '../device.js';
+import { openSecure, prepareSecure, SECURE_DEFAULT_SECTOR, SECURE_DESIGNS, type SecureDisk } from './secure-block.js';
 
 export const DEFAULT_BLOCK_SIZE = 512;
 
@@ -17,6 +19,7 @@ interface BlockSpec {
   readonly path: string;
   readonly size: number | undefined;
   readonly sector: number;
+  readonly secure: (typeof SECURE_DESIGNS)[number] | undefined;
 }
 
 function parseSize(text: string): number | null {
@@ -32,23 +35,30 @@ function parseSpec(guest: string, name: string, value: string): BlockSpec {
   const where = `--block:${name}=${value} for guest ${guest}`;
   if (!path) throw new EmonError('E_ATTACH', `${where}: no image path`, { hint: 'write --block:NAME=PATH' });
   let size: number | undefined;
-  let sector = DEFAULT_BLOCK_SIZE;
+  let sector: number | undefined;
+  let secure: BlockSpec['secure'];
   for (const opt of opts) {
     const [k, v = ''] = opt.split('=');
+    if (k === 'secure') {
+      secure = SECURE_DESIGNS.find((d) => d === v);
+      if (secure === undefined) throw new EmonError('E_ATTACH', `${where}: unknown secure design "${v}"`, { hint: 'write secure=sealed (design 3) or secure=epc (design 2); see docs/storage.md' });
+      continue;
+    }
     const n = parseSize(v);
     if ((k !== 'size' && k !== 'sector') || n === null) {
-      throw new EmonError('E_ATTACH', `${where}: unknown option "${opt}"`, { hint: 'options are size=BYTES[K|M|G] and sector=BYTES' });
+      throw new EmonError('E_ATTACH', `${where}: unknown option "${opt}"`, { hint: 'options are size=BYTES[K|M|G], sector=BYTES and secure=sealed|epc' });
     }
     if (k === 'size') size = n;
     else sector = n;
   }
+  sector ??= secure === undefined ? DEFAULT_BLOCK_SIZE : SECURE_DEFAULT_SECTOR;
   if (sector < 512 || sector > 65536 || (sector & (sector - 1)) !== 0) {
     throw new EmonError('E_ATTACH', `${where}: sector size ${sector} is not a power of two between 512 and 65536`);
   }
   if (size !== undefined && size % sector !== 0) {
     throw new EmonError('E_ATTACH', `${where}: size ${size} is not a multiple of the ${sector}-byte block size`);
   }
-  return { path, size, sector };
+  return { path, size, sector, secure };
 }
 
 interface Disk {
@@ -59,6 +69,8 @@ interface Disk {
   /** The same as a bigint, made once so the per-call range check allocates nothing. */
   readonly capacityBig: bigint;
   readonly blockSize: number;
+  /** Set for a secure device: I/O goes through its trusted store. */
+  readonly secure: SecureDisk | undefined;
   acquired: boolean;
 }
 
@@ -82,7 +94,7 @@ function openImage(guest: string, name: string, spec: BlockSpec): { fd: number; 
 export const blockDevice: DeviceModule = {
   optionKind: 'block',
   deviceType: 'BLOCK_BASIC',
-  optionHelp: '--block:NAME=PATH[,size=N[K|M|G]][,sector=N]  attach a file-backed block device (size= creates/extends it)',
+  optionHelp: '--block:NAME=PATH[,size=N[K|M|G]][,sector=N][,secure=sealed|epc]  attach a file-backed block device (size= creates/extends it; secure= seals it, docs/storage.md)',
 
   /**
    * Solo5's checks before the unikernel starts (tenders/common/block_attach.c): the image must exist and its
@@ -91,6 +103,7 @@ export const blockDevice: DeviceModule = {
    */
   prepare(guest, name, value) {
     const spec = parseSpec(guest, name, value);
+    if (spec.secure !== undefined) return prepareSecure(guest, name, spec as Parameters<typeof prepareSecure>[2]);
     let bytes: number | undefined;
     try {
       const st = fs.statSync(spec.path, { throwIfNoEntry: false });
@@ -132,8 +145,9 @@ export const blockDevice: DeviceModule = {
       const value = attached.get(d.name);
       if (value === undefined) return;
       const spec = parseSpec(ctx.guest, d.name, value);
-      const { fd, capacity } = openImage(ctx.guest, d.name, spec);
-      const disk: Disk = { name: d.name, handle, fd, capacity, capacityBig: BigInt(capacity), blockSize: spec.sector, acquired: false };
+      const secure = spec.secure === undefined ? undefined : openSecure(ctx.guest, d.name, spec as Parameters<typeof openSecure>[2], ctx.options ?? {}, (line) => process.stderr.write(`${line}\n`));
+      const { fd, capacity } = secure === undefined ? openImage(ctx.guest, d.name, spec) : { fd: -1, capacity: secure.capacity };
+      const disk: Disk = { name: d.name, handle, fd, capacity, capacityBig: BigInt(capacity), blockSize: secure?.blockSize ?? spec.sector, secure, acquired: false };
       byHandle[handle] = disk;
       byName.set(d.name, disk);
     });
@@ -179,6 +193,10 @@ export const blockDevice: DeviceModule = {
       size >>>= 0;
       const disk = check(handle, offset, buf, size);
       if (disk === undefined) return SOLO5_R_EINVAL;
+      if (disk.secure !== undefined) {
+        ctx.io.bytes = size;
+        return disk.secure.io(write, Number(offset), mem.u8, buf, size);
+      }
       try {
         const off = Number(offset);
         let done = 0;
@@ -206,7 +224,10 @@ export const blockDevice: DeviceModule = {
         for (const d of byName.values()) d.acquired = false;
       },
       close() {
-        for (const d of byName.values()) fs.closeSync(d.fd);
+        for (const d of byName.values()) {
+          if (d.secure !== undefined) d.secure.close();
+          else fs.closeSync(d.fd);
+        }
         byName.clear();
       },
     };

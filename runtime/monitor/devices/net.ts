@@ -3,9 +3,10 @@
  * 14-byte header. The guest side of a link is a MessagePort to the supervisor's switch or UDP tunnel
  * (./switch.ts, ./tunnel.ts); net_read takes a frame with receiveMessageOnPort, so it never blocks, and the
  * wake word (../wake.ts) counts frames delivered per handle so yield knows which handles are ready without
- * dequeuing. `--net:NAME=SWITCH` joins the in-process switch SWITCH; `--net:NAME=udp:LPORT:RHOST:RPORT`
- * tunnels frames over UDP on a loopback address (see ../netspec.ts). A NIC on a host TAP interface is served
- * in this thread by ./tap-nic.ts instead.
+ * dequeuing. Outbound frames are bounded the same way (TX_QUEUE_FRAMES in flight to the supervisor; more are
+ * dropped and counted, as a NIC drops when its transmit ring is full). `--net:NAME=switch:SW` joins the
+ * in-process switch SW; `--net:NAME=udp:LPORT:RHOST:RPORT` tunnels frames over UDP on a loopback address
+ * (see ../netspec.ts). A NIC on a host TAP interface is served in this thread by ./tap-nic.ts instead.
  */
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { EmonError } from '../../errors.js';
@@ -21,7 +22,7 @@ import {
 } from '../abi.js';
 import type { DeviceContext, DeviceInstance, DeviceModule, NetLink } from '../device.js';
 import { parseNetSpec } from '../netspec.js';
-import { WAKE_CONSUMED, WAKE_DELIVERED } from '../wake.js';
+import { txQueueFull, WAKE_CONSUMED, WAKE_DELIVERED, WAKE_SENT, WAKE_TX_DROPPED } from '../wake.js';
 import { TapNics } from './tap-nic.js';
 
 export const MAX_FRAME = NET_MTU + ETHERNET_HEADER;
@@ -111,7 +112,14 @@ export const netDevice: DeviceModule = {
             ctx.io.bytes = size;
             return taps!.write(nic.tap, mem, buf, size);
           }
+          // A full transmit queue drops the frame, as a NIC whose ring is full does; the guest sees OK (the frame
+          // left its hands) and the drop is counted for -v and the trace.
+          if (txQueueFull(wake, nic.handle)) {
+            Atomics.add(wake, WAKE_TX_DROPPED + nic.handle, 1);
+            return SOLO5_R_OK;
+          }
           const frame = mem.u8.slice(buf, buf + size);
+          Atomics.add(wake, WAKE_SENT + nic.handle, 1);
           nic.link.port.postMessage(frame, [frame.buffer]);
           ctx.io.bytes = size;
           return SOLO5_R_OK;

@@ -1,0 +1,129 @@
+// The hello-world trusted application: OP-TEE's optee_examples/hello_world TA (same UUID and commands 0 and 1:
+// increment and decrement a value), plus commands that exercise memrefs (SHA-256 digest with GP short-buffer
+// semantics, echo), TEE_Malloc against the TA's data limit, randomness, time, and a TA fault. Each session
+// counts its own commands in a session context allocated with TEE_Malloc.
+import {
+  DMSG, EMSG, IMSG, TEE_ALG_SHA256, TEE_AllocateOperation, TEE_DigestDoFinal, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_NOT_SUPPORTED,
+  TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_SHORT_BUFFER, TEE_Free, TEE_FreeOperation, TEE_GenerateRandom, TEE_GetSystemTime, TEE_MALLOC_FILL_ZERO,
+  TEE_Malloc, TEE_MODE_DIGEST, TEE_PARAM_TYPE_MEMREF_INOUT, TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_MEMREF_OUTPUT, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_VALUE_INOUT,
+  TEE_PARAM_TYPE_VALUE_INPUT, TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPES, TEE_ParamMemrefBuffer, TEE_ParamMemrefSize, TEE_ParamValueA,
+  TEE_Result, TEE_SetParamMemrefSize, TEE_SetParamValue, TEE_SUCCESS, TEE_MemMove,
+} from '../tasdk/index';
+export { __tee_params, __tee_shm, __tee_shm_size } from '../tasdk/index';
+
+export const TA_HELLO_WORLD_CMD_INC_VALUE: u32 = 0;
+export const TA_HELLO_WORLD_CMD_DEC_VALUE: u32 = 1;
+const CMD_SHA256: u32 = 2;
+const CMD_ECHO: u32 = 3;
+const CMD_NULL: u32 = 4;
+const CMD_ALLOC: u32 = 5;
+const CMD_TRAP: u32 = 6;
+const CMD_RANDOM: u32 = 7;
+const CMD_TIME: u32 = 8;
+const CMD_COUNT: u32 = 9;
+const CMD_TOUCH: u32 = 10;
+
+const OP: usize = memory.data(4, 4);
+const LEN: usize = memory.data(4, 4);
+const TIME: usize = memory.data(8, 4);
+/** Blocks handed out by CMD_ALLOC, kept so that they stay allocated. */
+let held: usize = 0;
+
+export function TA_CreateEntryPoint(): TEE_Result {
+  DMSG('has been called');
+  return TEE_SUCCESS;
+}
+
+export function TA_DestroyEntryPoint(): void {
+  DMSG('has been called');
+}
+
+export function TA_OpenSessionEntryPoint(paramTypes: u32, params: usize, sessCtx: usize): TEE_Result {
+  if (paramTypes != TEE_PARAM_TYPES(TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
+  const ctx = TEE_Malloc(4, TEE_MALLOC_FILL_ZERO);
+  if (ctx == 0) return TEE_ERROR_OUT_OF_MEMORY;
+  store<u32>(sessCtx, <u32>ctx);
+  IMSG('Hello World!');
+  return TEE_SUCCESS;
+}
+
+export function TA_CloseSessionEntryPoint(sessCtx: usize): void {
+  TEE_Free(sessCtx);
+  IMSG('Goodbye!');
+}
+
+function expect(paramTypes: u32, t0: u32, t1: u32): bool {
+  return paramTypes == TEE_PARAM_TYPES(t0, t1, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE);
+}
+
+export function TA_InvokeCommandEntryPoint(sessCtx: usize, cmd: u32, paramTypes: u32, params: usize): TEE_Result {
+  store<u32>(sessCtx, load<u32>(sessCtx) + 1);
+  if (cmd == TA_HELLO_WORLD_CMD_INC_VALUE || cmd == TA_HELLO_WORLD_CMD_DEC_VALUE) {
+    if (!expect(paramTypes, TEE_PARAM_TYPE_VALUE_INOUT, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
+    const a = TEE_ParamValueA(params, 0);
+    TEE_SetParamValue(params, 0, cmd == TA_HELLO_WORLD_CMD_INC_VALUE ? a + 1 : a - 1, 0);
+    return TEE_SUCCESS;
+  }
+  if (cmd == CMD_NULL) return paramTypes == 0 ? TEE_SUCCESS : TEE_ERROR_BAD_PARAMETERS;
+  if (cmd == CMD_SHA256) {
+    if (!expect(paramTypes, TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_MEMREF_OUTPUT)) return TEE_ERROR_BAD_PARAMETERS;
+    if (TEE_ParamMemrefSize(params, 1) < 32) {
+      TEE_SetParamMemrefSize(params, 1, 32);
+      return TEE_ERROR_SHORT_BUFFER;
+    }
+    const r = TEE_AllocateOperation(OP, TEE_ALG_SHA256, TEE_MODE_DIGEST, 0);
+    if (r != TEE_SUCCESS) return r;
+    const op = <usize>load<u32>(OP);
+    store<u32>(LEN, TEE_ParamMemrefSize(params, 1));
+    const res = TEE_DigestDoFinal(op, TEE_ParamMemrefBuffer(params, 0), TEE_ParamMemrefSize(params, 0), TEE_ParamMemrefBuffer(params, 1), LEN);
+    TEE_FreeOperation(op);
+    TEE_SetParamMemrefSize(params, 1, load<u32>(LEN));
+    return res;
+  }
+  if (cmd == CMD_ECHO) {
+    if (!expect(paramTypes, TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_MEMREF_OUTPUT)) return TEE_ERROR_BAD_PARAMETERS;
+    const n = TEE_ParamMemrefSize(params, 0);
+    if (TEE_ParamMemrefSize(params, 1) < n) {
+      TEE_SetParamMemrefSize(params, 1, n);
+      return TEE_ERROR_SHORT_BUFFER;
+    }
+    TEE_MemMove(TEE_ParamMemrefBuffer(params, 1), TEE_ParamMemrefBuffer(params, 0), n);
+    TEE_SetParamMemrefSize(params, 1, n);
+    return TEE_SUCCESS;
+  }
+  if (cmd == CMD_ALLOC) {
+    if (!expect(paramTypes, TEE_PARAM_TYPE_VALUE_INPUT, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
+    const p = TEE_Malloc(TEE_ParamValueA(params, 0), 1);
+    if (p == 0) {
+      EMSG('TEE_Malloc failed');
+      return TEE_ERROR_OUT_OF_MEMORY;
+    }
+    held = p;
+    return TEE_SUCCESS;
+  }
+  if (cmd == CMD_TRAP) unreachable();
+  if (cmd == CMD_RANDOM) {
+    if (!expect(paramTypes, TEE_PARAM_TYPE_MEMREF_OUTPUT, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
+    TEE_GenerateRandom(TEE_ParamMemrefBuffer(params, 0), TEE_ParamMemrefSize(params, 0));
+    return TEE_SUCCESS;
+  }
+  if (cmd == CMD_TIME) {
+    if (!expect(paramTypes, TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
+    TEE_GetSystemTime(TIME);
+    TEE_SetParamValue(params, 0, load<u32>(TIME), load<u32>(TIME, 4));
+    return TEE_SUCCESS;
+  }
+  if (cmd == CMD_TOUCH) {
+    // One memref in and out, changed in place (the benchmark's "4 KiB in and out").
+    if (!expect(paramTypes, TEE_PARAM_TYPE_MEMREF_INOUT, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
+    const p = TEE_ParamMemrefBuffer(params, 0);
+    if (TEE_ParamMemrefSize(params, 0) > 0) store<u8>(p, load<u8>(p) + 1);
+    return TEE_SUCCESS;
+  }
+  if (cmd == CMD_COUNT) {
+    if (!expect(paramTypes, TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
+    TEE_SetParamValue(params, 0, load<u32>(sessCtx), <u32>held);
+    return TEE_SUCCESS;
+  }
+  return TEE_ERROR_NOT_SUPPORTED;
+}

@@ -1,0 +1,104 @@
+// The runtime integrity monitoring TA (TrustZone's "the secure world watches the normal world" use case, as in
+// Samsung's TIMA/RKP and SPROBES): it reads the guest's memory from the secure world, which TrustZone allows,
+// hashes the ranges that must not change (SHA-256, the Wasm crypto core) and compares them with the reference
+// taken at boot. A change raises an alert to the secure world (TEE_IntegrityAlert), whose policy decides what
+// happens to the guest. Single-instance, multi-session, keep-alive: the secure world's own session sets the
+// reference at boot (command 0x80000000, which the secure world lets no client session call); the guest may
+// open a session too and ask for a check (on demand) or the report.
+import { sha256_final, sha256_init, sha256_update, SHA256_CTX_SIZE } from '../lib/sha256';
+import {
+  TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_BAD_STATE, TEE_ERROR_NOT_SUPPORTED, TEE_ERROR_SECURITY, TEE_IntegrityAlert, TEE_PARAM_TYPE_MEMREF_INPUT,
+  TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPES, TEE_ParamMemrefBuffer, TEE_ParamMemrefSize, TEE_ReadNormalWorld,
+  TEE_Result, TEE_SetParamValue, TEE_SUCCESS,
+} from '../tasdk/index';
+export { __tee_params, __tee_shm, __tee_shm_size } from '../tasdk/index';
+
+const CMD_SET_REFERENCE: u32 = 0x80000000;
+const CMD_CHECK: u32 = 1;
+const CMD_REPORT: u32 = 2;
+const MAX_RANGES: u32 = 64;
+const CHUNK: usize = 4096;
+
+const CTX: usize = memory.data(<i32>SHA256_CTX_SIZE, 16);
+const BUF: usize = memory.data(<i32>CHUNK, 16);
+const DIGEST: usize = memory.data(32, 16);
+/** Per range: address u32, length u32, reference SHA-256. */
+const RANGES: usize = memory.data(<i32>(MAX_RANGES * 40), 16);
+let count: u32 = 0;
+let referenced = false;
+let checks: u32 = 0;
+let alerts: u32 = 0;
+
+/** SHA-256 of normal-world [addr, +len) into DIGEST; false when the range left the guest's memory. */
+function measure(addr: usize, len: usize): bool {
+  sha256_init(CTX);
+  let done: usize = 0;
+  while (done < len) {
+    const n = len - done < CHUNK ? len - done : CHUNK;
+    if (TEE_ReadNormalWorld(addr + done, n, BUF) != 0) return false;
+    sha256_update(CTX, BUF, n);
+    done += n;
+  }
+  sha256_final(CTX, DIGEST);
+  return true;
+}
+
+export function TA_CreateEntryPoint(): TEE_Result { return TEE_SUCCESS; }
+export function TA_DestroyEntryPoint(): void {}
+export function TA_OpenSessionEntryPoint(paramTypes: u32, params: usize, sessCtx: usize): TEE_Result {
+  return paramTypes == 0 ? TEE_SUCCESS : TEE_ERROR_BAD_PARAMETERS;
+}
+export function TA_CloseSessionEntryPoint(sessCtx: usize): void {}
+
+export function TA_InvokeCommandEntryPoint(sessCtx: usize, cmd: u32, paramTypes: u32, params: usize): TEE_Result {
+  if (cmd == CMD_SET_REFERENCE) {
+    if (paramTypes != TEE_PARAM_TYPES(TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
+    if (referenced) return TEE_ERROR_BAD_STATE;
+    const list = TEE_ParamMemrefBuffer(params, 0);
+    const n = TEE_ParamMemrefSize(params, 0) / 8;
+    if (n > MAX_RANGES) return TEE_ERROR_BAD_PARAMETERS;
+    let bytes: u32 = 0;
+    for (let i: u32 = 0; i < n; i++) {
+      const addr = load<u32>(list + i * 8);
+      const len = load<u32>(list + i * 8, 4);
+      if (!measure(addr, len)) return TEE_ERROR_BAD_PARAMETERS;
+      const r = RANGES + i * 40;
+      store<u32>(r, addr);
+      store<u32>(r, len, 4);
+      memory.copy(r + 8, DIGEST, 32);
+      bytes += len;
+    }
+    count = n;
+    referenced = true;
+    TEE_SetParamValue(params, 1, n, bytes);
+    return TEE_SUCCESS;
+  }
+  if (cmd == CMD_CHECK) {
+    if (paramTypes != TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
+    if (!referenced) return TEE_ERROR_BAD_STATE;
+    checks++;
+    let changed: u32 = 0;
+    let first: u32 = 0xffffffff;
+    for (let i: u32 = 0; i < count; i++) {
+      const r = RANGES + i * 40;
+      const addr = load<u32>(r);
+      const len = load<u32>(r, 4);
+      let same = measure(addr, len);
+      if (same) for (let k: usize = 0; k < 32; k++) if (load<u8>(DIGEST + k) != load<u8>(r + 8 + k)) same = false;
+      if (!same) {
+        changed++;
+        if (first == 0xffffffff) first = i;
+        TEE_IntegrityAlert(i, 'range #' + i.toString() + ' [' + addr.toString() + ', +' + len.toString() + ') changed since boot');
+      }
+    }
+    alerts += changed;
+    TEE_SetParamValue(params, 0, changed, first);
+    return changed == 0 ? TEE_SUCCESS : TEE_ERROR_SECURITY;
+  }
+  if (cmd == CMD_REPORT) {
+    if (paramTypes != TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
+    TEE_SetParamValue(params, 0, alerts, checks);
+    return TEE_SUCCESS;
+  }
+  return TEE_ERROR_NOT_SUPPORTED;
+}

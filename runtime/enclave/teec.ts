@@ -1,0 +1,233 @@
+/**
+ * The GP TEE Client API's way into the secure world for guests: the Wasm import module "teec", the role of
+ * Linux's TEE subsystem driver (/dev/tee0, drivers/tee/optee) that libteec calls. The guest-side libraries
+ * (guest/as/tee_client.ts, guest/c/tee_client_api.h) implement GP's TEEC_* functions over these imports:
+ *
+ *   initialize_context(name_ptr, name_len) -> TEEC_Result
+ *     TEEC_SUCCESS when the named TEE (0/NULL or "emon") is there; TEEC_ERROR_COMMUNICATION when the run has no
+ *     secure world (it needs --backend=tz), TEEC_ERROR_ITEM_NOT_FOUND for another name.
+ *   open_session(uuid_ptr, login, op_ptr, session_out, origin_out) -> TEEC_Result
+ *     uuid_ptr: a TEEC_UUID (16 bytes); op_ptr: a TEEC_Operation or 0; writes the session id (u32) and the
+ *     return origin (u32). origin_out may be 0.
+ *   invoke_command(session, cmd, op_ptr, origin_out) -> TEEC_Result
+ *   close_session(session)
+ *   request_cancellation(op_ptr) -> TEEC_Result  (TEEC_ERROR_NOT_SUPPORTED: emon's TAs run to completion)
+ *
+ * `--secure:NAME=FILE` assigns a device to the secure world (a secure keypad's key presses, one per byte, for
+ * instance): only TAs can read it (TEE_SecureDeviceRead); the normal world's attempt through `device_read` is
+ * refused and traced. Bad pointers from the guest are GP errors with origin API, never monitor exceptions.
+ *
+ * A manifest key `integrity` ({"ranges": [[START, LENGTH], ...], "tables": true, "period_ms": 10, "policy":
+ * "log" | "stop" | "attest"}) turns on runtime integrity monitoring of the guest from the secure world
+ * (runtime/hw/tz/integrity.ts): the reference is taken at the guest's first exit and checked again at the first
+ * exit after each period.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { EmonError } from '../errors.js';
+import type { GuestHost, MonitorExtension } from '../monitor/extension.js';
+import type { SecureWorld } from '../hw/tz/secure-world.js';
+import { TEE_ERROR_ACCESS_DENIED, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_COMMUNICATION, TEE_ERROR_ITEM_NOT_FOUND, TEE_ERROR_NOT_SUPPORTED, TEE_ORIGIN_API, TEE_ORIGIN_COMMS, TEE_SUCCESS } from '../hw/tz/gp.js';
+import { UUID_SIZE, uuidFromStruct } from '../hw/tz/uuid.js';
+import { IntegrityMonitor, parseIntegrity, type IntegrityAlert, type IntegrityConfig } from '../hw/tz/integrity.js';
+
+interface Board {
+  world: SecureWorld;
+  release: () => void;
+}
+const boards = new WeakMap<GuestHost, Board>();
+/** Forget the last boot's views and sessions (a rebooted guest is a new guest with a new memory). */
+const resets = new WeakMap<GuestHost, () => void>();
+/** Runtime integrity monitors by guest (when the manifest asks for one). */
+const monitors = new WeakMap<GuestHost, () => IntegrityMonitor | null>();
+
+/** A file-backed secure device: each read returns the next bytes (a keypad's key presses), then nothing. */
+function fileDevice(name: string, file: string): { read(max: number): Uint8Array } {
+  let bytes: Uint8Array;
+  try {
+    if (!statSync(file).isFile()) throw new Error('not a regular file');
+    bytes = new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw new EmonError('E_ATTACH', `--secure:${name}=${file}: cannot read it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      hint: 'give a regular file whose bytes the secure device delivers (e.g. a keypad\'s key presses)',
+    });
+  }
+  let at = 0;
+  return {
+    read(max: number): Uint8Array {
+      const out = bytes.subarray(at, Math.min(bytes.length, at + max));
+      at += out.length;
+      return out;
+    },
+  };
+}
+
+async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly.ImportValue>> {
+  const tz = host.options['backend'] === 'tz';
+  const integrity: IntegrityConfig | null = parseIntegrity(host.manifest['integrity'], host.name);
+  if (!tz && integrity !== null) {
+    throw new EmonError('E_BACKEND', `guest ${host.name}: its manifest asks for runtime integrity monitoring, which the TrustZone secure world does and needs --backend=tz`, { hint: 'add --backend=tz, or remove "integrity" from the manifest' });
+  }
+  if (!tz && host.attachments.size > 0) {
+    throw new EmonError('E_BACKEND', `guest ${host.name}: --secure:${[...host.attachments.keys()][0]}= assigns a device to the TrustZone secure world, which needs --backend=tz`, { hint: 'add --backend=tz' });
+  }
+  const secure = new Map([...host.attachments].map(([name, file]) => [name, fileDevice(name, file)] as const));
+  let tzm: typeof import('../hw/tz/board.js') | null = null;
+  if (tz) {
+    tzm = await import('../hw/tz/board.js');
+    for (const [name, dev] of secure) tzm.assignSecureDevice(name, dev);
+  }
+  /** This guest's board once a context was initialised (the invoke hot path reads it without a map lookup). */
+  let cur: Board | null = null;
+  /** Its secure world, read straight by invoke_command. */
+  let world: SecureWorld | null = null;
+  const board = (): Board | null => {
+    let b = boards.get(host);
+    if (b === undefined && tzm !== null) {
+      b = tzm.attachBoard({ ...host });
+      tzm.connectNormalWorld(
+        () => host.memory(),
+        (code, detail) => (integ !== null ? integ.alert(code, detail) : host.log(`integrity alert ${code}: ${detail}`)),
+      );
+      boards.set(host, b);
+    }
+    cur = b ?? null;
+    world = cur === null ? null : cur.world;
+    return cur;
+  };
+  if (tz && (secure.size > 0 || integrity !== null)) board();
+
+  let integ: IntegrityMonitor | null = null;
+  const newMonitor = (): void => {
+    if (integrity === null || cur === null) return;
+    const policy = (alerts: readonly IntegrityAlert[]): void => {
+      const what = alerts.map((a) => a.detail).join('; ');
+      if (integrity.policy === 'stop') host.abort(`runtime integrity: ${what}; the guest is stopped (policy "stop")`);
+      host.log(`runtime integrity alert (check ${alerts[0]!.check}): ${what}${integrity.policy === 'attest' ? ' (kept for attestation)' : ''}`);
+    };
+    integ = new IntegrityMonitor(cur.world, integrity, () => host.exports(), policy, host.trace, `${host.name}/integrity`);
+  };
+  newMonitor();
+  monitors.set(host, () => integ);
+
+  const mem = () => host.memory();
+  const inGuest = (p: number, n: number): boolean => p + n <= mem().buffer.byteLength;
+  let g8 = new Uint8Array(0);
+  let gdv = new DataView(new ArrayBuffer(0));
+  /** Writes the return origin (u32) when the guest asked for it and the pointer is in its memory. */
+  const setOrigin = (p: number, origin: number): void => {
+    if (p === 0) return;
+    views();
+    if (p + 4 <= g8.length) gdv.setUint32(p, origin, true);
+  };
+  // A grow detaches the old buffer (length 0): re-view only then, never reading Memory#buffer per call. A
+  // reboot brings a new memory: `boot` clears the views.
+  const views = (): void => {
+    if (g8.length === 0) {
+      g8 = new Uint8Array(mem().buffer);
+      gdv = new DataView(mem().buffer);
+    }
+  };
+
+  resets.set(host, () => {
+    g8 = new Uint8Array(0);
+    boards.get(host)?.world.shutdown();
+    newMonitor(); // a new boot takes a new reference
+  });
+
+  return {
+    initialize_context(namePtr: number, nameLen: number): number {
+      namePtr >>>= 0;
+      nameLen >>>= 0;
+      if (namePtr !== 0) {
+        if (nameLen > 64 || !inGuest(namePtr, nameLen)) return TEE_ERROR_BAD_PARAMETERS;
+        const name = new TextDecoder().decode(new Uint8Array(mem().buffer, namePtr, nameLen));
+        if (name !== 'emon') return TEE_ERROR_ITEM_NOT_FOUND;
+      }
+      if (board() === null) {
+        host.log('TEEC_InitializeContext: no TEE in this run (the GP TEE Client API needs --backend=tz)');
+        return TEE_ERROR_COMMUNICATION;
+      }
+      return TEE_SUCCESS;
+    },
+    open_session(uuidPtr: number, login: number, op: number, sessionOut: number, originOut: number): number {
+      uuidPtr >>>= 0;
+      sessionOut >>>= 0;
+      originOut >>>= 0;
+      const b = board();
+      if (b === null) {
+        setOrigin(originOut, TEE_ORIGIN_COMMS);
+        return TEE_ERROR_COMMUNICATION;
+      }
+      if (!inGuest(uuidPtr, UUID_SIZE) || !inGuest(sessionOut, 4)) {
+        setOrigin(originOut, TEE_ORIGIN_API);
+        return TEE_ERROR_BAD_PARAMETERS;
+      }
+      views();
+      const uuid = uuidFromStruct(g8.subarray(uuidPtr, uuidPtr + UUID_SIZE));
+      const r = b.world.openSession(uuid, login >>> 0, g8, gdv, op);
+      views();
+      if (r === TEE_SUCCESS) gdv.setUint32(sessionOut, b.world.lastSession, true);
+      setOrigin(originOut, b.world.origin);
+      return r | 0;
+    },
+    invoke_command(session: number, cmd: number, op: number, originOut: number): number {
+      const w = world;
+      if (w === null) {
+        setOrigin(originOut >>> 0, TEE_ORIGIN_COMMS);
+        return TEE_ERROR_COMMUNICATION | 0;
+      }
+      if (g8.length === 0) views();
+      const r = w.invoke(session, cmd, g8, gdv, op >>> 0);
+      if (originOut !== 0) setOrigin(originOut >>> 0, w.origin);
+      return r; // a u32 GP code; the Wasm boundary turns it into the guest's i32
+    },
+    close_session(session: number): void {
+      boards.get(host)?.world.closeSession(session);
+    },
+    request_cancellation(_op: number): number {
+      return TEE_ERROR_NOT_SUPPORTED | 0;
+    },
+    /** The normal world reaching for a secure device: always refused (and traced), as TZPC makes the bus answer. */
+    device_read(namePtr: number, nameLen: number, _buf: number, _cap: number): number {
+      namePtr >>>= 0;
+      nameLen >>>= 0;
+      const name = nameLen <= 64 && inGuest(namePtr, nameLen) ? new TextDecoder().decode(new Uint8Array(mem().buffer, namePtr, nameLen)) : '?';
+      const t = performance.now();
+      host.trace?.record({ kind: 'smc', name: 'secure_device_denied', track: `${host.name}/secure:${name}`, start: t, dur: 0, args: { device: name } });
+      host.log(`normal world tried to read secure device "${name}": refused`);
+      return TEE_ERROR_ACCESS_DENIED | 0;
+    },
+  };
+}
+
+export const teecExtension: MonitorExtension = {
+  importModule: 'teec',
+  attachmentKind: 'secure',
+  imports: guestImports,
+  boot: (host) => resets.get(host)?.(),
+  wrapHypercalls(host, table) {
+    const mon = monitors.get(host);
+    if (mon === undefined || mon() === null) return table;
+    const out: Record<string, Function> = {};
+    for (const [name, fn] of Object.entries(table)) {
+      out[name] = (...args: unknown[]): unknown => {
+        const m = mon();
+        if (m !== null) {
+          if (!m.armed) {
+            try {
+              m.arm();
+            } catch (e) {
+              host.abort(e instanceof Error ? e.message : String(e));
+            }
+          } else m.tick(performance.now());
+        }
+        return (fn as (...a: unknown[]) => unknown)(...args);
+      };
+    }
+    return out;
+  },
+  dispose: (host) => {
+    boards.get(host)?.release();
+    boards.delete(host);
+  },
+};

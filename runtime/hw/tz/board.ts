@@ -1,0 +1,77 @@
+/**
+ * The simulated TrustZone board of this worker: one secure world (./secure-world.ts) with its carve-out,
+ * TA directory and secure devices, shared by the EDL enclaves run as TAs (./backend.ts) and by the guest's GP
+ * TEE Client API. A guest runs in its own worker, so the board is made when its first user attaches and goes
+ * when the last one detaches. The carve-out's count comes from the monitor as `workerData.secureMem` when it
+ * runs several guests, so that they share one carve-out as they share one board.
+ */
+import path from 'node:path';
+import { workerData } from 'node:worker_threads';
+import { buildDir } from '../../paths.js';
+import { emulateCost } from '../cost/emulate.js';
+import type { BackendGuest } from '../backend.js';
+import { Carveout, parseSecureMem } from './carveout.js';
+import { INTEGRITY_TA } from './integrity.js';
+import { SecureWorld, taDirOption, type SecureDevice } from './secure-world.js';
+
+let world: SecureWorld | null = null;
+let users = 0;
+const devices = new Map<string, SecureDevice>();
+let normal: (() => WebAssembly.Memory | null) | null = null;
+let alert: ((code: number, detail: string) => void) | null = null;
+
+/** This worker's board for `guest`; call the returned function when done with it. */
+export function attachBoard(guest: BackendGuest): { world: SecureWorld; release: () => void } {
+  if (world === null) {
+    const shared = (workerData as { secureMem?: unknown } | null)?.secureMem;
+    const carveout = shared instanceof SharedArrayBuffer ? Carveout.attach(shared) : Carveout.create(parseSecureMem(guest.options['secureMem']));
+    const emulate = guest.options['emulateCost'] === true;
+    world = new SecureWorld({
+      taDir: taDirOption(guest.options['taDir']),
+      carveout,
+      client: guest.name,
+      log: (line) => guest.log(line),
+      trace: guest.trace,
+      spin: emulate ? { smc: () => emulateCost('tz', 'smc'), invoke: () => emulateCost('tz', 'ta_invoke') } : null,
+      devices,
+      normalWorld: () => normal?.() ?? null,
+      onIntegrityAlert: (code, detail) => alert?.(code, detail),
+      verbose: guest.options['verbose'] === true,
+      // The integrity TA ships with emon, like OP-TEE's early TAs built into the TEE core.
+      builtin: new Map([[INTEGRITY_TA, path.join(buildDir, 'ta', `${INTEGRITY_TA}.ta`)]]),
+    });
+  }
+  users++;
+  const w = world;
+  let released = false;
+  return {
+    world: w,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--users === 0) {
+        w.shutdown();
+        if (world === w) world = null;
+        devices.clear();
+        normal = null;
+        alert = null;
+      }
+    },
+  };
+}
+
+/** Assign a device to the secure world of this worker's board (`--secure:NAME=...`). */
+export function assignSecureDevice(name: string, device: SecureDevice): void {
+  devices.set(name, device);
+}
+
+/** The normal world's memory, for TAs that read it (integrity monitoring), and where integrity alerts go. */
+export function connectNormalWorld(memory: () => WebAssembly.Memory | null, onAlert: (code: number, detail: string) => void): void {
+  normal = memory;
+  alert = onAlert;
+}
+
+/** The carve-out a monitor running several guests hands each guest's worker (`workerData.secureMem`). */
+export function processCarveout(secureMem: string | number | boolean | undefined): SharedArrayBuffer {
+  return Carveout.create(parseSecureMem(secureMem)).buffer;
+}

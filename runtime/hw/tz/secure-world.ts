@@ -1,0 +1,318 @@
+/**
+ * The secure world of one simulated TrustZone board (Arm Security Extensions; GP TEE System Architecture v1.2
+ * §2.2): the TEE OS's side of sessions. It finds TAs by UUID in the TA directory as OP-TEE's tee-supplicant
+ * does (`--ta-dir`, files `<uuid>.ta`), verifies and loads them at the first session, places each instance's
+ * memory in the carve-out, and runs the GP entry points: OpenSession, InvokeCommand (through ./operation.ts),
+ * CloseSession, with the single-instance / multi-session / keep-alive rules of OP-TEE's TA flags
+ * (optee_os core/kernel/tee_ta_manager.c). Every failure is a GP code with its origin; a TA that traps or
+ * exhausts memory dies alone, and the guest and the other TAs keep running.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { EmonError, isEmonError } from '../../errors.js';
+import type { HwTraceEvent } from '../backend.js';
+import { Carveout } from './carveout.js';
+import {
+  LOGINS,
+  TEE_ERROR_ACCESS_DENIED,
+  TEE_ERROR_BAD_FORMAT,
+  TEE_ERROR_BAD_PARAMETERS,
+  TEE_ERROR_BUSY,
+  TEE_ERROR_ITEM_NOT_FOUND,
+  TEE_ERROR_OUT_OF_MEMORY,
+  TEE_ERROR_SECURITY,
+  TEE_ORIGIN_API,
+  TEE_ORIGIN_TEE,
+  TEE_ORIGIN_TRUSTED_APP,
+  TEE_SUCCESS,
+  resultName,
+} from './gp.js';
+import { Marshal } from './operation.js';
+import { loadTaImage, TA_SUFFIX, type TaImage } from './ta-image.js';
+import { TaInstance, type TaServices } from './ta-instance.js';
+import { isUuid } from './uuid.js';
+import { WasmCrypto } from '../crypto/index.js';
+
+/**
+ * Session ids and command numbers are handled as int32, as Wasm passes them: client sessions count up from 1,
+ * the secure world's own sessions are negative (0x80000001 and up as u32), and TA commands from 0x80000000 up
+ * (negative as int32) may be invoked only on the secure world's own sessions (emon's rule). One sign test on
+ * the hot path checks both.
+ */
+export const SYSTEM_SESSION = 0x80000000 | 0;
+export const SYSTEM_COMMAND = 0x80000000 | 0;
+
+/** Client sessions one secure world keeps open at once (OP-TEE bounds them by its memory; this bounds a looping guest). */
+export const MAX_SESSIONS = 1024;
+
+export interface SecureWorldOptions {
+  /** Where `<uuid>.ta` files are looked up; null: no TA directory (only EDL enclaves run). */
+  readonly taDir: string | null;
+  readonly carveout: Carveout;
+  /** Name used on trace tracks and in messages (the guest talking to this world). */
+  readonly client: string;
+  readonly log: (line: string) => void;
+  readonly trace: { record(e: HwTraceEvent): void } | null;
+  /** Spins for modeled costs (--emulate-cost); null when off. */
+  readonly spin: { smc(): void; invoke(): void } | null;
+  /** Secure devices assigned at start (`--secure:NAME=...`), read by TAs only. */
+  readonly devices?: ReadonlyMap<string, SecureDevice>;
+  readonly normalWorld?: () => WebAssembly.Memory | null;
+  readonly onIntegrityAlert?: (code: number, detail: string) => void;
+  /** TAs the secure world carries itself, by UUID (OP-TEE's early TAs): looked up before the TA directory. */
+  readonly builtin?: ReadonlyMap<string, string>;
+  /** Show TAs' DMSG lines (OP-TEE's debug level); errors and info are always shown. */
+  readonly verbose?: boolean;
+}
+
+/** A device assigned to the secure world (TZPC-protected peripheral): only TAs read it. */
+export interface SecureDevice {
+  read(max: number): Uint8Array;
+}
+
+interface Session {
+  readonly id: number;
+  readonly ta: TaInstance;
+  readonly ctx: number;
+  readonly uuid: string;
+}
+
+export class SecureWorld {
+  /** Origin of the last result (TEEC_ORIGIN_*). */
+  origin = TEE_ORIGIN_TEE;
+  /** Session id written by the last successful openSession. */
+  lastSession = 0;
+  /** Why the last call was refused, for logs and tests. */
+  lastError = '';
+  private readonly images = new Map<string, TaImage>();
+  /** Single-instance TAs' live instance by UUID. */
+  private readonly singles = new Map<string, TaInstance>();
+  private readonly sessions = new Map<number, Session>();
+  private nextSession = 1;
+  private nextSystem = 0x80000001;
+  private readonly m = new Marshal();
+  private readonly services: TaServices;
+  private cryptoCore: WasmCrypto | null = null;
+
+  constructor(readonly o: SecureWorldOptions) {
+    this.services = {
+      log: (level, text) => {
+        if (level < 3 || o.verbose === true) o.log(`${['', 'E', 'I', 'D', 'F'][level] ?? level}/TA: ${text.replace(/\n+$/, '')}`);
+      },
+      secureDeviceRead: (name, max) => o.devices?.get(name)?.read(max) ?? null,
+      normalWorld: () => o.normalWorld?.() ?? null,
+      integrityAlert: (code, detail) => o.onIntegrityAlert?.(code, detail),
+      crypto: () => (this.cryptoCore ??= WasmCrypto.create()),
+    };
+  }
+
+  private result(code: number, origin: number, why = ''): number {
+    this.origin = origin;
+    this.lastError = why;
+    if (why !== '') this.o.log(`secure world: ${resultName(code)} (origin ${origin}): ${why}`);
+    return code >>> 0;
+  }
+
+  /** Load (or reuse) the image of `uuid`; a GP code on failure. */
+  private image(uuid: string): TaImage | number {
+    const hit = this.images.get(uuid);
+    if (hit) return hit;
+    const early = this.o.builtin?.get(uuid);
+    if (early === undefined && this.o.taDir === null) return this.result(TEE_ERROR_ITEM_NOT_FOUND, TEE_ORIGIN_TEE, `no TA directory (--ta-dir) to find TA ${uuid} in`);
+    const file = early ?? path.join(this.o.taDir!, uuid + TA_SUFFIX);
+    let bytes: Uint8Array;
+    try {
+      if (!statSync(file).isFile()) throw new Error('not a regular file');
+      bytes = new Uint8Array(readFileSync(file));
+    } catch {
+      return this.result(TEE_ERROR_ITEM_NOT_FOUND, TEE_ORIGIN_TEE, `no TA ${uuid} in ${early ?? this.o.taDir}`);
+    }
+    try {
+      const img = loadTaImage(bytes, file);
+      if (img.props.uuid !== uuid) return this.result(TEE_ERROR_SECURITY, TEE_ORIGIN_TEE, `${file} declares UUID ${img.props.uuid}, not the ${uuid} its name says`);
+      this.images.set(uuid, img);
+      return img;
+    } catch (e) {
+      const msg = isEmonError(e) ? e.message : String(e);
+      if (isEmonError(e) && e.code.startsWith('E_EINIT')) return this.result(TEE_ERROR_SECURITY, TEE_ORIGIN_TEE, msg);
+      return this.result(TEE_ERROR_BAD_FORMAT, TEE_ORIGIN_TEE, msg);
+    }
+  }
+
+  /** Make an instance: carve-out pages, Wasm instance, TA_CreateEntryPoint. */
+  private instantiate(img: TaImage): TaInstance | number {
+    if (!this.o.carveout.tryTake(img.memoryPages)) {
+      return this.result(TEE_ERROR_OUT_OF_MEMORY, TEE_ORIGIN_TEE, `TA ${img.props.uuid} needs ${img.memoryPages * 64} KiB, the carve-out has ${(this.o.carveout.capacityBytes - this.o.carveout.usedBytes) >> 10} KiB free of ${this.o.carveout.capacityBytes >> 10} KiB`);
+    }
+    let ta: TaInstance;
+    try {
+      ta = new TaInstance(img, this.services);
+    } catch (e) {
+      this.o.carveout.give(img.memoryPages);
+      const code = isEmonError(e, 'E_TA_OOM') ? TEE_ERROR_OUT_OF_MEMORY : TEE_ERROR_BAD_FORMAT;
+      return this.result(code, TEE_ORIGIN_TEE, isEmonError(e) ? e.message : String(e));
+    }
+    const r = ta.createEntry();
+    if (r !== TEE_SUCCESS) {
+      this.unload(ta);
+      return this.result(r, ta.dead ? TEE_ORIGIN_TEE : TEE_ORIGIN_TRUSTED_APP, `TA ${img.props.uuid}: TA_CreateEntryPoint returned ${resultName(r)}${ta.dead ? `: ${ta.deathReason}` : ''}`);
+    }
+    if (img.singleInstance) this.singles.set(img.props.uuid, ta);
+    return ta;
+  }
+
+  private unload(ta: TaInstance): void {
+    if (this.singles.get(ta.image.props.uuid) === ta) this.singles.delete(ta.image.props.uuid);
+    if (ta.unloaded) return;
+    ta.unloaded = true;
+    ta.destroyEntry();
+    this.o.carveout.give(ta.image.memoryPages);
+  }
+
+  /** A dead instance takes all its sessions with it. */
+  private bury(ta: TaInstance): void {
+    for (const [id, s] of this.sessions) if (s.ta === ta) this.sessions.delete(id);
+    if (this.hot?.ta === ta) this.hot = null;
+    this.unload(ta);
+  }
+
+  /**
+   * TEEC_OpenSession: `uuid` text, `login` a TEEC_LOGIN_*, `op` a TEEC_Operation in `g` (0: none). A `system`
+   * session is the secure world's own (the integrity monitor's): its id has the top bit set, and only it may
+   * call a TA's commands from SYSTEM_COMMAND up.
+   */
+  openSession(uuid: string, login: number, g: Uint8Array, gdv: DataView, op: number, system = false): number {
+    const t0 = performance.now();
+    this.o.spin?.smc();
+    if (!isUuid(uuid)) return this.result(TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_API, `"${uuid}" is not a UUID`);
+    if (!LOGINS.includes(login)) return this.result(TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_API, `login method ${login} is not a TEEC_LOGIN_*`);
+    if (!system && this.sessions.size >= MAX_SESSIONS) return this.result(TEE_ERROR_OUT_OF_MEMORY, TEE_ORIGIN_TEE, `${MAX_SESSIONS} sessions are open; close some first`);
+    const img = this.image(uuid);
+    if (typeof img === 'number') return img;
+    let ta = img.singleInstance ? this.singles.get(uuid) : undefined;
+    if (ta !== undefined && !img.multiSession && ta.sessions > 0) {
+      return this.result(TEE_ERROR_BUSY, TEE_ORIGIN_TEE, `TA ${uuid} is single-instance without multi-session and already has a session`);
+    }
+    const fresh = ta === undefined;
+    if (ta === undefined) {
+      const made = this.instantiate(img);
+      if (typeof made === 'number') return made;
+      ta = made;
+    }
+    const r0 = this.m.marshal(g, gdv, op, ta);
+    if (r0 !== TEE_SUCCESS) {
+      if (fresh && ta.sessions === 0 && !img.keepAlive) this.unload(ta);
+      return this.result(r0, this.m.refusal!.origin, this.m.refusal!.why);
+    }
+    ta.data().setUint32(ta.params + 32, 0, true);
+    const r = ta.enter(ta.openEntry, this.m.types, ta.params, ta.params + 32);
+    if (ta.dead) {
+      this.bury(ta);
+      return this.result(r, TEE_ORIGIN_TEE, `TA ${uuid}: ${ta.deathReason}`);
+    }
+    const res = this.m.unmarshal(g, gdv, op, ta, r);
+    if (res !== TEE_SUCCESS) {
+      if (ta.sessions === 0 && !(img.singleInstance && img.keepAlive)) this.unload(ta);
+      return this.result(res, TEE_ORIGIN_TRUSTED_APP);
+    }
+    const id = system ? (this.nextSystem++ | 0) : this.nextSession++;
+    ta.sessions++;
+    this.sessions.set(id, { id, ta, ctx: ta.data().getUint32(ta.params + 32, true), uuid });
+    this.lastSession = id;
+    this.o.trace?.record({ kind: 'smc', name: 'open_session', track: `${this.o.client}/ta:${uuid}`, start: t0, dur: performance.now() - t0, args: { session: id, uuid } });
+    return this.result(TEE_SUCCESS, TEE_ORIGIN_TRUSTED_APP);
+  }
+
+  /** The session the last invoke used: a guest invoking one session in a loop skips the map lookup. */
+  private hot: Session | null = null;
+
+  /**
+   * TEEC_InvokeCommand on session `id` with the TEEC_Operation at `op` in `g` (0: none). The hot path: no
+   * allocation, one map lookup at most, no operation decoding when there is no operation.
+   */
+  invoke(id: number, cmd: number, g: Uint8Array, gdv: DataView, op: number, system = false): number {
+    id |= 0;
+    cmd |= 0;
+    if ((id | cmd) < 0 && !system) {
+      return this.result(TEE_ERROR_ACCESS_DENIED, TEE_ORIGIN_TEE, id < 0 ? `session 0x${(id >>> 0).toString(16)} is the secure world's own` : `command 0x${(cmd >>> 0).toString(16)} is for the secure world's own sessions`);
+    }
+    const trace = this.o.trace;
+    const t0 = trace === null ? 0 : performance.now();
+    if (this.o.spin !== null) this.o.spin.invoke();
+    let s = this.hot;
+    if (s === null || s.id !== id) {
+      const found = this.sessions.get(id);
+      if (found === undefined) return this.result(TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_API, `no open session ${id}`);
+      this.hot = s = found;
+    }
+    const ta = s.ta;
+    const m = this.m;
+    let types = 0;
+    if (op !== 0) {
+      const r0 = m.marshal(g, gdv, op, ta);
+      if (r0 !== TEE_SUCCESS) return this.result(r0, m.refusal!.origin, m.refusal!.why);
+      types = m.types;
+    }
+    let r: number;
+    try {
+      r = ta.invokeEntry(s.ctx, cmd, types, ta.params) >>> 0;
+    } catch (e) {
+      r = ta.died(e);
+    }
+    if (ta.dead) {
+      this.bury(ta);
+      return this.result(r, TEE_ORIGIN_TEE, `TA ${s.uuid} died in command ${cmd}: ${ta.deathReason}`);
+    }
+    const res = op === 0 ? r : m.unmarshal(g, gdv, op, ta, r);
+    if (trace !== null) trace.record({ kind: 'ta_invoke', name: `cmd ${cmd >>> 0}`, track: `${this.o.client}/ta:${s.uuid}`, start: t0, dur: performance.now() - t0, args: { session: id, result: resultName(res) } });
+    this.origin = TEE_ORIGIN_TRUSTED_APP;
+    return res;
+  }
+
+  /** InvokeCommand on one of the secure world's own sessions (any command). */
+  invokeSystem(id: number, cmd: number, g: Uint8Array, gdv: DataView, op: number): number {
+    return this.invoke(id, cmd, g, gdv, op, true);
+  }
+
+  /**
+   * TEEC_CloseSession: the TA's close entry, then the instance goes unless it is kept alive. Unknown ids are
+   * ignored, as GP says; a client cannot close the secure world's own sessions.
+   */
+  closeSession(id: number, system = false): void {
+    id |= 0;
+    if (id < 0 && !system) return;
+    const s = this.sessions.get(id);
+    if (s === undefined) return;
+    const t0 = performance.now();
+    this.o.spin?.smc();
+    this.sessions.delete(id);
+    if (this.hot === s) this.hot = null;
+    const ta = s.ta;
+    ta.enter(ta.closeEntry, s.ctx);
+    ta.sessions--;
+    if (ta.dead) this.bury(ta);
+    else if (ta.sessions === 0 && !(ta.image.singleInstance && ta.image.keepAlive)) this.unload(ta);
+    this.o.trace?.record({ kind: 'smc', name: 'close_session', track: `${this.o.client}/ta:${s.uuid}`, start: t0, dur: performance.now() - t0, args: { session: id } });
+  }
+
+  /** Close everything (the guest ended). */
+  shutdown(): void {
+    for (const id of [...this.sessions.keys()]) this.closeSession(id, true);
+    for (const ta of [...this.singles.values()]) this.unload(ta);
+  }
+
+  /** Sessions open now (tests, -v). */
+  get openSessions(): number {
+    return this.sessions.size;
+  }
+}
+
+export function taDirOption(v: string | number | boolean | undefined): string | null {
+  if (typeof v !== 'string') return null;
+  try {
+    if (!statSync(v).isDirectory()) throw new Error();
+  } catch {
+    throw new EmonError('E_USAGE', `--ta-dir=${v}: not a directory`, { hint: 'give the folder holding the <uuid>.ta files (built by `emon ta build`)' });
+  }
+  return v;
+}
