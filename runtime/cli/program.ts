@@ -25,6 +25,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   verifier: () => import('./commands/verifier.js'),
   attack: () => import('./commands/attack.js'),
   ta: () => import('./commands/ta.js'),
+  middlebox: () => import('./commands/middlebox.js'),
 };
 
 /** The program with the command named by argv registered (every command if argv names none). */

@@ -17,11 +17,20 @@ export interface HostForward {
   readonly guestPort: number;
 }
 
-export type NetSpec =
+type BaseNetSpec =
   | { readonly kind: 'tap'; readonly ifname: string }
   | { readonly kind: 'switch'; readonly switchName: string }
   | { readonly kind: 'udp'; readonly localPort: number; readonly remoteHost: string; readonly remotePort: number }
   | { readonly kind: 'user'; readonly forwards: readonly HostForward[] };
+
+/** A middlebox enclave on the NIC's path (`,middlebox=ENCLAVE.wasm,rules=RULES.sealed[,batch=N]`, ./middlebox-link.ts). */
+export interface MiddleboxSpec {
+  readonly enclave: string;
+  readonly rules: string;
+  readonly batch: number;
+}
+
+export type NetSpec = BaseNetSpec & { readonly middlebox?: MiddleboxSpec };
 
 /** The forms, for help texts and hints. */
 export const NET_SPEC_FORMS = 'IFACE | switch:SW | udp:LPORT:RHOST:RPORT | user[,hostfwd=tcp::HPORT-:GPORT]';
@@ -32,7 +41,7 @@ function port(text: string): number | null {
   return n >= 1 && n <= 65535 ? n : null;
 }
 
-function parseUser(where: string, value: string): NetSpec {
+function parseUser(where: string, value: string): BaseNetSpec {
   const forwards: HostForward[] = [];
   for (const opt of value.split(',').slice(1)) {
     const m = /^hostfwd=(tcp|udp):([^:]*):(\d+)-([^:]*):(\d+)$/.exec(opt);
@@ -50,7 +59,7 @@ function parseUser(where: string, value: string): NetSpec {
   return { kind: 'user', forwards };
 }
 
-export function parseNetSpec(guest: string, name: string, value: string): NetSpec {
+function parseBaseNetSpec(guest: string, name: string, value: string): BaseNetSpec {
   const where = `--net:${name}=${value} for guest ${guest}`;
   if (value.startsWith('udp:')) {
     const m = /^udp:(\d+):(.+):(\d+)$/.exec(value);
@@ -81,4 +90,26 @@ export function parseNetSpec(guest: string, name: string, value: string): NetSpe
     });
   }
   return { kind: 'tap', ifname: value };
+}
+
+const MIDDLEBOX_KEYS = ['middlebox=', 'rules=', 'batch='];
+
+export function parseNetSpec(guest: string, name: string, value: string): NetSpec {
+  const parts = value.split(',');
+  const mbParts = parts.filter((p) => MIDDLEBOX_KEYS.some((k) => p.startsWith(k)));
+  if (mbParts.length === 0) return parseBaseNetSpec(guest, name, value);
+  const base = parseBaseNetSpec(guest, name, parts.filter((p) => !mbParts.includes(p)).join(','));
+  const where = `--net:${name}=${value} for guest ${guest}`;
+  const get = (k: string): string | undefined => mbParts.find((p) => p.startsWith(k))?.slice(k.length);
+  const enclave = get('middlebox=');
+  const rules = get('rules=');
+  const batchText = get('batch=') ?? '32';
+  const batch = /^\d{1,2}$/.test(batchText) ? Number(batchText) : NaN;
+  const hint = 'e.g. --net:service=switch:sw0,middlebox=build/enclaves/middlebox.wasm,rules=fw.sealed,batch=32 (see docs/middlebox.md)';
+  if (base.kind === 'tap') {
+    throw new EmonError('E_ATTACH', `${where}: a middlebox cannot sit on a TAP NIC (the guest's thread does its I/O)`, { hint: 'use switch:SW, udp:... or user with a middlebox' });
+  }
+  if (!enclave || !rules) throw new EmonError('E_ATTACH', `${where}: a middlebox needs both middlebox=ENCLAVE.wasm and rules=RULES.sealed`, { hint });
+  if (!(batch >= 1 && batch <= 64)) throw new EmonError('E_ATTACH', `${where}: batch=${batchText} is not 1-64 frames per ECALL`, { hint });
+  return { ...base, middlebox: { enclave, rules, batch } };
 }

@@ -85,6 +85,7 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
   const switches = new Map<string, EthernetSwitch>();
   const tunnels: UdpTunnel[] = [];
   const hostNets = new HostNets(log);
+  let middleboxes: import('./middlebox-link.js').Middleboxes | undefined;
   const endpoints: Endpoint[][] = [];
   const inits: { init: WorkerInit; transfer: import('node:worker_threads').MessagePort[] }[] = [];
   const consoleMode = opts.console ?? (loaded.length > 1 ? 'prefixed' : 'stdout');
@@ -100,8 +101,12 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
         const { port1, port2 } = new MessageChannel();
         const mac = launch.macs.get(dev) ?? randomMac();
         const handle = g.manifest.devices.findIndex((d) => d.name === dev);
-        const ep: Endpoint = { guest: g.name, device: dev, port: port1, wake, handle, mac };
-        eps.push(ep);
+        const guestEp: Endpoint = { guest: g.name, device: dev, port: port1, wake, handle, mac };
+        eps.push(guestEp);
+        // A middlebox enclave (./middlebox-link.ts) stands between the guest's endpoint and the network side.
+        if (spec.middlebox !== undefined) middleboxes ??= new (await import('./middlebox-link.js')).Middleboxes(opts.options);
+        const ep = spec.middlebox === undefined ? guestEp : middleboxes!.interpose(guestEp, spec.middlebox);
+        if (ep !== guestEp) eps.push(ep);
         let link: NetLink = { port: port2, mac };
         if (spec.kind === 'switch') {
           let sw = switches.get(spec.switchName);
@@ -164,6 +169,7 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
       for (const t of tunnels) log(`emon: udp tunnel: ${t.sent} frames sent, ${t.received} received, ${t.dropped} dropped`);
     }
     hostNets.report(opts.verbose === true);
+    middleboxes?.report(log);
     if (opts.traceFile !== undefined) {
       try {
         writeFileSync(opts.traceFile, JSON.stringify(toChromeTrace(events)));

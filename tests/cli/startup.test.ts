@@ -45,7 +45,7 @@ const NEEDS: Record<string, RegExp[]> = {
 };
 
 describe('heavy modules load only in the commands that need them', () => {
-  const entries = ['emon.cts', 'main.ts', 'fast.ts', 'program.ts', 'version.ts', ...['run', 'inspect', 'manifest', 'demo', 'enclave', 'edl', 'bench', 'trace', 'cc'].map((c) => `commands/${c}.ts`)];
+  const entries = ['emon.cts', 'main.ts', 'fast.ts', 'program.ts', 'version.ts', ...['run', 'inspect', 'manifest', 'demo', 'enclave', 'edl', 'bench', 'trace', 'cc', 'middlebox'].map((c) => `commands/${c}.ts`)];
   for (const entry of entries) {
     it(entry, () => {
       const heavy = [...staticPackages(cli(entry))].filter(([pkg]) => HEAVY.some((h) => h.test(pkg)) && !(NEEDS[entry] ?? []).some((n) => n.test(pkg)));

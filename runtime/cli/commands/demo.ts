@@ -11,6 +11,7 @@ import { buildDir } from '../../paths.js';
 import { runGuests, type GuestLaunch } from '../../monitor/supervisor.js';
 import { hostNetStep } from './demo-hostnet.js';
 import { storageDemoStep } from './demo-storage.js';
+import { middleboxStep } from './demo-middlebox.js';
 
 export interface DemoContext {
   /** A scratch directory removed after the demo. */
@@ -53,6 +54,7 @@ export const demoSteps: DemoStep[] = [
       return allOk([ctx.launch(ctx.guest('net-pong'), { attachments: net }), ctx.launch(ctx.guest('net-ping'), { attachments: net, cmdline: '3' })]);
     },
   },
+  middleboxStep,
   hostNetStep,
   {
     title: 'C guest',

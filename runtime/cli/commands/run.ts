@@ -59,6 +59,7 @@ Examples:
   emon run --net:service=user,hostfwd=udp::5007-:7 build/guests/ping-serve.wasm 10.0.2.15   # no root: passt
   emon run --backend=tz --enclave:sealer=build/enclaves/sealer.wasm --block:storage=s.img,size=64K build/guests/enclave-seal.wasm
   emon run --backend=tz --ta-dir=build/ta build/guests/tee-hello.wasm
+  emon run --net:service=switch:sw0,middlebox=build/enclaves/middlebox.wasm,rules=fw.sealed ...   # firewall enclave on the NIC (docs/middlebox.md)
 `;
 
 /** The grammar before Solo5's alternated options and guest files: say how several guests are written now. */

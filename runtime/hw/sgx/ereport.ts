@@ -9,9 +9,7 @@
  *   72 reserved[8], 80 REPORTDATA[64], 144 KEYID[32], 176 MAC[32] = HMAC(report key, bytes 0..144).
  * TARGETINFO (64 bytes): 0 MRENCLAVE[32], 32 ATTRIBUTES u32, 36..64 reserved.
  */
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { reportKey } from './egetkey.js';
 import type { EnclaveIdentity } from './identity.js';
 import type { PlatformSecrets } from './platform.js';
@@ -40,6 +38,11 @@ export function decodeTargetInfo(bytes: Uint8Array): TargetInfo {
   return { mrenclave: bytes.slice(0, 32), attributes: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(32, true) };
 }
 
+/** HMAC-SHA256 (RFC 2104), natively: the simulated CPU is trusted hardware and may use the host's primitive. */
+function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
+  return createHmac('sha256', key).update(data).digest();
+}
+
 /** EREPORT by `self` for `target`, carrying `reportData` (64 bytes). */
 export function ereport(platform: PlatformSecrets, self: EnclaveIdentity, target: TargetInfo, reportData: Uint8Array): Uint8Array {
   const report = new Uint8Array(REPORT_SIZE);
@@ -52,7 +55,7 @@ export function ereport(platform: PlatformSecrets, self: EnclaveIdentity, target
   report.set(reportData.subarray(0, REPORT_DATA_SIZE), 80);
   report.set(bootKeyId, REPORT_BODY_SIZE);
   const key = reportKey(platform, target.mrenclave, target.attributes, bootKeyId);
-  report.set(hmac(sha256, key, report.subarray(0, REPORT_BODY_SIZE)), 176);
+  report.set(hmacSha256(key, report.subarray(0, REPORT_BODY_SIZE)), 176);
   return report;
 }
 
@@ -60,7 +63,7 @@ export function ereport(platform: PlatformSecrets, self: EnclaveIdentity, target
 export function verifyReportFor(platform: PlatformSecrets, target: TargetInfo, report: Uint8Array): boolean {
   if (report.length !== REPORT_SIZE) return false;
   const key = reportKey(platform, target.mrenclave, target.attributes, report.subarray(144, 176));
-  const mac = hmac(sha256, key, report.subarray(0, REPORT_BODY_SIZE));
+  const mac = hmacSha256(key, report.subarray(0, REPORT_BODY_SIZE));
   let diff = 0;
   for (let i = 0; i < 32; i++) diff |= mac[i]! ^ report[176 + i]!;
   return diff === 0;
