@@ -283,12 +283,9 @@ function readTypes(bytes: Uint8Array, sections: readonly Section[], what: string
   return types;
 }
 
-/** The function imports of a module with their signatures, for checking them against the hypercall ABI. */
-export function functionImports(bytes: Uint8Array, what: string): FunctionImport[] {
-  const sections = readSections(bytes, what);
-  const types = readTypes(bytes, sections, what);
-  if (types === null) return [];
-  const out: FunctionImport[] = [];
+/** Every function import's module, name and type index, in import order (other import kinds are skipped). */
+function importedFunctions(bytes: Uint8Array, sections: ReturnType<typeof readSections>, what: string): Array<{ module: string; name: string; type: number }> {
+  const out: Array<{ module: string; name: string; type: number }> = [];
   const impSec = sections.find((s) => s.id === SECTION_IMPORT);
   if (!impSec) return out;
   const r = new Reader(bytes, impSec.payload, what);
@@ -297,10 +294,8 @@ export function functionImports(bytes: Uint8Array, what: string): FunctionImport
     const module = r.name();
     const name = r.name();
     const kind = r.byte();
-    if (kind === 0) {
-      const t = r.u32();
-      out.push({ module, name, signature: types[t] ?? null });
-    } else if (kind === 1) {
+    if (kind === 0) out.push({ module, name, type: r.u32() });
+    else if (kind === 1) {
       r.byte();
       readLimits(r);
     } else if (kind === 2) readLimits(r);
@@ -315,6 +310,14 @@ export function functionImports(bytes: Uint8Array, what: string): FunctionImport
   return out;
 }
 
+/** The function imports of a module with their signatures, for checking them against the hypercall ABI. */
+export function functionImports(bytes: Uint8Array, what: string): FunctionImport[] {
+  const sections = readSections(bytes, what);
+  const types = readTypes(bytes, sections, what);
+  if (types === null) return [];
+  return importedFunctions(bytes, sections, what).map(({ module, name, type }) => ({ module, name, signature: types[type] ?? null }));
+}
+
 /**
  * The signature of every exported function ("i32 -> i32"; null when its type uses encodings beyond the
  * MVP/SIMD/reference types), so that the exports the monitor calls are checked at load.
@@ -323,34 +326,12 @@ export function functionExports(bytes: Uint8Array, what: string): Map<string, st
   const sections = readSections(bytes, what);
   const out = new Map<string, string | null>();
   const types = readTypes(bytes, sections, what);
-  const funcTypes: number[] = functionImports(bytes, what).map(() => -1);
+  // Function indexes count the imported functions first, then the module's own.
+  const funcTypes: number[] = importedFunctions(bytes, sections, what).map((f) => f.type);
   const funcSec = sections.find((s) => s.id === SECTION_FUNCTION);
   if (funcSec) {
     const r = new Reader(bytes, funcSec.payload, what);
     for (let i = 0, n = r.u32(); i < n; i++) funcTypes.push(r.u32());
-  }
-  // Imported functions' types: index into the same list, read again with their type indexes.
-  const impSec = sections.find((s) => s.id === SECTION_IMPORT);
-  if (impSec) {
-    const r = new Reader(bytes, impSec.payload, what);
-    let f = 0;
-    for (let i = 0, n = r.u32(); i < n; i++) {
-      r.name();
-      r.name();
-      const kind = r.byte();
-      if (kind === 0) funcTypes[f++] = r.u32();
-      else if (kind === 1) {
-        r.byte();
-        readLimits(r);
-      } else if (kind === 2) readLimits(r);
-      else if (kind === 3) {
-        r.byte();
-        r.byte();
-      } else if (kind === 4) {
-        r.byte();
-        r.u32();
-      } else r.fail(`unknown import kind ${kind}`);
-    }
   }
   const expSec = sections.find((s) => s.id === SECTION_EXPORT);
   if (!expSec) return out;
