@@ -41,6 +41,9 @@ export interface CoreState {
   phase: 'idle' | 'start' | 'main';
 }
 
+/** Exit status of a guest stopped by --timeout (as timeout(1) reports it), whichever side notices first. */
+export const TIMEOUT_STATUS = 124;
+
 /** Why a hypercall made by a module's start function fails: the guest's memory is not the monitor's yet. */
 export const BEFORE_MAIN = 'hypercalls are not available before solo5_app_main (this one came from the module\'s start function); move the work into solo5_app_main';
 
@@ -96,7 +99,7 @@ export function coreHypercalls(
       const until = Number(BigInt.asUintN(64, deadline));
       for (;;) {
         const gen = Atomics.load(wake, WAKE_GEN);
-        if (Atomics.load(wake, WAKE_STOP) !== 0) endGuest(state, new GuestExit(SOLO5_EXIT_ABORT, 'timeout', 'stopped while sleeping'));
+        if (Atomics.load(wake, WAKE_STOP) !== 0) endGuest(state, new GuestExit(TIMEOUT_STATUS, 'timeout', 'stopped while sleeping (--timeout)'));
         if (pollReady()) break;
         const left = (until - monotonicNs(state.clockBase)) / 1e6;
         if (left <= 0) break;

@@ -15,7 +15,7 @@ import {
   ASYNCIFY_REWINDING, ASYNCIFY_STACK_BYTES, ASYNCIFY_UNWINDING, FUEL_GLOBAL, FUEL_QUANTUM, SCHED_IMPORT, type AsyncifyExports,
 } from './asyncify.js';
 import type { ConsoleSink } from './console.js';
-import { coreHypercalls, endGuest, GuestExit, monotonicNs, type CoreState } from './core.js';
+import { coreHypercalls, endGuest, GuestExit, monotonicNs, TIMEOUT_STATUS, type CoreState } from './core.js';
 import type { DeviceContext, DeviceInstance, Handler } from './device.js';
 import { deviceModules } from './devices/index.js';
 import type { GuestHost, MonitorExtension } from './extension.js';
@@ -136,7 +136,6 @@ class TimerHeap {
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 /** The status of a guest stopped by --timeout (as ./supervisor.ts). */
-const TIMEOUT_STATUS = 124;
 
 export class Scheduler {
   private readonly slots: Slot[];

@@ -50,7 +50,8 @@ export interface SuperviseOptions {
   readonly verbose?: boolean;
 }
 
-export const TIMEOUT_STATUS = 124;
+export { TIMEOUT_STATUS } from './core.js';
+import { TIMEOUT_STATUS } from './core.js';
 
 /** A locally administered unicast MAC (02:xx:...), random so two emon processes joined by UDP do not clash. */
 function randomMac(): Uint8Array {

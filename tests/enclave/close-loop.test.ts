@@ -54,9 +54,10 @@ describe('enclave_close in a hostile loop', () => {
       expect(b.stderr).not.toMatch(/already has|cannot create enclave/);
       // Unreleased instances cost about 1.5 MiB each (issue 10: 0.8 GB after 500 rounds, 3.6 GiB for these 2,450
       // more). Released ones leave only the collector's slack: measured +30 to +150 MiB, growing far slower
-      // than the rounds (50: 261, 1,000: 292, 2,500: 322, 6,000: 362 MiB).
+      // than the rounds (50: 261, 1,000: 292, 2,500: 322, 6,000: 362 MiB), but up to +204 MiB on a clean CI
+      // machine. 400 MiB still catches a leak of a ninth of the old one.
       console.log(`close loop ${mode}: peak RSS ${a.peakMiB.toFixed(0)} MiB after 50 rounds, ${b.peakMiB.toFixed(0)} MiB after 2,500`);
-      expect(b.peakMiB - a.peakMiB, `peak RSS: ${a.peakMiB.toFixed(0)} MiB after 50 rounds, ${b.peakMiB.toFixed(0)} MiB after 2,500 (${epc})`).toBeLessThan(200);
+      expect(b.peakMiB - a.peakMiB, `peak RSS: ${a.peakMiB.toFixed(0)} MiB after 50 rounds, ${b.peakMiB.toFixed(0)} MiB after 2,500 (${epc})`).toBeLessThan(400);
     }
   }, 240000);
 });
