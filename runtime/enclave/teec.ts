@@ -25,7 +25,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { EmonError } from '../errors.js';
 import type { GuestHost, MonitorExtension } from '../monitor/extension.js';
-import type { SecureWorld } from '../hw/tz/secure-world.js';
+import type { FastSession, SecureWorld } from '../hw/tz/secure-world.js';
 import { TEE_ERROR_ACCESS_DENIED, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_COMMUNICATION, TEE_ERROR_ITEM_NOT_FOUND, TEE_ERROR_NOT_SUPPORTED, TEE_ORIGIN_API, TEE_ORIGIN_COMMS, TEE_SUCCESS } from '../hw/tz/gp.js';
 import { UUID_SIZE, uuidFromStruct } from '../hw/tz/uuid.js';
 import { IntegrityMonitor, parseIntegrity, type IntegrityAlert, type IntegrityConfig } from '../hw/tz/integrity.js';
@@ -128,8 +128,24 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
     }
   };
 
+  /** The last session invoked, specialised once (SecureWorld#fastSession): a guest's loop skips all lookups. */
+  let fast: FastSession | null = null;
+  let fastId = 0;
+  let fastLive: () => boolean = () => false;
+  let fastNull: (cmd: number) => number = () => 0;
+  const specialise = (w: SecureWorld, session: number): void => {
+    fast = w.fastSession(session);
+    fastId = fast === null ? 0 : fast.id;
+    if (fast !== null) {
+      fastLive = fast.live;
+      fastNull = fast.invokeNull;
+    }
+  };
+
   resets.set(host, () => {
     g8 = new Uint8Array(0);
+    fast = null;
+    fastId = 0;
     boards.get(host)?.world.shutdown();
     newMonitor(); // a new boot takes a new reference
   });
@@ -171,6 +187,12 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
       return r | 0;
     },
     invoke_command(session: number, cmd: number, op: number, originOut: number): number {
+      // The hot path: no operation, a client command, the session invoked last and still open.
+      if (session === fastId && (op | cmd) >= 0 && op === 0 && fastLive()) {
+        const r = fastNull(cmd);
+        if (originOut !== 0) setOrigin(originOut >>> 0, world!.origin);
+        return r;
+      }
       const w = world;
       if (w === null) {
         setOrigin(originOut >>> 0, TEE_ORIGIN_COMMS);
@@ -179,6 +201,7 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
       if (g8.length === 0) views();
       const r = w.invoke(session, cmd, g8, gdv, op >>> 0);
       if (originOut !== 0) setOrigin(originOut >>> 0, w.origin);
+      if (session !== fastId && session > 0) specialise(w, session);
       return r; // a u32 GP code; the Wasm boundary turns it into the guest's i32
     },
     close_session(session: number): void {
