@@ -31,6 +31,7 @@ import { Marshal } from './operation.js';
 import { loadTaImage, TA_SUFFIX, type TaImage } from './ta-image.js';
 import { TaInstance, type TaServices } from './ta-instance.js';
 import { isUuid } from './uuid.js';
+import type { SecureBlock } from './secure-block.js';
 import { WasmCrypto } from '../crypto/index.js';
 
 /**
@@ -57,6 +58,8 @@ export interface SecureWorldOptions {
   readonly spin: { smc(): void; invoke(): void } | null;
   /** Secure devices assigned at start (`--secure:NAME=...`), read by TAs only. */
   readonly devices?: ReadonlyMap<string, SecureDevice>;
+  /** Block devices assigned at start (`--secure:NAME=block:PATH`), read and written by TAs only. */
+  readonly blocks?: ReadonlyMap<string, SecureBlock>;
   readonly normalWorld?: () => WebAssembly.Memory | null;
   readonly onIntegrityAlert?: (code: number, detail: string) => void;
   /** TAs the secure world carries itself, by UUID (OP-TEE's early TAs): looked up before the TA directory. */
@@ -115,6 +118,7 @@ export class SecureWorld {
         if (level < 3 || o.verbose === true) o.log(`${['', 'E', 'I', 'D', 'F'][level] ?? level}/TA: ${text.replace(/\n+$/, '')}`);
       },
       secureDeviceRead: (name, max) => o.devices?.get(name)?.read(max) ?? null,
+      secureBlock: (name) => o.blocks?.get(name) ?? null,
       normalWorld: () => o.normalWorld?.() ?? null,
       integrityAlert: (code, detail) => o.onIntegrityAlert?.(code, detail),
       crypto: () => (this.cryptoCore ??= WasmCrypto.create()),
