@@ -195,7 +195,7 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
     },
     invoke_command(session: number, cmd: number, op: number, originOut: number): number {
       // The hot path: no operation, a client command, the session invoked last and still open.
-      if (session === fastId && (op | cmd) >= 0 && op === 0 && fastLive()) {
+      if (session === fastId && op === 0 && cmd >= 0 && fastLive()) {
         const r = fastNull(cmd);
         if (originOut !== 0) setOrigin(originOut >>> 0, world!.origin);
         return r;

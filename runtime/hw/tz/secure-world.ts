@@ -80,6 +80,8 @@ interface Session {
   readonly uuid: string;
   /** False once closed or its TA died: a client's cached fast path falls back to `invoke`. */
   open: boolean;
+  /** Its specialised null InvokeCommand, made at the first fastSession call. */
+  fast?: FastSession;
 }
 
 /**
@@ -296,12 +298,13 @@ export class SecureWorld {
   /**
    * The specialised null InvokeCommand of client session `id` (see FastSession), or null when there is none:
    * no such session, or tracing or cost emulation is on (those calls take the general path, which records and
-   * spins).
+   * spins). Made once per session: a client alternating between sessions allocates nothing per call.
    */
   fastSession(id: number): FastSession | null {
     id |= 0;
     const s = id > 0 ? this.sessions.get(id) : undefined;
     if (s === undefined || this.o.trace !== null || this.o.spin !== null) return null;
+    if (s.fast !== undefined) return s.fast;
     const ta = s.ta;
     const entry = ta.invokeEntry;
     const ctx = s.ctx;
@@ -320,7 +323,7 @@ export class SecureWorld {
       this.origin = TEE_ORIGIN_TRUSTED_APP;
       return r;
     };
-    return { id, live: () => s.open, invokeNull };
+    return (s.fast = { id, live: () => s.open, invokeNull });
   }
 
   /** InvokeCommand on one of the secure world's own sessions (any command). */
