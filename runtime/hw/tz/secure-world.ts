@@ -85,7 +85,7 @@ interface Session {
 }
 
 /**
- * One client session's InvokeCommand without an operation, specialised when the session opens (the way
+ * One client session's InvokeCommand without an operation, specialised once per session (the way
  * runtime/enclave/gate-codegen.ts specialises the gate): the TA's entry, its session context and its TEE_Param
  * address are bound once, so a call is one Wasm call and a death check, with no lookup and no allocation.
  * `cmd` is a non-negative int32 (client commands); anything else goes through SecureWorld#invoke.
