@@ -1,13 +1,13 @@
 // The hello-world trusted application: OP-TEE's optee_examples/hello_world TA (same UUID and commands 0 and 1:
 // increment and decrement a value), plus commands that exercise memrefs (SHA-256 digest with GP short-buffer
-// semantics, echo), TEE_Malloc against the TA's data limit, randomness, time, and a TA fault. Each session
-// counts its own commands in a session context allocated with TEE_Malloc.
+// semantics, echo), TEE_Malloc against the TA's data limit, randomness, time, a TA fault, and the secure world's
+// block device "disk". Each session counts its own commands in a session context allocated with TEE_Malloc.
 import {
   DMSG, EMSG, IMSG, TEE_ALG_SHA256, TEE_AllocateOperation, TEE_DigestDoFinal, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_NOT_SUPPORTED,
   TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_SHORT_BUFFER, TEE_Free, TEE_FreeOperation, TEE_GenerateRandom, TEE_GetSystemTime, TEE_MALLOC_FILL_ZERO,
   TEE_Malloc, TEE_MODE_DIGEST, TEE_PARAM_TYPE_MEMREF_INOUT, TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_MEMREF_OUTPUT, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_VALUE_INOUT,
   TEE_PARAM_TYPE_VALUE_INPUT, TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPES, TEE_ParamMemrefBuffer, TEE_ParamMemrefSize, TEE_ParamValueA,
-  TEE_Result, TEE_SetParamMemrefSize, TEE_SetParamValue, TEE_SUCCESS, TEE_MemMove,
+  TEE_Result, TEE_SetParamMemrefSize, TEE_SetParamValue, TEE_SUCCESS, TEE_MemMove, TEE_SecureBlockInfo, TEE_SecureBlockRead, TEE_SecureBlockWrite,
 } from '../tasdk/index';
 export { __tee_params, __tee_shm, __tee_shm_size } from '../tasdk/index';
 
@@ -22,6 +22,11 @@ const CMD_RANDOM: u32 = 7;
 const CMD_TIME: u32 = 8;
 const CMD_COUNT: u32 = 9;
 const CMD_TOUCH: u32 = 10;
+/** The secure world's block device "disk" (--secure:disk=block:PATH): info, and whole-block read / write. */
+const CMD_BLOCK_INFO: u32 = 11;
+const CMD_BLOCK_READ: u32 = 12;
+const CMD_BLOCK_WRITE: u32 = 13;
+const BLOCK_INFO: usize = memory.data(16, 8);
 
 const OP: usize = memory.data(4, 4);
 const LEN: usize = memory.data(4, 4);
@@ -119,6 +124,23 @@ export function TA_InvokeCommandEntryPoint(sessCtx: usize, cmd: u32, paramTypes:
     const p = TEE_ParamMemrefBuffer(params, 0);
     if (TEE_ParamMemrefSize(params, 0) > 0) store<u8>(p, load<u8>(p) + 1);
     return TEE_SUCCESS;
+  }
+  if (cmd == CMD_BLOCK_INFO) {
+    if (!expect(paramTypes, TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
+    const r = TEE_SecureBlockInfo('disk', BLOCK_INFO);
+    if (r != TEE_SUCCESS) return r;
+    TEE_SetParamValue(params, 0, <u32>load<u64>(BLOCK_INFO), <u32>load<u64>(BLOCK_INFO, 8));
+    return TEE_SUCCESS;
+  }
+  if (cmd == CMD_BLOCK_READ) {
+    // value a: the byte offset; memref: the blocks read.
+    if (!expect(paramTypes, TEE_PARAM_TYPE_VALUE_INPUT, TEE_PARAM_TYPE_MEMREF_OUTPUT)) return TEE_ERROR_BAD_PARAMETERS;
+    return TEE_SecureBlockRead('disk', <u64>TEE_ParamValueA(params, 0), TEE_ParamMemrefBuffer(params, 1), TEE_ParamMemrefSize(params, 1));
+  }
+  if (cmd == CMD_BLOCK_WRITE) {
+    // value a: the byte offset; memref: the blocks to write.
+    if (!expect(paramTypes, TEE_PARAM_TYPE_VALUE_INPUT, TEE_PARAM_TYPE_MEMREF_INPUT)) return TEE_ERROR_BAD_PARAMETERS;
+    return TEE_SecureBlockWrite('disk', <u64>TEE_ParamValueA(params, 0), TEE_ParamMemrefBuffer(params, 1), TEE_ParamMemrefSize(params, 1));
   }
   if (cmd == CMD_COUNT) {
     if (!expect(paramTypes, TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;

@@ -19,6 +19,8 @@ import {
 @external("tee", "random") declare function sys_random(p: usize, n: usize): i32;
 @external("tee", "get_time") declare function sys_get_time(kind: i32, out: usize): i32;
 @external("tee", "secure_device_read") declare function sys_secure_device_read(name: usize, nameLen: usize, buf: usize, cap: usize): i32;
+@external("tee", "secure_block_info") declare function sys_secure_block_info(name: usize, nameLen: usize, out: usize): u32;
+@external("tee", "secure_block_io") declare function sys_secure_block_io(name: usize, nameLen: usize, write: i32, offset: u64, buf: usize, len: usize): u32;
 @external("tee", "normal_world_read") declare function sys_normal_world_read(src: usize, len: usize, dst: usize): i32;
 @external("tee", "integrity_alert") declare function sys_integrity_alert(code: u32, p: usize, n: usize): void;
 
@@ -112,6 +114,24 @@ export function TEE_GetREETime(time: usize): void { sys_get_time(1, time); }
 export function TEE_SecureDeviceRead(name: string, buf: usize, cap: usize): i32 {
   const n = String.UTF8.encode(name);
   return sys_secure_device_read(changetype<usize>(n), <usize>n.byteLength, buf, cap);
+}
+/**
+ * The block device `name` assigned to the secure world (`--secure:NAME=block:PATH`): writes its capacity and
+ * block size in bytes (two u64) at `info`. TEE_SUCCESS, or TEE_ERROR_ITEM_NOT_FOUND when none is assigned.
+ */
+export function TEE_SecureBlockInfo(name: string, info: usize): TEE_Result {
+  const n = String.UTF8.encode(name);
+  return sys_secure_block_info(changetype<usize>(n), <usize>n.byteLength, info);
+}
+/** Reads whole blocks at byte `offset` into [buf, +len): TEE_SUCCESS, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_ITEM_NOT_FOUND. */
+export function TEE_SecureBlockRead(name: string, offset: u64, buf: usize, len: usize): TEE_Result {
+  const n = String.UTF8.encode(name);
+  return sys_secure_block_io(changetype<usize>(n), <usize>n.byteLength, 0, offset, buf, len);
+}
+/** Writes whole blocks at byte `offset` from [buf, +len): TEE_SUCCESS, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_ITEM_NOT_FOUND. */
+export function TEE_SecureBlockWrite(name: string, offset: u64, buf: usize, len: usize): TEE_Result {
+  const n = String.UTF8.encode(name);
+  return sys_secure_block_io(changetype<usize>(n), <usize>n.byteLength, 1, offset, buf, len);
 }
 /** Copies normal-world (guest) memory [src, +len) to `dst` in the TA; 0, or -1 when out of the guest's bounds. */
 export function TEE_ReadNormalWorld(src: usize, len: usize, dst: usize): i32 {

@@ -15,7 +15,9 @@
  *
  * `--secure:NAME=FILE` assigns a device to the secure world (a secure keypad's key presses, one per byte, for
  * instance): only TAs can read it (TEE_SecureDeviceRead); the normal world's attempt through `device_read` is
- * refused and traced. Bad pointers from the guest are GP errors with origin API, never monitor exceptions.
+ * refused and traced. `--secure:NAME=block:PATH[,sector=BYTES]` assigns a block device (runtime/hw/tz/secure-block.ts):
+ * TAs read and write its blocks (TEE_SecureBlockRead/Write), and the guest's block_acquire/read/write on it are
+ * refused (SOLO5_R_EINVAL) and traced; its manifest may declare it as a BLOCK_BASIC device. Bad pointers from the guest are GP errors with origin API, never monitor exceptions.
  *
  * A manifest key `integrity` ({"ranges": [[START, LENGTH], ...], "tables": true, "period_ms": 10, "policy":
  * "log" | "stop" | "attest"}) turns on runtime integrity monitoring of the guest from the secure world
@@ -25,9 +27,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import { EmonError } from '../errors.js';
 import type { GuestHost, MonitorExtension } from '../monitor/extension.js';
-import type { SecureWorld } from '../hw/tz/secure-world.js';
+import type { FastSession, SecureWorld } from '../hw/tz/secure-world.js';
 import { TEE_ERROR_ACCESS_DENIED, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_COMMUNICATION, TEE_ERROR_ITEM_NOT_FOUND, TEE_ERROR_NOT_SUPPORTED, TEE_ORIGIN_API, TEE_ORIGIN_COMMS, TEE_SUCCESS } from '../hw/tz/gp.js';
 import { UUID_SIZE, uuidFromStruct } from '../hw/tz/uuid.js';
+import { isSecureBlock, openSecureBlock } from '../hw/tz/secure-block.js';
+import { MAX_DEVICE_NAME_BYTES, SOLO5_R_EINVAL } from '../monitor/abi.js';
 import { IntegrityMonitor, parseIntegrity, type IntegrityAlert, type IntegrityConfig } from '../hw/tz/integrity.js';
 
 interface Board {
@@ -70,12 +74,15 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
   if (!tz && host.attachments.size > 0) {
     throw new EmonError('E_BACKEND', `guest ${host.name}: --secure:${[...host.attachments.keys()][0]}= assigns a device to the TrustZone secure world, which needs --backend=tz`, { hint: 'add --backend=tz' });
   }
-  const secure = new Map([...host.attachments].map(([name, file]) => [name, fileDevice(name, file)] as const));
+  const secure = new Map([...host.attachments].filter(([, v]) => !isSecureBlock(v)).map(([name, file]) => [name, fileDevice(name, file)] as const));
+  const blockSpecs = [...host.attachments].filter(([, v]) => isSecureBlock(v));
   let tzm: typeof import('../hw/tz/board.js') | null = null;
   if (tz) {
     tzm = await import('../hw/tz/board.js');
     for (const [name, dev] of secure) tzm.assignSecureDevice(name, dev);
+    for (const [name, value] of blockSpecs) tzm.assignSecureBlock(openSecureBlock(name, value));
   }
+  secureBlocks.set(host, denyBlockHypercalls(host, new Set(blockSpecs.map(([name]) => name))));
   /** This guest's board once a context was initialised (the invoke hot path reads it without a map lookup). */
   let cur: Board | null = null;
   /** Its secure world, read straight by invoke_command. */
@@ -94,7 +101,7 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
     world = cur === null ? null : cur.world;
     return cur;
   };
-  if (tz && (secure.size > 0 || integrity !== null)) board();
+  if (tz && (host.attachments.size > 0 || integrity !== null)) board();
 
   let integ: IntegrityMonitor | null = null;
   const newMonitor = (): void => {
@@ -128,8 +135,24 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
     }
   };
 
+  /** The last session invoked, specialised once (SecureWorld#fastSession): a guest's loop skips all lookups. */
+  let fast: FastSession | null = null;
+  let fastId = 0;
+  let fastLive: () => boolean = () => false;
+  let fastNull: (cmd: number) => number = () => 0;
+  const specialise = (w: SecureWorld, session: number): void => {
+    fast = w.fastSession(session);
+    fastId = fast === null ? 0 : fast.id;
+    if (fast !== null) {
+      fastLive = fast.live;
+      fastNull = fast.invokeNull;
+    }
+  };
+
   resets.set(host, () => {
     g8 = new Uint8Array(0);
+    fast = null;
+    fastId = 0;
     boards.get(host)?.world.shutdown();
     newMonitor(); // a new boot takes a new reference
   });
@@ -171,6 +194,12 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
       return r | 0;
     },
     invoke_command(session: number, cmd: number, op: number, originOut: number): number {
+      // The hot path: no operation, a client command, the session invoked last and still open.
+      if (session === fastId && op === 0 && cmd >= 0 && fastLive()) {
+        const r = fastNull(cmd);
+        if (originOut !== 0) setOrigin(originOut >>> 0, world!.origin);
+        return r;
+      }
       const w = world;
       if (w === null) {
         setOrigin(originOut >>> 0, TEE_ORIGIN_COMMS);
@@ -179,6 +208,7 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
       if (g8.length === 0) views();
       const r = w.invoke(session, cmd, g8, gdv, op >>> 0);
       if (originOut !== 0) setOrigin(originOut >>> 0, w.origin);
+      if (session !== fastId && session > 0) specialise(w, session);
       return r; // a u32 GP code; the Wasm boundary turns it into the guest's i32
     },
     close_session(session: number): void {
@@ -200,12 +230,62 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
   };
 }
 
+/** Per guest: wraps the Solo5 block hypercalls so that the secure world's block devices refuse the guest. */
+const secureBlocks = new WeakMap<GuestHost, ((table: Record<string, Function>) => Record<string, Function>) | null>();
+
+/**
+ * The normal world's block_acquire/read/write on a block device assigned to the secure world: refused with
+ * SOLO5_R_EINVAL before the block layer sees them (as TZPC makes the bus answer a non-secure master), logged
+ * and traced as `secure_device_denied`. Null when the guest has no such device.
+ */
+function denyBlockHypercalls(host: GuestHost, names: ReadonlySet<string>): ((table: Record<string, Function>) => Record<string, Function>) | null {
+  if (names.size === 0) return null;
+  const declared = host.manifest['devices'];
+  /** Manifest handle -> device name, for the devices assigned to the secure world. */
+  const byHandle = new Map<bigint, string>();
+  if (Array.isArray(declared)) {
+    declared.forEach((d: unknown, i) => {
+      const name = (d as { name?: unknown } | null)?.name;
+      if (typeof name === 'string' && names.has(name)) byHandle.set(BigInt(i), name);
+    });
+  }
+  const deny = (call: string, name: string): number => {
+    host.trace?.record({ kind: 'smc', name: 'secure_device_denied', track: `${host.name}/secure:${name}`, start: performance.now(), dur: 0, args: { device: name, call } });
+    host.log(`normal world tried ${call} on secure block device "${name}": refused`);
+    return SOLO5_R_EINVAL;
+  };
+  const cString = (p: number): string | null => {
+    const u8 = new Uint8Array(host.memory().buffer);
+    p >>>= 0;
+    const end = u8.indexOf(0, p);
+    if (p >= u8.length || end < 0 || end - p > MAX_DEVICE_NAME_BYTES) return null;
+    return new TextDecoder().decode(u8.subarray(p, end));
+  };
+  return (table) => {
+    const out = { ...table };
+    const acquire = table['block_acquire'] as ((n: number, h: number, i: number) => number) | undefined;
+    const read = table['block_read'] as ((h: bigint, o: bigint, b: number, s: number) => number) | undefined;
+    const write = table['block_write'] as ((h: bigint, o: bigint, b: number, s: number) => number) | undefined;
+    if (acquire) {
+      out['block_acquire'] = (n: number, h: number, i: number): number => {
+        const name = cString(n);
+        return name !== null && names.has(name) ? deny('block_acquire', name) : acquire(n, h, i);
+      };
+    }
+    if (read) out['block_read'] = (h: bigint, o: bigint, b: number, s: number): number => (byHandle.has(h) ? deny('block_read', byHandle.get(h)!) : read(h, o, b, s));
+    if (write) out['block_write'] = (h: bigint, o: bigint, b: number, s: number): number => (byHandle.has(h) ? deny('block_write', byHandle.get(h)!) : write(h, o, b, s));
+    return out;
+  };
+}
+
 export const teecExtension: MonitorExtension = {
   importModule: 'teec',
   attachmentKind: 'secure',
   imports: guestImports,
   boot: (host) => resets.get(host)?.(),
-  wrapHypercalls(host, table) {
+  wrapHypercalls(host, table0) {
+    const blocks = secureBlocks.get(host);
+    const table = blocks ? blocks(table0) : table0;
     const mon = monitors.get(host);
     if (mon === undefined || mon() === null) return table;
     const out: Record<string, Function> = {};

@@ -44,7 +44,14 @@ export function checkAttachments(
   }
   for (const decl of manifest.devices) {
     const kind = kindOfType.get(decl.type)!;
-    if (!attachments.get(kind)?.has(decl.name)) {
+    // A block device may instead be assigned to the TrustZone secure world (--secure:NAME=block:PATH).
+    const secure = decl.type === 'BLOCK_BASIC' && attachments.get('secure')?.get(decl.name)?.startsWith('block:') === true;
+    if (secure && attachments.get(kind)?.has(decl.name)) {
+      throw new EmonError('E_ATTACH', `guest ${guest}: block device "${decl.name}" is given both to the guest (--${kind}:) and to the secure world (--secure:)`, {
+        hint: 'give it to one of them',
+      });
+    }
+    if (!secure && !attachments.get(kind)?.has(decl.name)) {
       throw new EmonError('E_ATTACH', `guest ${guest} declares ${decl.type} device "${decl.name}" but it is not attached`, {
         hint: `add --${kind}:${decl.name}=${kind === 'block' ? 'PATH' : 'IFACE'} before the guest file`,
       });

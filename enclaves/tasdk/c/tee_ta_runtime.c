@@ -15,6 +15,8 @@ TEE__IMPORT(panic) void tee_sys_panic(uint32_t code);
 TEE__IMPORT(random) int32_t tee_sys_random(void *p, size_t n);
 TEE__IMPORT(get_time) int32_t tee_sys_get_time(int kind, TEE_Time *out);
 TEE__IMPORT(secure_device_read) int32_t tee_sys_secure_device_read(const char *name, size_t nameLen, void *buf, size_t cap);
+TEE__IMPORT(secure_block_info) uint32_t tee_sys_secure_block_info(const char *name, size_t nameLen, uint64_t *out);
+TEE__IMPORT(secure_block_io) uint32_t tee_sys_secure_block_io(const char *name, size_t nameLen, int32_t write, uint64_t offset, void *buf, size_t len);
 TEE__IMPORT(normal_world_read) int32_t tee_sys_normal_world_read(uint32_t src, size_t len, void *dst);
 TEE__IMPORT(cryp_alloc) int32_t tee_sys_cryp_alloc(uint32_t algo, const void *key, size_t keyLen);
 TEE__IMPORT(cryp_update) int32_t tee_sys_cryp_update(int32_t h, const void *p, size_t n);
@@ -127,6 +129,32 @@ int32_t TEE_SecureDeviceRead(const char *name, void *buf, size_t cap)
     return tee_sys_secure_device_read(name, n, buf, cap);
 }
 int32_t TEE_ReadNormalWorld(uint32_t src, size_t len, void *dst) { return tee_sys_normal_world_read(src, len, dst); }
+
+static size_t tee__strlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+TEE_Result TEE_SecureBlockInfo(const char *name, uint64_t *capacity, uint64_t *blockSize)
+{
+    uint64_t info[2];
+    TEE_Result r = tee_sys_secure_block_info(name, tee__strlen(name), info);
+    if (r == TEE_SUCCESS) {
+        *capacity = info[0];
+        *blockSize = info[1];
+    }
+    return r;
+}
+TEE_Result TEE_SecureBlockRead(const char *name, uint64_t offset, void *buf, size_t len)
+{
+    return tee_sys_secure_block_io(name, tee__strlen(name), 0, offset, buf, len);
+}
+TEE_Result TEE_SecureBlockWrite(const char *name, uint64_t offset, const void *buf, size_t len)
+{
+    return tee_sys_secure_block_io(name, tee__strlen(name), 1, offset, (void *)buf, len);
+}
 
 /* ---- cryptographic operations: state in the TEE core, as OP-TEE's utee_hash_* ---- */
 struct __TEE_OperationHandle {

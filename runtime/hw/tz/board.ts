@@ -13,10 +13,12 @@ import type { BackendGuest } from '../backend.js';
 import { Carveout, parseSecureMem } from './carveout.js';
 import { INTEGRITY_TA } from './integrity.js';
 import { SecureWorld, taDirOption, type SecureDevice } from './secure-world.js';
+import type { SecureBlock } from './secure-block.js';
 
 let world: SecureWorld | null = null;
 let users = 0;
 const devices = new Map<string, SecureDevice>();
+const blocks = new Map<string, SecureBlock>();
 let normal: (() => WebAssembly.Memory | null) | null = null;
 let alert: ((code: number, detail: string) => void) | null = null;
 
@@ -34,6 +36,7 @@ export function attachBoard(guest: BackendGuest): { world: SecureWorld; release:
       trace: guest.trace,
       spin: emulate ? { smc: () => emulateCost('tz', 'smc'), invoke: () => emulateCost('tz', 'ta_invoke') } : null,
       devices,
+      blocks,
       normalWorld: () => normal?.() ?? null,
       onIntegrityAlert: (code, detail) => alert?.(code, detail),
       verbose: guest.options['verbose'] === true,
@@ -53,6 +56,8 @@ export function attachBoard(guest: BackendGuest): { world: SecureWorld; release:
         w.shutdown();
         if (world === w) world = null;
         devices.clear();
+        for (const b of blocks.values()) b.close();
+        blocks.clear();
         normal = null;
         alert = null;
       }
@@ -63,6 +68,12 @@ export function attachBoard(guest: BackendGuest): { world: SecureWorld; release:
 /** Assign a device to the secure world of this worker's board (`--secure:NAME=...`). */
 export function assignSecureDevice(name: string, device: SecureDevice): void {
   devices.set(name, device);
+}
+
+/** Assign a block device to the secure world of this worker's board (`--secure:NAME=block:PATH`). */
+export function assignSecureBlock(block: SecureBlock): void {
+  blocks.get(block.name)?.close();
+  blocks.set(block.name, block);
 }
 
 /** The normal world's memory, for TAs that read it (integrity monitoring), and where integrity alerts go. */

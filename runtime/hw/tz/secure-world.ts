@@ -31,6 +31,7 @@ import { Marshal } from './operation.js';
 import { loadTaImage, TA_SUFFIX, type TaImage } from './ta-image.js';
 import { TaInstance, type TaServices } from './ta-instance.js';
 import { isUuid } from './uuid.js';
+import type { SecureBlock } from './secure-block.js';
 import { WasmCrypto } from '../crypto/index.js';
 
 /**
@@ -57,6 +58,8 @@ export interface SecureWorldOptions {
   readonly spin: { smc(): void; invoke(): void } | null;
   /** Secure devices assigned at start (`--secure:NAME=...`), read by TAs only. */
   readonly devices?: ReadonlyMap<string, SecureDevice>;
+  /** Block devices assigned at start (`--secure:NAME=block:PATH`), read and written by TAs only. */
+  readonly blocks?: ReadonlyMap<string, SecureBlock>;
   readonly normalWorld?: () => WebAssembly.Memory | null;
   readonly onIntegrityAlert?: (code: number, detail: string) => void;
   /** TAs the secure world carries itself, by UUID (OP-TEE's early TAs): looked up before the TA directory. */
@@ -75,6 +78,23 @@ interface Session {
   readonly ta: TaInstance;
   readonly ctx: number;
   readonly uuid: string;
+  /** False once closed or its TA died: a client's cached fast path falls back to `invoke`. */
+  open: boolean;
+  /** Its specialised null InvokeCommand, made at the first fastSession call. */
+  fast?: FastSession;
+}
+
+/**
+ * One client session's InvokeCommand without an operation, specialised once per session (the way
+ * runtime/enclave/gate-codegen.ts specialises the gate): the TA's entry, its session context and its TEE_Param
+ * address are bound once, so a call is one Wasm call and a death check, with no lookup and no allocation.
+ * `cmd` is a non-negative int32 (client commands); anything else goes through SecureWorld#invoke.
+ */
+export interface FastSession {
+  readonly id: number;
+  /** Read before each call: false once the session closed or its TA died. */
+  readonly live: () => boolean;
+  readonly invokeNull: (cmd: number) => number;
 }
 
 export class SecureWorld {
@@ -100,6 +120,7 @@ export class SecureWorld {
         if (level < 3 || o.verbose === true) o.log(`${['', 'E', 'I', 'D', 'F'][level] ?? level}/TA: ${text.replace(/\n+$/, '')}`);
       },
       secureDeviceRead: (name, max) => o.devices?.get(name)?.read(max) ?? null,
+      secureBlock: (name) => o.blocks?.get(name) ?? null,
       normalWorld: () => o.normalWorld?.() ?? null,
       integrityAlert: (code, detail) => o.onIntegrityAlert?.(code, detail),
       crypto: () => (this.cryptoCore ??= WasmCrypto.create()),
@@ -171,7 +192,12 @@ export class SecureWorld {
 
   /** A dead instance takes all its sessions with it. */
   private bury(ta: TaInstance): void {
-    for (const [id, s] of this.sessions) if (s.ta === ta) this.sessions.delete(id);
+    for (const [id, s] of this.sessions) {
+      if (s.ta === ta) {
+        s.open = false;
+        this.sessions.delete(id);
+      }
+    }
     if (this.hot?.ta === ta) this.hot = null;
     this.unload(ta);
   }
@@ -217,7 +243,7 @@ export class SecureWorld {
     }
     const id = system ? (this.nextSystem++ | 0) : this.nextSession++;
     ta.sessions++;
-    this.sessions.set(id, { id, ta, ctx: ta.data().getUint32(ta.params + 32, true), uuid });
+    this.sessions.set(id, { id, ta, ctx: ta.data().getUint32(ta.params + 32, true), uuid, open: true });
     this.lastSession = id;
     this.o.trace?.record({ kind: 'smc', name: 'open_session', track: `${this.o.client}/ta:${uuid}`, start: t0, dur: performance.now() - t0, args: { session: id, uuid } });
     return this.result(TEE_SUCCESS, TEE_ORIGIN_TRUSTED_APP);
@@ -269,6 +295,37 @@ export class SecureWorld {
     return res;
   }
 
+  /**
+   * The specialised null InvokeCommand of client session `id` (see FastSession), or null when there is none:
+   * no such session, or tracing or cost emulation is on (those calls take the general path, which records and
+   * spins). Made once per session: a client alternating between sessions allocates nothing per call.
+   */
+  fastSession(id: number): FastSession | null {
+    id |= 0;
+    const s = id > 0 ? this.sessions.get(id) : undefined;
+    if (s === undefined || this.o.trace !== null || this.o.spin !== null) return null;
+    if (s.fast !== undefined) return s.fast;
+    const ta = s.ta;
+    const entry = ta.invokeEntry;
+    const ctx = s.ctx;
+    const params = ta.params;
+    const invokeNull = (cmd: number): number => {
+      let r: number;
+      try {
+        r = entry(ctx, cmd, 0, params) >>> 0;
+      } catch (e) {
+        r = ta.died(e);
+      }
+      if (ta.dead) {
+        this.bury(ta);
+        return this.result(r, TEE_ORIGIN_TEE, `TA ${s.uuid} died in command ${cmd}: ${ta.deathReason}`);
+      }
+      this.origin = TEE_ORIGIN_TRUSTED_APP;
+      return r;
+    };
+    return (s.fast = { id, live: () => s.open, invokeNull });
+  }
+
   /** InvokeCommand on one of the secure world's own sessions (any command). */
   invokeSystem(id: number, cmd: number, g: Uint8Array, gdv: DataView, op: number): number {
     return this.invoke(id, cmd, g, gdv, op, true);
@@ -286,6 +343,7 @@ export class SecureWorld {
     const t0 = performance.now();
     this.o.spin?.smc();
     this.sessions.delete(id);
+    s.open = false;
     if (this.hot === s) this.hot = null;
     const ta = s.ta;
     ta.enter(ta.closeEntry, s.ctx);

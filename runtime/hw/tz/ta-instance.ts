@@ -1,7 +1,8 @@
 /**
  * One instance of a trusted application in the secure world: its Wasm instance on a memory taken from the
  * carve-out, the TA syscalls it may make (module "tee": the subset of OP-TEE's utee syscalls that the TEE
- * Internal Core API needs here — log, panic, random, time, secure devices, normal-world reads), and its GP entry
+ * Internal Core API needs here — log, panic, random, time, secure devices and secure block devices, normal-world
+ * reads), and its GP entry
  * points (TEE Internal Core API v1.3.1 §4.3: TA_CreateEntryPoint, TA_OpenSessionEntryPoint,
  * TA_InvokeCommandEntryPoint, TA_CloseSessionEntryPoint, TA_DestroyEntryPoint).
  *
@@ -14,16 +15,19 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { EmonError } from '../../errors.js';
-import { TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_TARGET_DEAD, TEE_PARAM_SIZE, TEE_SUCCESS } from './gp.js';
+import { TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_ITEM_NOT_FOUND, TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_TARGET_DEAD, TEE_PARAM_SIZE, TEE_SUCCESS } from './gp.js';
 import type { TaImage } from './ta-image.js';
 import type { HashStream, WasmCrypto } from '../crypto/index.js';
 import { WASM_PAGE } from './carveout.js';
+import type { SecureBlock } from './secure-block.js';
 
 /** What the secure world lends a TA beyond its own memory. */
 export interface TaServices {
   log(level: number, text: string): void;
   /** Bytes of a secure device the TA may read (secure keypad, sensor); null when no such device is assigned. */
   secureDeviceRead(name: string, max: number): Uint8Array | null;
+  /** A block device assigned to the secure world (`--secure:NAME=block:PATH`); null when none is. */
+  secureBlock(name: string): SecureBlock | null;
   /** The normal world's memory, readable by the secure world (TrustZone's NS=1 accesses from secure state). */
   normalWorld(): WebAssembly.Memory | null;
   /** An integrity TA's alert (runtime integrity monitoring). */
@@ -116,6 +120,29 @@ export class TaInstance {
         if (data === null) return -1;
         self.view().set(data.subarray(0, cap), buf);
         return Math.min(data.length, cap);
+      },
+      /**
+       * The secure block device named at (np, nl): writes its capacity and block size (two u64, as Solo5's
+       * solo5_block_info) at `out`; TEE_SUCCESS, TEE_ERROR_ITEM_NOT_FOUND when no such device is assigned.
+       */
+      secure_block_info: (np: number, nl: number, out: number): number => {
+        out >>>= 0;
+        if (!inside(out, 16)) return TEE_ERROR_BAD_PARAMETERS | 0;
+        const dev = services.secureBlock(str(np, Math.min(nl >>> 0, 64)));
+        if (dev === null) return TEE_ERROR_ITEM_NOT_FOUND | 0;
+        const dv = self.data();
+        dv.setBigUint64(out, BigInt(dev.capacity), true);
+        dv.setBigUint64(out + 8, BigInt(dev.blockSize), true);
+        return TEE_SUCCESS;
+      },
+      /** Whole-block read (write = 0) or write (1) of the secure block device at byte `offset`, to or from [buf, +len). */
+      secure_block_io: (np: number, nl: number, write: number, offset: bigint, buf: number, len: number): number => {
+        buf >>>= 0;
+        len >>>= 0;
+        if (!inside(buf, len) || offset < 0n || offset > BigInt(Number.MAX_SAFE_INTEGER)) return TEE_ERROR_BAD_PARAMETERS | 0;
+        const dev = services.secureBlock(str(np, Math.min(nl >>> 0, 64)));
+        if (dev === null) return TEE_ERROR_ITEM_NOT_FOUND | 0;
+        return dev.io(write !== 0, Number(offset), self.view(), buf, len) | 0;
       },
       /** Copies normal-world memory [src, +len) into the TA at dst; 0, or -1 when out of bounds. */
       normal_world_read: (src: number, len: number, dst: number): number => {
