@@ -121,6 +121,10 @@ export class Marshal {
     for (let i = 0; i < 4; i++) {
       const ti = (types >>> (4 * i)) & 0xf;
       if (this.ptr[i] === 0 || this.len[i] === 0) continue;
+      // The operation itself is written back (sizes, values), so a written memref must not alias it either.
+      if (ti !== PARAM_MEMREF_INPUT && this.ptr[i]! < op + TEEC_OPERATION_SIZE && op < this.ptr[i]! + this.len[i]!) {
+        return this.refuse(TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_API, `parameter ${i}: memref [${this.ptr[i]}, +${this.len[i]}) is written back and overlaps the TEEC_Operation at ${op}`);
+      }
       for (let j = i + 1; j < 4; j++) {
         const tj = (types >>> (4 * j)) & 0xf;
         if (this.ptr[j] === 0 || this.len[j] === 0) continue;

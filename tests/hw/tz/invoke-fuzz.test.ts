@@ -34,13 +34,16 @@ describe('InvokeCommand boundary properties', () => {
         const inB = (p: number, n: number) => p === 0 || p + n <= size;
         const pad = (n: number) => n + ((8 - (n & 7)) & 7);
         const overlap = ip !== 0 && op !== 0 && il !== 0 && ol !== 0 && ip < op + ol && op < ip + il;
+        // A written memref must not alias the TEEC_Operation, which is written back too.
+        const aliasesOp = (p: number, n: number) => p !== 0 && n !== 0 && p < OP + 60 && OP < p + n;
+        const opAlias = aliasesOp(op, ol) || (ti === gp.PARAM_MEMREF_INOUT && aliasesOp(ip, il));
         const nullIn = ip === 0 && il !== 0;
         const nullInout = op === 0 && to === gp.PARAM_MEMREF_INOUT && ol !== 0;
         const total = (ip === 0 ? 0 : pad(il)) + (op === 0 ? 0 : pad(ol));
         const r = w.invoke(s, CMD.ECHO, nw.u8(), nw.dv(), OP);
         expect(KNOWN.has(r), gp.resultName(r)).toBe(true);
         let expected: number;
-        if (!inB(ip, il) || !inB(op, ol) || overlap || nullIn || nullInout) expected = gp.TEE_ERROR_BAD_PARAMETERS;
+        if (!inB(ip, il) || !inB(op, ol) || overlap || opAlias || nullIn || nullInout) expected = gp.TEE_ERROR_BAD_PARAMETERS;
         else if (total > SHM) expected = gp.TEE_ERROR_OUT_OF_MEMORY;
         else if (ol < il) expected = gp.TEE_ERROR_SHORT_BUFFER;
         else if (ti !== gp.PARAM_MEMREF_INPUT || to !== gp.PARAM_MEMREF_OUTPUT) expected = gp.TEE_ERROR_BAD_PARAMETERS; // the TA checks its types
