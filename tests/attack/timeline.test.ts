@@ -6,10 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { CHROMIUM, CHROMIUM_ARGS } from '../../bench/report/screenshot.js';
+import { CHROMIUM } from '../../bench/report/screenshot.js';
+import { openHtml } from '../fixtures/chromium-page.js';
 import { runCampaign, type CampaignResult } from '../../runtime/attack/campaign.js';
 import { costTable, measureCost } from '../../runtime/attack/cost.js';
 import { findAttack } from '../../runtime/attack/registry.js';
@@ -46,23 +44,8 @@ describe('attack report (static)', () => {
 
 describe.skipIf(!haveChromium)('attack report in Chromium', () => {
   it('renders timelines with faults, A/D marks and transitions, and the secret beside the recovered one', async () => {
-    const { chromium } = await import('playwright-core');
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'emon-attack-'));
-    const file = path.join(dir, 'attack.html');
-    await writeFile(file, html);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const { browser, page, errors, requests } = await openHtml(html, 'attack');
     try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      const requests: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('request', (r) => {
-        if (!r.url().startsWith('file:')) requests.push(r.url());
-      });
-      await page.goto(`file://${file}`);
       const plots = await page.$$eval('svg.timeline', (svgs) =>
         svgs.map((s) => ({
           faults: s.querySelectorAll('circle.fault').length,

@@ -5,8 +5,6 @@
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { runBench } from '../../bench/runner.js';
 import { renderReport } from '../../bench/report/html.js';
@@ -14,7 +12,8 @@ import { parseBenchRun, type BenchRun } from '../../bench/result.js';
 import { isEmonError } from '../../runtime/errors.js';
 import fc from 'fast-check';
 
-import { CHROMIUM, CHROMIUM_ARGS } from '../../bench/report/screenshot.js';
+import { CHROMIUM } from '../../bench/report/screenshot.js';
+import { openHtml } from '../fixtures/chromium-page.js';
 const haveChromium = existsSync(CHROMIUM);
 const fixtures = path.join(__dirname, 'fixtures', 'suites');
 
@@ -102,26 +101,8 @@ describe('result files are untrusted input', () => {
 
 describe.skipIf(!haveChromium)('HTML report in Chromium', () => {
   it('renders with plots that have data points and no console errors', async () => {
-    const { chromium } = await import('playwright-core');
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'emon-report-'));
-    const file = path.join(dir, 'report.html');
-    await writeFile(file, html);
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-    });
+    const { browser, page, errors, requests } = await openHtml(html, 'report');
     try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      const requests: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('request', (r) => {
-        if (!r.url().startsWith('file:')) requests.push(r.url());
-      });
-      await page.goto(`file://${file}`);
       const plots = await page.$$eval('svg.plot', (svgs) =>
         svgs.map((s) => ({
           title: s.getAttribute('aria-label'),
