@@ -79,10 +79,18 @@ function scale(min: number, max: number, from: number, to: number, log: boolean)
   const step = 10 ** Math.floor(Math.log10((hi - lo) / 5));
   const mult = [1, 2, 5, 10].find((m) => (hi - lo) / (step * m) <= 6) ?? 10;
   const st = step * mult;
-  lo = Math.floor(lo / st) * st;
-  hi = Math.ceil(hi / st) * st;
+  const rlo = Math.floor(lo / st) * st;
+  const rhi = Math.ceil(hi / st) * st;
+  // Results files are untrusted: values near ±Number.MAX_VALUE round the axis out to ±Infinity (or make the
+  // step vanish against the start), and a tick loop over them would never end. Such an axis gets its two ends.
+  if (!Number.isFinite(rlo) || !Number.isFinite(rhi) || !(st > 0) || !Number.isFinite(rhi - rlo) || rlo + st === rlo) {
+    return { map: (v) => from + ((v - lo) / (hi - lo)) * (to - from), ticks: [lo, hi] };
+  }
+  lo = rlo;
+  hi = rhi;
   const ticks: number[] = [];
-  for (let v = lo; v <= hi + st / 2; v += st) ticks.push(+v.toPrecision(12));
+  // At most 7 steps by construction (mult above); the bound keeps it so whatever rounding does.
+  for (let v = lo, n = 0; v <= hi + st / 2 && n < 16; v += st, n++) ticks.push(+v.toPrecision(12));
   return { map: (v) => from + ((v - lo) / (hi - lo)) * (to - from), ticks };
 }
 

@@ -77,6 +77,17 @@ describe('result files are untrusted input', () => {
     );
   });
 
+  it('renders params near ±Number.MAX_VALUE (the axis would round to infinity) without hanging or crashing', () => {
+    const copy = JSON.parse(JSON.stringify(run)) as { suites: Array<Record<string, unknown>> };
+    copy.suites.push({
+      name: 'extreme',
+      description: 'axis at the edge of double range',
+      // A case fast-check found (FC_SEED=297270811) that crashed the process with an endless tick loop.
+      cases: ([{"name": "A4[~", "params": {"ZR": "_7*%V@CbB}", "FOZ'fm\\2kL": -31, "": -1.7976931348623135e+308, "%1u1,Iy!=9": -876115258, "j>w": 1.4576465586288505e+87, "tLAiAbsH{f": -2.05087103081477e-129}, "median": 0.0010000000000000033}, {"name": " $z $&i1", "params": {"=+u": 4.1521907285357836e+294, "xw^": 1991142343}, "median": 0.0010000000000000024}, {"name": "/3??YS6o", "params": {"(8DR4": 1019830137, "YUw0VMMoVq": -5.3028367756722275e-306, "ujJS$X": -459052260, "a_m": 1.164149300893712e-159, "]de&v": -1.0277565400577618e+247, "C;)0h": -1006898755, "T{Dl8b": -219505106}, "median": 0.0010000000000000005}, {"name": "y[", "params": {}, "median": 1000000000}, {"name": "I50?", "params": {"; ": -2027612244}, "median": 509326.4999998937}, {"name": "{%}yap", "params": {"g^|[H}2": "r-Uufww65", "": 601492913, "=dX": "DeJU:&}1", "X[\\%mDX$": 1662117.2198341948, "ij'D;": -1554213327}, "median": 149930.56651756444}, {"name": "%#", "params": {"mQCjJl0S)": "RN", "}6hh{H": -1027603939, "7Px^<n$dX1": 6.077763554514539e-99, "h{&e01": -3.670525058575895e+39, ".?ULd3q": 985662322, "qXXs": -2.2228186962830304e+59, "e$p": -4.544895754344405e+50}, "median": 0.0010000000000000007}] as Array<{ name: string; params: Record<string, unknown>; median: number }>).map((c) => ({ ...run.floor, name: c.name, params: c.params, median: c.median, q1: c.median, q3: c.median, baselines: {} })),
+    });
+    expect(renderReport([copy as unknown as BenchRun])).toContain('extreme');
+  });
+
   it('renders any names and params without injecting markup or throwing', () => {
     const str = fc.string({ maxLength: 12 });
     fc.assert(
