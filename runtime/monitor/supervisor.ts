@@ -22,7 +22,7 @@ import { parseNetSpec } from './netspec.js';
 import { EthernetSwitch, txReport, type Endpoint } from './switch.js';
 import { UdpTunnel } from './tunnel.js';
 import { HostNets } from './hostnets.js';
-import { createWake, signalStop } from './wake.js';
+import { createWake, signalStop, txPending } from './wake.js';
 import type { WorkerInit, WorkerReport } from './worker.js';
 
 /** One guest of the command line and the options that preceded it. */
@@ -153,7 +153,8 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
     const events: TraceEvent[] = [];
     const results = await Promise.all(
       inits.map(({ init, transfer }, i) =>
-        runWorker(init, transfer, opts.timeoutS, events, epcBudget, log, secureMem).then((r) => {
+        runWorker(init, transfer, opts.timeoutS, events, epcBudget, log, secureMem).then(async (r) => {
+          await drainTransmit(endpoints[i]!);
           for (const ep of endpoints[i]!) for (const sw of switches.values()) sw.detach(ep);
           if (r.message !== undefined && shows(launches[i]!.logLevel ?? 'info', 'error')) log(`emon: ${r.message}`);
           return r;
@@ -181,9 +182,21 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
     }
     return results;
   } finally {
-    for (const t of tunnels) t.close();
+    await Promise.all(tunnels.map((t) => t.close()));
     hostNets.close();
     for (const eps of endpoints) for (const ep of eps) ep.port.close();
+  }
+}
+
+/**
+ * Frames a guest wrote just before it ended are still queued on its NICs' ports: Solo5's net_write has put a
+ * frame on the wire when it returns, so the supervisor forwards them before it detaches the guest. Bounded, in
+ * case a port is never drained.
+ */
+async function drainTransmit(eps: readonly Endpoint[], maxMs = 1000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  while (eps.some((ep) => ep.handle >= 0 && txPending(ep.wake, ep.handle) > 0) && Date.now() < deadline) {
+    await new Promise((r) => setImmediate(r));
   }
 }
 

@@ -65,8 +65,15 @@ export class UdpTunnel {
     return new UdpTunnel(ep, socket, remoteHost, remotePort);
   }
 
-  close(): void {
+  /**
+   * Closes the link once the datagrams already handed to the socket have left: a guest's last frame (net-ping's
+   * "quit") was sent when net_write returned, so closing must not cancel it. Bounded, so a wedged socket cannot
+   * hold the process.
+   */
+  async close(maxMs = 1000): Promise<void> {
     this.ep.port.close();
+    const deadline = Date.now() + maxMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
     this.socket.close();
   }
 }

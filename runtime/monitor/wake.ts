@@ -65,6 +65,11 @@ export function signalTaken(wake: Int32Array, handle: number): void {
   Atomics.add(wake, WAKE_TAKEN + handle, 1);
 }
 
+/** Frames handle h queued for sending that the supervisor has not taken off its port yet. */
+export function txPending(wake: Int32Array, handle: number): number {
+  return (Atomics.load(wake, WAKE_SENT + handle) - Atomics.load(wake, WAKE_TAKEN + handle)) | 0;
+}
+
 /** Frames handle h queued for sending and dropped (transmit queue full), as the counters stand now. */
 export function txCounts(wake: Int32Array, handle: number): { sent: number; dropped: number } {
   return { sent: Atomics.load(wake, WAKE_SENT + handle) >>> 0, dropped: Atomics.load(wake, WAKE_TX_DROPPED + handle) >>> 0 };

@@ -4,6 +4,7 @@
  * one's) because at most TX_QUEUE_FRAMES frames per NIC wait for the supervisor; the rest are dropped and
  * counted like a NIC's, and the counts appear with -v and in the trace.
  */
+import dgram from 'node:dgram';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -60,4 +61,27 @@ describe('net_write flood', () => {
       expect(tx?.args).toMatchObject({ sent: Number(n![1]), dropped: Number(n![2]) });
     }, 180000);
   }
+
+  it('frames written just before the guest ends still leave through the UDP tunnel (net_write put them on the wire)', async () => {
+    // A guest that writes its last frames and returns at once: before the supervisor drained the NIC's port and
+    // the tunnel's socket at exit, the tail was lost (net-ping's "quit" never reached net-pong in CI).
+    const FRAMES = 200; // under TX_QUEUE_FRAMES, so none may be dropped
+    const guest = await hostileGuest('burst-exit', flooder(FRAMES), manifest);
+    const peer = dgram.createSocket('udp4');
+    await new Promise<void>((r) => peer.bind(0, '127.0.0.1', () => r()));
+    let got = 0;
+    peer.on('message', (m) => {
+      if (m.length === 1514) got++;
+    });
+    try {
+      const port = peer.address().port;
+      const r = await emonMeasured(['run', '-v', `--net:service=udp:${port + 1}:127.0.0.1:${port}`, guest]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`net "service": ${FRAMES} frames sent, 0 dropped`));
+      for (let i = 0; i < 100 && got < FRAMES; i++) await new Promise((res) => setTimeout(res, 20));
+      expect(got).toBe(FRAMES);
+    } finally {
+      peer.close();
+    }
+  }, 60000);
 });

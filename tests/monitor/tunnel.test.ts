@@ -46,7 +46,7 @@ describe('UdpTunnel', () => {
       expect(Atomics.load(wake, WAKE_DELIVERED)).toBe(1);
       expect([tunnel.sent, tunnel.received]).toEqual([1, 1]);
     } finally {
-      tunnel.close();
+      await tunnel.close();
       port2.close();
       peer.close();
       stranger.close();
