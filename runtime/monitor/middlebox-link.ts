@@ -10,7 +10,7 @@ import { defaultStateDir, loadPlatform } from '../hw/sgx/platform.js';
 import { FROM_GUEST, Middlebox, TO_GUEST } from './middlebox.js';
 import type { MiddleboxSpec } from './netspec.js';
 import { deliver, type Endpoint } from './switch.js';
-import { createWake, WAKE_CONSUMED } from './wake.js';
+import { createWake, signalTaken, WAKE_CONSUMED } from './wake.js';
 
 export class Middleboxes {
   /** queueDrops: frames the enclave passed to a guest whose receive queue was full (dropped, as a NIC ring overflows). */
@@ -44,6 +44,9 @@ export class Middleboxes {
       else if (!deliver(ep, frame)) box.queueDrops++;
     };
     ep.port.on('message', (frame: unknown) => {
+      // Taken off the guest's transmit queue, as the switch and tunnels count it: without this the queue looks
+      // full after TX_QUEUE_FRAMES frames and every later net_write is dropped.
+      signalTaken(ep.wake, ep.handle);
       if (frame instanceof Uint8Array) mb.push(frame, FROM_GUEST);
     });
     port2.on('message', (frame: unknown) => {

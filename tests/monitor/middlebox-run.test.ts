@@ -42,6 +42,19 @@ describe('middlebox on a guest NIC', () => {
     expect(lines.join('\n')).toMatch(/net-pong: net "service" middlebox: 7 of 7 frames passed in \d+ batches; dropped 0 by rule/);
   });
 
+  it('carries more frames than one transmit queue holds: the guest behind it is not cut off after 256 sends', async () => {
+    // Each pong waits for its ping, so the guest's transmit queue never holds more than one frame; the queue must
+    // still be emptied as the middlebox takes frames, or the 257th pong and every later one is dropped.
+    const rules = sealed('allow-many', 'default deny\nallow ether 0x88b5');
+    const lines: string[] = [];
+    const results = await runGuests(
+      [launch('net-pong', `switch:sw3,middlebox=${ENCLAVE},rules=${rules},batch=1`), launch('net-ping', 'switch:sw3', '300')],
+      { options: { stateDir }, timeoutS: 60, console: 'null', log: (l) => lines.push(l), verbose: true },
+    );
+    expect(results.map((r) => r.status), lines.join('\n')).toEqual([0, 0]);
+    expect(lines.join('\n')).toMatch(/net-pong: net "service": 300 frames sent, 0 dropped/);
+  }, 90000);
+
   it('drops a flow its rules deny; the guest keeps running and sees nothing', async () => {
     const rules = sealed('deny', 'default deny');
     const lines: string[] = [];

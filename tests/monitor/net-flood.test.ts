@@ -67,21 +67,24 @@ describe('net_write flood', () => {
     // the tunnel's socket at exit, the tail was lost (net-ping's "quit" never reached net-pong in CI).
     const FRAMES = 200; // under TX_QUEUE_FRAMES, so none may be dropped
     const guest = await hostileGuest('burst-exit', flooder(FRAMES), manifest);
-    const peer = dgram.createSocket('udp4');
-    await new Promise<void>((r) => peer.bind(0, '127.0.0.1', () => r()));
-    let got = 0;
-    peer.on('message', (m) => {
-      if (m.length === 1514) got++;
-    });
-    try {
-      const port = peer.address().port;
-      const r = await emonMeasured(['run', '-v', `--net:service=udp:${port + 1}:127.0.0.1:${port}`, guest]);
-      expect(r.status, r.stderr).toBe(0);
-      expect(r.stderr).toMatch(new RegExp(`net "service": ${FRAMES} frames sent, 0 dropped`));
-      for (let i = 0; i < 100 && got < FRAMES; i++) await new Promise((res) => setTimeout(res, 20));
-      expect(got).toBe(FRAMES);
-    } finally {
-      peer.close();
+    // The loss was a race (about one run in three lost part of the tail), so the run is repeated.
+    for (let round = 0; round < 4; round++) {
+      const peer = dgram.createSocket('udp4');
+      await new Promise<void>((r) => peer.bind(0, '127.0.0.1', () => r()));
+      let got = 0;
+      peer.on('message', (m) => {
+        if (m.length === 1514) got++;
+      });
+      try {
+        const port = peer.address().port;
+        const r = await emonMeasured(['run', '-v', `--net:service=udp:${port + 1}:127.0.0.1:${port}`, guest]);
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stderr).toMatch(new RegExp(`net "service": ${FRAMES} frames sent, 0 dropped`));
+        for (let i = 0; i < 100 && got < FRAMES; i++) await new Promise((res) => setTimeout(res, 20));
+        expect(got, `round ${round}`).toBe(FRAMES);
+      } finally {
+        peer.close();
+      }
     }
   }, 60000);
 });
