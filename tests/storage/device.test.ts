@@ -51,12 +51,14 @@ describe.each(['sealed', 'epc'] as const)('--block:storage=PATH,secure=%s', (des
 });
 
 describe('blk-c on a secure device', () => {
-  const title = 'the C blk example runs unchanged on secure=sealed';
-  it.skipIf(!haveBlkC)(haveBlkC ? title : `${title} -- SKIPPED: build/guests/blk-c.wasm not built (clang/wasm-ld missing)`, () => {
-    const r = emon(['run', `--state-dir=${state}`, `--block:storage=${path.join(tmp, 'c.img')},secure=sealed,size=16K`, path.join(guests, 'blk-c.wasm')]);
-    expect(r.stdout, r.stderr).toMatch(/SUCCESS/);
-    expect(r.status).toBe(0);
-  });
+  for (const design of ['sealed', 'epc'] as const) {
+    const title = `the C blk example runs unchanged on secure=${design}`;
+    it.skipIf(!haveBlkC)(haveBlkC ? title : `${title} -- SKIPPED: build/guests/blk-c.wasm not built (clang/wasm-ld missing)`, () => {
+      const r = emon(['run', `--state-dir=${state}`, `--block:storage=${path.join(tmp, `c-${design}.img`)},secure=${design},size=16K`, path.join(guests, 'blk-c.wasm')]);
+      expect(r.stdout, r.stderr).toMatch(/SUCCESS/);
+      expect(r.status).toBe(0);
+    });
+  }
 });
 
 describe('secure= option errors', () => {

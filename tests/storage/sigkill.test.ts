@@ -18,7 +18,7 @@ import { SealedStore } from '../../runtime/storage/sealed.js';
 import { root } from '../cli/helpers.js';
 import { scratchDir } from './helpers.js';
 
-const KILLS = Number(process.env['EMON_CRASH_KILLS'] ?? 250);
+const KILLS = Number(process.env['EMON_CRASH_KILLS'] ?? 1000);
 const LANES = 4;
 const BLOCKS = 24;
 const BS = 512;
