@@ -3,7 +3,8 @@
  * sgx_quote_3_t in sgx_quote_3.h), byte for byte: a 48-byte header, the enclave's 384-byte report body, then the
  * signature data — ISV report signature (r||s), attestation public key (x||y), the QE's report body and its PCK
  * signature, QE authentication data (u16 size + bytes) and certification data (u16 type, u32 size, bytes; type 5
- * is the PEM PCK certificate chain). Parses real DCAP quotes and writes quotes they parse as.
+ * is the PEM PCK certificate chain). Reads and writes Intel's ECDSA quote v3 byte layout (tested at Intel's offsets; no
+ * hardware-made DCAP quote is among the tests).
  */
 import { decodeReportBody, REPORT_BODY_V3_SIZE, type ReportBody } from '../../hw/sgx/report-body.js';
 import { refused } from '../reasons.js';
