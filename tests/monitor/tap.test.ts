@@ -6,12 +6,26 @@
  * skipped with the reason.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { EMON_CLI, hostNetUnavailable, NetNs, parsePing, PING_SERVE, PING_SERVE_DUAL, type NsProcess } from '../../bench/netns.js';
 
 const why = hostNetUnavailable();
 const t = (title: string) => (why === null ? title : `${title} -- SKIPPED: ${why}`);
 if (why !== null) console.warn(`tests/monitor/tap.test.ts: TAP tests skipped: ${why}`);
+
+/** Why a private mount namespace (to hide or replace /dev/net/tun for one process) cannot be made, or null. */
+function mountNsUnavailable(): string | null {
+  if (why !== null) return why;
+  const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'true'], { encoding: 'utf8' });
+  if (r.error !== undefined) return 'unshare not installed (apt install util-linux)';
+  return r.status === 0 ? null : `cannot create a mount namespace: ${r.stderr.trim()}`;
+}
+const whyMnt = mountNsUnavailable();
+const tm = (title: string) => (whyMnt === null ? title : `${title} -- SKIPPED: ${whyMnt}`);
+if (why === null && whyMnt !== null) console.warn(`tests/monitor/tap.test.ts: /dev/net/tun permission tests skipped: ${whyMnt}`);
 
 let spaces: NetNs[] = [];
 afterEach(() => {
@@ -222,6 +236,40 @@ describe('TAP interfaces: bad input', () => {
     expect(await g.exited).not.toBe(0);
     expect(g.stderr).toMatch(/cannot attach TAP interface "tap0" \(EPERM\)/);
     expect(g.stderr).toMatch(/ip tuntap add tap0 mode tap user \$USER/);
+  });
+
+  // The test's own mount namespace (unshare --mount) puts something else at /dev/net/tun for one emon only.
+  const scratch: string[] = [];
+  afterEach(() => {
+    for (const d of scratch.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it.skipIf(whyMnt !== null)(tm('no permission on /dev/net/tun (a 0600 node): the user is told to use root, a TAP of their own or --net:NAME=user'), async () => {
+    const ns = netns('tunperm');
+    ns.addTap('tap0', '10.0.0.1/24');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'emon-tunperm-'));
+    scratch.push(dir);
+    const node = path.join(dir, 'tun');
+    const hostMode = statSync('/dev/net/tun').mode & 0o777;
+    // The same character device (10, 200) as the real /dev/net/tun, but only root may open it.
+    const script = `mknod -m 0600 "$1" c 10 200 && mount --bind "$1" /dev/net/tun && shift && exec "$@"`;
+    const g = ns.spawn(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', node, ...asNobody, '--net:service=tap0', PING_SERVE]);
+    expect(await g.exited, g.stderr).not.toBe(0);
+    expect(g.stderr).toMatch(/--net:service=tap0 for guest ping-serve: cannot open \/dev\/net\/tun \(EACCES\)/);
+    expect(g.stderr).toMatch(/run as root, give the TAP to your user \(ip tuntap add NAME mode tap user \$USER\), or use --net:NAME=user/);
+    expect(g.stderr).not.toMatch(/\n\s+at /);
+    // Only that process saw the 0600 node: the host's /dev/net/tun is as it was.
+    expect(statSync('/dev/net/tun').mode & 0o777).toBe(hostMode);
+  });
+
+  it.skipIf(whyMnt !== null)(tm('no /dev/net/tun at all (tun module not loaded): the hint says modprobe tun'), async () => {
+    const ns = netns('notun');
+    ns.addTap('tap0', '10.0.0.1/24');
+    const g = ns.spawn(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs none /dev/net && exec "$@"', 'sh',
+      process.execPath, EMON_CLI, 'run', '--net:service=tap0', PING_SERVE]);
+    expect(await g.exited, g.stderr).not.toBe(0);
+    expect(g.stderr).toMatch(/cannot open \/dev\/net\/tun \(ENOENT\)/);
+    expect(g.stderr).toMatch(/modprobe tun/);
   });
 
   it.skipIf(why !== null)(t('without root: a TAP given to the user (ip tuntap ... user UID) is attached'), async () => {
