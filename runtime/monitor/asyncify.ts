@@ -13,16 +13,12 @@ import binaryen from 'binaryen';
 import { EmonError } from '../errors.js';
 import { FIELDS, kindById, LISTS, wrapper, type Ref } from '../hw/epc/ir.js';
 import { SOLO5_IMPORT_MODULE } from './abi.js';
+import { FUEL_GLOBAL, FUEL_QUANTUM, SCHED_IMPORT } from './asyncify-abi.js';
 
 const B = binaryen;
-/** The import module the scheduler serves to rewritten guests. */
-export const SCHED_IMPORT = 'emon_sched';
-/** The exported fuel counter: checks left before the next clock read. */
-export const FUEL_GLOBAL = '__emon_fuel';
-/** Checks between two clock reads: a read costs ~30 ns, a check under 1 ns, so this keeps reads under 5 %. */
-export const FUEL_QUANTUM = 20_000;
-/** Bytes of the unwound stack a guest may have (one Wasm page, minus the 8-byte Asyncify header). */
-export const ASYNCIFY_STACK_BYTES = 65536 - 8;
+export {
+  SCHED_IMPORT, FUEL_GLOBAL, FUEL_QUANTUM, ASYNCIFY_STACK_BYTES, ASYNCIFY_NORMAL, ASYNCIFY_UNWINDING, ASYNCIFY_REWINDING, type AsyncifyExports,
+} from './asyncify-abi.js';
 
 const FEATURES = B.Features.MVP | B.Features.MutableGlobals | B.Features.NontrappingFPToInt | B.Features.SIMD128 |
   B.Features.BulkMemory | B.Features.BulkMemoryOpt | B.Features.SignExt | B.Features.ReferenceTypes | B.Features.Multivalue |
@@ -38,18 +34,6 @@ export interface SuspendableOptions {
    */
   readonly optimizeLevel?: number;
 }
-
-/** Asyncify's exports on a rewritten guest. */
-export interface AsyncifyExports {
-  asyncify_start_unwind(data: number): void;
-  asyncify_stop_unwind(): void;
-  asyncify_start_rewind(data: number): void;
-  asyncify_stop_rewind(): void;
-  asyncify_get_state(): number;
-}
-export const ASYNCIFY_NORMAL = 0;
-export const ASYNCIFY_UNWINDING = 1;
-export const ASYNCIFY_REWINDING = 2;
 
 /** Rewrites guest bytes (already validated and capped by ./loader.ts); `what` names the guest in errors. */
 export function makeSuspendable(bytes: Uint8Array, what: string, options: SuspendableOptions = {}): Uint8Array {

@@ -61,23 +61,31 @@ export function checkAttachments(
 
 /**
  * The extensions of ./extensions.ts, loaded only for a guest that can use one: one importing a module other
- * than "solo5", taking an attachment no device takes, or whose manifest has keys beyond Solo5's. Extensions
- * pull in large modules (the enclave service loads binaryen), and a plain unikernel should not pay for that
- * at every start.
+ * than "solo5" (and the modules the caller serves itself, `served`: a fleet's scheduler serves the
+ * "emon_sched" module of Asyncify-rewritten guests), taking an attachment no device takes, or whose manifest
+ * has keys beyond Solo5's. Extensions pull in large modules (the enclave service loads binaryen), and a plain
+ * unikernel should not pay for that at every start.
  */
 export async function extensionsFor(
   module: WebAssembly.Module,
   manifest: Manifest,
   attachments: Attachments,
   devices: readonly DeviceModule[],
+  served: readonly string[] = [SOLO5_IMPORT_MODULE],
 ): Promise<readonly MonitorExtension[]> {
-  return needsExtensions(module, manifest, attachments, devices) ? (await import('./extensions.js')).extensions : [];
+  return needsExtensions(module, manifest, attachments, devices, served) ? (await import('./extensions.js')).extensions : [];
 }
 
 /** Whether extensionsFor would load the extensions for this guest. */
-export function needsExtensions(module: WebAssembly.Module, manifest: Manifest, attachments: Attachments, devices: readonly DeviceModule[]): boolean {
+export function needsExtensions(
+  module: WebAssembly.Module,
+  manifest: Manifest,
+  attachments: Attachments,
+  devices: readonly DeviceModule[],
+  served: readonly string[] = [SOLO5_IMPORT_MODULE],
+): boolean {
   return (
-    WebAssembly.Module.imports(module).some((i) => i.module !== SOLO5_IMPORT_MODULE) ||
+    WebAssembly.Module.imports(module).some((i) => !served.includes(i.module)) ||
     [...attachments.keys()].some((kind) => !devices.some((d) => d.optionKind === kind)) ||
     Object.keys(manifest.raw).some((k) => k !== 'type' && k !== 'version' && k !== 'devices')
   );

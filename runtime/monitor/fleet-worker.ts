@@ -8,8 +8,8 @@ import { nullConsole, PrefixedConsole, type ConsoleSink } from './console.js';
 import type { GuestResult } from './guest.js';
 import { parseManifest } from './manifest.js';
 import { Scheduler, type ScheduledGuest } from './scheduler.js';
-import { SCHED_IMPORT } from './asyncify.js';
-import { extensionsFor } from './attach.js';
+import { SCHEDULER_SERVES } from './asyncify-abi.js';
+import { extensionsFor, needsExtensions } from './attach.js';
 import { deviceModules } from './devices/index.js';
 import type { RunOptions } from './guest.js';
 
@@ -38,7 +38,6 @@ export type FleetWorkerReport =
 
 async function main(init: FleetWorkerInit, port: NonNullable<typeof parentPort>): Promise<void> {
   const manifests = init.modules.map((m, i) => parseManifest(m.manifestJson, `fleet module ${i}`));
-  const needs = init.modules.map((m) => WebAssembly.Module.imports(m.module).some((imp) => imp.module !== 'solo5' && imp.module !== SCHED_IMPORT));
   const consoles: ConsoleSink[] = init.guests.map((g) => (init.console === 'prefixed' ? new PrefixedConsole(`${g.name}| `) : nullConsole));
   const guests: ScheduledGuest[] = [];
   for (const [i, g] of init.guests.entries()) {
@@ -53,7 +52,7 @@ async function main(init: FleetWorkerInit, port: NonNullable<typeof parentPort>)
       attachments,
       console: consoles[i]!,
       options: init.options,
-      ...(needs[g.moduleIndex] ? { extensions: await extensionsFor(module, manifest, attachments, deviceModules) } : {}),
+      ...(needsExtensions(module, manifest, attachments, deviceModules, SCHEDULER_SERVES) ? { extensions: await extensionsFor(module, manifest, attachments, deviceModules, SCHEDULER_SERVES) } : {}),
       ...(init.timeoutS !== undefined ? { timeoutS: init.timeoutS } : {}),
     });
   }

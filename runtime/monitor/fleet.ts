@@ -15,7 +15,7 @@ import { makeSuspendable } from './asyncify.js';
 import { deviceModules } from './devices/index.js';
 import type { GuestResult, RunOptions } from './guest.js';
 import type { MonitorExtension } from './extension.js';
-import { SCHED_IMPORT } from './asyncify.js';
+import { SCHED_IMPORT, SCHEDULER_SERVES } from './asyncify-abi.js';
 import { compileGuest, guestNameOf, prepareGuestBytes, readGuestFile, WASM_PAGE } from './loader.js';
 import type { Manifest } from './manifest.js';
 import type { GuestLaunch } from './supervisor.js';
@@ -110,7 +110,7 @@ export async function runFleet(launches: readonly GuestLaunch[], opts: FleetOpti
   for (const [i, l] of launches.entries()) {
     const name = l.name ?? guestNameOf(l.file);
     const image = images[imageOf[i]!]!;
-    const extensions = await extensionsFor(image.module, image.manifest, l.attachments, deviceModules);
+    const extensions = await extensionsFor(image.module, image.manifest, l.attachments, deviceModules, SCHEDULER_SERVES);
     anyExtensions ||= extensions.length > 0;
     withExtensions.push(extensions.length > 0);
     checkAttachments(name, image.manifest, l.attachments, deviceModules, extensions);

@@ -13,7 +13,7 @@ import { MAX_CMDLINE_BYTES, SOLO5_EXIT_ABORT } from './abi.js';
 import { checkAttachments, type Attachments } from './attach.js';
 import {
   ASYNCIFY_REWINDING, ASYNCIFY_STACK_BYTES, ASYNCIFY_UNWINDING, FUEL_GLOBAL, FUEL_QUANTUM, SCHED_IMPORT, type AsyncifyExports,
-} from './asyncify.js';
+} from './asyncify-abi.js';
 import type { ConsoleSink } from './console.js';
 import { coreHypercalls, endGuest, GuestExit, monotonicNs, TIMEOUT_STATUS, type CoreState } from './core.js';
 import type { DeviceContext, DeviceInstance, Handler } from './device.js';

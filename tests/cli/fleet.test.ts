@@ -3,8 +3,35 @@
  * the summary on stderr, the exit status of the first failing guest, and the fleet options in --help.
  */
 import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { emon, guests } from './helpers.js';
+import { emon, guests, root } from './helpers.js';
+
+/** Runs `emon ARGS`, sampling the process's thread count and peak resident memory from /proc until it ends. */
+function sampled(args: string[]): Promise<{ status: number; stderr: string; maxThreads: number; peakRssBytes: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'dist', 'runtime', 'cli', 'main.js'), ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let maxThreads = 0;
+    let peakRssBytes = 0;
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const poll = setInterval(() => {
+      try {
+        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+        maxThreads = Math.max(maxThreads, Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 0));
+        peakRssBytes = Math.max(peakRssBytes, Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024);
+      } catch {
+        /* the process has just ended */
+      }
+    }, 10);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearInterval(poll);
+      resolve({ status: code ?? -1, stderr, maxThreads, peakRssBytes });
+    });
+  });
+}
 
 const hello = path.join(guests, 'hello.wasm');
 
@@ -26,6 +53,18 @@ describe('emon run --instances', () => {
     const w = emon(['run', '--instances=2', '--sched=worker', '--quiet', hello]);
     expect(w.status).toBe(0);
     expect(w.stderr).toMatch(/2 guests .*2 exited 0/);
+  });
+
+  // Every rewritten guest imports the scheduler's "emon_sched" module; once that was taken for an extension's
+  // import, so each guest got a worker of its own whatever --workers said (50 guests: 61 threads, 5 GB).
+  it.runIf(process.platform === 'linux')('--workers=1 runs 200 timer guests on one worker thread, in under 1 GiB', { timeout: 120_000 }, async () => {
+    const r = await sampled(['run', '--instances=200', '--workers=1', '--quiet', path.join(guests, 'timer.wasm')]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/200 guests .*200 exited 0/);
+    // Node's own threads (main, V8 platform, libuv pool) and one worker are about 12; a worker per guest is 200 more.
+    expect(r.maxThreads).toBeGreaterThan(0);
+    expect(r.maxThreads).toBeLessThanOrEqual(30);
+    expect(r.peakRssBytes).toBeLessThan(2 ** 30);
   });
 
   it('refuses a bad --instances with a clear message and no stack trace', () => {

@@ -9,7 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { isEmonError } from '../../runtime/errors.js';
 import { buildDir } from '../../runtime/paths.js';
+import { SCHEDULER_SERVES } from '../../runtime/monitor/asyncify-abi.js';
+import { makeSuspendable } from '../../runtime/monitor/asyncify.js';
+import { needsExtensions } from '../../runtime/monitor/attach.js';
+import { deviceModules } from '../../runtime/monitor/devices/index.js';
 import { fleetSummary, runFleet } from '../../runtime/monitor/fleet.js';
+import { prepareGuestBytes } from '../../runtime/monitor/loader.js';
 import { parseRunArgs } from '../../runtime/monitor/runargs.js';
 import { SOLO5_IMPORTS, wat } from './helpers.js';
 
@@ -59,6 +64,17 @@ describe('fleet command line', () => {
 });
 
 describe('shared-worker fleet', () => {
+  it('a rewritten guest importing only solo5 and the scheduler needs no extensions; one importing "emon" does', async () => {
+    const plain = prepareGuestBytes(await wat(`(module ${SOLO5_IMPORTS} (memory (export "memory") 1) ${DIGIT})`), 'plain', 4);
+    const rewritten = new WebAssembly.Module(makeSuspendable(plain.bytes, 'plain') as BufferSource);
+    expect(WebAssembly.Module.imports(rewritten).some((i) => i.module === 'emon_sched')).toBe(true);
+    expect(needsExtensions(rewritten, plain.manifest, new Map(), deviceModules, SCHEDULER_SERVES)).toBe(false);
+    // Without the scheduler's module among those served, the same guest would be given extensions (and a worker).
+    expect(needsExtensions(rewritten, plain.manifest, new Map(), deviceModules)).toBe(true);
+    const ecall = prepareGuestBytes(await wat(`(module ${SOLO5_IMPORTS} (import "emon" "enclave_open" (func (param i32 i32) (result i64))) (memory (export "memory") 1) ${DIGIT})`), 'ecall', 4);
+    expect(needsExtensions(new WebAssembly.Module(makeSuspendable(ecall.bytes, 'ecall') as BufferSource), ecall.manifest, new Map(), deviceModules, SCHEDULER_SERVES)).toBe(true);
+  });
+
   it('runs 60 guests on 2 workers, each with its own arguments; a trapping and a spinning guest end alone', { timeout: 120_000 }, async () => {
     const digit = await guestFile('digit', DIGIT);
     const trap = await guestFile('trap', MAIN('(call $yield (i64.const 0) (i32.const 64)) unreachable'));
