@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { commitOf } from '../../runtime/build/steps/00-build-info.js';
@@ -44,8 +44,17 @@ const NEEDS: Record<string, RegExp[]> = {
   'commands/enclave.ts': [/^@noble\//], // signing and measuring enclaves
 };
 
+/** Every command module, so a new command is checked without anyone adding it here. */
+const commandFiles = readdirSync(cli('commands')).filter((f) => f.endsWith('.ts')).sort().map((f) => `commands/${f}`);
+
 describe('heavy modules load only in the commands that need them', () => {
-  const entries = ['emon.cts', 'main.ts', 'fast.ts', 'program.ts', 'version.ts', ...['run', 'inspect', 'manifest', 'demo', 'enclave', 'edl', 'bench', 'trace', 'cc', 'middlebox'].map((c) => `commands/${c}.ts`)];
+  const entries = ['emon.cts', 'main.ts', 'fast.ts', 'program.ts', 'version.ts', ...commandFiles];
+  it('checks every command of the CLI\'s table (program.ts) and every module in runtime/cli/commands', () => {
+    const table = [...readFileSync(cli('program.ts'), 'utf8').matchAll(/import\('\.\/(commands\/[\w-]+)\.js'\)/g)].map((m) => `${m[1]}.ts`);
+    expect(table.length).toBeGreaterThan(10);
+    for (const c of table) expect(entries).toContain(c);
+    for (const c of ['commands/ta.ts', 'commands/attest.ts', 'commands/attack.ts', 'commands/verifier.ts', 'commands/demo-storage.ts']) expect(entries).toContain(c);
+  });
   for (const entry of entries) {
     it(entry, () => {
       const heavy = [...staticPackages(cli(entry))].filter(([pkg]) => HEAVY.some((h) => h.test(pkg)) && !(NEEDS[entry] ?? []).some((n) => n.test(pkg)));
