@@ -61,7 +61,7 @@ export class HostNets {
       if (s[TAP_STAT_GONE] !== 0) this.log(`emon: ${t.guest}: net "${t.device}": TAP ${t.ifname} went away while the guest ran; the NIC was down from then on`);
     }
     for (const { ep, link } of this.passts) {
-      if (verbose || link.dropped > 0) this.log(`emon: ${ep.guest}: net "${ep.device}" passt: ${link.sent} frames sent, ${link.received} received, ${link.dropped} dropped`);
+      if (verbose || link.dropped > 0 || link.restarts > 0) this.log(`emon: ${ep.guest}: net "${ep.device}" passt: ${link.sent} frames sent, ${link.received} received, ${link.dropped} dropped${link.restarts > 0 ? `; passt restarted ${link.restarts} times` : ''}`);
     }
   }
 

@@ -133,18 +133,60 @@ describe('user-mode networking through passt (--net:NAME=user)', () => {
     expect(existsSync(socketDir)).toBe(false);
   });
 
-  it.skipIf(why !== null)(t('passt dying mid-run takes the NIC down with a message; the guest runs on and emon exits cleanly'), async () => {
+  it.skipIf(why !== null)(t('passt dying mid-run: emon says so, starts passt again and the NIC works again; the guest runs on'), async () => {
     const port = await freeUdpPort();
-    const g = emonRun(['--timeout=8', `--net:service=user,hostfwd=udp:127.0.0.1:${port}-:7`, PING_SERVE, '--', '10.0.2.15']);
+    const g = emonRun(['--timeout=10', '-v', `--net:service=user,hostfwd=udp:127.0.0.1:${port}-:7`, PING_SERVE, '--', '10.0.2.15']);
     expect(await udpEcho(port, 'before')).toBe('before');
     const passt = await passtChildOf(g.child.pid!);
     expect(passt).not.toBeNull();
     process.kill(passt!, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 500));
+    // The forward comes back with the new passt, and the same guest (never restarted) answers through it.
+    expect(await udpEcho(port, 'after', 20_000), g.stderr).toBe('after');
     expect(g.child.exitCode).toBeNull();
-    expect(g.stderr).toMatch(/passt for net "service" exited \(SIGKILL\); the NIC is down/);
+    expect(g.stderr).toMatch(/passt for net "service" exited \(SIGKILL\); the NIC is down, starting passt again in 100 ms \(restart 1 of 3\)/);
+    expect(g.stderr).toMatch(/passt for net "service" is back \(restart 1\); the NIC is up again/);
+    const second = await passtChildOf(g.child.pid!);
+    expect(second).not.toBe(passt);
+    expect(g.stdout).not.toMatch(/ping-serve: service MAC[^]*ping-serve: service MAC/); // one guest start only
     expect(await g.exited).toBe(124); // ended by --timeout, not by the lost NIC
-    expect(g.stderr).toMatch(/stopped after 8 s/);
+    expect(g.stderr).toMatch(/passt: \d+ frames sent, \d+ received, \d+ dropped; passt restarted 1 times/);
+    // The restarted passt ends with emon as the first one would have.
+    const until = Date.now() + 5000;
+    while (alive(second!) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(second!)).toBe(false);
+  });
+
+  it.skipIf(why !== null)(t('passt that keeps dying is restarted 3 times, then the NIC stays down with a message; the guest runs on and emon exits cleanly'), async () => {
+    const port = await freeUdpPort();
+    const g = emonRun(['--timeout=15', `--net:service=user,hostfwd=udp:127.0.0.1:${port}-:7`, PING_SERVE, '--', '10.0.2.15']);
+    expect(await udpEcho(port, 'before')).toBe('before');
+    let last: number | null = null;
+    for (let i = 1; i <= 4; i++) {
+      // Each restart is a new passt (the guard's child changes): wait for it, then kill it too.
+      let p: number | null = null;
+      const until = Date.now() + 10_000;
+      while ((p === null || p === last) && Date.now() < until) {
+        p = await passtChildOf(g.child.pid!);
+        if (p === last) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(p, `passt ${i}\n${g.stderr}`).not.toBeNull();
+      expect(p).not.toBe(last);
+      last = p;
+      process.kill(p!, 'SIGKILL');
+      if (i <= 3) {
+        const back = Date.now() + 10_000;
+        while (!g.stderr.includes(`is back (restart ${i})`) && Date.now() < back) await new Promise((r) => setTimeout(r, 50));
+        expect(g.stderr).toContain(`is back (restart ${i})`);
+      }
+    }
+    const until = Date.now() + 5000;
+    while (!g.stderr.includes('stays down') && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(g.stderr).toMatch(/passt for net "service" exited \(SIGKILL\); it was restarted 3 times already, so the NIC stays down and its frames are dropped; the guest goes on/);
+    expect(g.child.exitCode).toBeNull();
+    expect(await udpEcho(port, 'nobody', 1000)).toBeNull();
+    expect(await g.exited).toBe(124);
+    expect(g.stderr).toMatch(/stopped after 15 s/);
+    expect(g.stderr).not.toMatch(/\n\s+at /);
   });
 });
 
