@@ -7,10 +7,11 @@
  * makes, so the modeled hardware cost (runtime/hw/cost) covers the whole round trip. Measurements run with
  * tracing off unless a suite asks otherwise (bench/suites/tracing.ts prices tracing this way).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { EmonError } from '../../runtime/errors.js';
+import { readRegularFile } from '../../runtime/files.js';
 import { parseEdl } from '../../runtime/enclave/edl/parser.js';
 import { readEdl } from '../../runtime/enclave/edl/generate.js';
 import { deepStruct, elementSize, isAddress, isAggregate, returnsValue, scalarOf, wasmTypeOf, type EdlFunction, type EdlInterface, type EdlParam, type EdlStruct, type SizeExpr } from '../../runtime/enclave/edl/types.js';
@@ -241,12 +242,12 @@ function loadImage(edlFile: string, enclaveFile: string, searchPath: readonly st
   let bytes: Uint8Array;
   try {
     // Readable at all? A missing file is E_NO_FILE, as for the enclave; readEdl then parses it with its imports.
-    readFileSync(edlFile);
+    readRegularFile(edlFile);
   } catch (e) {
     throw new EmonError('E_NO_FILE', `cannot read EDL ${edlFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { hint: 'give the path of your .edl file' });
   }
   try {
-    bytes = new Uint8Array(readFileSync(enclaveFile));
+    bytes = new Uint8Array(readRegularFile(enclaveFile));
   } catch (e) {
     throw new EmonError('E_NO_FILE', `cannot read enclave ${enclaveFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
       hint: 'give the path of the signed enclave .wasm built from that EDL',
@@ -254,7 +255,7 @@ function loadImage(edlFile: string, enclaveFile: string, searchPath: readonly st
   }
   const iface = readEdl(edlFile, { searchPath });
   const sigFile = `${enclaveFile}.sig`;
-  const enclave = createEnclave(bytes, enclaveFile, existsSync(sigFile) ? { sigstruct: new Uint8Array(readFileSync(sigFile)) } : {});
+  const enclave = createEnclave(bytes, enclaveFile, existsSync(sigFile) ? { sigstruct: new Uint8Array(readRegularFile(sigFile)) } : {});
   checkMatches(iface, enclave.edl, enclaveFile, edlFile);
   return { name: path.basename(enclaveFile).replace(/\.wasm$/, ''), enclave, iface };
 }

@@ -5,7 +5,8 @@
  * the annotated evidence. emon adds "emon.reasons", the named reason of every failed check. The verifier's key
  * is created on first use in its state folder and kept there (0600).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { readRegularFile } from '../files.js';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { EmonError } from '../errors.js';
@@ -27,7 +28,7 @@ export class EarSigner {
     let jwk: JWK;
     if (existsSync(file)) {
       try {
-        jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK;
+        jwk = JSON.parse(readRegularFile(file, 'utf8')) as JWK;
       } catch (e) {
         throw new EmonError('E_VERIFIER_STATE', `the verifier key ${file} is damaged: ${(e as Error).message}`, { hint: 'restore it, or remove it to make a new one (relying parties must then learn the new key)' });
       }

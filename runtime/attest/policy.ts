@@ -4,7 +4,7 @@
  * software-component measurements for PSA), and an appraisal policy (debug enclaves, TCB statuses accepted, key
  * binding required). Loaded from JSON files the user writes; every malformed field is named.
  */
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../files.js';
 import { EmonError } from '../errors.js';
 
 export type Status = 'affirming' | 'warning' | 'contraindicated';
@@ -70,7 +70,7 @@ const bad = (file: string, what: string): EmonError =>
 export function loadPolicy(file: string): Policy {
   let j: Record<string, unknown>;
   try {
-    j = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    j = JSON.parse(readRegularFile(file, 'utf8')) as Record<string, unknown>;
   } catch (e) {
     throw bad(file, `cannot read the policy: ${(e as Error).message}`);
   }

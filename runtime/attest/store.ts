@@ -4,9 +4,10 @@
  * and renamed, so a crash leaves the old state or the new, never half of it). Provisioning merges: new trust
  * anchors, device keys and reference values are added; collateral and policy are replaced.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { EmonError } from '../errors.js';
+import { fileErrorReason, readRegularFile } from '../files.js';
 import { DEFAULT_POLICY, parsePolicy, parseReferenceValues, type Endorsements, type Policy, type PsaDeviceKey, type ReferenceValues } from './policy.js';
 import { pemP256Point } from './engine.js';
 
@@ -62,9 +63,12 @@ export class VerifierStore {
     }
     let text: string | null = null;
     try {
-      text = readFileSync(this.file, 'utf8');
-    } catch {
-      text = null;
+      text = readRegularFile(this.file, 'utf8');
+    } catch (e) {
+      // Not provisioned yet. Any other failure must not pass for an empty state, which the next save would keep.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new EmonError('E_VERIFIER_STATE', `cannot read the verifier state ${this.file}: ${fileErrorReason(e)}`, { hint: 'make it the regular file emon wrote, or remove it and provision again' });
+      }
     }
     if (text === null) this.state = EMPTY;
     else {

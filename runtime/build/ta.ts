@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { signTa } from '../enclave/ta-signing.js';
 import { EmonError } from '../errors.js';
+import { readRegularFile } from '../files.js';
 import { parseTaProperties, TA_SUFFIX, type TaProperties } from '../hw/tz/ta-image.js';
 import { projectRoot } from '../paths.js';
 
@@ -24,7 +25,7 @@ export function readTaJson(dir: string): TaProperties {
   const file = path.join(dir, 'ta.json');
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(readRegularFile(file, 'utf8'));
   } catch (e) {
     throw new EmonError('E_TA_FORMAT', `${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
       hint: 'a TA folder holds ta.json: {"uuid": "...", "flags": 0, "stackSize": 16384, "dataSize": 65536, "version": "1.0", "description": "..."}',
@@ -48,12 +49,12 @@ async function compileAs(entry: string, output: string): Promise<void> {
 /** Properties of a C TA, from its user_ta_header_defines.h (TA_UUID, TA_FLAGS, TA_STACK_SIZE, TA_DATA_SIZE, ...). */
 export function propsFromHeader(dir: string): TaProperties {
   const file = path.join(dir, 'user_ta_header_defines.h');
-  const text = readFileSync(file, 'utf8');
+  const text = readRegularFile(file, 'utf8');
   const def = (name: string): string | undefined => new RegExp(`#define\\s+${name}\\s+(.+)`).exec(text)?.[1]?.trim();
   const uuidMacro = def('TA_UUID') ?? '';
   const uuidName = /^[A-Z_0-9]+$/.test(uuidMacro) ? uuidMacro : '';
   // OP-TEE TAs define TA_UUID as a macro naming a struct initializer: { 0x8aaaf200, 0x2450, 0x11e4, { 0xab, ... } }.
-  const headers = [text, ...readdirSync(dir).filter((f) => f.endsWith('.h')).map((f) => readFileSync(path.join(dir, f), 'utf8'))].join('\n');
+  const headers = [text, ...readdirSync(dir).filter((f) => f.endsWith('.h')).map((f) => readRegularFile(path.join(dir, f), 'utf8'))].join('\n');
   const init = uuidName ? new RegExp(`#define\\s+${uuidName}\\s+\\\\?\\s*\\{([^}]*)\\{([^}]*)\\}`).exec(headers) : /\{([^}]*)\{([^}]*)\}/.exec(uuidMacro);
   if (!init) throw new EmonError('E_TA_FORMAT', `${file}: cannot read TA_UUID`, { hint: 'define TA_UUID as OP-TEE TAs do: { 0x8aaaf200, 0x2450, 0x11e4, { 0xab, 0xe2, 0x00, 0x02, 0xa5, 0xd5, 0xc5, 0x1b } }' });
   const nums = [...init[1]!.split(','), ...init[2]!.split(',')].map((s) => s.replace(/\\/g, '').trim()).filter(Boolean).map((s) => Number(s));

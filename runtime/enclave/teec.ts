@@ -24,8 +24,8 @@
  * (runtime/hw/tz/integrity.ts): the reference is taken at the guest's first exit and checked again at the first
  * exit after each period.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { EmonError } from '../errors.js';
+import { readRegularFile } from '../files.js';
 import type { GuestHost, MonitorExtension } from '../monitor/extension.js';
 import type { FastSession, SecureWorld } from '../hw/tz/secure-world.js';
 import { TEE_ERROR_ACCESS_DENIED, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_COMMUNICATION, TEE_ERROR_ITEM_NOT_FOUND, TEE_ERROR_NOT_SUPPORTED, TEE_ORIGIN_API, TEE_ORIGIN_COMMS, TEE_SUCCESS } from '../hw/tz/gp.js';
@@ -48,8 +48,7 @@ const monitors = new WeakMap<GuestHost, () => IntegrityMonitor | null>();
 function fileDevice(name: string, file: string): { read(max: number): Uint8Array } {
   let bytes: Uint8Array;
   try {
-    if (!statSync(file).isFile()) throw new Error('not a regular file');
-    bytes = new Uint8Array(readFileSync(file));
+    bytes = new Uint8Array(readRegularFile(file));
   } catch (e) {
     throw new EmonError('E_ATTACH', `--secure:${name}=${file}: cannot read it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
       hint: 'give a regular file whose bytes the secure device delivers (e.g. a keypad\'s key presses)',

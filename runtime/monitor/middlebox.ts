@@ -6,7 +6,7 @@
  * counters through the enclave's `read_counters` ECALL. If the enclave traps or is lost the middlebox fails
  * closed: every later frame is dropped and counted, none bypasses it.
  */
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../files.js';
 import { SLOT } from '../enclave/abi.js';
 import { loadEnclaveImage, openEnclave, type EnclaveImage, type OpenEnclave } from '../enclave/host.js';
 import { EmonError } from '../errors.js';
@@ -157,7 +157,7 @@ export class Middlebox {
   loadRulesFile(file: string): number {
     let blob: Uint8Array;
     try {
-      blob = new Uint8Array(readFileSync(file));
+      blob = new Uint8Array(readRegularFile(file));
     } catch (e) {
       throw new EmonError('E_NO_FILE', `cannot read the sealed middlebox rules ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
         hint: 'seal a rule file with `emon middlebox seal RULES.txt -o RULES.sealed`',

@@ -6,7 +6,8 @@
  * QE-identity endorsements in Intel's JSON. Its keys live in a folder of their own (default
  * ~/.emon/manufacturer, `--ca-dir`), apart from any platform's state, as a real manufacturer's would.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { readRegularFile } from '../../files.js';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { webcrypto } from 'node:crypto';
@@ -73,9 +74,9 @@ export class Manufacturer {
       const kf = path.join(d, `${name}.key.pem`), cf = path.join(d, `${name}.pem`);
       if (!existsSync(kf) || !existsSync(cf)) return null;
       try {
-        const der = x509.PemConverter.decodeFirst(readFileSync(kf, 'utf8'));
+        const der = x509.PemConverter.decodeFirst(readRegularFile(kf, 'utf8'));
         const key = (await subtle.importKey('pkcs8', der, ECDSA_P256, false, ['sign'])) as unknown as Key;
-        return { key, cert: new x509.X509Certificate(readFileSync(cf, 'utf8')) };
+        return { key, cert: new x509.X509Certificate(readRegularFile(cf, 'utf8')) };
       } catch (e) {
         throw new EmonError('E_ATTEST_CA', `the manufacturer CA file ${kf} or ${cf} is damaged: ${(e as Error).message}`, {
           hint: `remove ${d} to make a new simulated manufacturer (every issued certificate then becomes unknown)`,

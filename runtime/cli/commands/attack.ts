@@ -5,9 +5,10 @@
  * attacks and victims. The attack code is imported here only, never by `emon run`.
  */
 import type { Command } from 'commander';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { EmonError } from '../../errors.js';
+import { readRegularFile } from '../../files.js';
 
 interface AttackOpts {
   list?: boolean;
@@ -36,8 +37,7 @@ function int(name: string, v: string, min: number, max: number): number {
 
 function readModule(file: string): Uint8Array {
   try {
-    if (!statSync(file).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
-    return new Uint8Array(readFileSync(file));
+    return new Uint8Array(readRegularFile(file));
   } catch (e) {
     throw new EmonError('E_ATTACK_VICTIM', `cannot read victim module ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
       hint: 'give a .wasm file that follows the victim protocol (docs/side-channels.md)',
@@ -75,8 +75,7 @@ async function observeRun(opts: AttackOpts, file: string | undefined): Promise<v
 async function readTrace(file: string): Promise<import('../../trace/sink.js').TraceEvent[]> {
   let text: string;
   try {
-    if (!statSync(file).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(file, 'utf8');
   } catch (e) {
     throw new EmonError('E_TRACE', `cannot read trace ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { hint: 'write one with `emon run --trace=t.json ... GUEST.wasm`' });
   }
@@ -175,7 +174,7 @@ export function register(program: Command): void {
         const vars = opts.variant === 'all' ? variants : variants.filter((v) => v === opts.variant);
         if (vars.length === 0) throw new EmonError('E_ATTACK_ARG', `unknown variant "${opts.variant}"`, { hint: 'use naive, hardened, detect or all' });
         const { buildVictims } = await import('../../build/steps/45-victims.js');
-        const bytes = new Uint8Array(readFileSync(await buildVictims()));
+        const bytes = new Uint8Array(readRegularFile(await buildVictims()));
         for (const v of vs) for (const variant of vars) jobs.push({ bytes, victim: v.name, alphabet: v.alphabet, ...victimEntry(v.name, variant) });
       }
       const results = [];

@@ -7,21 +7,20 @@
  * The engine is runtime/attest/engine.ts.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { EmonError } from '../../errors.js';
+import { fileErrorReason, readRegularFile } from '../../files.js';
 
 const MAX_INPUT = 1 << 20;
 
 function readInput(file: string, what: string): Buffer {
   try {
-    const st = statSync(file);
-    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: st.isDirectory() ? 'a folder, not a file' : 'not a regular file' });
-    if (st.size > MAX_INPUT) throw Object.assign(new Error('too large'), { code: `${st.size} bytes, over the ${MAX_INPUT}-byte limit for attestation inputs` });
-    return readFileSync(file);
+    return readRegularFile(file, undefined, MAX_INPUT);
   } catch (e) {
-    throw new EmonError('E_NO_FILE', `cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'check the path' });
+    const why = (e as NodeJS.ErrnoException).code === 'EFBIG' ? `${fileErrorReason(e)} for attestation inputs` : fileErrorReason(e);
+    throw new EmonError('E_NO_FILE', `cannot read ${what} ${file}: ${why}`, { hint: 'check the path' });
   }
 }
 

@@ -3,15 +3,16 @@
  * compiles a text rule file and has the middlebox enclave itself check and seal it to this platform, so the
  * monitor that later loads it can neither read nor alter the rules; `check` only compiles.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { EmonError } from '../../errors.js';
 import { buildDir } from '../../paths.js';
+import { readRegularFile } from '../../files.js';
 
 function readRules(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readRegularFile(file, 'utf8');
   } catch (e) {
     throw new EmonError('E_NO_FILE', `cannot read the rule file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
       hint: 'give a text rule file, e.g. one line `allow out udp to :53` (see docs/middlebox.md)',

@@ -5,9 +5,10 @@
  * `inspect FILE.ta` verifies one and prints its identity and TA properties.
  */
 import type { Command } from 'commander';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { EmonError } from '../../errors.js';
+import { readRegularFile } from '../../files.js';
 
 export function register(program: Command): void {
   const ta = program.command('ta').description('trusted applications for --backend=tz: build, sign and inspect <uuid>.ta files');
@@ -33,8 +34,7 @@ export function register(program: Command): void {
     .action(async (file: string, o: { json?: boolean }) => {
       let bytes: Uint8Array;
       try {
-        if (!statSync(file).isFile()) throw Object.assign(new Error(), { code: 'not a regular file' });
-        bytes = new Uint8Array(readFileSync(file));
+        bytes = new Uint8Array(readRegularFile(file));
       } catch (e) {
         throw new EmonError('E_NO_FILE', `cannot read TA ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'check the path' });
       }

@@ -5,9 +5,10 @@
  * (enclaves/sdk/edl: sgx_tstdc.edl, sgx_tswitchless.edl, sgx_pthread.edl, ...). A file reached twice is parsed
  * once; a file that imports itself, directly or not, is an error naming the chain.
  */
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { EmonError } from '../../errors.js';
+import { readRegularFile } from '../../files.js';
 import { projectRoot } from '../../paths.js';
 import { parseEdl, type ImportResolver } from './parser.js';
 import type { EdlInterface, SourceLoc } from './types.js';
@@ -22,10 +23,7 @@ export interface EdlLoadOptions {
 
 function readText(file: string, why: string): string {
   try {
-    const st = statSync(file);
-    // A device or FIFO would be read until memory runs out, or forever.
-    if (!st.isFile()) throw new Error('not a regular file');
-    return readFileSync(file, 'utf8');
+    return readRegularFile(file, 'utf8');
   } catch (e) {
     throw new EmonError('E_EDL_READ', `cannot read ${why} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'check the path' });
   }

@@ -6,7 +6,7 @@
  * part of its state: `STATE_DIR/sgx-tcb.json` ({"cpuSvn": "32 hex", "pceSvn": n}) when present (what a
  * microcode update or a downgrade would change), else emon's default level.
  */
-import { readFileSync } from 'node:fs';
+import { fileErrorReason, readRegularFile } from '../../files.js';
 import path from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { EmonError } from '../../errors.js';
@@ -33,9 +33,14 @@ export function platformTcb(platform: PlatformSecrets): PlatformTcb {
   let pceSvn = DEFAULT_PCESVN;
   let text: string | null = null;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    // default level
+    text = readRegularFile(file, 'utf8');
+  } catch (e) {
+    // No file: the default level. Anything else (a FIFO, a folder, no permission) is a broken state folder.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new EmonError('E_PLATFORM_STATE', `cannot read the platform TCB file ${file}: ${fileErrorReason(e)}`, {
+        hint: 'make it a regular file holding {"cpuSvn": "<32 hex digits>", "pceSvn": <n>}, or remove it for the default TCB level',
+      });
+    }
   }
   if (text !== null) {
     try {

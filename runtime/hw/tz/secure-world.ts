@@ -7,9 +7,10 @@
  * (optee_os core/kernel/tee_ta_manager.c). Every failure is a GP code with its origin; a TA that traps or
  * exhausts memory dies alone, and the guest and the other TAs keep running.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { EmonError, isEmonError } from '../../errors.js';
+import { readRegularFile } from '../../files.js';
 import type { HwTraceEvent } from '../backend.js';
 import { Carveout } from './carveout.js';
 import {
@@ -143,8 +144,7 @@ export class SecureWorld {
     const file = early ?? path.join(this.o.taDir!, uuid + TA_SUFFIX);
     let bytes: Uint8Array;
     try {
-      if (!statSync(file).isFile()) throw new Error('not a regular file');
-      bytes = new Uint8Array(readFileSync(file));
+      bytes = new Uint8Array(readRegularFile(file));
     } catch {
       return this.result(TEE_ERROR_ITEM_NOT_FOUND, TEE_ORIGIN_TEE, `no TA ${uuid} in ${early ?? this.o.taDir}`);
     }
