@@ -5,7 +5,7 @@
  * hostNetUnavailable() says which is missing.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { buildDir, projectRoot } from '../runtime/paths.js';
 import { TUN_ADDON_PATH } from '../runtime/monitor/tun.js';
@@ -13,6 +13,19 @@ import { TUN_ADDON_PATH } from '../runtime/monitor/tun.js';
 export const EMON_CLI = path.join(projectRoot, 'dist', 'runtime', 'cli', 'main.js');
 export const PING_SERVE = path.join(buildDir, 'guests', 'ping-serve.wasm');
 export const PING_SERVE_DUAL = path.join(buildDir, 'guests', 'ping-serve-dual.wasm');
+
+/** The TUNSETIFF-only helper (runtime/native/tunsetiff.c), the design measured against the addon. */
+export const TUN_HELPER = path.join(buildDir, 'native', 'tunsetiff');
+const TUN_HELPER_SOURCE = path.join(projectRoot, 'runtime', 'native', 'tunsetiff.c');
+
+/** Compiles the helper with clang when it is missing or older than its source; null, or why it cannot be. */
+export function buildTunHelper(): string | null {
+  if (existsSync(TUN_HELPER) && statSync(TUN_HELPER).mtimeMs > statSync(TUN_HELPER_SOURCE).mtimeMs) return null;
+  if (!has('clang')) return 'clang not installed (apt install clang)';
+  mkdirSync(path.dirname(TUN_HELPER), { recursive: true });
+  const r = spawnSync('clang', ['-O2', '-Wall', '-o', TUN_HELPER, TUN_HELPER_SOURCE], { encoding: 'utf8' });
+  return r.status === 0 ? null : `clang failed on runtime/native/tunsetiff.c: ${r.stderr.trim()}`;
+}
 
 function has(tool: string): boolean {
   return spawnSync('which', [tool], { stdio: 'ignore' }).status === 0;

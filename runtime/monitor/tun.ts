@@ -3,14 +3,17 @@
  * must already exist (emon never creates one, so it never leaves one behind), it is opened through
  * /dev/net/tun with TUNSETIFF(IFF_TAP | IFF_NO_PI), and a device that is missing, busy, not a TAP, or behind a
  * /dev/net/tun the user may not open is refused with what to do. The syscalls are in the Node-API addon
- * runtime/native/tun.c; this module loads it and turns its -errno results into EmonErrors.
+ * runtime/native/tun.c; this module loads it and turns its -errno results into EmonErrors. For measuring the
+ * design the addon was chosen over, EMON_TUN_HELPER=PATH swaps in a TUNSETIFF-only helper process and Node's
+ * fs calls (./tap-helper.ts); `emon bench hostnet` uses it, nothing else does.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants as fsc, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants as osc } from 'node:os';
 import path from 'node:path';
 import { EmonError } from '../errors.js';
 import { buildDir } from '../paths.js';
+import { helperTun } from './tap-helper.js';
 
 /** The addon's functions; every one returns -errno on failure. */
 export interface TunAddon {
@@ -40,6 +43,18 @@ export function tunAddon(): TunAddon {
     throw new EmonError('E_NET', 'TAP interfaces (--net:NAME=IFACE) are a Linux feature', {
       hint: 'use --net:NAME=switch:SW0 or --net:NAME=udp:LPORT:RHOST:RPORT on this system',
     });
+  }
+  const helper = process.env['EMON_TUN_HELPER'];
+  if (helper !== undefined && helper !== '') {
+    try {
+      accessSync(helper, fsc.X_OK);
+    } catch {
+      throw new EmonError('E_NET', `EMON_TUN_HELPER=${helper} is not an executable`, {
+        hint: 'compile runtime/native/tunsetiff.c with clang and point EMON_TUN_HELPER at it, or unset EMON_TUN_HELPER to use the TAP addon',
+      });
+    }
+    addon = helperTun(helper);
+    return addon;
   }
   if (!existsSync(TUN_ADDON_PATH)) {
     throw new EmonError('E_NET', `the TAP addon ${TUN_ADDON_PATH} is not built`, {

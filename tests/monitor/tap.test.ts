@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EMON_CLI, hostNetUnavailable, NetNs, parsePing, PING_SERVE, PING_SERVE_DUAL, type NsProcess } from '../../bench/netns.js';
+import { buildTunHelper, EMON_CLI, hostNetUnavailable, NetNs, parsePing, PING_SERVE, PING_SERVE_DUAL, TUN_HELPER, type NsProcess } from '../../bench/netns.js';
 
 const why = hostNetUnavailable();
 const t = (title: string) => (why === null ? title : `${title} -- SKIPPED: ${why}`);
@@ -281,5 +281,33 @@ describe('TAP interfaces: bad input', () => {
     expect(await ns.waitForPing('10.0.0.2'), g.stdout + g.stderr).toBe(true);
     ns.try('ping', '-c', '5', '-i', '0.05', '10.0.0.2');
     expect(await g.exited, g.stderr).toBe(0);
+  });
+});
+
+describe('TAP through the TUNSETIFF-only helper (EMON_TUN_HELPER, the design measured against the addon)', () => {
+  const whyHelper = why ?? buildTunHelper();
+  const th = (title: string) => (whyHelper === null ? title : `${title} -- SKIPPED: ${whyHelper}`);
+
+  it.skipIf(whyHelper !== null)(th('the helper attaches the TAP and Node\'s fs calls carry a flood of 1000 pings without loss'), async () => {
+    const ns = netns('helper');
+    ns.addTap('tap0', '10.0.0.1/24');
+    const guest = ns.emon(['--timeout=60', '-v', '--net:service=tap0', PING_SERVE, '--', '10.0.0.2'], { ...process.env, EMON_TUN_HELPER: TUN_HELPER });
+    expect(await ns.waitForPing('10.0.0.2'), guest.stdout + guest.stderr).toBe(true);
+    expect(parsePing(ns.try('ping', '-f', '-q', '-c', '1000', '10.0.0.2').stdout)?.received).toBe(1000);
+    // The helper's refusals come back as the addon's do: a second attach of the same TAP is busy.
+    const second = ns.emon(['--net:service=tap0', PING_SERVE], { ...process.env, EMON_TUN_HELPER: TUN_HELPER });
+    expect(await second.exited).not.toBe(0);
+    expect(second.stderr).toMatch(/cannot attach TAP interface "tap0" \(EBUSY\)/);
+    await stop(guest);
+  });
+
+  it.skipIf(why !== null)(t('EMON_TUN_HELPER naming no executable is refused with what to do'), async () => {
+    const ns = netns('helperbad');
+    ns.addTap('tap0', '10.0.0.1/24');
+    const g = ns.emon(['--net:service=tap0', PING_SERVE], { ...process.env, EMON_TUN_HELPER: '/nonexistent/tunsetiff' });
+    expect(await g.exited).not.toBe(0);
+    expect(g.stderr).toMatch(/EMON_TUN_HELPER=\/nonexistent\/tunsetiff is not an executable/);
+    expect(g.stderr).toMatch(/unset EMON_TUN_HELPER to use the TAP addon/);
+    expect(g.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -10,6 +10,8 @@ import { existsSync } from 'node:fs';
 import { constants as osc } from 'node:os';
 import { isEmonError } from '../../runtime/errors.js';
 import { openTap, TUN_ADDON_PATH, tunAddon } from '../../runtime/monitor/tun.js';
+import { helperTun } from '../../runtime/monitor/tap-helper.js';
+import { buildTunHelper, TUN_HELPER } from '../../bench/netns.js';
 
 const why = process.platform !== 'linux' ? 'not Linux' : !existsSync(TUN_ADDON_PATH) ? 'the TAP addon is not built (clang)' : !existsSync('/dev/net/tun') ? 'no /dev/net/tun' : null;
 const t = (title: string) => (why === null ? title : `${title} -- SKIPPED: ${why}`);
@@ -47,6 +49,33 @@ describe('TAP addon edge', () => {
     } finally {
       tun.close(fd);
     }
+  });
+
+  const whyHelper = why ?? buildTunHelper();
+  it.skipIf(whyHelper !== null)(`the TUNSETIFF-only helper's edge matches the addon's: bad spans -EFAULT, bad names -EINVAL, an empty TAP -EAGAIN${whyHelper === null ? '' : ` -- SKIPPED: ${whyHelper}`}`, () => {
+    const tun = helperTun(TUN_HELPER);
+    const fd = tun.openTun();
+    expect(fd).toBeGreaterThanOrEqual(0);
+    try {
+      const buf = new Uint8Array(64);
+      fc.assert(
+        fc.property(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), (off, len) => {
+          fc.pre(off < 0 || len < 0 || off + len > buf.length);
+          expect(tun.read(fd, buf, off, len)).toBe(-osc.errno.EFAULT);
+          expect(tun.write(fd, buf, off, len)).toBe(-osc.errno.EFAULT);
+        }),
+        { numRuns: 200 },
+      );
+      for (const name of ['', 'tap%d', 'a-name-of-16-chr', '../x']) expect(tun.attachTap(fd, name)).toBe(-osc.errno.EINVAL);
+      expect(tun.ifIndex('lo')).toBeGreaterThan(0);
+      expect(tun.ifIndex('emon-none0')).toBe(0);
+      // Unattached: the kernel's answer (EBADFD), reported by poll as ready-with-error, as poll(2) does.
+      expect(tun.poll(Int32Array.of(fd), 0)).toBe(1);
+      expect(tun.read(fd, buf, 0, 64)).toBeLessThan(0);
+    } finally {
+      tun.close(fd);
+    }
+    expect(existsSync('/sys/class/net/emon-none0')).toBe(false);
   });
 
   it('openTap refuses a missing interface by name and never creates it', () => {
