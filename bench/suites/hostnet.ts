@@ -6,13 +6,15 @@
  * for the run (../netns.ts). The same-run floor is the same pings to the namespace's own TAP address, which
  * the kernel answers itself; a native Solo5 tender (solo5-spt with test_ping_serve.spt, found on PATH or
  * through EMON_SOLO5_PING_SERVE) is measured the same way when installed. Skipped, with the reason, where TAP
- * interfaces are not allowed. With socat installed, the run also measures the alternative to emon's TAP
- * addon: a helper process relaying frames between the TAP and emon (socat into emon's UDP tunnel).
+ * interfaces are not allowed. The run also measures the two designs emon's TAP addon was chosen over, on the
+ * same TAP: a C helper that does only TUNSETIFF on emon's descriptor, after which emon moves frames with Node's
+ * fs calls (EMON_TUN_HELPER, runtime/monitor/tap-helper.ts; needs clang), and a helper process relaying frames
+ * between the TAP and emon (socat into emon's UDP tunnel; needs socat).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { BenchCase, BenchSuite, SuiteContext } from '../suite.js';
-import { hostNetUnavailable, NetNs, parsePing, PING_SERVE, type NsProcess } from '../netns.js';
+import { buildTunHelper, hostNetUnavailable, NetNs, parsePing, PING_SERVE, TUN_HELPER, type NsProcess } from '../netns.js';
 import { TUN_ADDON_PATH, tunAddon } from '../../runtime/monitor/tun.js';
 
 export interface PingFigures {
@@ -92,11 +94,14 @@ function line(p: PingFigures, floor: PingFigures): string {
   return `bench: hostnet ${p.target.padEnd(10)} ${p.echoes} echoes, ${p.lost} lost, ${p.echoesPerS} echoes/s (${p.framesPerS} frames/s, ${(p.echoesPerS / floor.echoesPerS).toFixed(2)}x floor), RTT avg ${p.floodAvgRttMs.toFixed(3)} ms under flood, median ${p.rttMedianMs.toFixed(3)} ms, p99 ${p.rttP99Ms.toFixed(3)} ms (${(p.rttMedianMs / floor.rttMedianMs).toFixed(1)}x floor)`;
 }
 
-/** A native Solo5 responder to compare with: [tender, kernel], or null. */
-function solo5PingServe(): [string, string] | null {
-  const kernel = process.env['EMON_SOLO5_PING_SERVE'];
-  const tender = spawnSync('which', ['solo5-spt'], { encoding: 'utf8' }).stdout.trim();
-  if (tender === '' || kernel === undefined || !existsSync(kernel)) return null;
+/** A native Solo5 responder to compare with, [tender, kernel], or exactly why there is none. */
+export function solo5PingServe(env: NodeJS.ProcessEnv = process.env): [string, string] | string {
+  const kernel = env['EMON_SOLO5_PING_SERVE'];
+  const tender = spawnSync('which', ['solo5-spt'], { encoding: 'utf8', env }).stdout.trim();
+  const build = 'Solo5 is not packaged by Debian: build it from github.com/Solo5/solo5, put solo5-spt on PATH and set EMON_SOLO5_PING_SERVE to its tests/test_ping_serve/test_ping_serve.spt';
+  if (tender === '') return `not measured: no solo5-spt on PATH (${build})`;
+  if (kernel === undefined || kernel === '') return `not measured: EMON_SOLO5_PING_SERVE is not set (${build})`;
+  if (!existsSync(kernel)) return `not measured: EMON_SOLO5_PING_SERVE=${kernel} does not exist`;
   return [tender, kernel];
 }
 
@@ -125,6 +130,17 @@ export const suite: BenchSuite = {
       const guest = measure(ns, 'emon', '10.0.0.2', count);
       emon.child.kill('SIGKILL');
       await emon.exited;
+      // A C helper that only does TUNSETIFF, on the same TAP (now free): frames then go through Node's fs calls.
+      let helper: PingFigures | string;
+      const noHelper = buildTunHelper();
+      if (noHelper !== null) helper = `not measured: ${noHelper}`;
+      else {
+        const viaHelper = ns.emon(['--net:service=tap0', PING_SERVE, '--', '10.0.0.2'], { ...process.env, EMON_TUN_HELPER: TUN_HELPER });
+        await guestRun(ns, viaHelper, '10.0.0.2', 'emon ping-serve through the TUNSETIFF helper');
+        helper = measure(ns, 'helper', '10.0.0.2', count);
+        viaHelper.child.kill('SIGKILL');
+        await viaHelper.exited;
+      }
       // The other way to reach a TAP: a helper process relaying frames between the TAP and emon over a socket
       // (socat here, into emon's UDP tunnel), which adds a process and a thread hop to every frame.
       let relay: PingFigures | string = 'not measured: socat not installed';
@@ -138,27 +154,32 @@ export const suite: BenchSuite = {
         sock.child.kill('SIGKILL');
         await viaUdp.exited;
       }
-      let solo5: PingFigures | string = 'not measured: solo5-spt and EMON_SOLO5_PING_SERVE (a test_ping_serve.spt) not both found';
+      let solo5: PingFigures | string;
       const native = solo5PingServe();
-      if (native !== null) {
+      if (typeof native === 'string') solo5 = native;
+      else {
         const spt = ns.spawn([native[0], '--net:service0=tap0', native[1]]);
         await guestRun(ns, spt, '10.0.0.2', 'solo5-spt test_ping_serve');
         solo5 = measure(ns, 'solo5-spt', '10.0.0.2', count);
         spt.child.kill('SIGKILL');
       }
-      for (const p of [floor, guest, relay, solo5]) {
+      for (const p of [floor, guest, helper, relay, solo5]) {
         if (typeof p !== 'string') console.log(line(p, floor));
       }
+      if (typeof helper === 'string') console.log(`bench: hostnet helper     ${helper}`);
       if (typeof relay === 'string') console.log(`bench: hostnet relay      ${relay}`);
       if (typeof solo5 === 'string') console.log(`bench: hostnet solo5-spt  ${solo5}`);
       figures = {
         floor,
         emon: guest,
+        helper,
         relay,
         solo5,
         ratios: {
           rttMedianVsFloor: guest.rttMedianMs / floor.rttMedianMs,
           echoRateVsFloor: guest.echoesPerS / floor.echoesPerS,
+          ...(typeof helper === 'string' ? {} : { helperRttMedianVsEmon: helper.rttMedianMs / guest.rttMedianMs, helperEchoRateVsEmon: helper.echoesPerS / guest.echoesPerS }),
+          ...(typeof relay === 'string' ? {} : { relayRttMedianVsEmon: relay.rttMedianMs / guest.rttMedianMs, relayEchoRateVsEmon: relay.echoesPerS / guest.echoesPerS }),
           ...(typeof solo5 === 'string' ? {} : { avgRttVsSolo5: guest.floodAvgRttMs / solo5.floodAvgRttMs, echoRateVsSolo5: guest.echoesPerS / solo5.echoesPerS }),
         },
       };
