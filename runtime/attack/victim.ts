@@ -5,8 +5,8 @@
  * transition. This is the test bench; the attack modules only ever get the `OsPageView` and the hooks.
  */
 import { EmonError } from '../errors.js';
-import { ENCLAVE, type SetAssocCache } from '../hw/cache/model.js';
-import { CACHE_IMPORT, instrumentCacheAccesses } from '../hw/cache/instrument.js';
+import type { SetAssocCache } from '../hw/cache/model.js';
+import { cacheRouting } from '../hw/cache/instrument.js';
 import { Epc, instrumentCodeFetch, pagingCounterImports, type EnclaveSpace, type OsPageView } from '../hw/epc/index.js';
 import type { TransitionHooks } from './module.js';
 import type { Observation } from './observation.js';
@@ -70,8 +70,8 @@ export class VictimEnclave {
     const epc = options.epc ?? new Epc({ pages: 1024 });
     const maxBytes = options.maxBytes ?? 1 << 20;
     // Code pages are observed too: each function fetches its code page on entry (code-fetch.ts).
-    const cache = options.cache;
-    const routed = cache ? instrumentCacheAccesses(bytes, name) : bytes;
+    const cache = options.cache ? cacheRouting(options.cache) : null;
+    const routed = cache ? cache.rewrite(bytes, name) : bytes;
     const code = instrumentCodeFetch(routed, { name, maxBytes });
     const prepared = epc.prepare(code.bytes, { name, maxBytes });
     const module = new WebAssembly.Module(prepared.bytes as Uint8Array<ArrayBuffer>);
@@ -80,16 +80,7 @@ export class VictimEnclave {
     let self: VictimEnclave | null = null;
     const imports: WebAssembly.Imports = {
       ...pagingCounterImports(space, module),
-      ...(cache
-        ? {
-            [CACHE_IMPORT]: {
-              at: (addr: number, offset: number): number => {
-                cache.access(ENCLAVE, (addr >>> 0) + (offset >>> 0));
-                return addr;
-              },
-            },
-          }
-        : {}),
+      ...(cache ? cache.imports : {}),
       [VICTIM_IMPORT]: { ocall: (id: number, size: number): void => self?.ocall(id, size) },
     };
     try {

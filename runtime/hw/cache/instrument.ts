@@ -9,6 +9,7 @@
 import binaryen from 'binaryen';
 import { EmonError } from '../../errors.js';
 import { FIELDS, kindById, LISTS, wrapper, type Ref } from '../epc/ir.js';
+import { ENCLAVE, type SetAssocCache } from './model.js';
 
 const B = binaryen;
 export const CACHE_IMPORT = 'emon_cache';
@@ -66,4 +67,23 @@ export function instrumentCacheAccesses(bytes: Uint8Array, name: string): Uint8A
   } finally {
     m.dispose();
   }
+}
+
+/**
+ * The two halves of routing one trusted module through `cache`: the rewrite above and the import it calls, which
+ * records each access as the victim's (`owner`, ENCLAVE by default). An SGX victim (runtime/attack/victim.ts)
+ * and a TrustZone TA (hw/tz's TaInstrumentation, runtime/attack/ta-campaign.ts) take the same pair.
+ */
+export function cacheRouting(cache: SetAssocCache, owner = ENCLAVE): { rewrite(wasm: Uint8Array, name: string): Uint8Array; readonly imports: WebAssembly.Imports } {
+  return {
+    rewrite: instrumentCacheAccesses,
+    imports: {
+      [CACHE_IMPORT]: {
+        at: (addr: number, offset: number): number => {
+          cache.access(owner, (addr >>> 0) + (offset >>> 0));
+          return addr;
+        },
+      },
+    },
+  };
 }

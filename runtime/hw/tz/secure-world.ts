@@ -29,7 +29,7 @@ import {
   resultName,
 } from './gp.js';
 import { Marshal } from './operation.js';
-import { loadTaImage, TA_SUFFIX, type TaImage } from './ta-image.js';
+import { loadTaImage, TA_SUFFIX, type TaImage, type TaInstrumentation } from './ta-image.js';
 import { TaInstance, type TaServices } from './ta-instance.js';
 import { isUuid } from './uuid.js';
 import type { SecureBlock } from './secure-block.js';
@@ -67,6 +67,8 @@ export interface SecureWorldOptions {
   readonly builtin?: ReadonlyMap<string, string>;
   /** Show TAs' DMSG lines (OP-TEE's debug level); errors and info are always shown. */
   readonly verbose?: boolean;
+  /** Rewrites every TA this world loads (a simulation's opt-in instrumentation, ./ta-image.ts); none in `emon run`. */
+  readonly instrument?: TaInstrumentation;
 }
 
 /** A device assigned to the secure world (TZPC-protected peripheral): only TAs read it. */
@@ -149,7 +151,7 @@ export class SecureWorld {
       return this.result(TEE_ERROR_ITEM_NOT_FOUND, TEE_ORIGIN_TEE, `no TA ${uuid} in ${early ?? this.o.taDir}`);
     }
     try {
-      const img = loadTaImage(bytes, file);
+      const img = loadTaImage(bytes, file, this.o.instrument);
       if (img.props.uuid !== uuid) return this.result(TEE_ERROR_SECURITY, TEE_ORIGIN_TEE, `${file} declares UUID ${img.props.uuid}, not the ${uuid} its name says`);
       this.images.set(uuid, img);
       return img;
@@ -290,7 +292,8 @@ export class SecureWorld {
       return this.result(r, TEE_ORIGIN_TEE, `TA ${s.uuid} died in command ${cmd}: ${ta.deathReason}`);
     }
     const res = op === 0 ? r : m.unmarshal(g, gdv, op, ta, r);
-    if (trace !== null) trace.record({ kind: 'ta_invoke', name: `cmd ${cmd >>> 0}`, track: `${this.o.client}/ta:${s.uuid}`, start: t0, dur: performance.now() - t0, args: { session: id, result: resultName(res) } });
+    // The memrefs' sizes are the normal world's own (it built the operation): what an observer sees of a command.
+    if (trace !== null) trace.record({ kind: 'ta_invoke', name: `cmd ${cmd >>> 0}`, track: `${this.o.client}/ta:${s.uuid}`, start: t0, dur: performance.now() - t0, bytes: op === 0 ? 0 : m.len[0]! + m.len[1]! + m.len[2]! + m.len[3]!, args: { session: id, result: resultName(res) } });
     this.origin = TEE_ORIGIN_TRUSTED_APP;
     return res;
   }

@@ -58,6 +58,18 @@ export interface TaImage {
   readonly singleInstance: boolean;
   readonly multiSession: boolean;
   readonly keepAlive: boolean;
+  /** Imports a rewritten module needs besides env and tee (see TaInstrumentation); none for a plain TA. */
+  readonly extraImports?: WebAssembly.Imports;
+}
+
+/**
+ * An opt-in rewrite of a TA's verified module before it runs, for simulations that must see inside it (the
+ * side-channel observatory routes its loads and stores through a cache model, runtime/hw/cache). The TA is
+ * verified and its imports checked on the module as signed; the rewrite may only add the imports it supplies.
+ */
+export interface TaInstrumentation {
+  rewrite(wasm: Uint8Array, file: string): Uint8Array;
+  readonly imports: WebAssembly.Imports;
 }
 
 /** Imports a TA may have: the TA syscalls in module "tee", its memory and abort in "env". */
@@ -96,7 +108,7 @@ export function parseTaProperties(json: unknown, file: string): TaProperties {
 }
 
 /** Verify the signature (TEE_ERROR_SECURITY when it fails, the caller maps it) and compile a TA file's bytes. */
-export function loadTaImage(bytes: Uint8Array, file: string): TaImage {
+export function loadTaImage(bytes: Uint8Array, file: string, instrument?: TaInstrumentation): TaImage {
   const { identity, image } = verifySignedImage(bytes, file, {}, 'TA load');
   const section = readCustomSection(image, TA_SECTION, file);
   if (!section) fail(file, `no TA properties (custom section ${TA_SECTION})`);
@@ -123,6 +135,13 @@ export function loadTaImage(bytes: Uint8Array, file: string): TaImage {
   }
   if (!importsMemory) fail(file, 'defines its own memory; a TA imports env.memory so the secure world can bound it (asc --importMemory, or wasm-ld --import-memory)');
   if (WebAssembly.Module.exports(module).some((e) => e.kind === 'memory')) fail(file, 'exports a memory; secure memory is never handed out');
+  if (instrument !== undefined) {
+    try {
+      module = new WebAssembly.Module(instrument.rewrite(image, file) as Uint8Array<ArrayBuffer>);
+    } catch (e) {
+      return fail(file, `the instrumented module does not compile: ${(e as Error).message}`);
+    }
+  }
   initialPages = minimumMemoryPages(image);
   const memoryPages = Math.max(1, Math.ceil((props.stackSize + props.dataSize) / WASM_PAGE));
   return {
@@ -135,6 +154,7 @@ export function loadTaImage(bytes: Uint8Array, file: string): TaImage {
     singleInstance: (props.flags & TA_FLAG_SINGLE_INSTANCE) !== 0,
     multiSession: (props.flags & TA_FLAG_MULTI_SESSION) !== 0,
     keepAlive: (props.flags & TA_FLAG_INSTANCE_KEEP_ALIVE) !== 0,
+    ...(instrument !== undefined ? { extraImports: instrument.imports } : {}),
   };
 }
 

@@ -214,7 +214,7 @@ export class TaInstance {
     };
     let instance: WebAssembly.Instance;
     try {
-      instance = new WebAssembly.Instance(image.module, { env, tee });
+      instance = new WebAssembly.Instance(image.module, image.extraImports === undefined ? { env, tee } : { ...image.extraImports, env, tee });
     } catch (e) {
       throw new EmonError('E_TA_FORMAT', `TA ${image.props.uuid}: cannot instantiate: ${(e as Error).message}`);
     }
