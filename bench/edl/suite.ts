@@ -14,7 +14,7 @@ import { EmonError } from '../../runtime/errors.js';
 import { readRegularFile } from '../../runtime/files.js';
 import { parseEdl } from '../../runtime/enclave/edl/parser.js';
 import { readEdl } from '../../runtime/enclave/edl/generate.js';
-import { deepStruct, elementSize, isAddress, isAggregate, returnsValue, scalarOf, wasmTypeOf, type EdlFunction, type EdlInterface, type EdlParam, type EdlStruct, type SizeExpr } from '../../runtime/enclave/edl/types.js';
+import { deepStruct, elementSize, isAddress, isAggregate, returnsValue, scalarOf, wasmTypeOf, type EdlFunction, type EdlInterface, type EdlParam, type EdlStruct, type OpaqueType, type SizeExpr } from '../../runtime/enclave/edl/types.js';
 import type { EnclaveImage } from '../../runtime/enclave/host.js';
 import { Gate, type EcallFn } from '../../runtime/enclave/gate.js';
 import { createEnclave, instantiateEnclave } from '../../runtime/hw/sgx/enclave.js';
@@ -238,7 +238,7 @@ function checkMatches(user: EdlInterface, embedded: string | null, file: string,
   }
 }
 
-function loadImage(edlFile: string, enclaveFile: string, searchPath: readonly string[]): EnclaveImage {
+function loadImage(edlFile: string, enclaveFile: string, searchPath: readonly string[], types: readonly OpaqueType[]): EnclaveImage {
   let bytes: Uint8Array;
   try {
     // Readable at all? A missing file is E_NO_FILE, as for the enclave; readEdl then parses it with its imports.
@@ -253,7 +253,7 @@ function loadImage(edlFile: string, enclaveFile: string, searchPath: readonly st
       hint: 'give the path of the signed enclave .wasm built from that EDL',
     });
   }
-  const iface = readEdl(edlFile, { searchPath });
+  const iface = readEdl(edlFile, { searchPath, types });
   const sigFile = `${enclaveFile}.sig`;
   const enclave = createEnclave(bytes, enclaveFile, existsSync(sigFile) ? { sigstruct: new Uint8Array(readRegularFile(sigFile)) } : {});
   checkMatches(iface, enclave.edl, enclaveFile, edlFile);
@@ -284,11 +284,13 @@ export interface EdlSuiteOptions {
   readonly measureTrace?: TraceSink | null;
   /** Folders searched for the EDL's imports after its own (edger8r's --search-path). */
   readonly searchPath?: readonly string[];
+  /** Sizes of header types (`--type NAME=SIZE`). */
+  readonly types?: readonly OpaqueType[];
 }
 
 /** Build a BenchSuite for `edlFile` implemented by `enclaveFile`. Errors (bad EDL, unsigned enclave) surface here. */
 export async function edlSuite(edlFile: string, enclaveFile: string, options: EdlSuiteOptions = {}): Promise<BenchSuite> {
-  const image = loadImage(edlFile, enclaveFile, options.searchPath ?? []);
+  const image = loadImage(edlFile, enclaveFile, options.searchPath ?? [], options.types ?? []);
   const iface = image.iface;
   const skipped: Array<{ case: string; reason: string }> = [];
   const ocallsPer: Record<string, Record<string, number>> = {};

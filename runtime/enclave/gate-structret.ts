@@ -6,12 +6,12 @@
  * ECALL the address is frame slot 0, for an OCALL the enclave's retval pointer. The retval region is checked
  * like an [out] buffer (bounds, overlap) before anything moves; retval 0 discards the result.
  */
-import { isAggregate, type EdlFunction } from './edl/types.js';
+import { isAggregate, valueSize, type EdlFunction } from './edl/types.js';
 import type { PlacedBuffer } from './gate-deepcopy.js';
 
-/** Bytes of the struct `f` returns by value, or 0. */
+/** Bytes of the struct (or `long double`, or sized header type) `f` returns by value, or 0. */
 export function structReturnSize(f: EdlFunction): number {
-  return isAggregate(f.ret) ? f.ret.user!.size : 0;
+  return isAggregate(f.ret) ? valueSize(f.ret) : 0;
 }
 
 /** Checks of the retval address `from` (a local) in the caller's memory of `srcSize` bytes; emits locals pR, lR. */

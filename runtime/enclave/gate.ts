@@ -11,7 +11,7 @@ import { DEFAULT_CALL_CAP } from './abi.js';
 import type { EdlInterface } from './edl/types.js';
 import { ecallSource, ocallSource } from './gate-codegen.js';
 import { GateContext } from './gate-context.js';
-import { STD_OCALLS, stdOcall } from './std-ocalls.js';
+import { STD_ECALLS, STD_OCALLS, stdEcall, stdOcall } from './std-ocalls.js';
 import { findSignature, handlerSignature, hasSignature } from './handler-type.js';
 
 export type EcallFn = (framePtr: number) => number;
@@ -121,6 +121,8 @@ export class Gate {
     const { ecalls } = factories(iface);
     const fns = iface.trusted.map((f) => {
       const fn = exports[f.name];
+      // The ECALLs of the SDK's trusted libraries (sgx_tswitchless.edl, ...) are emon's unless the enclave has them.
+      if (typeof fn !== 'function' && STD_ECALLS[f.name]) return null;
       if (typeof fn !== 'function') {
         throw new EmonError('E_ENCLAVE_EXPORTS', `${what}: the enclave does not export ECALL ${f.name} declared in ${iface.name}.edl`, {
           hint: `export function ${f.name} from the enclave's entry file`,
@@ -129,6 +131,6 @@ export class Gate {
       return fn;
     });
     this.ctx.bindEnclave(memory, msBase, msBase + msSize, memoryLimit, access);
-    iface.trusted.forEach((f, i) => this.ecalls.push(ecalls[i]!(this.ctx, fns[i]!, f.name)));
+    iface.trusted.forEach((f, i) => this.ecalls.push(fns[i] ? ecalls[i]!(this.ctx, fns[i]!, f.name) : stdEcall(f, this.ctx)!));
   }
 }

@@ -1,12 +1,14 @@
 /**
- * emon's untrusted side of the SDK's standard EDLs (enclaves/sdk/edl: sgx_tstdc.edl, sgx_pthread.edl), what
- * the Intel SGX SDK's untrusted runtime (urts) serves for every enclave that imports them. A Wasm enclave runs
- * on one TCS: the thread-event OCALLs have no other thread to wait for or wake and return 0 at once; CPUID and
- * thread creation have no meaning there and are refused with a named error (E_OCALL_UNAVAILABLE) and EUNSPEC.
- * A guest that exports a handler of the same name serves the OCALL itself instead.
+ * emon's side of the SDK's standard EDLs (enclaves/sdk/edl: sgx_tstdc.edl, sgx_pthread.edl, sgx_tswitchless.edl,
+ * sgx_tkey_exchange.edl, sgx_tprotected_fs.edl): the OCALLs the Intel SGX SDK's untrusted runtime (urts) serves
+ * for every enclave that imports them, and the ECALLs its trusted libraries would link into the enclave. A Wasm
+ * enclave runs on one TCS: the thread-event OCALLs have no other thread to wait for or wake and return 0 at
+ * once; CPUID, thread creation and the untrusted file system of sgx_tprotected_fs have no meaning there and are
+ * refused with a named error (E_OCALL_UNAVAILABLE) and EUNSPEC. A guest that exports a handler of the same name
+ * serves the OCALL itself instead; an enclave that exports a standard ECALL implements it itself.
  */
 import { EmonError } from '../errors.js';
-import { EINVAL, EUNSPEC, OK } from './abi.js';
+import { EINVAL, ELOST, EUNSPEC, OK, SLOT } from './abi.js';
 import type { EdlFunction } from './edl/types.js';
 import type { GateContext } from './gate-context.js';
 
@@ -21,7 +23,59 @@ export const STD_OCALLS: Readonly<Record<string, Builtin>> = {
   pthread_wait_timeout_ocall: { kind: 'served', ret: 0 },
   pthread_wakeup_ocall: { kind: 'served', ret: 0 },
   pthread_create_ocall: { kind: 'refused', why: 'emon runs each enclave on one TCS and cannot start another enclave thread' },
+  ...Object.fromEntries(
+    [
+      'u_sgxprotectedfs_exclusive_file_open',
+      'u_sgxprotectedfs_check_if_file_exists',
+      'u_sgxprotectedfs_fread_node',
+      'u_sgxprotectedfs_fwrite_node',
+      'u_sgxprotectedfs_fclose',
+      'u_sgxprotectedfs_fflush',
+      'u_sgxprotectedfs_remove',
+      'u_sgxprotectedfs_recovery_file_open',
+      'u_sgxprotectedfs_fwrite_recovery_node',
+      'u_sgxprotectedfs_do_file_recovery',
+    ].map((n) => [n, { kind: 'refused', why: 'emon gives enclaves no untrusted host file system for sgx_tprotected_fs (use sealing or a block device, docs/storage.md)' } as Builtin]),
+  ),
 };
+
+/** The ECALLs of the SDK's trusted libraries that a Wasm enclave does not link, answered by emon when the enclave exports none. */
+export const STD_ECALLS: Readonly<Record<string, Builtin>> = {
+  sl_init_switchless: { kind: 'served', ret: 0 },
+  sl_run_switchless_tworker: { kind: 'refused', why: 'emon runs each enclave on one TCS: there is no switchless worker thread to run' },
+  ...Object.fromEntries(
+    ['sgx_ra_get_ga', 'sgx_ra_proc_msg2_trusted', 'sgx_ra_get_msg3_trusted'].map((n) => [
+      n,
+      { kind: 'refused', why: "a Wasm enclave does not link the SDK's key-exchange library (sgx_tkey_exchange): implement and export it in the enclave, or use emon's attestation (docs/attestation.md)" } as Builtin,
+    ]),
+  ),
+};
+
+/**
+ * emon's answer to standard ECALL `f` the enclave does not export, or null when `f` is not one: `(fp) -> status`
+ * like a gate ECALL; a served one writes its int result into frame slot 0, as the gate stores a return value.
+ */
+export function stdEcall(f: EdlFunction, c: GateContext): ((fp: number) => number) | null {
+  const b = STD_ECALLS[f.name];
+  if (!b) return null;
+  const frame = SLOT * (f.params.length + 1);
+  if (b.kind === 'refused') {
+    return () => {
+      if (c.lost) return ELOST;
+      c.onReject?.(new EmonError('E_ECALL_UNAVAILABLE', `${c.track}: ECALL ${f.name} is unavailable: ${b.why}`, { hint: `export ${f.name} from the enclave to implement it` }));
+      return EUNSPEC;
+    };
+  }
+  return (fp: number) => {
+    if (c.lost) return ELOST;
+    if (c.g8.length === 0) c.refreshG();
+    fp = fp >>> 0;
+    if (fp + frame > c.g8.length) return c.reject('E_GATE_FRAME', f.name, 'frame', fp, frame);
+    if (c.trace !== null) c.trace.record({ kind: 'ecall', name: f.name, track: c.track, start: performance.now(), dur: 0, bytes: 0 });
+    if (f.ret.base !== 'void' || f.ret.pointer) c.gdv.setInt32(fp, b.ret, true);
+    return OK;
+  };
+}
 
 /**
  * The "emon_ocall" import for standard OCALL `f`, or null when `f` is not one. Its signature is the OCALL

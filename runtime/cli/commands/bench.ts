@@ -113,6 +113,7 @@ interface BenchOptions {
   edl?: string;
   enclave?: string;
   searchPath?: string[];
+  type?: string[];
   screenshot?: string;
   emulateCost?: boolean;
 }
@@ -152,6 +153,7 @@ export function register(program: Command): void {
     .option('--edl <file>', "benchmark every ECALL/OCALL of this EDL (needs --enclave)")
     .option('--enclave <file>', 'the enclave .wasm implementing --edl')
     .option('--search-path <dir>', "with --edl: folder searched for the EDL's imports (repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--type <NAME=SIZE>', 'with --edl: size of a type from an included C header (repeatable; docs/edl.md)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--emulate-cost', 'spin for the modeled hardware cost at each enclave transition (runtime/hw/cost)')
     .action(async (suites: string[], opts: BenchOptions) => {
       if (opts.list) {
@@ -180,7 +182,8 @@ export function register(program: Command): void {
           throw new EmonError('E_USAGE', '--edl and --enclave go together', { hint: 'emon bench --edl my.edl --enclave my.wasm' });
         }
         const { edlSuite } = await import('../../../bench/edl/suite.js');
-        extraSuites.push(await edlSuite(opts.edl, opts.enclave, { searchPath: opts.searchPath ?? [] }));
+        const { typeOptions } = await import('../../enclave/edl/foreign-types.js');
+        extraSuites.push(await edlSuite(opts.edl, opts.enclave, { searchPath: opts.searchPath ?? [], types: typeOptions(opts.type) }));
       }
       const progress = makeProgress(Boolean(process.stderr.isTTY) && opts.progress !== false);
       let run: BenchRun;

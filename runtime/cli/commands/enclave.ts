@@ -11,6 +11,7 @@ import { parseEdl } from '../../enclave/edl/parser.js';
 import { describeParam } from '../../enclave/edl/gen-common.js';
 import { readEdl } from '../../enclave/edl/generate.js';
 import { embeddableEdl } from '../../enclave/edl/print.js';
+import { typeOptions } from '../../enclave/edl/foreign-types.js';
 import { EmonError } from '../../errors.js';
 import { EDL_SECTION, SIGSTRUCT_SECTION } from '../../hw/sgx/enclave.js';
 import { hex } from '../../hw/sgx/identity.js';
@@ -122,8 +123,10 @@ export function register(program: Command): void {
       .requiredOption('-k, --key <keyfile>', 'signer key from `emon enclave keygen`')
       .option('-o, --out <file>', 'output module (default: rewrite the input)')
       .option('--edl <file.edl>', 'EDL to embed (default: keep the one the module carries)')
+      .option('--search-path <dir>', "with --edl: folder searched for the EDL's imports (repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+      .option('--type <NAME=SIZE>', 'with --edl: size of a type from an included C header (repeatable; embedded with the EDL; docs/edl.md)', (v: string, prev: string[]) => [...prev, v], [] as string[])
       .option('--detached', 'write the SIGSTRUCT to OUT.sig and leave it out of the module'),
-  ).action((file: string, o: ConfigOpts & { key: string; out?: string; edl?: string; detached?: boolean }) => {
+  ).action((file: string, o: ConfigOpts & { key: string; out?: string; edl?: string; detached?: boolean; searchPath?: string[]; type?: string[] }) => {
     const bytes = readModule(file);
     const key = readSignerKey(o.key);
     const previous = sigstructOf(bytes, file);
@@ -132,7 +135,7 @@ export function register(program: Command): void {
     if (o.edl !== undefined) {
       edl = readInput(o.edl, 'EDL file').toString('utf8');
       // Imports are inlined, so that the enclave alone carries its whole interface.
-      edl = embeddableEdl(readEdl(o.edl), edl);
+      edl = embeddableEdl(readEdl(o.edl, { searchPath: o.searchPath ?? [], types: typeOptions(o.type) }), edl);
     } else if (!readCustomSection(bytes, EDL_SECTION, file)) {
       throw new EmonError('E_ENCLAVE_EDL', `${file} carries no EDL`, { hint: 'pass --edl FILE.edl: the gate needs the interface, and it is part of the measurement' });
     }

@@ -4,7 +4,7 @@
  * entry file implements and exports every trusted function and re-exports `__emon_ms`/`__emon_ms_size`.
  */
 import { asRet, asSret, asType, asTypeDecls, banner, describeParam, ENCLAVE_MS_SIZE } from './gen-common.js';
-import { returnsValue, type EdlInterface } from './types.js';
+import { aggregateName, returnsValue, type EdlInterface } from './types.js';
 
 export function generateEnclaveAs(iface: EdlInterface): string {
   const L: string[] = [banner(iface, '//')];
@@ -26,7 +26,7 @@ export function generateEnclaveAs(iface: EdlInterface): string {
     L.push(`@external("emon_ocall", "${f.name}")`);
     L.push(`declare function __ocall_${f.name}(${params.join(', ')}): i32;`);
     L.push(`/**`);
-    L.push(` * OCALL ${f.name}(${f.params.map(describeParam).join(', ')})${hasRet ? ` -> ${asRet(f)} stored at retval (may be 0)` : ''}.`.replace('-> void stored', `-> ${f.ret.user?.kind ?? ''} ${f.ret.base} stored`));
+    L.push(` * OCALL ${f.name}(${f.params.map(describeParam).join(', ')})${hasRet ? ` -> ${asRet(f)} stored at retval (may be 0)` : ''}.`.replace('-> void stored', `-> ${aggregateName(f.ret)} stored`));
     L.push(` * Returns 0 when the call went through, else an emon status (2: a bad buffer or the guest's scratch is full).`);
     L.push(` * The result comes from untrusted code: check it before use.`);
     L.push(` */`);

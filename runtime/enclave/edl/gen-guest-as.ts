@@ -5,7 +5,7 @@
  * SGX's `sgx_status_t f(eid, &retval, ...)`. The guest's entry file exports one handler per OCALL.
  */
 import { asRet, asSret, asSlotType, asType, asTypeDecls, banner, describeParam, GUEST_SCRATCH_SIZE } from './gen-common.js';
-import { isAggregate, scalarOf, type EdlInterface, returnsValue } from './types.js';
+import { aggregateName, isAggregate, scalarOf, valueSize, type EdlInterface, returnsValue } from './types.js';
 
 export function generateGuestAs(iface: EdlInterface): string {
   const slots = 1 + Math.max(0, ...iface.trusted.map((f) => f.params.length));
@@ -42,7 +42,7 @@ export function generateGuestAs(iface: EdlInterface): string {
     const params = ['handle: i32', ...(hasRet ? ['retval: usize'] : []), ...f.params.map((p) => `${p.name}: ${asType(p)}`)];
     L.push('');
     const sret = isAggregate(f.ret);
-    const retDoc = sret ? `${f.ret.user!.kind} ${f.ret.base} (${f.ret.user!.size} bytes) written` : asRet(f);
+    const retDoc = sret ? `${aggregateName(f.ret)} (${valueSize(f.ret)} bytes) written` : asRet(f);
     L.push(`/** ECALL ${f.index} ${f.name}(${f.params.map(describeParam).join(', ')})${hasRet ? ` -> ${retDoc} at retval` : ''}. */`);
     L.push(`export function ${f.name}(${params.join(', ')}): i32 {`);
     // A struct result: slot 0 carries the address the gate writes it to.

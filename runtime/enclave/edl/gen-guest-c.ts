@@ -3,7 +3,7 @@
  * ./gen-guest-as.ts, header-only, with the frame on the C stack, and prototypes of the OCALL handlers the
  * program must define (exported under their EDL names).
  */
-import { banner, cDecl, cRet, cTypeDecls, describeParam, GUEST_SCRATCH_SIZE } from './gen-common.js';
+import { banner, cDecl, cForeignDecls, cType, cRet, cTypeDecls, describeParam, GUEST_SCRATCH_SIZE } from './gen-common.js';
 import { isAggregate, scalarOf, wasmTypeOf, type EdlFunction, type EdlInterface, type EdlParam, returnsValue } from './types.js';
 
 function slotStore(p: EdlParam, i: number): string {
@@ -28,6 +28,8 @@ export function generateGuestC(iface: EdlInterface): string {
   L.push(`#ifndef EMON_${G}_U_H`, `#define EMON_${G}_U_H`, '#include <stddef.h>', '#include <stdint.h>');
   for (const inc of iface.includes ?? []) L.push(`#include "${inc}"`);
   L.push('');
+  const foreign = cForeignDecls(iface);
+  if (foreign.length) L.push('/* Types from included headers, with the sizes emon copies (docs/edl.md, "Types from headers"). */', ...foreign, '');
   const types = cTypeDecls(iface.types ?? []);
   if (types.length) L.push(`/* Types of ${iface.name}.edl, laid out as the gate copies them. */`, ...types, '');
   L.push('#define EMON_IMPORT(n) __attribute__((import_module("emon"), import_name(n)))');
@@ -69,7 +71,7 @@ export function generateGuestC(iface: EdlInterface): string {
   L.push(' * value arrives as a pointer to its copy; a struct result is written through the retval pointer given first. */');
   for (const f of iface.untrusted) {
     const sret = isAggregate(f.ret) ? [`${cRet(f)} *retval`] : [];
-    const list = [...sret, ...f.params.map((p) => (p.byValue ? `const ${cDecl(p)}`.replace(` ${p.name}`, ` *${p.name}`) : cDecl(p)))];
+    const list = [...sret, ...f.params.map((p) => (p.byValue ? `const ${cType(p)} *${p.name}` : cDecl(p)))];
     L.push(`__attribute__((export_name("${f.name}"))) ${sret.length ? 'void' : cRet(f)} ${f.name}(${list.length ? list.join(', ') : 'void'});`);
   }
   L.push('', '#endif', '');

@@ -11,7 +11,7 @@ import { EmonError } from '../../errors.js';
 import { readRegularFile } from '../../files.js';
 import { projectRoot } from '../../paths.js';
 import { parseEdl, type ImportResolver } from './parser.js';
-import type { EdlInterface, SourceLoc } from './types.js';
+import type { EdlInterface, OpaqueType, SourceLoc } from './types.js';
 
 /** emon's versions of the SDK's standard EDLs. */
 export const STD_EDL_DIR = path.join(projectRoot, 'enclaves', 'sdk', 'edl');
@@ -19,6 +19,8 @@ export const STD_EDL_DIR = path.join(projectRoot, 'enclaves', 'sdk', 'edl');
 export interface EdlLoadOptions {
   /** Folders searched after the importing file's own (edger8r's --search-path, repeatable). */
   readonly searchPath?: readonly string[];
+  /** Sizes of header types (`--type NAME=SIZE`, ./foreign-types.ts), known to every file parsed. */
+  readonly types?: readonly OpaqueType[];
 }
 
 function readText(file: string, why: string): string {
@@ -54,7 +56,7 @@ export function loadEdl(file: string, options: EdlLoadOptions = {}): EdlInterfac
     try {
       const text = readText(f, 'EDL file');
       // Imported files are libraries: their own name need not be an identifier (only the top file names outputs).
-      const iface = parseEdl(text, display, name ?? (depth > 0 ? 'imported' : undefined), { resolve, depth });
+      const iface = parseEdl(text, display, name ?? (depth > 0 ? 'imported' : undefined), { resolve, depth, types: options.types ?? [] });
       cache.set(real, iface);
       return iface;
     } finally {

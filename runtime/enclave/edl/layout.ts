@@ -11,6 +11,7 @@ import { elementSize, scalarOf, type EdlType } from './types.js';
 export function typeLayout(t: EdlType): { size: number; align: number } {
   if (t.pointer) return { size: 4, align: 4 };
   if (t.user) return { size: t.user.size, align: t.user.align };
+  if (t.opaque) return { size: t.opaque.size, align: t.opaque.align };
   const s = scalarOf(t).size;
   return { size: s, align: s };
 }

@@ -7,8 +7,11 @@
  */
 import { EmonError } from '../../errors.js';
 import { layoutMembers } from './layout.js';
+import { LONG_DOUBLE, parseTypeDecl, sameType, SDK_TYPES, unknownTypeHint } from './foreign-types.js';
 import {
   SCALARS,
+  isAggregate,
+  type OpaqueType,
   type Direction,
   type EdlEnum,
   type EdlFunction,
@@ -41,8 +44,26 @@ const MAX_DIM = 1 << 24;
 /** Largest type or array emon lays out: the gate's lengths are wasm32 (and far above any per-call cap). */
 const MAX_BYTES = 0x7fffffff;
 
-function lex(text: string, file: string): Token[] {
+/** `emon: type NAME=SIZE` inside a comment: a header type's size, invisible to edger8r. */
+const TYPE_PRAGMA = /emon:\s*type\s+([^\n]*?)\s*(?:\*\/|$)/gm;
+
+interface Lexed {
+  readonly toks: Token[];
+  readonly pragmas: Array<{ spec: string; where: string }>;
+}
+
+function lex(text: string, file: string): Lexed {
   const out: Token[] = [];
+  const pragmas: Array<{ spec: string; where: string }> = [];
+  const comment = (from: number, to: number, atLine: number): void => {
+    const body = text.slice(from, to);
+    if (!body.includes('emon:')) return;
+    for (const m of body.matchAll(TYPE_PRAGMA)) {
+      const before = text.slice(0, from + m.index);
+      const nl = before.lastIndexOf('\n');
+      pragmas.push({ spec: m[1]!, where: `${file}:${atLine + (body.slice(0, m.index).match(/\n/g)?.length ?? 0)}:${before.length - nl}` });
+    }
+  };
   let i = 0;
   let line = 1;
   let lineStart = 0;
@@ -60,10 +81,13 @@ function lex(text: string, file: string): Token[] {
     } else if (c === ' ' || c === '\t' || c === '\r') {
       i++;
     } else if (c === '/' && text[i + 1] === '/') {
+      const start = i;
       while (i < text.length && text[i] !== '\n') i++;
+      comment(start + 2, i, line);
     } else if (c === '/' && text[i + 1] === '*') {
       const end = text.indexOf('*/', i + 2);
       if (end < 0) fail('unterminated comment');
+      comment(i + 2, end, line);
       for (let j = i; j < end; j++) if (text[j] === '\n') (line++, (lineStart = j + 1));
       i = end + 2;
     } else if (c === '#') {
@@ -91,7 +115,7 @@ function lex(text: string, file: string): Token[] {
     }
   }
   out.push({ kind: 'eof', text: '<end of file>', line, col: i - lineStart + 1 });
-  return out;
+  return { toks: out, pragmas };
 }
 
 /** Resolves `from "x.edl"`: returns the parsed interface of the file (./imports.ts). */
@@ -125,6 +149,8 @@ class Parser {
   readonly imports: EdlImport[] = [];
   /** Enumerator names → values, for later enumerators and constants in dims/size/count. */
   readonly enumerators = new Map<string, number>();
+  /** Header types given a size by a comment, a --type option, or an import (emon's SDK table is the fallback). */
+  readonly declared = new Map<string, OpaqueType>();
 
   constructor(
     private readonly toks: Token[],
@@ -183,6 +209,16 @@ class Parser {
     return { value: v, tok: t };
   }
 
+  declare(t: OpaqueType, where: string): void {
+    const prev = this.declared.get(t.name);
+    if (prev && !sameType(prev, t)) {
+      throw new EmonError('E_EDL_TYPE', `${where}: type '${t.name}' is declared as ${prev.size} bytes (align ${prev.align}${prev.scalar ? `, ${prev.scalar.c}` : ''}) and as ${t.size} bytes (align ${t.align}${t.scalar ? `, ${t.scalar.c}` : ''})`, {
+        hint: 'give each header type one size (an --type option and an emon: type comment must agree)',
+      });
+    }
+    if (!prev) this.declared.set(t.name, t);
+  }
+
   parseFile(name: string): EdlInterface {
     this.expect('enclave');
     this.expect('{');
@@ -209,6 +245,7 @@ class Parser {
       includes: this.includes,
       types: [...new Set(this.types.values())],
       imports: this.imports,
+      declared: [...this.declared.values()],
     };
   }
 
@@ -239,6 +276,7 @@ class Parser {
     for (const inc of lib.includes ?? []) if (!this.includes.includes(inc)) this.includes.push(inc);
     for (const t of lib.types ?? []) this.addType(t, this.loc(from));
     for (const [k, v] of enumeratorsOf(lib)) this.enumerators.set(k, v);
+    for (const t of lib.declared ?? []) this.declare(t, `${this.file}:${from.line}:${from.col}`);
     for (const imp of lib.imports ?? []) this.imports.push(imp);
     this.imports.push({ spec: s.text, file: lib.file, names, loc: this.loc(from) });
     const all = [...lib.trusted.map((f) => ({ f, trusted: true })), ...lib.untrusted.map((f) => ({ f, trusted: false }))];
@@ -313,7 +351,10 @@ class Parser {
     this.expect(';');
     if (raw.length === 0) this.fail(nameTok, `${kind} ${nameTok.text} has no members (C does not allow an empty ${kind})`);
     for (const r of raw) {
-      if (r.type.foreign) this.fail(r.typeTok, `unknown type '${r.type.base}' for member '${r.name}': emon cannot read C headers`, 'E_EDL_TYPE', 'declare it in the EDL as a struct, union or enum, or use a scalar type');
+      if (r.type.foreign && !r.type.opaque && !r.type.pointer) this.fail(r.typeTok, `unknown type '${r.type.base}' for member '${r.name}': a type from an included header, whose size emon does not know`, 'E_EDL_TYPE', unknownTypeHint(r.type.base));
+      if (r.type.foreign && !r.type.opaque && r.type.pointer && r.attrs?.count && (r.type.depth ?? 1) === 1) {
+        this.fail(r.typeTok, `count= on member '${r.name}' needs sizeof(${r.type.base}), which emon does not know (a type from an included header)`, 'E_EDL_TYPE', `use size= (bytes), or: ${unknownTypeHint(r.type.base)}`);
+      }
       if (!r.type.pointer && r.type.base === 'void') this.fail(r.tok, `member '${r.name}' cannot be void`);
       if (r.type.user?.name === nameTok.text) this.fail(r.typeTok, `${kind} ${nameTok.text} cannot contain itself`);
     }
@@ -390,6 +431,7 @@ class Parser {
     let base: string;
     let user: UserType | null = null;
     let foreign = false;
+    let opaque: OpaqueType | null = null;
     if (this.is('struct') || this.is('union') || this.is('enum')) {
       const kw = this.next().text;
       const n = this.ident(`a ${kw} name`);
@@ -403,18 +445,24 @@ class Parser {
       const words: string[] = [this.ident('a type').text];
       if (words[0] === 'unsigned' || words[0] === 'long' || words[0] === 'signed' || words[0] === 'short') {
         while (['int', 'char', 'short', 'long'].includes(this.peek().text) && this.peek().kind === 'ident') words.push(this.next().text);
+        // edger8r's grammar has `long double` (Tlong Tdouble); nothing may follow or precede it.
+        if (words.length === 1 && words[0] === 'long' && this.is('double') && this.peek().kind === 'ident') words.push(this.next().text);
       }
       base = words.join(' ');
+      if (base !== 'long double' && this.is('double') && this.peek().kind === 'ident') this.fail(this.peek(), `'${base} double' is not a C type (EDL has double and long double)`, 'E_EDL_TYPE');
       if (base.startsWith('signed')) base = base.replace(/^signed ?/, '') || 'int';
       if (base === 'unsigned int') base = 'unsigned';
       if (base === 'long int' || base === 'long long int' || base === 'unsigned long int' || base === 'unsigned long long int' || base === 'short int' || base === 'unsigned short int') {
         base = base.replace(/ int$/, '');
       }
-      if (!SCALARS[base]) {
+      if (base === 'long double') opaque = LONG_DOUBLE;
+      else if (!SCALARS[base]) {
         const t = this.types.get(base);
         if (t) user = t;
-        else if (words.length === 1 && /^[A-Za-z_]\w*$/.test(base)) foreign = true;
-        else this.fail(at, `unknown type '${base}'`, 'E_EDL_TYPE');
+        else if (words.length === 1 && /^[A-Za-z_]\w*$/.test(base)) {
+          foreign = true;
+          opaque = this.declared.get(base) ?? SDK_TYPES[base] ?? null;
+        } else this.fail(at, `unknown type '${base}'`, 'E_EDL_TYPE');
       }
     }
     while (this.is('const')) (this.next(), (isConst = true));
@@ -424,7 +472,7 @@ class Parser {
       while (this.is('const')) this.next();
     }
     if (depth > 2) this.fail(at, 'pointers deeper than T** are not EDL', 'E_EDL_UNSUPPORTED');
-    const type: EdlType = { base, pointer: depth > 0, isConst, depth, user, foreign };
+    const type: EdlType = { base, pointer: depth > 0, isConst, depth, user, foreign, ...(opaque ? { opaque } : {}) };
     return { type, at };
   }
 
@@ -443,9 +491,9 @@ class Parser {
     const isPublic = this.accept('public');
     if (isPublic && !trusted) this.fail(start, "'public' applies to trusted functions only");
     const { type: ret, at: retAt } = this.parseType();
-    if (ret.foreign && !ret.pointer) this.fail(retAt, `unknown type '${ret.base}'`, 'E_EDL_TYPE', 'emon cannot read C headers: use an EDL-declared or scalar type');
+    if (ret.foreign && !ret.pointer && !ret.opaque) this.fail(retAt, `unknown type '${ret.base}' (the return type): a type from an included header, whose size emon does not know`, 'E_EDL_TYPE', unknownTypeHint(ret.base));
     const nameTok = this.ident('a function name');
-    if (SCALARS[nameTok.text] || ['enclave', 'trusted', 'untrusted', 'public'].includes(nameTok.text)) this.fail(nameTok, `'${nameTok.text}' is a reserved word`);
+    if (SCALARS[nameTok.text] || ['enclave', 'trusted', 'untrusted', 'public', 'double'].includes(nameTok.text)) this.fail(nameTok, `'${nameTok.text}' is a reserved word`);
     this.expect('(');
     const raw: RawParam[] = [];
     if (this.is('void') && this.is(')', 1)) this.next();
@@ -519,9 +567,9 @@ class Parser {
     const flags = a?.flags ?? [];
     let type = r.type;
     if (type.foreign) {
-      // A type from an included header: edger8r passes it through; emon must know its size, so only isptr/isary.
-      if (!flags.includes('isptr') && !flags.includes('isary')) {
-        this.fail(r.typeTok, `unknown type '${type.base}'`, 'E_EDL_TYPE', 'emon cannot read C headers: declare the type in the EDL (struct/union/enum), or mark a header pointer type [isptr] (or array type [isary]) with size=');
+      // A type from an included header: edger8r takes sizeof from the header; emon from its table or a declaration.
+      if (!type.opaque && !type.pointer && !flags.includes('isptr') && !flags.includes('isary')) {
+        this.fail(r.typeTok, `unknown type '${type.base}' for '${r.name}': a type from an included header, whose size emon does not know`, 'E_EDL_TYPE', `${unknownTypeHint(type.base)}; a header pointer type is [isptr] (an array type [isary]) with size=`);
       }
     } else if (flags.includes('isptr') || flags.includes('isary')) {
       this.fail(at, `'${flags.includes('isptr') ? 'isptr' : 'isary'}' marks a type defined in an included header; '${type.base}' is ${type.user ? `a ${type.user.kind} of this EDL` : 'a built-in type'}`);
@@ -530,15 +578,17 @@ class Parser {
     if (flags.includes('readonly') && !flags.includes('isptr')) this.fail(at, `'readonly' goes with 'isptr' (it marks a header pointer type as pointing at const data) on '${r.name}'`);
     if ((flags.includes('isptr') || flags.includes('isary')) && type.pointer) this.fail(at, `'${r.name}' is already a pointer; isptr/isary are for header types that hide one`);
     if (flags.includes('isptr') || flags.includes('isary')) {
-      type = { ...type, pointer: true, depth: 1, isConst: type.isConst || flags.includes('readonly') };
+      // isptr: the type is itself a pointer, so what it points at is counted in bytes (size=); isary: the type is an
+      // array, copied whole (sizeof the type when emon knows it).
+      type = { ...type, pointer: true, depth: 1, isConst: type.isConst || flags.includes('readonly'), opaque: flags.includes('isary') ? (type.opaque ?? null) : null };
     }
     const dims = r.dims;
     if (dims.length) type = { ...type, pointer: true, depth: (type.depth ?? 0) + 1 };
     if (!type.pointer) {
       if (type.base === 'void') this.fail(r.tok, `parameter '${r.name}' cannot be void`);
       if (a) this.fail(at, `attributes apply to pointer and array parameters only ('${r.name}' is a ${type.base})`);
-      if (type.user && type.user.kind !== 'enum') {
-        // By value: the slot carries the address of the caller's copy, copied in as [in] would be.
+      if (isAggregate(type)) {
+        // By value (a struct, union, long double or sized header type): the slot carries the address of the caller's copy, copied in as [in] would be.
         return { name: r.name, type, direction: 'in', size: null, count: null, isString: false, byValue: true, dims: [], flags, loc: this.loc(r.tok) };
       }
       return { name: r.name, type, direction: null, size: null, count: null, isString: false, loc: this.loc(r.tok) };
@@ -573,17 +623,23 @@ class Parser {
       const index = all.findIndex((p) => p.name === s.name);
       if (index < 0) this.fail(s.tok, `size/count refers to unknown parameter '${s.name}'`);
       const p = all[index]!;
-      if (p.type.pointer || p.dims.length || (p.type.user && p.type.user.kind !== 'enum') || p.type.foreign || !['i32', 'i64'].includes((SCALARS[p.type.base] ?? SCALARS['int']!).wasm)) {
+      const pScalar = p.type.foreign ? (p.type.opaque?.scalar ?? null) : (SCALARS[p.type.base] ?? (p.type.user?.kind === 'enum' ? SCALARS['int']! : null));
+      if (p.type.pointer || p.dims.length || !pScalar || !['i32', 'i64'].includes(pScalar.wasm)) {
         this.fail(s.tok, `size/count parameter '${s.name}' must be an integer scalar`);
       }
       return { kind: 'param', name: s.name, index };
     };
     const size = resolve(a.size);
     const count = dims.length ? { kind: 'const' as const, value: dims.reduce((x, y) => x * y, 1) } : resolve(a.count);
-    if (dims.length && dims.reduce((x, y) => x * y, 1) * (r.type.pointer ? 4 : r.type.user ? r.type.user.size : (SCALARS[r.type.base]?.size ?? 1)) > MAX_BYTES) this.fail(r.tok, `array '${r.name}' is larger than a wasm32 memory can hold`);
+    if (dims.length && dims.reduce((x, y) => x * y, 1) * (r.type.pointer ? 4 : r.type.user ? r.type.user.size : r.type.opaque ? r.type.opaque.size : (SCALARS[r.type.base]?.size ?? 1)) > MAX_BYTES) this.fail(r.tok, `array '${r.name}' is larger than a wasm32 memory can hold`);
     const elemVoid = type.base === 'void' && (type.depth ?? 1) === 1;
-    if (direction !== 'user_check' && !a.isString && !size && !count && type.foreign) {
-      this.fail(at, `'${r.name}' of header type '${type.base}' needs size= for [${direction === 'inout' ? 'in, out' : direction}]: emon does not read C headers, so it cannot take sizeof(${type.base}) as edger8r does`, 'E_EDL_TYPE', `add size=N (bytes), e.g. [${a.dirs.join(', ')}, ${flags.join(', ')}, size=16]`);
+    const unsized = type.foreign && !type.opaque && (type.depth ?? 1) === 1;
+    if (direction !== 'user_check' && count && !size && unsized && !flags.includes('isary')) {
+      this.fail(at, `count= on '${r.name}' needs sizeof(${type.base}), which emon does not know (a type from an included header)`, 'E_EDL_TYPE', `use size= (bytes), or: ${unknownTypeHint(type.base)}`);
+    }
+    if (direction !== 'user_check' && !a.isString && !size && unsized) {
+      const hint = flags.length ? `add size=N (bytes), e.g. [${a.dirs.join(', ')}, ${flags.join(', ')}, size=16]` : `add size=N (bytes), or: ${unknownTypeHint(type.base)}`;
+      this.fail(at, `'${r.name}' of header type '${type.base}' needs size= for [${direction === 'inout' ? 'in, out' : direction}]: emon does not read C headers, so it cannot take sizeof(${type.base}) as edger8r does`, 'E_EDL_TYPE', hint);
     }
     if (direction !== 'user_check' && !a.isString && !size && !count && elemVoid) {
       this.fail(at, `void pointer '${r.name}' needs size= or count= for [${direction === 'inout' ? 'in, out' : direction}] (edger8r cannot know how many bytes it points at)`);
@@ -612,6 +668,8 @@ export interface ParseOptions {
   readonly resolve?: ImportResolver;
   /** Import nesting depth of this file (set by the resolver). */
   readonly depth?: number;
+  /** Sizes of header types given on the command line (`--type NAME=SIZE`, ./foreign-types.ts). */
+  readonly types?: readonly OpaqueType[];
 }
 
 /** Parse EDL text; `file` is used in messages and, unless `name` is given, to name the interface. */
@@ -622,7 +680,10 @@ export function parseEdl(text: string, file: string, name?: string, options: Par
       hint: 'rename the file, e.g. my_enclave.edl',
     });
   }
-  const parser = new Parser(lex(text, file), file, options.resolve ?? null, options.depth ?? 0);
+  const lexed = lex(text, file);
+  const parser = new Parser(lexed.toks, file, options.resolve ?? null, options.depth ?? 0);
+  for (const t of options.types ?? []) parser.declare(t, `${file}: --type`);
+  for (const p of lexed.pragmas) parser.declare(parseTypeDecl(p.spec, 'comment', p.where), p.where);
   const iface = parser.parseFile(base);
   const seen = new Map<string, EdlFunction>();
   for (const f of [...iface.trusted, ...iface.untrusted]) {

@@ -3,6 +3,7 @@
  * enclave (custom section emon.edl) when the source EDL imports others, so that the gate rebuilds the same
  * interface from the enclave alone. Parsing the output gives the same functions, indices, types and layouts.
  */
+import { declText } from './foreign-types.js';
 import type { EdlFunction, EdlInterface, EdlMember, EdlParam, EdlType, SizeExpr, UserType } from './types.js';
 
 function typeName(t: EdlType, stars: number): string {
@@ -43,13 +44,13 @@ function param(p: EdlParam): string {
 function fn(f: EdlFunction, trusted: boolean): string {
   const pre = (f.attrs ?? []).filter((a) => a !== 'propagate_errno' && a !== 'transition_using_threads');
   const post = (f.attrs ?? []).filter((a) => a === 'propagate_errno' || a === 'transition_using_threads');
-  const head = `${pre.length ? `[${pre.join(', ')}] ` : ''}${trusted && f.isPublic ? 'public ' : ''}${typeName(f.ret, 0)} ${f.name}`;
+  const head = `${pre.length ? `[${pre.join(', ')}] ` : ''}${trusted && f.isPublic ? 'public ' : ''}${typeName(f.ret, f.ret.pointer ? (f.ret.depth ?? 1) : 0)} ${f.name}`;
   const allow = f.allow.length ? ` allow(${f.allow.join(', ')})` : '';
   return `${head}(${f.params.length ? f.params.map(param).join(', ') : 'void'})${allow}${post.map((a) => ` ${a}`).join('')};`;
 }
 
 export function printEdl(iface: EdlInterface): string {
-  const L: string[] = [`/* ${iface.name}.edl with its imports inlined by emon */`, 'enclave {'];
+  const L: string[] = [`/* ${iface.name}.edl with its imports inlined by emon */`, ...declLines(iface, false), 'enclave {'];
   for (const inc of iface.includes ?? []) L.push(`    include "${inc}"`);
   for (const t of iface.types ?? []) L.push(`    ${printType(t)}`);
   L.push('    trusted {');
@@ -60,7 +61,17 @@ export function printEdl(iface: EdlInterface): string {
   return L.join('\n');
 }
 
-/** The EDL text to embed in an enclave built from `iface` read from `sourceText`: the source unless it imports. */
+/** `// emon: type NAME=SIZE` lines for declared header types (all, or only those given as --type options). */
+function declLines(iface: EdlInterface, optionsOnly: boolean): string[] {
+  return (iface.declared ?? []).filter((t) => !optionsOnly || t.origin === 'option').map((t) => `// emon: type ${declText(t)}`);
+}
+
+/**
+ * The EDL text to embed in an enclave built from `iface` read from `sourceText`: the source unless it imports,
+ * plus the sizes of header types given as --type options, so that the enclave's EDL alone rebuilds the interface.
+ */
 export function embeddableEdl(iface: EdlInterface, sourceText: string): string {
-  return (iface.imports ?? []).length === 0 ? sourceText : printEdl(iface);
+  if ((iface.imports ?? []).length !== 0) return printEdl(iface);
+  const extra = declLines(iface, true);
+  return extra.length === 0 ? sourceText : `${sourceText.replace(/\n?$/, '\n')}${extra.join('\n')}\n`;
 }

@@ -46,6 +46,24 @@ export const SCALARS: Readonly<Record<string, ScalarInfo>> = {
   void: { size: 1, wasm: 'i32', signed: false, as: 'void', c: 'void' },
 };
 
+/**
+ * A type whose by-value form is not one Wasm value: `long double` (16 bytes on wasm32, clang's fp128) and
+ * types from included C headers whose size emon knows (./foreign-types.ts: the SDK's typedefs, `--type
+ * NAME=SIZE`, or a `// emon: type NAME=SIZE` comment). With `scalar` set it is an alias of that scalar (e.g.
+ * sgx_enclave_id_t is a uint64_t) and travels as one; otherwise it travels as a struct does, by the address of
+ * the caller's copy.
+ */
+export interface OpaqueType {
+  readonly name: string;
+  readonly size: number;
+  readonly align: number;
+  readonly scalar: ScalarInfo | null;
+  /** Where the size comes from: built into emon, the SDK's headers (emon's table), an EDL comment, a --type option. */
+  readonly origin: 'builtin' | 'sdk' | 'comment' | 'option';
+  /** C stand-in definition emitted in NAME_u.h for SDK types (unless EMON_SDK_TYPES_FROM_HEADERS is defined). */
+  readonly cDef?: string;
+}
+
 export interface SourceLoc {
   readonly file: string;
   readonly line: number;
@@ -104,8 +122,10 @@ export interface EdlType {
   readonly depth?: number;
   /** The struct/union/enum definition `base` names, if any. */
   readonly user?: UserType | null;
-  /** A type defined in an included C header, usable only with isptr/isary (emon cannot read C headers). */
+  /** A type defined in an included C header (emon does not read C headers). */
   readonly foreign?: boolean;
+  /** `long double`, or a header type whose size emon knows; null for a header type of unknown size. */
+  readonly opaque?: OpaqueType | null;
 }
 
 export interface EdlParam {
@@ -166,6 +186,8 @@ export interface EdlInterface {
   readonly types?: readonly UserType[];
   /** Every `from ... import` resolved, transitively. */
   readonly imports?: readonly EdlImport[];
+  /** Header types given a size by an `emon: type` comment or a `--type` option (imports' too), for re-printing. */
+  readonly declared?: readonly OpaqueType[];
 }
 
 const ENUM_INT: ScalarInfo = SCALARS['int']!;
@@ -175,6 +197,7 @@ const ADDRESS: ScalarInfo = { size: 4, wasm: 'i32', signed: false, as: 'usize', 
 export function scalarOf(t: EdlType): ScalarInfo {
   if (t.pointer) return ADDRESS;
   if (t.user?.kind === 'enum') return ENUM_INT;
+  if (t.opaque?.scalar) return t.opaque.scalar;
   const info = SCALARS[t.base];
   if (!info) throw new Error(`not a scalar: ${t.base}`);
   return info;
@@ -185,9 +208,17 @@ export function returnsValue(f: { readonly ret: EdlType }): boolean {
   return f.ret.pointer || f.ret.base !== 'void';
 }
 
-/** A struct or union passed or returned by value. */
+/**
+ * A value that travels by the address of a copy: a struct or union, `long double`, or a sized header type that
+ * is not a scalar alias. Passed, it is copied in like [in]; returned, it is written through a result slot (sret).
+ */
 export function isAggregate(t: EdlType): boolean {
-  return !t.pointer && (t.user?.kind === 'struct' || t.user?.kind === 'union');
+  return !t.pointer && (t.user?.kind === 'struct' || t.user?.kind === 'union' || (t.opaque != null && t.opaque.scalar === null));
+}
+
+/** How `emon edl check` and doc comments name a by-value aggregate: `struct rec_t`, `long double`, `sgx_report_t`. */
+export function aggregateName(t: EdlType): string {
+  return t.user ? `${t.user.kind} ${t.base}` : t.base;
 }
 
 /** The Wasm value type a parameter travels as (pointers, and by-value structs' copies, are wasm32 addresses). */
@@ -204,12 +235,14 @@ export function isAddress(p: EdlParam): boolean {
 export function valueSize(t: EdlType): number {
   if (t.pointer) return 4;
   if (t.user) return t.user.size;
+  if (t.opaque) return t.opaque.size;
   return scalarOf(t).size;
 }
 
-/** Bytes of one element a pointer points at (`void*` and header-defined `isptr` types count bytes). */
+/** Bytes of one element a pointer points at (`void*`, `isptr` and header types of unknown size count bytes). */
 export function elementSize(t: EdlType): number {
   if ((t.depth ?? 1) > 1) return 4;
+  if (t.opaque) return t.opaque.size;
   if (t.foreign) return 1;
   if (t.user) return t.user.size;
   return SCALARS[t.base]!.size;
