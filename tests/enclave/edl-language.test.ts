@@ -92,10 +92,12 @@ describe('a sample SGX project', () => {
   });
 
   it('parses the SDK standard EDLs emon ships', () => {
-    for (const f of ['sgx_tstdc.edl', 'sgx_pthread.edl', 'sgx_tswitchless.edl']) {
+    for (const f of ['sgx_tstdc.edl', 'sgx_pthread.edl', 'sgx_tswitchless.edl', 'sgx_tkey_exchange.edl', 'sgx_tprotected_fs.edl']) {
       const s = loadEdl(path.join(STD_EDL_DIR, f));
       expect(s.untrusted.length).toBeGreaterThan(0);
     }
+    expect(loadEdl(path.join(STD_EDL_DIR, 'sgx_tswitchless.edl')).trusted.map((f) => f.name)).toEqual(['sl_init_switchless', 'sl_run_switchless_tworker']);
+    expect(loadEdl(path.join(STD_EDL_DIR, 'sgx_tkey_exchange.edl')).trusted.map((f) => f.name)).toEqual(['sgx_ra_get_ga', 'sgx_ra_proc_msg2_trusted', 'sgx_ra_get_msg3_trusted']);
   });
 
   it('emon edl check shows imports, types with sizes and offsets, and each copy with its direction and bytes', () => {
@@ -107,6 +109,15 @@ describe('a sample SGX project', () => {
     expect(r.stdout).toContain('    grid: guest → enclave → guest, 6 bytes');
     expect(r.stdout).toContain('    arr: guest → enclave → guest, cnt × 4 bytes');
     expect(r.stdout).toContain('    val: guest → enclave, 16 bytes (a copy of the struct)');
+    // Return types (scalar, pointer) and calling conventions, as the EDL writes them.
+    expect(r.stdout).toMatch(/^ecall \d+ public size_t ecall_counter_value\(\)  \[from .*Thread.edl\]$/m);
+    expect(r.stdout).toMatch(/^ecall \d+ public void ecall_type_char\(char val\)/m);
+    expect(r.stdout).toMatch(/^ocall \d+ \[stdcall, dllimport\] int ocall_function_win\(\) propagate_errno/m);
+    expect(r.stdout).toMatch(/^ocall \d+ \[fastcall\] int ocall_function_fast\(int x\) transition_using_threads/m);
+    expect(describeInterface(parseEdl('enclave { struct s2 { int a; }; trusted { [cdecl] public const char* f(void); public struct s2* g(void); }; };', 'p.edl')).filter((l) => l.startsWith('ecall'))).toEqual([
+      'ecall 0 [cdecl] public const char* f()',
+      'ecall 1 public struct s2* g()',
+    ]);
     expect(describeInterface(i)).toEqual(r.stdout.trimEnd().split('\n'));
     expect(emon(['edl', 'check', '--help']).stdout).toContain('--search-path');
   });
