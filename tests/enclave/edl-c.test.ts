@@ -15,6 +15,7 @@ import { generateAll, readEdl } from '../../runtime/enclave/edl/generate.js';
 import { parseEdl } from '../../runtime/enclave/edl/parser.js';
 import type { EdlStruct } from '../../runtime/enclave/edl/types.js';
 import { generateGuestC } from '../../runtime/enclave/edl/gen-guest-c.js';
+import { typeOptions } from '../../runtime/enclave/edl/foreign-types.js';
 import { Gate } from '../../runtime/enclave/gate.js';
 
 function hasTool(tool: string): boolean {
@@ -57,7 +58,7 @@ describe('generated C header layouts against clang', () => {
   });
 
   it.skipIf(!haveClang)(title('random struct and union shapes: clang agrees with every sizeof, alignof and offsetof emon computes'), () => {
-    const scalar = fc.constantFrom('uint8_t', 'int16_t', 'uint32_t', 'int64_t', 'float', 'double', 'char', 'size_t', 'long long', 'unsigned short', 'wchar_t', 'bool');
+    const scalar = fc.constantFrom('uint8_t', 'int16_t', 'uint32_t', 'int64_t', 'float', 'double', 'char', 'size_t', 'long long', 'unsigned short', 'wchar_t', 'bool', 'long double', 'sgx_ec256_signature_t', 'sgx_enclave_id_t');
     const member = fc.record({ t: scalar, ptr: fc.boolean(), dims: fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 3 }), prev: fc.boolean() });
     const shapes = fc.array(fc.record({ union: fc.boolean(), members: fc.array(member, { minLength: 1, maxLength: 7 }) }), { minLength: 1, maxLength: 24 });
     fc.assert(
@@ -79,6 +80,20 @@ describe('generated C header layouts against clang', () => {
       }),
       { numRuns: 12 },
     );
+  });
+});
+
+describe('types from headers and long double against clang', () => {
+  it.skipIf(!haveClang)(title("emon's SDK stand-ins, --type sizes and long double compile; the real header's type is checked against the declared size"), () => {
+    const dir = mkdtempSync(path.join(tmp, 'foreign-'));
+    const edl = 'enclave { include "proj.h" struct s_t { char c; long double x; sgx_ec256_public_t k; handle_t h; }; trusted { public long double f(long double d, sgx_enclave_id_t e, handle_t h, [in] struct s_t* s, [out] sgx_report_t* r); public sgx_report_t g(void); }; untrusted { long double o(long double d, handle_t h); }; };';
+    writeFileSync(path.join(dir, 'proj.h'), 'typedef struct { int a[5]; short b; } handle_t;\n');
+    const iface = parseEdl(edl, 'fx.edl', undefined, { types: typeOptions(['handle_t=24/4']) });
+    writeFileSync(path.join(dir, 'fx_u.h'), generateGuestC(iface));
+    expect(syntaxCheck(dir, 'fx_u.h')).toBe('');
+    // A wrong size does not compile: the header's handle_t is 24 bytes, not 28.
+    writeFileSync(path.join(dir, 'fx_u.h'), generateGuestC(parseEdl(edl, 'fx.edl', undefined, { types: typeOptions(['handle_t=28/4']) })));
+    expect(syntaxCheck(dir, 'fx_u.h')).toMatch(/handle_t is declared as 28 bytes/);
   });
 });
 
