@@ -4,11 +4,15 @@
  * served inside the guest (guest/c/libc) or the small freestanding set (guest/c/nolibc). `emon cc` and the
  * example build (steps/20-guests.ts) both come here; other C builds (the TrustZone TAs, enclave stubs) can too.
  *
- * Freestanding builds get real TLS: clang 14 keeps `__thread` only with -matomics -mbulk-memory, and wasm-ld
- * 14 lays TLS out only for --shared-memory, so the module is linked that way and the memory's shared flag
- * (and the maximum it forced) is cleared afterwards; atomic instructions are valid on unshared memory
- * (WebAssembly threads proposal), and emon guests have one unshared memory. Debian's wasi-libc is built
- * without those features, so libc builds keep clang's default of `__thread` as plain globals.
+ * Both builds get real TLS: clang 14 keeps `__thread` only with -matomics -mbulk-memory, and wasm-ld 14 lays
+ * TLS out only for --shared-memory, so the module is linked that way and the memory's shared flag (and the
+ * maximum it forced) is cleared afterwards; atomic instructions are valid on unshared memory (WebAssembly
+ * threads proposal), and emon guests have one unshared memory. Debian's wasi-libc is built without those
+ * features, so wasm-ld would refuse to link it into a shared-memory module ("--shared-memory is disallowed by
+ * errno.o"): libc builds add --no-check-features. What that check guards against, a library whose
+ * thread-locals are plain globals shared by all threads, is harmless in a unikernel with one thread of
+ * control; the one such variable a program can name, errno, is declared as the plain global it is by
+ * guest/c/libc/include/__errno.h, found before the sysroot's header.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -42,10 +46,10 @@ export function bindingSources(libc: boolean): string[] {
 /** The whole clang command line (without the program name). */
 export function ccArgs(o: CcOptions): string[] {
   const common = ['-O2', '-fstack-protector-strong', '-I', cDir, '-Wl,--no-entry'];
+  const tls = ['-matomics', '-mbulk-memory', '-ftls-model=local-exec', '-Wl,--shared-memory', '-Wl,--max-memory=4294967296'];
   const mode = o.libc
-    ? ['--target=wasm32-wasi', '-nostartfiles']
-    : ['--target=wasm32', '-ffreestanding', '-nostdlib', '-matomics', '-mbulk-memory', '-ftls-model=local-exec',
-       '-isystem', path.join(cDir, 'nolibc', 'include'), '-Wl,--shared-memory', '-Wl,--max-memory=4294967296'];
+    ? ['--target=wasm32-wasi', '-nostartfiles', ...tls, '-Wl,--no-check-features', '-isystem', path.join(cDir, 'libc', 'include')]
+    : ['--target=wasm32', '-ffreestanding', '-nostdlib', ...tls, '-isystem', path.join(cDir, 'nolibc', 'include')];
   return [...mode, ...common, ...(o.extra ?? []), '-o', o.output, ...o.sources, ...bindingSources(o.libc)];
 }
 
@@ -133,7 +137,7 @@ export function cc(o: CcOptions & { manifest?: string }): void {
     });
   }
   let bytes: Uint8Array = readFileSync(o.output);
-  if (!o.libc) bytes = unshareMemory(bytes);
+  bytes = unshareMemory(bytes);
   if (o.manifest !== undefined) bytes = embedManifest(bytes, o.manifest, o.output);
   writeFileSync(o.output, bytes);
 }

@@ -1,6 +1,6 @@
 /**
  * emon's Solo5 bindings for C unikernels (guest/c) and `emon cc`: the stack protector, TLS blocks switched
- * with solo5_set_tls_base, Solo5-format abort and assert, the small printf, `--solo5:` options taken off a
+ * with solo5_set_tls_base (freestanding and with wasi-libc), Solo5-format abort and assert, the small printf, `--solo5:` options taken off a
  * command line that reaches the guest whole, wasi-libc with WASI served inside the guest, main(argc, argv),
  * and WASI the guest cannot have refused by name at load. The example guests are built by `npm run build`;
  * tests that need clang or wasi-libc say they were skipped when those are absent.
@@ -24,6 +24,21 @@ const withLibc = (title: string, fn: () => void) => it.skipIf(!libc)(libc ? titl
 
 const bindings = path.join(guests, 'bindings-c.wasm');
 const helloLibc = path.join(guests, 'hello-libc.wasm');
+const bindingsLibc = path.join(guests, 'bindings-libc.wasm');
+
+/** The checks of bindings-libc's `tls`: every line ok, A's and B's values kept over three rounds. */
+function expectTlsOk(r: { stdout: string; stderr: string; status: number | null }): void {
+  expect(r.stdout).not.toMatch(/FAIL/);
+  expect(r.stdout).toContain('ok: two blocks from aligned_alloc, initialised with solo5_tls_init');
+  expect(r.stdout).toContain('ok: __thread variables moved to block A');
+  expect(r.stdout).toContain('ok: block A starts with the initial values, .tbss zeroed');
+  expect(r.stdout).toContain('ok: block B is untouched by A\'s writes');
+  expect(r.stdout.match(/ok: back in A: A's values/g)).toHaveLength(3);
+  expect(r.stdout.match(/ok: back in B: B's values/g)).toHaveLength(3);
+  expect(r.stdout).toContain('ok: the first block kept its own value');
+  expect(r.stdout).toMatch(/tls: OK \(block \d+ bytes, libc\)/);
+  expect(r.status, r.stderr).toBe(0);
+}
 
 describe('the bindings, freestanding (emon cc --no-libc)', () => {
   withClang('two TLS blocks switched back and forth keep their own __thread values, starting from the initial ones', () => {
@@ -104,11 +119,61 @@ describe('wasi-libc guests (emon cc)', () => {
   });
 });
 
+describe('the bindings with wasi-libc (emon cc): libc, TLS and the stack protector in one guest', () => {
+  withLibc('two TLS blocks from aligned_alloc, switched with solo5_set_tls_base, keep their own __thread values', () => {
+    expectTlsOk(emon(['run', bindingsLibc, 'tls']));
+  });
+  withLibc('the stack protector catches an overflow under libc: Solo5: ABORT: Stack corruption detected, status 255', () => {
+    const r = emon(['run', bindingsLibc, 'ssp']);
+    expect(r.stdout).toMatch(/Solo5: ABORT: Stack corruption detected\n$/);
+    expect(r.stdout).not.toContain('FAIL');
+    expect(r.status).toBe(255);
+    const imports = JSON.parse(emon(['inspect', '--json', bindingsLibc]).stdout) as { imports: { module: string; name: string }[] };
+    expect(imports.imports.every((i) => i.module === 'solo5')).toBe(true);
+    expect(imports.imports.map((i) => i.name)).toContain('set_tls_base');
+  });
+  withLibc('errno is libc\'s one global: strtol\'s ERANGE is seen whichever TLS block is current', () => {
+    const r = emon(['run', bindingsLibc, 'errno']);
+    expect(r.stdout).toContain('ok: strtol sets errno to ERANGE, seen from any block\n');
+    expect(r.status, r.stderr).toBe(0);
+  });
+  withLibc('one emon cc line builds a program using libc, errno, __thread and -fstack-protector-strong', () => {
+    const src = path.join(tmp, 'tls-libc.c');
+    writeFileSync(src, [
+      '#include <errno.h>', '#include <stdio.h>', '#include <stdlib.h>', '#include <string.h>', '#include "solo5.h"',
+      '__thread int depth = 3;',
+      '__attribute__((noinline)) static int get(void) { return depth; }',
+      '__attribute__((noinline)) static void put(int v) { depth = v; }',
+      'int main(int argc, char **argv) {',
+      '    char buf[32];',
+      '    errno = 0;',
+      '    snprintf(buf, sizeof buf, "%s", argc > 1 ? argv[1] : "none");',
+      '    void *blk = aligned_alloc(16, (solo5_tls_size() + 15) & ~(size_t)15);',
+      '    if (solo5_tls_size() == 0 || solo5_tls_init((uintptr_t)blk) != SOLO5_R_OK) return 2;',
+      '    uintptr_t first = (uintptr_t)__builtin_wasm_tls_base();',
+      '    put(9);',
+      '    solo5_set_tls_base(solo5_tls_tp_offset((uintptr_t)blk));',
+      '    int in_new = get();',
+      '    put(4);',
+      '    solo5_set_tls_base(first);',
+      '    printf("%s: first %d, new block %d, errno %d\\n", buf, get(), in_new, errno);',
+      '    return 0;',
+      '}',
+    ].join('\n'));
+    const out = path.join(tmp, 'tls-libc.wasm');
+    const built = emon(['cc', '-o', out, src]);
+    expect(built.status, built.stderr).toBe(0);
+    const r = emon(['run', out, 'arg']);
+    expect(r.stdout).toBe('arg: first 9, new block 3, errno 0\n');
+    expect(r.status, r.stderr).toBe(0);
+  });
+});
+
 describe('emon cc', () => {
   it('--dry-run prints the one clang line, with or without libc', () => {
     const withLibc = emon(['cc', '--dry-run', '-o', 'app.wasm', 'app.c', '-DX=1']);
     expect(withLibc.status).toBe(0);
-    expect(withLibc.stdout).toMatch(/^clang --target=wasm32-wasi -nostartfiles -O2 -fstack-protector-strong -I \S+guest\/c -Wl,--no-entry -DX=1 -o app\.wasm app\.c \S+bindings\/cmdline\.c .*libc\/wasi\.c\n$/);
+    expect(withLibc.stdout).toMatch(/^clang --target=wasm32-wasi -nostartfiles -matomics -mbulk-memory -ftls-model=local-exec -Wl,--shared-memory -Wl,--max-memory=4294967296 -Wl,--no-check-features -isystem \S+guest\/c\/libc\/include -O2 -fstack-protector-strong -I \S+guest\/c -Wl,--no-entry -DX=1 -o app\.wasm app\.c \S+bindings\/cmdline\.c .*libc\/wasi\.c\n# then: the memory's shared flag is cleared/);
     const bare = emon(['cc', '--no-libc', '--dry-run', '-o', 'app.wasm', 'app.c']);
     expect(bare.stdout).toMatch(/^clang --target=wasm32 -ffreestanding -nostdlib -matomics -mbulk-memory .*-Wl,--shared-memory .*nolibc\/nolibc\.c\n# then: the memory's shared flag is cleared/);
   });

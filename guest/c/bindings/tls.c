@@ -7,9 +7,10 @@
  * (no TCB, offset 0), and solo5_set_tls_base() really switches which block `__thread` variables use.
  *
  * clang 14 keeps `__thread` only when compiling with -matomics -mbulk-memory, and wasm-ld 14 lays out TLS
- * only for --shared-memory; `emon cc` does both and clears the shared flag after linking. Built without
- * those features (e.g. against Debian's wasi-libc, which is not), clang turns `__thread` into plain globals:
- * there is then no TLS block, solo5_tls_size() is 0 and set_tls_base only records the base.
+ * only for --shared-memory; `emon cc` does both, with or without wasi-libc (runtime/build/cc.ts says how the
+ * library, built without them, is linked in), and clears the shared flag after linking. Code compiled
+ * without those features by some other build gets `__thread` as plain globals from clang: there is then no
+ * TLS block, solo5_tls_size() is 0 and set_tls_base only records the base.
  */
 #include "bindings.h"
 

@@ -12,7 +12,8 @@ Arguments not listed above (-D, -I, -W, -O, ...) go to clang unchanged.
 With libc (default): Debian's wasi-libc (apt-get install wasi-libc libclang-rt-dev-wasm32); printf, malloc,
 string.h, qsort, ... work, WASI calls are served inside the guest over Solo5 calls (console, clocks,
 args, exit) and the program may define int main(int argc, char **argv) instead of solo5_app_main.
-With --no-libc: freestanding, with the bindings' small printf, mem*/str* and real __thread TLS.
+With --no-libc: freestanding, with the bindings' small printf and mem*/str*.
+Both have real __thread TLS (solo5_tls_size/init/tp_offset, solo5_set_tls_base) and -fstack-protector-strong.
 
 Examples:
   emon cc -o hello.wasm guest/examples/hello-libc/main.c
@@ -58,7 +59,7 @@ export function register(program: Command): void {
     .usage('[--no-libc] [--manifest=manifest.json] [--dry-run] -o OUT.wasm SOURCE.c... [clang options]')
     .helpOption('-h, --help', 'this help')
     .option('-o <file>', 'output .wasm file')
-    .option('--no-libc', 'freestanding: no wasi-libc (small printf, real TLS)')
+    .option('--no-libc', 'freestanding: no wasi-libc (the bindings\' small printf)')
     .option('--manifest <file>', 'Solo5 manifest.json to embed')
     .option('--dry-run', 'print the clang command line instead of running it')
     .allowUnknownOption()
@@ -74,8 +75,7 @@ export function register(program: Command): void {
       const options = { sources: f.sources, output: f.output, libc: f.libc, extra: f.extra, ...(f.manifest !== undefined ? { manifest: f.manifest } : {}) };
       if (f.dryRun) {
         console.log(['clang', ...ccArgs(options)].map((a) => (/[^\w@%+=:,./-]/.test(a) ? `'${a}'` : a)).join(' '));
-        if (!f.libc) console.log(`# then: the memory's shared flag is cleared (TLS needs --shared-memory to link)${f.manifest ? `; ${f.manifest} is embedded` : ''}`);
-        else if (f.manifest) console.log(`# then: ${f.manifest} is embedded as the solo5.manifest section`);
+        console.log(`# then: the memory's shared flag is cleared (TLS needs --shared-memory to link)${f.manifest ? `; ${f.manifest} is embedded` : ''}`);
         return;
       }
       cc(options);
