@@ -27,6 +27,16 @@ export const SCRATCH_LEN = 64 * 1024;
 /** First guest address tests may use for their own buffers. */
 export const FREE = SCRATCH + SCRATCH_LEN;
 
+let pagedEpc = false;
+/** Called by tests/hw/epc/paged-cases.ts before it imports the suites: their SGX enclaves are paged through a small EPC. */
+export function markPagedEpc(): void {
+  pagedEpc = true;
+}
+/** True while the suites run paged (a case whose expectation differs by EPC mode asks this). */
+export function isPagedEpc(): boolean {
+  return pagedEpc;
+}
+
 export function unsignedModule(name: string): Uint8Array {
   return new Uint8Array(readFileSync(path.join(buildDir, 'enclaves', `${name}.unsigned.wasm`)));
 }
