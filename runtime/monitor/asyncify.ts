@@ -5,7 +5,7 @@
  * later. Two imports may unwind: `solo5.yield` (the guest blocks) and `emon_sched.tick` (its slice is over).
  *
  * Preemption follows wasmtime's fuel / epoch interruption (docs.wasmtime.dev, "Interrupting Wasm execution"): a
- * check on every loop header (where each back-edge lands) and every function entry decrements the exported global
+ * check on loop headers (where each back-edge lands) and recursive functions' entries decrements the exported global
  * `__emon_fuel` and calls `tick` only once it goes negative; tick reads the clock, refills the fuel and unwinds
  * the guest when its slice has run out. A guest that never yields therefore still gives up its thread.
  */
@@ -14,6 +14,8 @@ import { EmonError } from '../errors.js';
 import { FIELDS, kindById, LISTS, wrapper, type Ref } from '../hw/epc/ir.js';
 import { SOLO5_IMPORT_MODULE } from './abi.js';
 import { FUEL_GLOBAL, FUEL_QUANTUM, SCHED_IMPORT } from './asyncify-abi.js';
+import { recursiveFunctions } from './callgraph.js';
+import { isShortCountedLoop } from './counted-loop.js';
 
 const B = binaryen;
 export {
@@ -45,6 +47,7 @@ export function makeSuspendable(bytes: Uint8Array, what: string, options: Suspen
   }
   try {
     m.setFeatures(FEATURES);
+    refuseUnsupported(m, what);
     if (options.preempt !== false) insertChecks(m, what);
     B.setOptimizeLevel(options.optimizeLevel ?? 0);
     B.setShrinkLevel(0);
@@ -58,8 +61,58 @@ export function makeSuspendable(bytes: Uint8Array, what: string, options: Suspen
   }
 }
 
+/**
+ * binaryen's validator prints its findings (a dump of each offending expression) on the process's stdout and
+ * stderr, which the user would see before emon's message. It runs here with both streams held (binaryen.js
+ * writes through console.log/console.error, which call the streams' write at call time); the text is dropped.
+ */
+function validateQuietly(m: binaryen.Module): { ok: boolean; text: string } {
+  let text = '';
+  const hold = (s: string | Uint8Array): boolean => ((text += typeof s === 'string' ? s : Buffer.from(s).toString()), true);
+  const out = process.stdout.write, err = process.stderr.write;
+  process.stdout.write = hold as typeof process.stdout.write;
+  process.stderr.write = hold as typeof process.stderr.write;
+  try {
+    return { ok: m.validate() !== 0, text };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
+}
+
+/**
+ * A guest using a Wasm feature outside FEATURES cannot be rewritten: Asyncify does not support exception
+ * handling (binaryen src/passes/Asyncify.cpp), and binaryen refuses what is not enabled. The features named are
+ * those without which the module does not validate even with every other feature on.
+ */
+function refuseUnsupported(m: binaryen.Module, what: string): void {
+  if (validateQuietly(m).ok) return;
+  const all = B.Features.All;
+  const missing: string[] = [];
+  m.setFeatures(all);
+  const validWithAll = validateQuietly(m).ok;
+  if (validWithAll) {
+    for (const [name, bit] of Object.entries(B.Features) as [string, number][]) {
+      if (bit === 0 || bit === all || (FEATURES & bit) !== 0) continue;
+      m.setFeatures(all & ~bit);
+      if (!validateQuietly(m).ok) missing.push(name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase());
+    }
+  }
+  m.setFeatures(FEATURES);
+  const uses = missing.length > 0 ? `uses Wasm ${missing.join(', ')}, which` : validWithAll ? 'uses a Wasm feature that' : 'is a module that';
+  throw new EmonError('E_BAD_WASM', `${what} ${uses} guests sharing a worker cannot use (binaryen's Asyncify cannot make such a guest suspendable)`, {
+    hint: 'give each guest a worker of its own with --sched=worker (--instances works with it)',
+  });
+}
+
+/**
+ * The preemption checks: on every loop header but those of short counted loops (./counted-loop.ts), and at the
+ * entry of every function on a cycle of calls (./callgraph.ts). Between two checks a guest therefore runs a
+ * bounded amount of code, and a function that can reach no check (a leaf helper) is left for Asyncify to skip.
+ */
 function insertChecks(m: binaryen.Module, what: string): void {
   const { i32, none } = B;
+  const recursive = recursiveFunctions(m);
   m.addGlobal(FUEL_GLOBAL, i32, true, m.i32.const(FUEL_QUANTUM));
   m.addGlobalExport(FUEL_GLOBAL, FUEL_GLOBAL);
   m.addFunctionImport('__emon_tick', SCHED_IMPORT, 'tick', none, none);
@@ -81,7 +134,7 @@ function insertChecks(m: binaryen.Module, what: string): void {
       const count = w[list[0]]!(e);
       for (let i = 0; i < count; i++) walk(w[list[1]]!(e, i));
     }
-    if (id === loopId) {
+    if (id === loopId && !isShortCountedLoop(e)) {
       const body = w['getBody']!(e);
       w['setBody']!(e, m.block(null, [check(), body], B.getExpressionType(body)));
     }
@@ -91,10 +144,11 @@ function insertChecks(m: binaryen.Module, what: string): void {
     const fi = B.getFunctionInfo(m.getFunctionByIndex(i));
     if (fi.module !== '' || fi.body === 0) continue;
     walk(fi.body);
+    if (!recursive.has(fi.name)) continue;
     const fn = m.getFunction(fi.name);
     (B as unknown as { Function: { setBody(f: number, b: number): void } }).Function.setBody(fn, m.block(null, [check(), fi.body], B.getExpressionType(fi.body)));
   }
-  if (!m.validate()) {
+  if (!validateQuietly(m).ok) {
     throw new EmonError('E_BAD_WASM', `${what}: the preemption checks produced an invalid module`, { hint: 'run it in its own worker with --sched=worker' });
   }
 }
