@@ -61,9 +61,10 @@ export const CONSOLE_WRITE_BYTES = 4096;
 
 /**
  * Prefixes every line with the guest's name, so the output of several guests of one `emon run` stays
- * readable. Bytes pass through unchanged (no text decoding: a UTF-8 character split across two writes, or
- * binary output, comes out as written). Each prefixed line leaves in one write of at most CONSOLE_WRITE_BYTES:
- * a partial line waits for its newline, but a line longer than `lineBytes` leaves in prefixed pieces, so a
+ * readable. Bytes are not decoded (a UTF-8 character split across two writes, or binary output, comes out as
+ * written), but prefixes and newlines are added. Each prefixed line leaves in one write of at most
+ * CONSOLE_WRITE_BYTES: a partial line waits for its newline, but a line longer than `lineBytes` leaves in
+ * pieces, each prefixed and ended with an inserted newline (as is a last line without one), so a
  * guest that never writes a newline costs bounded memory and linear time. The partial line lives in a
  * SharedArrayBuffer (when given) so that the supervisor can still print it if it has to terminate the
  * guest's worker (`--timeout`): see `drain`.

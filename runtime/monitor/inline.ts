@@ -9,7 +9,7 @@ import { needsExtensions } from './attach.js';
 import { deviceModules } from './devices/index.js';
 import { GuestRunner, type GuestResult, type RunOptions } from './guest.js';
 import { loadGuest } from './loader.js';
-import { shows } from './loglevel.js';
+import { endSeverity, guestLevel, shows } from './loglevel.js';
 import type { GuestLaunch } from './supervisor.js';
 
 /** Whether runInline can run this command line (before the guest file is read). */
@@ -26,15 +26,15 @@ export async function runInline(launch: GuestLaunch, options: RunOptions, verbos
   const g = loadGuest(launch.file, { memMiB: launch.memMiB, ...(launch.name ? { name: launch.name } : {}) });
   if (needsExtensions(g.module, g.manifest, launch.attachments, deviceModules)) return null;
   beforeStart?.();
-  const level = launch.logLevel ?? 'info';
+  const level = guestLevel(launch.logLevel, verbose);
   const runner = await GuestRunner.create({ name: g.name, module: g.module, manifest: g.manifest, cmdline: launch.cmdline, attachments: launch.attachments, options, extensions: [] });
   try {
-    if (verbose || level === 'debug') {
+    if (shows(level, 'debug')) {
       const blocks = [...(launch.attachments.get('block') ?? new Map<string, string>())].map(([n, v]) => ` block "${n}"=${v}`).join('');
       log(`emon: starting guest ${g.name} (${g.file}, memory cap ${g.memCapPages / 16} MiB${blocks})`);
     }
     const result = runner.boot();
-    if (result.message !== undefined && shows(level, 'error')) log(`emon: ${result.message}`);
+    if (result.message !== undefined && shows(level, endSeverity(result.reason))) log(`emon: ${result.message}`);
     return result;
   } finally {
     runner.close();

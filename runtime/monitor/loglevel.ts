@@ -2,10 +2,14 @@
  * Solo5's log levels (bindings/log.h: ERROR, WARN, INFO, DEBUG, plus `quiet`), chosen per guest with leading
  * `--solo5:LEVEL` arguments on the guest's command line. Solo5's bindings take these off the command line
  * before the application sees it (bindings/cmdline.c); emon does the same in the monitor, for every guest
- * language, and uses the level for what it prints about the guest: `quiet` nothing, `error` to `info` how the
- * guest ended when that was abnormal, `debug` also what `-v` shows (start, devices, end status).
+ * language, and uses the level for what it prints about the guest, each line at a Solo5 severity: an abnormal
+ * end (abort, trap) is an error, a stop by --timeout a warning, and the start, device and end-status lines
+ * that `-v` shows are debug. emon has no info-level line about a guest, so `warn` and `info` (the default)
+ * print the same. A guest's own level wins over `-v`, which only raises the default to `debug`: `emon run -v
+ * g.wasm --solo5:quiet` prints nothing about g.
  */
 import { EmonError } from '../errors.js';
+import type { ExitReason } from './core.js';
 
 export const LOG_LEVELS = ['quiet', 'error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -17,7 +21,7 @@ const PREFIX = '--solo5:';
  * Takes the leading `--solo5:` arguments off a guest's arguments; the last level given wins, as in Solo5.
  * An unknown one is refused before the guest starts.
  */
-export function takeSolo5Options(args: readonly string[], guest: string): { args: string[]; level: LogLevel } {
+export function takeSolo5Options(args: readonly string[], guest: string): { args: string[]; level: LogLevel; given: boolean } {
   let level: LogLevel = DEFAULT_LOG_LEVEL;
   let i = 0;
   for (; i < args.length && args[i]!.startsWith(PREFIX); i++) {
@@ -29,7 +33,17 @@ export function takeSolo5Options(args: readonly string[], guest: string): { args
     }
     level = value as LogLevel;
   }
-  return { args: args.slice(i), level };
+  return { args: args.slice(i), level, given: i > 0 };
+}
+
+/** A guest's level: its own `--solo5:` level when it gave one, else `debug` under -v and `info` without. */
+export function guestLevel(given: LogLevel | undefined, verbose: boolean): LogLevel {
+  return given ?? (verbose ? 'debug' : DEFAULT_LOG_LEVEL);
+}
+
+/** The severity of the line saying how a guest ended abnormally: a --timeout stop warns, the rest are errors. */
+export function endSeverity(reason: ExitReason): 'error' | 'warn' {
+  return reason === 'timeout' ? 'warn' : 'error';
 }
 
 /** Whether a monitor line of `severity` about a guest at `level` is printed. */

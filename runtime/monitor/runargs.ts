@@ -19,7 +19,7 @@ import { EmonError } from '../errors.js';
 import type { RunOptions } from './guest.js';
 import { DEFAULT_MEM_MIB } from './loader.js';
 import type { GuestLaunch } from './supervisor.js';
-import { takeSolo5Options } from './loglevel.js';
+import { guestLevel, takeSolo5Options } from './loglevel.js';
 import { expandInstances, FLEET_FLAG, FLEET_VALUE, parseFleetArgs, type FleetArgs } from './fleetargs.js';
 
 export interface RunArgs {
@@ -70,6 +70,8 @@ function parseSectorSize(t: string, value: string): number {
 
 export function parseRunArgs(tokens: readonly string[]): RunArgs {
   const launches: GuestLaunch[] = [];
+  /** Launches without a --solo5: level of their own, whose level -v raises to debug (./loglevel.ts). */
+  const defaultLevel = new Set<number>();
   const runWide: Record<string, string | number | boolean | undefined> = {};
   let pending = newPending();
   let help = false;
@@ -116,6 +118,7 @@ export function parseRunArgs(tokens: readonly string[]): RunArgs {
       if (/,sector=/.test(value)) usage(`${option}: --block:${dev}=${value} already sets sector=`, 'give the block size once');
       blocks!.set(dev, `${value},sector=${size}`);
     }
+    if (!solo5.given) defaultLevel.add(launches.length);
     launches.push({
       file,
       memMiB,
@@ -211,9 +214,10 @@ export function parseRunArgs(tokens: readonly string[]): RunArgs {
     usage(`--backend=${runWide.backend}: expected sgx or tz`);
   }
   const fleet = parseFleetArgs(runWide);
+  const leveled = launches.map((l, n) => (defaultLevel.has(n) ? { ...l, logLevel: guestLevel(undefined, runWide.verbose === true) } : l));
   return {
     help,
-    launches: fleet === null ? launches : expandInstances(launches, fleet.instances),
+    launches: fleet === null ? leveled : expandInstances(leveled, fleet.instances),
     fleet,
     timeoutS,
     traceFile: runWide.trace as string | undefined,

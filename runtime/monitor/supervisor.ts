@@ -17,7 +17,7 @@ import { deviceModules } from './devices/index.js';
 import type { GuestResult, RunOptions } from './guest.js';
 import { consolePrefix, PrefixedConsole } from './console.js';
 import { loadGuest, type LoadedGuest } from './loader.js';
-import { shows, type LogLevel } from './loglevel.js';
+import { endSeverity, guestLevel, shows, type LogLevel } from './loglevel.js';
 import { parseNetSpec } from './netspec.js';
 import { EthernetSwitch, txReport, type Endpoint } from './switch.js';
 import { UdpTunnel } from './tunnel.js';
@@ -93,7 +93,7 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
   try {
     for (const [i, g] of loaded.entries()) {
       const launch = launches[i]!;
-      const verbose = opts.verbose === true || launch.logLevel === 'debug';
+      const verbose = shows(guestLevel(launch.logLevel, opts.verbose === true), 'debug');
       const wake = createWake();
       const netLinks: { name: string; link: NetLink }[] = [];
       const eps: Endpoint[] = [];
@@ -156,14 +156,14 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
         runWorker(init, transfer, opts.timeoutS, events, epcBudget, log, secureMem).then(async (r) => {
           await drainTransmit(endpoints[i]!);
           for (const ep of endpoints[i]!) for (const sw of switches.values()) sw.detach(ep);
-          if (r.message !== undefined && shows(launches[i]!.logLevel ?? 'info', 'error')) log(`emon: ${r.message}`);
+          if (r.message !== undefined && shows(guestLevel(launches[i]!.logLevel, opts.verbose === true), endSeverity(r.reason))) log(`emon: ${r.message}`);
           return r;
         }),
       ),
     );
-    for (const ep of endpoints.flat()) {
+    for (const [i, eps] of endpoints.entries()) for (const ep of eps) {
       const tx = txReport(ep);
-      if (opts.verbose) log(`emon: ${tx.line}`);
+      if (shows(guestLevel(launches[i]!.logLevel, opts.verbose === true), 'debug')) log(`emon: ${tx.line}`);
       if (opts.traceFile !== undefined) events.push({ kind: 'guest', name: `net ${ep.device} transmit`, track: ep.guest, start: performance.now(), dur: 0, args: { sent: tx.sent, dropped: tx.dropped } });
     }
     if (opts.verbose) {

@@ -24,7 +24,8 @@ ${deviceModules.map((d) => `  ${d.optionHelp}`).join('\n')}
   --cmdline=STRING               command line of this guest (instead of arguments after the file)
   --KIND:NAME=VALUE               attachments of monitor extensions (\`emon run --help\` lists them)
 Guest arguments (first after the guest file, taken off its command line, as Solo5's bindings do):
-  --solo5:quiet|error|warn|info|debug  how much emon prints about the guest (quiet: nothing; debug: as -v)
+  --solo5:quiet|error|warn|info|debug  how much emon prints about the guest (quiet: nothing, even with -v;
+                                 error: abnormal ends; warn, info: also --timeout stops; debug: as -v)
 Run-wide options:
   --timeout=S                    stop a guest still running S seconds after it booted (status 124)
   --trace=FILE                   record every hypercall; write Chrome trace JSON (ui.perfetto.dev)
@@ -71,7 +72,8 @@ export function oldFormNote(parsed: RunArgs): string | null {
 
 /** Prints the -v / --solo5:debug end lines and returns the exit status of the run. */
 export function finish(parsed: RunArgs, results: readonly GuestResult[], log: (line: string) => void): number {
-  for (const [i, r] of results.entries()) if (parsed.verbose || parsed.launches[i]?.logLevel === 'debug') log(`emon: guest ${r.name} ended (${r.reason}) with status ${r.status}`);
+  // parseRunArgs gave each guest its level, -v included (a guest's own --solo5: level wins over -v).
+  for (const [i, r] of results.entries()) if (parsed.launches[i]?.logLevel === 'debug') log(`emon: guest ${r.name} ended (${r.reason}) with status ${r.status}`);
   const failed = results.find((r) => r.status !== 0);
   return failed === undefined ? 0 : (failed.status & 0xff) || 1;
 }
