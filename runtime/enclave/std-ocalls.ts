@@ -1,6 +1,6 @@
 /**
  * emon's side of the SDK's standard EDLs (enclaves/sdk/edl: sgx_tstdc.edl, sgx_pthread.edl, sgx_tswitchless.edl,
- * sgx_tkey_exchange.edl, sgx_tprotected_fs.edl): the OCALLs the Intel SGX SDK's untrusted runtime (urts) serves
+ * sgx_tkey_exchange.edl, sgx_tprotected_fs.edl, sgx_ttls.edl, sgx_dcap_tvl.edl): the OCALLs the Intel SGX SDK's untrusted runtime (urts) serves
  * for every enclave that imports them, and the ECALLs its trusted libraries would link into the enclave. A Wasm
  * enclave runs on one TCS: the thread-event OCALLs have no other thread to wait for or wake and return 0 at
  * once; CPUID, thread creation and the untrusted file system of sgx_tprotected_fs have no meaning there and are
@@ -37,6 +37,12 @@ export const STD_OCALLS: Readonly<Record<string, Builtin>> = {
       'u_sgxprotectedfs_do_file_recovery',
     ].map((n) => [n, { kind: 'refused', why: 'emon gives enclaves no untrusted host file system for sgx_tprotected_fs (use sealing or a block device, docs/storage.md)' } as Builtin]),
   ),
+  ...Object.fromEntries(
+    ['sgx_tls_get_qe_target_info_ocall', 'sgx_tls_get_quote_size_ocall', 'sgx_tls_get_quote_ocall', 'sgx_tls_get_supplemental_data_size_ocall', 'sgx_tls_verify_quote_ocall'].map((n) => [
+      n,
+      { kind: 'refused', why: "emon has no DCAP Quoting Enclave or quote verification library on the host for sgx_ttls (emon's attestation: docs/attestation.md)" } as Builtin,
+    ]),
+  ),
 };
 
 /** The ECALLs of the SDK's trusted libraries that a Wasm enclave does not link, answered by emon when the enclave exports none. */
@@ -49,6 +55,7 @@ export const STD_ECALLS: Readonly<Record<string, Builtin>> = {
       { kind: 'refused', why: "a Wasm enclave does not link the SDK's key-exchange library (sgx_tkey_exchange): implement and export it in the enclave, or use emon's attestation (docs/attestation.md)" } as Builtin,
     ]),
   ),
+  sgx_tvl_verify_qve_report_and_identity: { kind: 'refused', why: "a Wasm enclave does not link the SDK's DCAP verification library (sgx_dcap_tvl) and emon has no QvE (emon's attestation: docs/attestation.md)" },
 };
 
 /**

@@ -17,7 +17,7 @@ import { E_MS, G_FRAME, wire } from './fake-enclave.js';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'emon-edl-std-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const STD = ['sgx_tstdc.edl', 'sgx_pthread.edl', 'sgx_tswitchless.edl', 'sgx_tkey_exchange.edl', 'sgx_tprotected_fs.edl'];
+const STD = ['sgx_tstdc.edl', 'sgx_pthread.edl', 'sgx_tswitchless.edl', 'sgx_tkey_exchange.edl', 'sgx_tprotected_fs.edl', 'sgx_ttls.edl', 'sgx_dcap_tvl.edl'];
 const app = path.join(tmp, 'app.edl');
 writeFileSync(app, `enclave {\n${STD.map((f) => `    from "${f}" import *;`).join('\n')}\n    trusted { public int go(int which); };\n};\n`);
 const iface = loadEdl(app);
@@ -28,7 +28,7 @@ describe("the SDK's standard EDLs", () => {
     for (const f of iface.untrusted) expect(STD_OCALLS[f.name], f.name).toBeDefined();
     for (const f of iface.trusted.filter((t) => t.name !== 'go')) expect(STD_ECALLS[f.name], f.name).toBeDefined();
     expect(iface.untrusted.map((f) => f.name)).toContain('u_sgxprotectedfs_fread_node');
-    expect(iface.trusted.map((f) => f.name)).toEqual(['sl_init_switchless', 'sl_run_switchless_tworker', 'sgx_ra_get_ga', 'sgx_ra_proc_msg2_trusted', 'sgx_ra_get_msg3_trusted', 'go']);
+    expect(iface.trusted.map((f) => f.name)).toEqual(['sl_init_switchless', 'sl_run_switchless_tworker', 'sgx_ra_get_ga', 'sgx_ra_proc_msg2_trusted', 'sgx_ra_get_msg3_trusted', 'sgx_tvl_verify_qve_report_and_identity', 'go']);
   });
 
   it('every imported OCALL is served (0) or refused by name (EUNSPEC and E_OCALL_UNAVAILABLE naming it)', () => {
@@ -61,7 +61,8 @@ describe("the SDK's standard EDLs", () => {
         refused++;
       }
     }
-    expect([served, refused]).toEqual([6, 12]);
+    expect([served, refused]).toEqual([6, 17]);
+    expect(w.rejects.find((e) => e.message.includes('sgx_tls_get_quote_ocall'))!.message).toMatch(/no DCAP Quoting Enclave/);
     expect(w.rejects.find((e) => e.message.includes('u_sgxprotectedfs_fwrite_node'))!.message).toMatch(/no untrusted host file system/);
   });
 
@@ -71,7 +72,7 @@ describe("the SDK's standard EDLs", () => {
     dv.setInt32(G_FRAME, -1, true);
     expect(w.ecall('sl_init_switchless', [0]).status).toBe(OK);
     expect(dv.getInt32(G_FRAME, true)).toBe(0);
-    for (const name of ['sl_run_switchless_tworker', 'sgx_ra_get_ga', 'sgx_ra_proc_msg2_trusted', 'sgx_ra_get_msg3_trusted']) {
+    for (const name of ['sl_run_switchless_tworker', 'sgx_ra_get_ga', 'sgx_ra_proc_msg2_trusted', 'sgx_ra_get_msg3_trusted', 'sgx_tvl_verify_qve_report_and_identity']) {
       const f = iface.trusted.find((x) => x.name === name)!;
       expect(w.ecall(name, f.params.map(() => 0)).status, name).toBe(EUNSPEC);
       expect(w.rejects.at(-1)!.code).toBe('E_ECALL_UNAVAILABLE');
