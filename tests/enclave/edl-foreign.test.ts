@@ -6,7 +6,7 @@
  * both cross ECALLs and OCALLs byte for byte, and `size=` with `count=` copies count × size bytes and refuses
  * a product that would wrap in 32 bits.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,9 @@ import { embeddableEdl, printEdl } from '../../runtime/enclave/edl/print.js';
 import { elementSize, isAggregate, valueSize, wasmTypeOf, type EdlInterface, type EdlStruct } from '../../runtime/enclave/edl/types.js';
 import { structReturnSize } from '../../runtime/enclave/gate-structret.js';
 import { isEmonError } from '../../runtime/errors.js';
+import { EDL_SECTION } from '../../runtime/hw/sgx/enclave.js';
+import { readCustomSection } from '../../runtime/hw/sgx/wasm-sections.js';
+import { buildDir } from '../../runtime/paths.js';
 import { emon } from '../cli/helpers.js';
 import { E_MS, G_FRAME, G_FREE, wire } from './fake-enclave.js';
 
@@ -192,6 +195,26 @@ describe('types from included headers', () => {
     // With imports the interface is printed; the declarations come along.
     expect(shape(parseEdl(printEdl(i), 'emb.edl'))).toEqual(shape(i));
     expect(embeddableEdl(parseEdl(src.replace(/handle_t/g, 'int'), 'e.edl'), 'x')).toBe('x');
+  });
+
+  it('emon enclave sign --edl --type embeds the declarations, and pointer return types print back', () => {
+    const key = path.join(tmp, 'k.key');
+    expect(emon(['enclave', 'keygen', key]).status).toBe(0);
+    const mod = path.join(tmp, 'e.wasm');
+    copyFileSync(path.join(buildDir, 'enclaves', 'sealer.unsigned.wasm'), mod);
+    const f = path.join(tmp, 'signed.edl');
+    writeFileSync(f, 'enclave { trusted { public const char* f(handle_t h, [in, count=2] handle_t* hs, long double d); }; };\n');
+    const sign = emon(['enclave', 'sign', '--key', key, '--edl', f, '--type', 'handle_t=24', mod]);
+    expect(sign.status, sign.stderr).toBe(0);
+    const embedded = new TextDecoder().decode(readCustomSection(new Uint8Array(readFileSync(mod)), EDL_SECTION, mod)!);
+    expect(embedded).toContain('// emon: type handle_t=24/8');
+    const i = parseEdl(embedded, 'e.edl');
+    expect(shape(i)).toEqual(shape(parseEdl(readFileSync(f, 'utf8'), 'e.edl', undefined, { types: typeOptions(['handle_t=24']) })));
+    expect(shape(parseEdl(printEdl(i), 'e.edl'))).toEqual(shape(i));
+    expect(printEdl(i)).toContain('public const char * f(handle_t h, [in, count=2] handle_t * hs, long double d);');
+    const missing = emon(['enclave', 'sign', '--key', key, '--edl', f, mod]);
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain('--type handle_t=SIZE');
   });
 
   it('emon edl check and gen take --type; without it the error names the type and the option', () => {

@@ -236,7 +236,7 @@ describe('edger8r errors, with file:line:col and the rule in words', () => {
 
 describe('hostile input', () => {
   it('never yields anything but a typed error naming the file', () => {
-    const tokens = ['enclave', '{', '}', ';', 'trusted', 'untrusted', 'public', 'int', 'char', '*', '(', ')', '[', ']', 'in', 'out', ',', 'size', '=', 'len', 'x', '1', '0', '"s.edl"', 'allow', 'const', 'string', 'wstring', 'user_check', 'count', 'void', 'struct', 'union', 'enum', 'from', 'import', 'include', 'isptr', 'isary', 'readonly', 'sizefunc', '-', 'wchar_t', 'uint8_t', 'cdecl', 'propagate_errno', 'transition_using_threads', '/*', '*/', '//', '4294967296', '0x7fffffff'];
+    const tokens = ['enclave', '{', '}', ';', 'trusted', 'untrusted', 'public', 'int', 'char', '*', '(', ')', '[', ']', 'in', 'out', ',', 'size', '=', 'len', 'x', '1', '0', '"s.edl"', 'allow', 'const', 'string', 'wstring', 'user_check', 'count', 'void', 'struct', 'union', 'enum', 'from', 'import', 'include', 'isptr', 'isary', 'readonly', 'sizefunc', '-', 'wchar_t', 'uint8_t', 'cdecl', 'propagate_errno', 'transition_using_threads', '/*', '*/', '//', '4294967296', '0x7fffffff', 'long', 'double', 'h_t', 'sgx_report_t', '/* emon: type h_t=8 */', '/* emon: type h_t=x */', '// emon: type'];
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...tokens), { maxLength: 60 }), fc.string({ maxLength: 60 }), (words, noise) => {
         for (const text of [words.join(' '), noise, `enclave { ${words.join(' ')} };`, `enclave { struct s { ${words.join(' ')} }; };`, `enclave { trusted { ${words.join(' ')} }; };`]) {
