@@ -56,6 +56,25 @@ describe('scheduler', () => {
     expect(sched.stats(0).slices).toBeGreaterThan(10);
   });
 
+  it('preempts loop-free recursion and a guest whose hot loop is a short counted one (left without a check)', async () => {
+    // 2^40 calls without a loop: only the check at the recursive function's entry can stop it.
+    const recurse = await compiled('recurse', `(func $r (param $d i32) (if (local.get $d) (then (call $r (i32.sub (local.get $d) (i32.const 1))) (call $r (i32.sub (local.get $d) (i32.const 1))))))
+      ${MAIN('(call $r (i32.const 40)) (i32.const 0)')}`);
+    // A counted inner loop (no check of its own) inside an endless outer loop (checked).
+    const counted = await compiled('counted', MAIN(`(local $i i32) (loop $o (local.set $i (i32.const 0))
+      (loop $l (global.set $n (i32.add (global.get $n) (i32.const 1))) (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if $l (i32.lt_u (local.get $i) (i32.const 4096))))
+      (br $o)) (i32.const 0)`));
+    const sleep = await compiled('sleep', SLEEPER(20, 2));
+    const sched = new Scheduler([guest('recurse', recurse, { timeoutS: 0.5 }), guest('counted', counted, { timeoutS: 0.5 }), guest('sleep', sleep)]);
+    expect(sched.run().map((r) => [r.name, r.reason, r.status])).toEqual([
+      ['recurse', 'timeout', 124],
+      ['counted', 'timeout', 124],
+      ['sleep', 'return', 0],
+    ]);
+    expect(sched.stats(0).slices).toBeGreaterThan(10);
+    expect(sched.stats(1).slices).toBeGreaterThan(10);
+  });
+
   it('two spinners share the thread fairly: they alternate slice by slice until their timeouts', async () => {
     const spin = await compiled('spin', SPINNER);
     const sched = new Scheduler([guest('a', spin, { timeoutS: 0.3 }), guest('b', spin, { timeoutS: 0.3 })], { sliceMs: 2 });
