@@ -52,7 +52,7 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
   const platform = images.size > 0 ? backend.platform(stateDir) : null;
   const emulate = host.options['emulateCost'] === true;
   const { ecall: ecallCost, ocall: ocallCost } = backend.transitions;
-  const spinEcall = emulate ? () => emulateCost(backend.name, ecallCost) : null;
+  const spinEcall = emulate && ecallCost !== null ? () => emulateCost(backend.name, ecallCost) : null;
   const spinOcall = emulate ? () => emulateCost(backend.name, ocallCost) : null;
 
   /**

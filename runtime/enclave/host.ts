@@ -8,7 +8,8 @@ import { readRegularFile } from '../files.js';
 import { existsSync } from 'node:fs';
 import { EmonError } from '../errors.js';
 import type { EnclaveBackend } from '../hw/backend.js';
-import { SGX_LEAVES, type InitializedEnclave } from '../hw/sgx/enclave.js';
+import type { InitializedEnclave } from '../hw/enclave-instance.js';
+import { SGX_LEAVES } from '../hw/sgx/enclave.js';
 import { sgxBackend } from '../hw/sgx/backend.js';
 import type { PlatformSecrets } from '../hw/sgx/platform.js';
 import { parseEdl } from './edl/parser.js';
@@ -121,7 +122,7 @@ export function openEnclave(image: EnclaveImage, o: OpenOptions): OpenEnclave {
     spinOcall: o.spinOcall,
   });
   // SGX: a new enclave instance in the EPC; TZ: a session on a fresh TA instance in the secure world's carve-out.
-  const inst = (image.backend ?? sgxBackend).open(image.enclave, o.platform, { memory: o.guestMemory }, gate.ocallImports as Record<string, WebAssembly.ImportValue>, o.guest);
+  const inst = (image.backend ?? sgxBackend).open(image.enclave, o.platform, { memory: o.guestMemory }, gate.ocallImports as Record<string, WebAssembly.ImportValue>, o.guest, o.trace);
   try {
     gate.attach(inst.exports, inst.memory, inst.memoryLimit, inst.access);
   } catch (e) {
@@ -131,9 +132,11 @@ export function openEnclave(image: EnclaveImage, o: OpenOptions): OpenEnclave {
   const ctx = gate.ctx;
   ctx.onLost = o.onLost;
   ctx.onReject = o.onReject ?? null;
+  // TZ: each ECALL becomes an InvokeCommand of the instance's TA session, whose TA entry is the gate's bridge.
+  const ecalls = inst.commands ? inst.commands(gate.ecalls, image.iface.trusted.map((f) => f.name), () => ctx.lost) : gate.ecalls;
   return {
     image,
-    ecalls: gate.ecalls,
+    ecalls,
     exports: inst.exports,
     memory: inst.memory,
     busy: () => ctx.depth > 0,

@@ -11,7 +11,7 @@
  * secure carve-out), which roots the keys derive from, and what a transition costs.
  */
 import type { CostEvent } from './cost/model.js';
-import type { EinitOptions, EnclaveInstance, InitializedEnclave, UntrustedSide } from './sgx/enclave.js';
+import type { EinitOptions, EnclaveInstance, InitializedEnclave, UntrustedSide } from './enclave-instance.js';
 import type { PlatformSecrets } from './sgx/platform.js';
 
 export type BackendName = 'sgx' | 'tz';
@@ -29,6 +29,16 @@ export interface HwTraceEvent {
   args?: Record<string, string | number | boolean>;
 }
 
+/** Where hw records trace events (the monitor's sink, renamed for the backend by runtime/enclave/backends.ts). */
+export interface HwTraceSink {
+  record(event: HwTraceEvent): void;
+  /**
+   * TrustZone: the bytes the gate copied in its last ECALL. On TZ the gate's own ECALL events are not recorded;
+   * the secure world records the TA command (its world switch included) and carries these bytes.
+   */
+  lastEcallBytes?: number;
+}
+
 /** What one guest's worker hands a backend (a structural subset of the monitor's GuestHost). */
 export interface BackendGuest {
   readonly name: string;
@@ -36,14 +46,18 @@ export interface BackendGuest {
   /** `--enclave:NAME=PATH`: NAME -> PATH. */
   readonly attachments: ReadonlyMap<string, string>;
   readonly options: Readonly<Record<string, string | number | boolean | undefined>>;
-  readonly trace: { record(event: HwTraceEvent): void } | null;
+  readonly trace: HwTraceSink | null;
   log(message: string): void;
 }
 
 export interface EnclaveBackend {
   readonly name: BackendName;
-  /** Cost-model events of one ECALL and one OCALL on this hardware (runtime/hw/cost/model.ts). */
-  readonly transitions: { readonly ecall: CostEvent; readonly ocall: CostEvent };
+  /**
+   * Cost-model events (runtime/hw/cost/model.ts) the gate spins for at each ECALL and OCALL under
+   * --emulate-cost; `ecall` is null when the backend's own entry spins instead (TZ: the secure world, at each
+   * InvokeCommand the ECALL becomes).
+   */
+  readonly transitions: { readonly ecall: CostEvent | null; readonly ocall: CostEvent };
   /** Hardware set-up for one guest's enclaves before any is loaded (SGX: its EPC; TZ: the secure world). Returns the undo. */
   attachGuest(guest: BackendGuest): () => void;
   /** Verify a signed image and compile it (SGX: ECREATE/EADD/EEXTEND/EINIT; TZ: the TA signature check). */
@@ -52,7 +66,9 @@ export interface EnclaveBackend {
   platform(stateDir: string): PlatformSecrets;
   /**
    * A fresh instance of a loaded image for one guest, with the caller's OCALL stubs; its `destroy` gives back
-   * what the hardware lent it (EPC pages; the carve-out and the TA session).
+   * what the hardware lent it (EPC pages; the carve-out and the TA session). TZ: an OpenSession on a new
+   * instance of the image run as a TA, whose `commands` turn ECALLs into that session's InvokeCommands; its
+   * world switches are recorded to `trace` (the opening guest's sink, as the gate's).
    */
-  open(enc: InitializedEnclave, platform: PlatformSecrets, untrusted: UntrustedSide, ocalls: Record<string, WebAssembly.ImportValue>, guest: string): EnclaveInstance;
+  open(enc: InitializedEnclave, platform: PlatformSecrets, untrusted: UntrustedSide, ocalls: Record<string, WebAssembly.ImportValue>, guest: string, trace?: HwTraceSink | null): EnclaveInstance;
 }

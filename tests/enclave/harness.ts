@@ -51,13 +51,24 @@ export function edlText(name: string): string {
  */
 export const BACKEND_NAMES: readonly BackendName[] = ['sgx', 'tz'];
 let tzBoard: (() => void) | null = null;
-export function backendOf(name: BackendName = 'sgx'): EnclaveBackend {
+let defaultBackend: BackendName = 'sgx';
+/**
+ * The backend the cases that name none run on: SGX, unless a file switches it before importing shared case files
+ * (tests/hw/tz/shared-cases.test.ts runs the gate and open cases again on TrustZone this way).
+ */
+export function useBackend(name: BackendName): void {
+  defaultBackend = name;
+}
+export function currentBackend(): BackendName {
+  return defaultBackend;
+}
+export function backendOf(name: BackendName = defaultBackend): EnclaveBackend {
   if (name === 'sgx') return sgxBackend;
   tzBoard ??= tzBackend.attachGuest({ name: 'test', manifest: {}, attachments: new Map(), options: { secureMem: '64M' }, trace: null, log: () => undefined });
   return tzBackend;
 }
 
-export function tempPlatform(backend: BackendName = 'sgx'): PlatformSecrets {
+export function tempPlatform(backend: BackendName = defaultBackend): PlatformSecrets {
   return backendOf(backend).platform(mkdtempSync(path.join(tmpdir(), 'emon-platform-')));
 }
 
@@ -72,7 +83,7 @@ export function signed(name: string, config: Partial<EnclaveConfig> = {}, secret
   return { bytes: signEnclave(unsignedModule(name), `${name}.wasm`, secretKey, cfg, edlText(name)).signed, secretKey };
 }
 
-export function image(name: string, bytes: Uint8Array, backend: BackendName = 'sgx'): EnclaveImage {
+export function image(name: string, bytes: Uint8Array, backend: BackendName = defaultBackend): EnclaveImage {
   const b = backendOf(backend);
   const enclave = b.load(bytes, `${name}.wasm`, {});
   return { name, enclave, iface: parseEdl(enclave.edl!, `${name} (emon.edl)`, name.replace(/\W/g, '_')), backend: b };

@@ -11,6 +11,7 @@ import { EINVAL, OK } from '../../runtime/enclave/abi.js';
 import { enclaveExtension } from '../../runtime/enclave/extension.js';
 import type { GuestHost } from '../../runtime/monitor/extension.js';
 import { buildDir } from '../../runtime/paths.js';
+import { currentBackend } from './harness.js';
 
 const memory = new WebAssembly.Memory({ initial: 2 });
 const END = 2 * 65536;
@@ -19,7 +20,8 @@ const host = {
   name: 'g',
   manifest: { enclaves: [{ name: 'gatetest' }] },
   attachments: new Map([['gatetest', path.join(buildDir, 'enclaves', 'gatetest.wasm')]]),
-  options: { stateDir: mkdtempSync(path.join(tmpdir(), 'emon-open-')) },
+  // The harness's backend: SGX here, TrustZone when tests/hw/tz/shared-cases.test.ts runs this file.
+  options: { stateDir: mkdtempSync(path.join(tmpdir(), 'emon-open-')), backend: currentBackend() },
   trace: null,
   memory: () => memory,
   exports: () => ({ ocall_tick: (d: number) => d, ocall_null: () => undefined, ocall_echo: () => undefined }) as unknown as WebAssembly.Exports,

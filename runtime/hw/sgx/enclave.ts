@@ -12,8 +12,11 @@ import { decodeKeyRequest, egetkey, KEY_SIZE, KEYREQUEST_SIZE } from './egetkey.
 import { decodeTargetInfo, ereport, REPORT_DATA_SIZE, REPORT_SIZE, TARGETINFO_SIZE } from './ereport.js';
 import type { EnclaveIdentity } from './identity.js';
 import type { PlatformSecrets } from './platform.js';
-import type { Sigstruct } from './sigstruct.js';
-import { verifySignedImage, type VerifyOptions } from '../signed-image.js';
+import { verifySignedImage } from '../signed-image.js';
+import type { EinitOptions, EnclaveInstance, EnclaveMemoryAccess, InitializedEnclave, UntrustedSide } from '../enclave-instance.js';
+
+// The shapes both backends share live in ../enclave-instance.ts; re-exported for the SGX-side callers.
+export type { EinitOptions, EnclaveInstance, EnclaveMemoryAccess, InitializedEnclave, UntrustedSide } from '../enclave-instance.js';
 
 export { SIGSTRUCT_SECTION, EDL_SECTION } from '../signed-image.js';
 
@@ -37,23 +40,6 @@ export interface SgxHooks {
   link?(imports: WebAssembly.Imports, what: string): WebAssembly.Imports;
 }
 
-/**
- * hw-side access to a paged enclave's memory outside its held marshalling area (the OCALL gate's buffers and
- * return values): each copy goes page by page, faulting pages in as the enclave's own loads and stores would,
- * so nothing is read from or written to an evicted (wiped) page. Addresses are checked against the enclave's
- * current size; a range outside it throws E_GATE_BOUNDS, an integrity failure on reload E_EPC_INTEGRITY.
- */
-export interface EnclaveMemoryAccess {
-  /** Current size of the enclave's memory in bytes (its virtual size when paged). */
-  size(): number;
-  /** Copies enclave bytes [addr, addr + out.length) into `out`. */
-  read(addr: number, out: Uint8Array): void;
-  /** Copies `data` into enclave bytes [addr, addr + data.length). */
-  write(addr: number, data: Uint8Array): void;
-  /** Length of the NUL-terminated string at `addr` including the NUL, or -1 if none within `limit` bytes or the memory. */
-  strlen(addr: number, limit: number): number;
-}
-
 /** One instance's pages in the EPC. */
 export interface EnclavePages {
   /** null when every page stays resident (resident mode): hw-side code may then use the memory directly. */
@@ -73,20 +59,6 @@ export const noHooks: SgxHooks = {
   onInstance: () => undefined,
 };
 
-/** An enclave image after EINIT: compiled, with its identity. Instances are made from it per open. */
-export interface InitializedEnclave {
-  readonly file: string;
-  readonly identity: EnclaveIdentity;
-  readonly sigstruct: Sigstruct;
-  readonly module: WebAssembly.Module;
-  /** The EDL carried in the image (measured, so the interface is part of MRENCLAVE), or null. */
-  readonly edl: string | null;
-  /** Bytes that were measured (the module without its SIGSTRUCT). */
-  readonly imageSize: number;
-}
-
-export type EinitOptions = VerifyOptions;
-
 /** ECREATE → EADD/EEXTEND → EINIT for the .wasm bytes of `file`. Every failure says which check failed. */
 export function createEnclave(bytes: Uint8Array, file: string, options: EinitOptions = {}): InitializedEnclave {
   // The checks are shared with the TrustZone backend's TA loader (../signed-image.ts), in the order SGX's EINIT has them.
@@ -100,25 +72,8 @@ export function createEnclave(bytes: Uint8Array, file: string, options: EinitOpt
   return { file, identity, sigstruct: sig, module, edl, imageSize: image.length };
 }
 
-/** What the untrusted side lends an enclave instance: the memory its user_check pointers refer to. */
-export interface UntrustedSide {
-  memory(): WebAssembly.Memory | null;
-}
-
 /** Raised (as a trap) when an enclave calls abort(); the gate turns it into a lost enclave. */
 export class EnclaveAbort extends Error {}
-
-export interface EnclaveInstance {
-  readonly exports: WebAssembly.Exports;
-  readonly memory: WebAssembly.Memory;
-  readonly identity: EnclaveIdentity;
-  /** Largest size its memory may have (the signed heap size). */
-  readonly memoryLimit: number;
-  /** Paged memory access for the gate; null when the memory is always resident. */
-  readonly access: EnclaveMemoryAccess | null;
-  /** Destroys the instance's EPC pages (enclave_close); idempotent. */
-  destroy(): void;
-}
 
 /** Instantiate an initialised enclave with the hw leaves and the caller's OCALL stubs (module "emon_ocall"). */
 export function instantiateEnclave(

@@ -11,7 +11,9 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { EmonError, isEmonError } from '../../errors.js';
 import { readRegularFile } from '../../files.js';
-import type { HwTraceEvent } from '../backend.js';
+import type { HwTraceEvent, HwTraceSink } from '../backend.js';
+import type { EcallEntry, EnclaveInstance } from '../enclave-instance.js';
+import { BRIDGE_ELOST, BRIDGE_OK, bridgeResult, EdlTaInstance, type EdlTaImage } from './edl-ta.js';
 import { Carveout } from './carveout.js';
 import {
   LOGINS,
@@ -20,12 +22,16 @@ import {
   TEE_ERROR_BAD_PARAMETERS,
   TEE_ERROR_BUSY,
   TEE_ERROR_ITEM_NOT_FOUND,
+  TEE_ERROR_NOT_SUPPORTED,
   TEE_ERROR_OUT_OF_MEMORY,
+  TEE_ERROR_TARGET_DEAD,
   TEE_ERROR_SECURITY,
   TEE_ORIGIN_API,
   TEE_ORIGIN_TEE,
   TEE_ORIGIN_TRUSTED_APP,
   TEE_SUCCESS,
+  PARAM_VALUE_INPUT,
+  paramTypes,
   resultName,
 } from './gp.js';
 import { Marshal } from './operation.js';
@@ -78,13 +84,23 @@ export interface SecureDevice {
 
 interface Session {
   readonly id: number;
-  readonly ta: TaInstance;
+  readonly ta: TaInstance | EdlTaInstance;
   readonly ctx: number;
   readonly uuid: string;
   /** False once closed or its TA died: a client's cached fast path falls back to `invoke`. */
   open: boolean;
   /** Its specialised null InvokeCommand, made at the first fastSession call. */
   fast?: FastSession;
+  /** An EDL enclave's session (./edl-ta.ts): its InvokeCommand per ECALL number, once bound. */
+  edl?: EcallEntry[];
+  /** Who opened an EDL session: its events go to that client's trace. */
+  client?: EdlClient;
+}
+
+/** The client an EDL session records its commands for: its trace and track. */
+export interface EdlClient {
+  readonly trace: HwTraceSink | null;
+  readonly track: string;
 }
 
 /**
@@ -184,7 +200,7 @@ export class SecureWorld {
     return ta;
   }
 
-  private unload(ta: TaInstance): void {
+  private unload(ta: TaInstance | EdlTaInstance): void {
     if (this.singles.get(ta.image.props.uuid) === ta) this.singles.delete(ta.image.props.uuid);
     if (ta.unloaded) return;
     ta.unloaded = true;
@@ -193,7 +209,7 @@ export class SecureWorld {
   }
 
   /** A dead instance takes all its sessions with it. */
-  private bury(ta: TaInstance): void {
+  private bury(ta: TaInstance | EdlTaInstance): void {
     for (const [id, s] of this.sessions) {
       if (s.ta === ta) {
         s.open = false;
@@ -274,6 +290,7 @@ export class SecureWorld {
       this.hot = s = found;
     }
     const ta = s.ta;
+    if (!(ta instanceof TaInstance)) return this.invokeEdlOperation(s, cmd, g, gdv, op);
     const m = this.m;
     let types = 0;
     if (op !== 0) {
@@ -306,7 +323,7 @@ export class SecureWorld {
   fastSession(id: number): FastSession | null {
     id |= 0;
     const s = id > 0 ? this.sessions.get(id) : undefined;
-    if (s === undefined || this.o.trace !== null || this.o.spin !== null) return null;
+    if (s === undefined || this.o.trace !== null || this.o.spin !== null || !(s.ta instanceof TaInstance)) return null;
     if (s.fast !== undefined) return s.fast;
     const ta = s.ta;
     const entry = ta.invokeEntry;
@@ -329,6 +346,120 @@ export class SecureWorld {
     return (s.fast = { id, live: () => s.open, invokeNull });
   }
 
+  /**
+   * OpenSession on an EDL enclave run as a TA (./edl-ta.ts), for the enclave host's `enclave_open`: a new
+   * instance of the multi-instance TA, its memory (the signed heap) taken from the carve-out, made by
+   * `instantiate` (TA_CreateEntryPoint: the module with the shared hw leaves and this session's OCALL handlers,
+   * OP-TEE's TEEC_SESSION_SETTING_OCALL). Returns the session id; the host's errors are typed EmonErrors that
+   * name the GP code (E_TZ_OOM: TEE_ERROR_OUT_OF_MEMORY; E_TZ_BUSY: too many sessions).
+   */
+  openEdlSession(img: EdlTaImage, instantiate: () => EnclaveInstance, client: EdlClient): number {
+    const t0 = performance.now();
+    this.o.spin?.smc();
+    const uuid = img.props.uuid;
+    if (this.sessions.size >= MAX_SESSIONS) {
+      this.result(TEE_ERROR_BUSY, TEE_ORIGIN_TEE, `${MAX_SESSIONS} sessions are open`);
+      throw new EmonError('E_TZ_BUSY', `TEE_ERROR_BUSY: ${img.file} (TA ${uuid}): the secure world has ${MAX_SESSIONS} sessions open`, { hint: 'close enclaves or TA sessions first' });
+    }
+    const carve = this.o.carveout;
+    if (!carve.tryTake(img.memoryPages)) {
+      this.result(TEE_ERROR_OUT_OF_MEMORY, TEE_ORIGIN_TEE, `TA ${uuid} needs ${img.memoryPages * 64} KiB`);
+      throw new EmonError('E_TZ_OOM', `TEE_ERROR_OUT_OF_MEMORY: ${img.file} (TA ${uuid}) needs ${img.memoryPages * 64} KiB of secure memory, the carve-out has ${(carve.capacityBytes - carve.usedBytes) >> 10} KiB free of ${carve.capacityBytes >> 10} KiB`, {
+        hint: 'close other enclaves or sessions, or give a larger --secure-mem',
+      });
+    }
+    let ta: EdlTaInstance;
+    try {
+      ta = new EdlTaInstance(img, instantiate());
+    } catch (e) {
+      carve.give(img.memoryPages);
+      throw e;
+    }
+    const id = this.nextSession++;
+    ta.sessions++;
+    this.sessions.set(id, { id, ta, ctx: 0, uuid, open: true, client });
+    this.lastSession = id;
+    this.result(TEE_SUCCESS, TEE_ORIGIN_TRUSTED_APP);
+    client.trace?.record({ kind: 'smc', name: 'open_session', track: client.track, start: t0, dur: performance.now() - t0, args: { session: id, uuid, file: img.file } });
+    return id;
+  }
+
+  /**
+   * TA_OpenSessionEntryPoint's part of an EDL session: binds the gate's bridges (by ECALL number) and returns the
+   * session's InvokeCommand for each: command id = the ECALL number, the guest's frame address the one value
+   * parameter, the answer a TEE_Result (the bridge's status as ./edl-ta.ts maps it). `lost` tells a trap in the
+   * bridge (the TA is then dead: its session ends and its carve-out pages come back). Each command is one world
+   * switch: under --emulate-cost it spins for a TA invocation, under --trace it records a `ta_invoke` event; with
+   * neither, it is specialised to a liveness check and the bridge call.
+   */
+  bindEdlSession(id: number, bridges: readonly EcallEntry[], names: readonly string[], lost: () => boolean): EcallEntry[] {
+    const s = this.sessions.get(id);
+    if (s === undefined || !(s.ta instanceof EdlTaInstance) || s.client === undefined) throw new EmonError('E_TZ_SESSION', `session ${id} is not an open EDL enclave session`);
+    const ta = s.ta;
+    ta.bridges = bridges;
+    ta.names = names;
+    ta.lost = lost;
+    const failed = (cmd: number, status: number): number => {
+      if (status === BRIDGE_ELOST && (lost() || ta.dead)) {
+        if (!ta.dead) {
+          ta.dead = true;
+          ta.deathReason = `it trapped in ${names[cmd]}`;
+        }
+        this.bury(ta);
+        return this.result(TEE_ERROR_TARGET_DEAD, TEE_ORIGIN_TEE, `TA ${s.uuid} (${ta.image.file}) died in command ${cmd} (${names[cmd]})`);
+      }
+      this.origin = TEE_ORIGIN_TRUSTED_APP;
+      return bridgeResult(status);
+    };
+    const spin = this.o.spin;
+    const { trace, track } = s.client;
+    const cmds = bridges.map((bridge, cmd): EcallEntry => {
+      if (spin === null && trace === null) {
+        return (frame: number): number => {
+          if (!s.open) return TEE_ERROR_TARGET_DEAD;
+          const r = bridge(frame);
+          return r === BRIDGE_OK ? TEE_SUCCESS : failed(cmd, r);
+        };
+      }
+      const name = names[cmd]!;
+      return (frame: number): number => {
+        const t0 = trace === null ? 0 : performance.now();
+        if (spin !== null) spin.invoke();
+        if (!s.open) return TEE_ERROR_TARGET_DEAD;
+        if (trace !== null) trace.lastEcallBytes = 0;
+        const st = bridge(frame);
+        const r = st === BRIDGE_OK ? TEE_SUCCESS : failed(cmd, st);
+        if (trace !== null) {
+          trace.record({ kind: 'ta_invoke', name, track, start: t0, dur: performance.now() - t0, bytes: trace.lastEcallBytes ?? 0, args: { session: id, cmd, ecall: name, result: resultName(r) } });
+        }
+        return r;
+      };
+    });
+    s.edl = cmds;
+    return cmds;
+  }
+
+  /** The enclave instance behind EDL session `id` (the enclave host wires its gate to it), or null. */
+  edlInstance(id: number): EnclaveInstance | null {
+    const s = this.sessions.get(id);
+    return s !== undefined && s.ta instanceof EdlTaInstance ? s.ta.enclave : null;
+  }
+
+  /**
+   * A GP client's InvokeCommand on an EDL session: the same command as the enclave host's, so the operation must
+   * be exactly one VALUE_INPUT holding the guest's frame address (the TA checks its parameter types, as GP TAs do).
+   */
+  private invokeEdlOperation(s: Session, cmd: number, g: Uint8Array, gdv: DataView, op: number): number {
+    const cmds = s.edl;
+    if (cmds === undefined) return this.result(TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_TEE, `EDL session ${s.id} is still opening`);
+    op >>>= 0;
+    if (op === 0 || op + 20 > g.length) return this.result(TEE_ERROR_BAD_PARAMETERS, op === 0 ? TEE_ORIGIN_TRUSTED_APP : TEE_ORIGIN_API, `an ECALL as a command of EDL session ${s.id} takes one VALUE_INPUT (the frame address)`);
+    if (gdv.getUint32(op + 4, true) !== paramTypes(PARAM_VALUE_INPUT)) return this.result(TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_TRUSTED_APP, `EDL session ${s.id}: command ${cmd} takes TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, NONE, NONE, NONE)`);
+    const f = cmds[cmd];
+    if (f === undefined) return this.result(TEE_ERROR_NOT_SUPPORTED, TEE_ORIGIN_TRUSTED_APP, `EDL session ${s.id} has no ECALL ${cmd}`);
+    return f(gdv.getUint32(op + 8, true));
+  }
+
   /** InvokeCommand on one of the secure world's own sessions (any command). */
   invokeSystem(id: number, cmd: number, g: Uint8Array, gdv: DataView, op: number): number {
     return this.invoke(id, cmd, g, gdv, op, true);
@@ -349,11 +480,12 @@ export class SecureWorld {
     s.open = false;
     if (this.hot === s) this.hot = null;
     const ta = s.ta;
-    ta.enter(ta.closeEntry, s.ctx);
+    ta.closeSession(s.ctx);
     ta.sessions--;
     if (ta.dead) this.bury(ta);
     else if (ta.sessions === 0 && !(ta.image.singleInstance && ta.image.keepAlive)) this.unload(ta);
-    this.o.trace?.record({ kind: 'smc', name: 'close_session', track: `${this.o.client}/ta:${s.uuid}`, start: t0, dur: performance.now() - t0, args: { session: id } });
+    const sink = s.client === undefined ? this.o.trace : s.client.trace;
+    sink?.record({ kind: 'smc', name: 'close_session', track: s.client?.track ?? `${this.o.client}/ta:${s.uuid}`, start: t0, dur: performance.now() - t0, args: { session: id } });
   }
 
   /** Close everything (the guest ended). */

@@ -283,6 +283,11 @@ export class TaInstance {
     return TEE_ERROR_TARGET_DEAD;
   }
 
+  /** TA_CloseSessionEntryPoint with the session's context. */
+  closeSession(ctx: number): void {
+    this.enter(this.closeEntry, ctx);
+  }
+
   createEntry(): number {
     return this.enter(this.create, 0);
   }
