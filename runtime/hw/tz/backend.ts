@@ -61,12 +61,8 @@ export const tzBackend: EnclaveBackend = {
       memoryLimit: inst.memoryLimit,
       access: inst.access,
       commands(bridges, names, lost): EcallEntry[] {
-        const cmds = world.bindEdlSession(id, bridges, names, lost);
-        // The normal-world driver's side: the command's TEE_Result back into the ECALL status the guest sees.
-        return cmds.map((invoke) => (frame: number): number => {
-          const r = invoke(frame);
-          return r === 0 ? 0 : ecallStatus(r);
-        });
+        // The normal-world driver's side: a command's TEE_Result back into the ECALL status the guest sees.
+        return world.bindEdlSession(id, bridges, names, lost, ecallStatus);
       },
       destroy: () => {
         if (closed) return;

@@ -91,7 +91,7 @@ interface Session {
   open: boolean;
   /** Its specialised null InvokeCommand, made at the first fastSession call. */
   fast?: FastSession;
-  /** An EDL enclave's session (./edl-ta.ts): its InvokeCommand per ECALL number, once bound. */
+  /** An EDL enclave's session (./edl-ta.ts): its InvokeCommand per ECALL number for GP clients, made at the first. */
   edl?: EcallEntry[];
   /** Who opened an EDL session: its events go to that client's trace. */
   client?: EdlClient;
@@ -114,6 +114,24 @@ export interface FastSession {
   /** Read before each call: false once the session closed or its TA died. */
   readonly live: () => boolean;
   readonly invokeNull: (cmd: number) => number;
+}
+
+type CommandFactory = (s: { readonly open: boolean }, bridge: EcallEntry, answer: (r: number) => number, failed: (cmd: number, status: number) => number, cmd: number, dead: number) => EcallEntry;
+const commandFactories = new WeakMap<EdlTaImage, CommandFactory[]>();
+
+/**
+ * The specialised InvokeCommand of ECALL `cmd` of an EDL TA: a liveness check and the bridge call, compiled once
+ * per command of a loaded image (as runtime/enclave/gate.ts compiles its bridges once per interface) so that each
+ * command's call site sees one bridge and V8 keeps it monomorphic; one shared closure body would see every
+ * ECALL's bridge and cost a megamorphic call per ECALL.
+ */
+function fastCommand(img: EdlTaImage, cmd: number): CommandFactory {
+  let fs = commandFactories.get(img);
+  if (fs === undefined) commandFactories.set(img, (fs = []));
+  return (fs[cmd] ??= new Function(
+    's', 'bridge', 'answer', 'failed', 'cmd', 'dead',
+    `return function tz_command_${cmd}(frame) { if (!s.open) return answer(dead); const r = bridge(frame); return r === ${BRIDGE_OK} ? ${TEE_SUCCESS} : answer(failed(cmd, r)); };`,
+  ) as CommandFactory);
 }
 
 export class SecureWorld {
@@ -390,15 +408,23 @@ export class SecureWorld {
    * parameter, the answer a TEE_Result (the bridge's status as ./edl-ta.ts maps it). `lost` tells a trap in the
    * bridge (the TA is then dead: its session ends and its carve-out pages come back). Each command is one world
    * switch: under --emulate-cost it spins for a TA invocation, under --trace it records a `ta_invoke` event; with
-   * neither, it is specialised to a liveness check and the bridge call.
+   * neither, it is specialised to a liveness check and the bridge call. `answer` is the normal-world driver's
+   * reading of a result other than TEE_SUCCESS (0), applied in the same closure so that a command is one call.
    */
-  bindEdlSession(id: number, bridges: readonly EcallEntry[], names: readonly string[], lost: () => boolean): EcallEntry[] {
+  bindEdlSession(id: number, bridges: readonly EcallEntry[], names: readonly string[], lost: () => boolean, answer: (result: number) => number = (r) => r): EcallEntry[] {
     const s = this.sessions.get(id);
     if (s === undefined || !(s.ta instanceof EdlTaInstance) || s.client === undefined) throw new EmonError('E_TZ_SESSION', `session ${id} is not an open EDL enclave session`);
-    const ta = s.ta;
-    ta.bridges = bridges;
-    ta.names = names;
-    ta.lost = lost;
+    s.ta.bridges = bridges;
+    s.ta.names = names;
+    s.ta.lost = lost;
+    return this.edlCommands(s, answer);
+  }
+
+  /** The InvokeCommand closures of EDL session `s`, one per ECALL number, answering through `answer`. */
+  private edlCommands(s: Session, answer: (result: number) => number): EcallEntry[] {
+    const ta = s.ta as EdlTaInstance;
+    const { bridges, names, lost } = ta;
+    const id = s.id;
     const failed = (cmd: number, status: number): number => {
       if (status === BRIDGE_ELOST && (lost() || ta.dead)) {
         if (!ta.dead) {
@@ -412,31 +438,23 @@ export class SecureWorld {
       return bridgeResult(status);
     };
     const spin = this.o.spin;
-    const { trace, track } = s.client;
-    const cmds = bridges.map((bridge, cmd): EcallEntry => {
-      if (spin === null && trace === null) {
-        return (frame: number): number => {
-          if (!s.open) return TEE_ERROR_TARGET_DEAD;
-          const r = bridge(frame);
-          return r === BRIDGE_OK ? TEE_SUCCESS : failed(cmd, r);
-        };
-      }
+    const { trace, track } = s.client!;
+    return bridges!.map((bridge, cmd): EcallEntry => {
+      if (spin === null && trace === null) return fastCommand(ta.image, cmd)(s, bridge, answer, failed, cmd, TEE_ERROR_TARGET_DEAD);
       const name = names[cmd]!;
       return (frame: number): number => {
         const t0 = trace === null ? 0 : performance.now();
         if (spin !== null) spin.invoke();
-        if (!s.open) return TEE_ERROR_TARGET_DEAD;
+        if (!s.open) return answer(TEE_ERROR_TARGET_DEAD);
         if (trace !== null) trace.lastEcallBytes = 0;
         const st = bridge(frame);
         const r = st === BRIDGE_OK ? TEE_SUCCESS : failed(cmd, st);
         if (trace !== null) {
           trace.record({ kind: 'ta_invoke', name, track, start: t0, dur: performance.now() - t0, bytes: trace.lastEcallBytes ?? 0, args: { session: id, cmd, ecall: name, result: resultName(r) } });
         }
-        return r;
+        return r === TEE_SUCCESS ? r : answer(r);
       };
     });
-    s.edl = cmds;
-    return cmds;
   }
 
   /** The enclave instance behind EDL session `id` (the enclave host wires its gate to it), or null. */
@@ -450,8 +468,8 @@ export class SecureWorld {
    * be exactly one VALUE_INPUT holding the guest's frame address (the TA checks its parameter types, as GP TAs do).
    */
   private invokeEdlOperation(s: Session, cmd: number, g: Uint8Array, gdv: DataView, op: number): number {
-    const cmds = s.edl;
-    if (cmds === undefined) return this.result(TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_TEE, `EDL session ${s.id} is still opening`);
+    if ((s.ta as EdlTaInstance).bridges === null) return this.result(TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_TEE, `EDL session ${s.id} is still opening`);
+    const cmds = (s.edl ??= this.edlCommands(s, (r) => r));
     op >>>= 0;
     if (op === 0 || op + 20 > g.length) return this.result(TEE_ERROR_BAD_PARAMETERS, op === 0 ? TEE_ORIGIN_TRUSTED_APP : TEE_ORIGIN_API, `an ECALL as a command of EDL session ${s.id} takes one VALUE_INPUT (the frame address)`);
     if (gdv.getUint32(op + 4, true) !== paramTypes(PARAM_VALUE_INPUT)) return this.result(TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_TRUSTED_APP, `EDL session ${s.id}: command ${cmd} takes TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, NONE, NONE, NONE)`);
