@@ -156,6 +156,35 @@ describe('user-mode networking through passt (--net:NAME=user)', () => {
     expect(alive(second!)).toBe(false);
   });
 
+  it.skipIf(why !== null)(t('a restart that fails (the forwarded port taken meanwhile) is retried after a longer back-off, and the NIC comes back once it is free'), async () => {
+    const port = await freeUdpPort();
+    const g = emonRun(['--timeout=20', `--net:service=user,hostfwd=udp:127.0.0.1:${port}-:7`, PING_SERVE, '--', '10.0.2.15']);
+    expect(await udpEcho(port, 'before')).toBe('before');
+    const passt = await passtChildOf(g.child.pid!);
+    expect(passt).not.toBeNull();
+    process.kill(passt!, 'SIGKILL');
+    // Take the port as soon as the dead passt lets go of it, well inside the 100 ms before the first restart.
+    const holder = dgram.createSocket('udp4');
+    holder.on('error', () => {});
+    const until = Date.now() + 2000;
+    let held = false;
+    while (!held && Date.now() < until) {
+      held = await new Promise<boolean>((resolve) => {
+        holder.once('error', () => resolve(false));
+        holder.bind(port, '127.0.0.1', () => resolve(true));
+      });
+      if (!held) await new Promise((r) => setTimeout(r, 2));
+    }
+    expect(held).toBe(true);
+    const failed = Date.now() + 10_000;
+    while (!g.stderr.includes('could not be started again') && Date.now() < failed) await new Promise((r) => setTimeout(r, 20));
+    expect(g.stderr).toMatch(/passt for net "service" could not be started again \(passt exited at start[^)]*\); the NIC is down, starting passt again in 200 ms \(restart 2 of 3\)/);
+    holder.close();
+    expect(await udpEcho(port, 'after', 15_000), g.stderr).toBe('after');
+    expect(g.stderr).toMatch(/passt for net "service" is back \(restart 2\); the NIC is up again/);
+    expect(await g.exited).toBe(124);
+  });
+
   it.skipIf(why !== null)(t('passt that keeps dying is restarted 3 times, then the NIC stays down with a message; the guest runs on and emon exits cleanly'), async () => {
     const port = await freeUdpPort();
     const g = emonRun(['--timeout=15', `--net:service=user,hostfwd=udp:127.0.0.1:${port}-:7`, PING_SERVE, '--', '10.0.2.15']);
