@@ -5,15 +5,26 @@
  * trusted libraries is answered by emon when the enclave does not export it (sl_init_switchless served, the
  * rest refused with E_ECALL_UNAVAILABLE), and an enclave or guest that has its own function of that name wins.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EUNSPEC, OK } from '../../runtime/enclave/abi.js';
 import { loadEdl, STD_EDL_DIR } from '../../runtime/enclave/edl/imports.js';
 import { STD_ECALLS, STD_OCALLS } from '../../runtime/enclave/std-ocalls.js';
+import { describeInterface } from '../../runtime/enclave/edl/describe.js';
+import { generateAll } from '../../runtime/enclave/edl/generate.js';
 import { E_MS, G_FRAME, wire } from './fake-enclave.js';
 
+const haveClang = ((): boolean => {
+  try {
+    execFileSync('which', ['clang'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'emon-edl-std-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -81,6 +92,40 @@ describe("the SDK's standard EDLs", () => {
     expect(w.rejects.find((e) => e.message.includes('sgx_ra_get_ga'))!.message).toMatch(/sgx_tkey_exchange/);
     // A frame outside the guest's memory is refused like any ECALL's.
     expect(w.gate.ecalls[0]!(w.gmem.buffer.byteLength - 4)).not.toBe(OK);
+  });
+
+  it("an attestation EDL in the shape of the SDK's RemoteAttestation sample parses, generates, and its C header compiles", () => {
+    const ra = path.join(tmp, 'ra_enclave.edl');
+    writeFileSync(
+      ra,
+      `enclave {
+        from "sgx_tkey_exchange.edl" import *;
+        include "sgx_key_exchange.h"
+        trusted {
+          public sgx_status_t ra_init(sgx_ec256_public_t sp_key, int use_pse, [out] sgx_ra_context_t* ctx);
+          public sgx_status_t ra_key_hash([out] sgx_status_t* status, sgx_ra_context_t ctx, sgx_ra_key_type_t type, [out, count=32] uint8_t* hash);
+          public sgx_status_t ra_close(sgx_ra_context_t ctx);
+        };
+        untrusted { void ocall_eid(sgx_enclave_id_t eid, [in] const sgx_report_t* r); };
+      };`,
+    );
+    const i = loadEdl(ra);
+    const L = describeInterface(i);
+    expect(L).toContain('ecall 0 public sgx_status_t sgx_ra_get_ga(sgx_ra_context_t context, [out] sgx_ec256_public_t* g_a)  [from ' + path.relative(process.cwd(), path.join(STD_EDL_DIR, 'sgx_tkey_exchange.edl')) + ']');
+    expect(L).toContain('    g_a: enclave → guest (zeroed first), 64 bytes');
+    expect(L).toContain('    ctx: enclave → guest (zeroed first), 4 bytes');
+    expect(L).toContain('    sp_key: guest → enclave, 64 bytes (a copy of the value)');
+    const out = path.join(tmp, 'ra-gen');
+    generateAll(i, out);
+    const h = readFileSync(path.join(out, 'ra_enclave_u.h'), 'utf8');
+    expect(h).toContain('typedef uint32_t sgx_ra_context_t;');
+    if (haveClang) {
+      // The SDK's header is not here: an empty stand-in, as a project without the SDK would have.
+      writeFileSync(path.join(out, 'sgx_key_exchange.h'), '');
+      writeFileSync(path.join(out, 'check.c'), '#include "ra_enclave_u.h"\n');
+      const r = spawnSync('clang', ['--target=wasm32', '-fsyntax-only', '-Wall', '-Werror', '-I', out, path.join(out, 'check.c')], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+    }
   });
 
   it('an enclave that implements a standard ECALL, and a guest that serves a standard OCALL, win', () => {
