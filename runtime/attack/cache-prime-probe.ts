@@ -13,6 +13,7 @@ export const attack: AttackModule = {
   source: 'Osvik, Shamir, Tromer (CT-RSA 2006); CacheZoom, Moghimi et al. (CHES 2017)',
   recordsFaults: true,
   usesCache: true,
+  onTa: true,
   monitor(_view, obs, cache) {
     if (!cache) return {};
     return {

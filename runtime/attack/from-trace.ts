@@ -5,6 +5,12 @@
  * stores or sends (block and network writes, which is where sealed blobs go) beside the sizes of the ECALLs that
  * produce them. A/D bits need the monitor to act at each transition, which `emon run` never does (an attack is
  * not a flag of the production path); the samples `run-observed.ts` takes are merged in when given.
+ *
+ * On TrustZone (`--backend=tz`) the normal world issues every SMC, so it sees the same of each TA: TA commands
+ * (`ta_invoke`, the ECALLs of an EDL enclave run as a TA or a GP client's InvokeCommand) with their memref sizes
+ * and times, RPCs out of the secure world (an EDL enclave's OCALLs), and the other SMCs (open and close
+ * session, refused secure-device calls). Secure-world page tables are not the normal world's: a TA has no
+ * fault or A/D channel, only these and the shared cache (ta-campaign.ts).
  */
 import type { TraceEvent } from '../trace/sink.js';
 import type { ObservedEvent } from './observation.js';
@@ -29,6 +35,10 @@ export interface EnclaveObservation {
   readonly pages: number;
   /** A/D samples (only from a run under the observing monitor). */
   readonly adSamples: number;
+  /** `tz` for a TA (its events came from SMCs), else `sgx`. */
+  readonly world: 'sgx' | 'tz';
+  /** SMCs other than TA commands and RPCs (open/close session, ...). */
+  readonly smcs: number;
 }
 
 export interface RunObservation {
@@ -44,6 +54,12 @@ export function observeTrace(events: readonly TraceEvent[], samples: readonly Ad
   const perTrack = new Map<string, ObservedEvent[]>();
   const sizes = new Map<string, { track: string; call: string; count: number; bytes: number[] }>();
   const ocallIds = new Map<string, number>();
+  const tz = new Set<string>();
+  const ocall = (track: string, t: number, name: string, bytes: number | undefined, label: string): void => {
+    if (!ocallIds.has(name)) ocallIds.set(name, ocallIds.size);
+    at(track).push({ t, kind: 'ocall', id: ocallIds.get(name)!, size: bytes ?? 0 });
+    size(track, `${label} ${name}`, bytes);
+  };
   const at = (track: string): ObservedEvent[] => {
     let l = perTrack.get(track);
     if (!l) perTrack.set(track, (l = []));
@@ -62,9 +78,20 @@ export function observeTrace(events: readonly TraceEvent[], samples: readonly Ad
       at(e.track).push({ t, kind: 'ecall', name: e.name, size: e.bytes ?? 0 }, { t: t + e.dur, kind: 'eexit', ret: 0 });
       size(e.track, `ECALL ${e.name}`, e.bytes);
     } else if (e.kind === 'ocall') {
-      if (!ocallIds.has(e.name)) ocallIds.set(e.name, ocallIds.size);
-      at(e.track).push({ t, kind: 'ocall', id: ocallIds.get(e.name)!, size: e.bytes ?? 0 });
-      size(e.track, `OCALL ${e.name}`, e.bytes);
+      ocall(e.track, t, e.name, e.bytes, 'OCALL');
+    } else if (e.kind === 'ta_invoke') {
+      // A TA command: the world switch in and back out, with the memrefs' total size.
+      tz.add(e.track);
+      at(e.track).push({ t, kind: 'ecall', name: e.name, size: e.bytes ?? 0 }, { t: t + e.dur, kind: 'eexit', ret: 0 });
+      size(e.track, `TA command ${e.name}`, e.bytes);
+    } else if (e.kind === 'smc') {
+      tz.add(e.track);
+      const rpc = typeof e.args?.['ocall'] === 'string' ? e.args['ocall'] : e.name.startsWith('rpc ') ? e.name.slice(4) : null;
+      if (rpc !== null) ocall(e.track, t, rpc, e.bytes, 'RPC');
+      else {
+        at(e.track).push({ t, kind: 'smc', name: e.name, size: e.bytes ?? 0 });
+        size(e.track, `SMC ${e.name}`, e.bytes);
+      }
     } else if (e.kind === 'epc_fault') {
       const page = Number(e.args?.['page']);
       if (Number.isInteger(page)) at(e.track).push({ t, kind: 'fault', page, write: e.args?.['access'] === 'write' });
@@ -86,9 +113,17 @@ export function observeTrace(events: readonly TraceEvent[], samples: readonly Ad
       faults: faults.length,
       pages: new Set(faults.map((e) => (e.kind === 'fault' ? e.page : -1))).size,
       adSamples: list.filter((e) => e.kind === 'ad').length,
+      world: tz.has(track) ? 'tz' : 'sgx',
+      smcs: list.filter((e) => e.kind === 'smc').length,
     });
   }
   return { enclaves, sizes: [...sizes.values()] };
+}
+
+/** One line of what the host saw of one enclave or TA (the CLI and the timeline). */
+export function describeObservation(e: Pick<EnclaveObservation, 'ecalls' | 'ocalls' | 'faults' | 'pages' | 'adSamples'> & { world?: 'sgx' | 'tz'; smcs?: number }): string {
+  if (e.world === 'tz') return `${e.ecalls} TA commands, ${e.ocalls} RPCs, ${e.smcs ?? 0} other SMCs (a TA shows the normal world no page faults or A/D bits)`;
+  return `${e.ecalls} ECALLs, ${e.ocalls} OCALLs, ${e.faults} faults on ${e.pages} distinct pages, ${e.adSamples} A/D samples`;
 }
 
 export function sizesTable(run: RunObservation): ReportTable {
@@ -98,7 +133,7 @@ export function sizesTable(run: RunObservation): ReportTable {
     return u.length <= 6 ? u.join(', ') : `${u[0]} .. ${u[u.length - 1]} (${u.length} distinct)`;
   };
   return {
-    title: 'Sizes the host sees (bytes): ECALLs and OCALLs, and what the guest stores, sends or prints',
+    title: 'Sizes the host sees (bytes): ECALLs and OCALLs (TA commands, RPCs and SMCs on TrustZone), and what the guest stores, sends or prints',
     head: ['track', 'call', 'count', 'sizes'],
     rows: run.sizes.map((s) => [s.track, s.call, s.count, fmt(s.bytes)]),
   };

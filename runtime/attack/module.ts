@@ -30,6 +30,9 @@ export interface AttackModule {
   monitor(view: OsPageView, obs: Observation, cache?: SetAssocCache): TransitionHooks;
   /** Needs the enclave's loads and stores routed through a cache model (hw/cache). */
   readonly usesCache?: boolean;
+  /** Works against a TrustZone TA: needs no page view (the normal world has none of secure memory), only the
+   *  transitions it serves and, with `usesCache`, the shared cache (ta-campaign.ts). */
+  readonly onTa?: boolean;
   /** Records faults too (subscribes to the EPC fault channel). */
   readonly recordsFaults: boolean;
   /** The signal of one segment: a set of page numbers (`pages`) or a duration (`timing`). */

@@ -10,9 +10,13 @@ export type ObservedEvent =
   | { readonly t: number; readonly kind: 'ocall'; readonly id: number; readonly size: number }
   | { readonly t: number; readonly kind: 'fault'; readonly page: number; readonly write: boolean }
   | { readonly t: number; readonly kind: 'ad'; readonly accessed: readonly number[]; readonly dirty: readonly number[] }
-  | { readonly t: number; readonly kind: 'cache'; readonly sets: readonly number[] };
+  | { readonly t: number; readonly kind: 'cache'; readonly sets: readonly number[] }
+  /** A world switch of TrustZone that is not a TA command or an RPC (open/close session, ...), or, against a TA
+   *  victim, the return of each command: the normal world issues every SMC, so it sees each one. */
+  | { readonly t: number; readonly kind: 'smc'; readonly name: string; readonly size: number };
 
-/** What one stretch of enclave execution between two transitions showed the monitor. */
+/** What one stretch of enclave execution between two transitions showed the monitor (for a TA, between two
+ *  SMCs: the first SMC seen starts the first stretch). */
 export interface Segment {
   /** Pages that faulted in the segment, in order. */
   readonly faults: readonly number[];
@@ -24,8 +28,8 @@ export interface Segment {
   /** Time from the transition that began the segment to the one that ended it, ms. */
   readonly ms: number;
   /** The transition that ended it. */
-  readonly end: 'ocall' | 'eexit';
-  /** Size of the OCALL that ended it (bytes), 0 for an ECALL exit. */
+  readonly end: 'ocall' | 'eexit' | 'smc';
+  /** Size of the OCALL or SMC that ended it (bytes), 0 for an ECALL exit. */
   readonly size: number;
 }
 
@@ -70,9 +74,10 @@ export class Observation {
           sets = e.sets;
           break;
         case 'ocall':
+        case 'smc':
         case 'eexit':
-          if (start >= 0) out.push({ faults, accessed, dirty, sets, ms: e.t - start, end: e.kind, size: e.kind === 'ocall' ? e.size : 0 });
-          start = e.kind === 'ocall' ? e.t : -1;
+          if (start >= 0) out.push({ faults, accessed, dirty, sets, ms: e.t - start, end: e.kind, size: e.kind === 'eexit' ? 0 : e.size });
+          start = e.kind === 'eexit' ? -1 : e.t;
           faults = [];
           accessed = [];
           dirty = [];
@@ -84,7 +89,7 @@ export class Observation {
   }
 
   counts(): Record<ObservedEvent['kind'], number> {
-    const c = { ecall: 0, eexit: 0, ocall: 0, fault: 0, ad: 0, cache: 0 };
+    const c = { ecall: 0, eexit: 0, ocall: 0, fault: 0, ad: 0, cache: 0, smc: 0 };
     for (const e of this.events) c[e.kind]++;
     return c;
   }

@@ -11,6 +11,7 @@ export const attack: AttackModule = {
   summary: 'time and order the OCALLs; the time between transitions gives away secret-dependent work',
   source: 'the OCALL sequence/timing channel (talk slide "No technology is perfect"; Nilsson et al. 2020)',
   recordsFaults: true,
+  onTa: true,
   monitor() {
     return {};
   },

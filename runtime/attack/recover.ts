@@ -23,9 +23,9 @@ function quantile(xs: number[], q: number): number {
   return s.length === 0 ? 0 : s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
-/** The symbol segments: those that end with an OCALL, in order (one per processed symbol). */
+/** The symbol segments: those that end with an OCALL (an SMC for a TA), in order (one per processed symbol). */
 export function symbolSegments(segments: readonly Segment[]): Segment[] {
-  return segments.filter((s) => s.end === 'ocall');
+  return segments.filter((s) => s.end !== 'eexit');
 }
 
 /** Builds templates from a training run: `segments[i]` was produced by symbol `secret[i]`. */

@@ -5,6 +5,7 @@
  * the real one. Optional extra tables (e.g. the cost of each mitigation) go at the end.
  */
 import type { CampaignResult } from './campaign.js';
+import { describeObservation } from './from-trace.js';
 import type { ObservedEvent } from './observation.js';
 
 /** Transitions drawn per run: enough to see the pattern, few enough to read it. */
@@ -35,7 +36,7 @@ function plot(label: string, all: readonly ObservedEvent[]): string {
   const events: ObservedEvent[] = [];
   let transitions = 0;
   for (const e of all) {
-    if (e.kind === 'ecall' || e.kind === 'ocall' || e.kind === 'eexit') transitions++;
+    if (e.kind === 'ecall' || e.kind === 'ocall' || e.kind === 'eexit' || e.kind === 'smc') transitions++;
     if (transitions > TIMELINE_TRANSITIONS) break;
     events.push(e);
   }
@@ -56,7 +57,7 @@ function plot(label: string, all: readonly ObservedEvent[]): string {
   // Time runs left to right one transition interval per column, each interval to its own scale: a slow first
   // interval (JIT, first touches) would otherwise squeeze the rest into a line.
   const marksAt: number[] = [];
-  for (const e of events) if (e.kind === 'ecall' || e.kind === 'ocall' || e.kind === 'eexit') marksAt.push(e.t);
+  for (const e of events) if (e.kind === 'ecall' || e.kind === 'ocall' || e.kind === 'eexit' || e.kind === 'smc') marksAt.push(e.t);
   const cols = Math.max(1, marksAt.length - 1);
   const colW = (W - L - 12) / cols;
   // Few transitions (a real run's trace): plain linear time from the first event to the last.
@@ -81,8 +82,9 @@ function plot(label: string, all: readonly ObservedEvent[]): string {
     rows ? H - B - 8 - ((rows.get(p) ?? 0) / Math.max(1, distinct.length - 1)) * (H - B - 24) : H - B - ((p - pMin) / Math.max(1, pMax - pMin)) * (H - B - 12);
   const marks: string[] = [];
   for (const e of events) {
-    if (e.kind === 'ecall' || e.kind === 'eexit' || e.kind === 'ocall') {
-      marks.push(`<line class="tr ${e.kind}" x1="${num(x(e.t))}" x2="${num(x(e.t))}" y1="8" y2="${H - B}"><title>${e.kind}${e.kind === 'ocall' ? ` #${e.id}, ${e.size} bytes` : ''} at ${num(e.t)} ms</title></line>`);
+    if (e.kind === 'ecall' || e.kind === 'eexit' || e.kind === 'ocall' || e.kind === 'smc') {
+      const what = e.kind === 'ocall' ? `ocall #${e.id}, ${e.size} bytes` : e.kind === 'smc' ? `SMC ${esc(e.name)}, ${e.size} bytes` : e.kind === 'ecall' ? `ecall ${esc(e.name)}, ${e.size} bytes` : e.kind;
+      marks.push(`<line class="tr ${e.kind}" x1="${num(x(e.t))}" x2="${num(x(e.t))}" y1="8" y2="${H - B}"><title>${what} at ${num(e.t)} ms</title></line>`);
     } else if (e.kind === 'fault') {
       marks.push(`<circle class="pt fault" cx="${num(x(e.t))}" cy="${num(y(e.page))}" r="3"><title>fault, page ${e.page} (${e.write ? 'write' : 'read'}) at ${num(e.t)} ms</title></circle>`);
     } else if (e.kind === 'cache' && sets) {
@@ -140,9 +142,9 @@ export function renderTimeline(results: readonly CampaignResult[], extra: readon
 }
 
 /** The timeline of a real run, from its trace (from-trace.ts): one plot per enclave, then the tables. */
-export function renderRunTimeline(source: string, enclaves: readonly { track: string; events: readonly ObservedEvent[]; ecalls: number; ocalls: number; faults: number; pages: number; adSamples: number }[], tables: readonly ReportTable[]): string {
+export function renderRunTimeline(source: string, enclaves: readonly { track: string; events: readonly ObservedEvent[]; ecalls: number; ocalls: number; faults: number; pages: number; adSamples: number; world?: 'sgx' | 'tz'; smcs?: number }[], tables: readonly ReportTable[]): string {
   const sections = enclaves
-    .map((e) => `<section><h2>${esc(e.track)}</h2><p>${e.ecalls} ECALLs, ${e.ocalls} OCALLs, ${e.faults} faults on ${e.pages} distinct pages, ${e.adSamples} A/D samples.</p>${plot(`${e.track}: page number against time`, e.events)}</section>`)
+    .map((e) => `<section><h2>${esc(e.track)}</h2><p>${esc(describeObservation(e))}.</p>${plot(`${e.track}: ${e.world === 'tz' ? 'TA commands, RPCs and SMCs' : 'page number'} against time`, e.events)}</section>`)
     .join('\n');
   return page([], `<p>Recorded from ${esc(source)}</p>${sections}`, tables);
 }
@@ -155,13 +157,13 @@ body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:1000px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 svg{background:#fafafa;border:1px solid #ddd;display:block;margin:8px 0}
 text{font-size:11px;fill:#444}.axis{stroke:#888}
-.tr{stroke-width:1}.tr.ocall{stroke:#ccc}.tr.ecall,.tr.eexit{stroke:#2a2;stroke-width:2}
+.tr{stroke-width:1}.tr.ocall{stroke:#ccc}.tr.smc{stroke:#c80}.tr.ecall,.tr.eexit{stroke:#2a2;stroke-width:2}
 .fault{fill:#d22}.cache{fill:#93c}.acc{fill:#36c}.dirty{fill:#e80}
 code{white-space:nowrap}code span{display:inline-block;width:1.1em;text-align:center}.hit{background:#cfc}.miss{background:#fcc}
 .legend span{margin-right:16px}.note{color:#777;font-size:12px}
 </style></head><body>
 <h1>What the host sees</h1>
-<p class="legend"><span style="color:#d22">&#9679; page fault</span><span style="color:#36c">&#9632; accessed bit</span><span style="color:#e80">&#9632; accessed + dirty</span><span style="color:#93c">&#9632; cache set used</span><span style="color:#2a2">| ECALL in/out</span><span style="color:#aaa">| OCALL</span></p>
+<p class="legend"><span style="color:#d22">&#9679; page fault</span><span style="color:#36c">&#9632; accessed bit</span><span style="color:#e80">&#9632; accessed + dirty</span><span style="color:#93c">&#9632; cache set used</span><span style="color:#2a2">| ECALL / TA command in/out</span><span style="color:#aaa">| OCALL / RPC</span><span style="color:#c80">| SMC</span></p>
 ${first.map(table).join('\n')}
 ${body}
 ${extra.map(table).join('\n')}

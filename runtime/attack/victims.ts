@@ -26,3 +26,9 @@ export const builtinVictims: readonly BuiltinVictim[] = [
 export function victimEntry(victim: string, variant: Variant): { entry: string; trainEntry: string } {
   return { entry: `${victim}_${variant}`, trainEntry: `${victim}_${variant === 'detect' ? 'naive' : variant}` };
 }
+
+/** The built-in victim TAs (enclaves/ta-victim, built into build/ta): TrustZone's normal world attacks them through
+ *  the SMCs it issues and the cache it shares (ta-campaign.ts). Naive and hardened versions; no page channel. */
+export const taVictims: readonly (BuiltinVictim & { readonly variants: readonly ('naive' | 'hardened')[] })[] = [
+  { name: 'ta-ttable', summary: 'TrustZone TA, T-table style lookup: the key nibble picks one 64-byte line; one SMC per step', alphabet: 16, leaks: 'line', variants: ['naive', 'hardened'] },
+];

@@ -1,6 +1,6 @@
 /**
- * `emon attack` end to end (the compiled CLI): --list and --help, an attack with its score in the JSON, the
- * observation of a real `emon run --trace`, and bad input (unknown names, bad numbers, a device, a file that is
+ * `emon attack` end to end (the compiled CLI): --list and --help, an attack with its score in the JSON (an
+ * enclave and the TrustZone victim TA), the observation of a real `emon run --trace` (SGX and TrustZone), and bad input (unknown names, bad numbers, a device, a file that is
  * not Wasm, a module that is not a victim, a bad trace) refused with `emon: ...` and a hint, never a stack trace.
  */
 import { describe, expect, it } from 'vitest';
@@ -24,7 +24,8 @@ describe('emon attack', () => {
   it('--list shows the attacks and the victims; --help shows the options and examples', () => {
     const l = emon(['attack', '--list']);
     expect(l.status).toBe(0);
-    for (const a of ['observe', 'controlled-channel', 'accessed-bits', 'ocall-timing', 'cache-prime-probe', 'lut', 'spell', 'sqmul', 'ttable', 'branch']) expect(l.stdout).toContain(a);
+    for (const a of ['observe', 'controlled-channel', 'accessed-bits', 'ocall-timing', 'cache-prime-probe', 'lut', 'spell', 'sqmul', 'ttable', 'branch', 'ta-ttable']) expect(l.stdout).toContain(a);
+    expect(l.stdout).toMatch(/victim TAs \(TrustZone, each naive, hardened; attacks: ocall-timing, cache-prime-probe\)/);
     const h = emon(['attack', '--help']);
     expect(h.status).toBe(0);
     for (const o of ['--victim', '--variant', '--module', '--entry', '--alphabet', '--symbols', '--json', '--html', '--trace', '--run', '--screenshot', 'Examples:']) expect(h.stdout).toContain(o);
@@ -47,6 +48,24 @@ describe('emon attack', () => {
     expect(readFileSync(html, 'utf8')).toContain('<svg class="plot timeline"');
   });
 
+  it('attacks the victim TA on TrustZone through the shared cache, scores it and costs it', () => {
+    const json = path.join(tmp, 'ta.json');
+    const html = path.join(tmp, 'ta.html');
+    const r = emon(['attack', 'all', '--victim', 'ta-ttable', '--symbols', '512', '--json', json, '--html', html], { timeoutMs: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/cache-prime-probe\s+ta_ttable_naive\s+recovered 100\.0% of 512 \(chance 6\.3%\)/);
+    // Only the attacks a normal world has against a TA ran.
+    expect(r.stdout).not.toMatch(/controlled-channel|accessed-bits/);
+    const out = JSON.parse(readFileSync(json, 'utf8')) as { results: { attack: string; entry: string; accuracy: number; chance: number }[]; cost: { victim: string; world?: string; hardenedRatio: number }[] };
+    const hardened = out.results.find((x) => x.attack === 'cache-prime-probe' && x.entry === 'ta_ttable_hardened')!;
+    expect(Math.abs(hardened.accuracy - hardened.chance)).toBeLessThanOrEqual(0.02);
+    expect(out.cost).toEqual([expect.objectContaining({ victim: 'ta-ttable', world: 'tz' })]);
+    expect(out.cost[0]!.hardenedRatio).toBeGreaterThan(0);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toMatch(/line class="tr smc"/);
+    expect(page).toMatch(/rect class="pt cache"/);
+  });
+
   it("attacks the user's own module given with --module/--entry/--alphabet", () => {
     const r = emon(['attack', 'accessed-bits', '--module', path.join(root, 'build', 'attack', 'victims.wasm'), '--entry', 'spell_naive,spell_hardened', '--alphabet', '26', '--symbols', '520'], { timeoutMs: 60_000 });
     expect(r.status, r.stderr).toBe(0);
@@ -65,6 +84,26 @@ describe('emon attack', () => {
     expect(r.stdout).toMatch(/ECALL seal_data: 1 x, bytes \d+/);
     expect(r.stdout).toMatch(/block_write: 1 x, bytes 4096/);
     expect(readFileSync(html, 'utf8')).toMatch(/circle class="pt fault"/);
+  });
+
+  it('observe --trace and --run on TrustZone: TA commands with their memref sizes, and the SMCs around them', () => {
+    const trace = path.join(tmp, 'tz.json');
+    const run = emon(['run', '--backend=tz', `--ta-dir=${path.join(root, 'build', 'ta')}`, `--trace=${trace}`, path.join(guests, 'tee-hello.wasm')], { timeoutMs: 60_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const html = path.join(tmp, 'tz.html');
+    const uuid = '8aaaf200-2450-11e4-abe2-0002a5d5c51b';
+    const line = new RegExp(`tee-hello/ta:${uuid}: 3 TA commands, 0 RPCs, 2 other SMCs`);
+    const r = emon(['attack', 'observe', '--trace', trace, '--html', html]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/no enclave/);
+    expect(r.stdout).toMatch(line);
+    expect(r.stdout).toMatch(/TA command cmd 2: 2 x, bytes \d+, \d+/);
+    expect(r.stdout).toMatch(/SMC open_session: 1 x, bytes -/);
+    expect(readFileSync(html, 'utf8')).toMatch(/line class="tr smc"/);
+    const live = emon(['attack', 'observe', '--run', `--backend=tz --ta-dir=${path.join(root, 'build', 'ta')} ${path.join(guests, 'tee-hello.wasm')}`], { timeoutMs: 60_000 });
+    expect(live.status, live.stderr).toBe(0);
+    expect(live.stdout).toMatch(/guest tee-hello ended \(return, status 0\)/);
+    expect(live.stdout).toMatch(line);
   });
 
   it('observe --run: the guest runs as under emon run while the monitor samples A/D bits at every transition', () => {
@@ -114,6 +153,8 @@ describe('emon attack', () => {
     refused(['attack', 'observe', '--symbols', '0'], /--symbols "0"/);
     refused(['attack', 'observe', '--symbols', '1e3'], /--symbols "1e3"/);
     refused(['attack', 'observe', '--victim', 'nope'], /unknown victim "nope"/);
+    refused(['attack', 'controlled-channel', '--victim', 'ta-ttable'], /needs the victim's page tables, which the normal world does not have for a TrustZone TA/);
+    refused(['attack', 'cache-prime-probe', '--victim', 'ta-ttable', '--variant', 'detect'], /ta-ttable has no detect version/);
     refused(['attack', 'observe', '--variant', 'nope'], /unknown variant "nope"/);
     refused(['attack', 'observe', '--module', junk], /--module needs --entry and --alphabet/);
     refused(['attack', 'observe', '--module', '/dev/zero', '--entry', 'f', '--alphabet', '4'], /not a regular file/);

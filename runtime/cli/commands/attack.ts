@@ -47,7 +47,7 @@ function readModule(file: string): Uint8Array {
 
 /** `emon attack observe --trace FILE | --run ARGS`: the observation of a real run. */
 async function observeRun(opts: AttackOpts, file: string | undefined): Promise<void> {
-  const { observeTrace, sizesTable } = await import('../../attack/from-trace.js');
+  const { describeObservation, observeTrace, sizesTable } = await import('../../attack/from-trace.js');
   let run: ReturnType<typeof observeTrace>;
   let source: string;
   if (file === undefined) {
@@ -61,9 +61,9 @@ async function observeRun(opts: AttackOpts, file: string | undefined): Promise<v
     run = observeTrace(await readTrace(file));
     source = `emon run --trace: ${file}`;
   }
-  for (const e of run.enclaves) console.log(`${e.track}: ${e.ecalls} ECALLs, ${e.ocalls} OCALLs, ${e.faults} faults on ${e.pages} distinct pages, ${e.adSamples} A/D samples`);
-  for (const s of run.sizes) console.log(`  ${s.track} ${s.call}: ${s.count} x, bytes ${[...new Set(s.bytes)].slice(0, 8).join(', ')}`);
-  if (run.enclaves.length === 0) console.log(`no enclave activity (was the guest run with --enclave:NAME=FILE${file === undefined ? '' : ' and --trace'}?)`);
+  for (const e of run.enclaves) console.log(`${e.track}: ${describeObservation(e)}`);
+  for (const s of run.sizes) console.log(`  ${s.track} ${s.call}: ${s.count} x, bytes ${s.bytes.length === 0 ? '-' : [...new Set(s.bytes)].slice(0, 8).join(', ')}`);
+  if (run.enclaves.length === 0) console.log(`no enclave or TA activity (was the guest run with --enclave:NAME=FILE or a TA${file === undefined ? '' : ', and --trace'}?)`);
   if (opts.json) await writeFile(opts.json, JSON.stringify(run, null, 1) + '\n');
   if (opts.html) {
     const { renderRunTimeline } = await import('../../attack/timeline.js');
@@ -124,7 +124,7 @@ export function register(program: Command): void {
     .description('run an adversarial monitor module against victim enclaves and score the secret it recovers (side channels)')
     .argument('[name]', 'attack to run (see --list), "all", or your own attack module (a .js/.mjs file exporting `attack`)')
     .option('--list', 'list the attacks and the built-in victims')
-    .option('--victim <name>', 'built-in victim: lut, spell, sqmul, ttable, branch or all', 'all')
+    .option('--victim <name>', 'built-in victim: lut, spell, sqmul, ttable, branch, ta-ttable (a TrustZone TA) or all', 'all')
     .option('--variant <v>', 'naive, hardened, detect or all', 'all')
     .option('--module <file.wasm>', "attack your own enclave module instead (victim protocol: docs/side-channels.md)")
     .option('--entry <names>', 'with --module: the ECALL(s) to attack, comma-separated')
@@ -137,15 +137,17 @@ export function register(program: Command): void {
     .option('--screenshot <png>', 'with --html: also save a PNG of the rendered timeline (needs chromium)')
     .option('--run <args>', 'observe only: run one guest as `emon run ARGS` would, sampling A/D bits at every ECALL/OCALL (quote the arguments)')
     .option('--trace <file>', 'observe only: what the host saw in a real run, from `emon run --trace=FILE` (faults, ECALL/OCALL order, sizes, times)')
-    .addHelpText('after', '\nExamples:\n  emon attack --list\n  emon attack controlled-channel --victim lut\n  emon attack all --html attack.html --json attack.json\n  emon attack observe --trace t.json --html t.html   (t.json from emon run --trace=t.json)\n  emon attack observe --html t.html --run "--enclave:sealer=build/enclaves/sealer.wasm --block:storage=s.img,size=64K build/guests/enclave-seal.wasm"\n  emon attack accessed-bits --module my.wasm --entry decode --alphabet 16')
+    .addHelpText('after', '\nExamples:\n  emon attack --list\n  emon attack controlled-channel --victim lut\n  emon attack all --html attack.html --json attack.json\n  emon attack observe --trace t.json --html t.html   (t.json from emon run --trace=t.json)\n  emon attack observe --html t.html --run "--enclave:sealer=build/enclaves/sealer.wasm --block:storage=s.img,size=64K build/guests/enclave-seal.wasm"\n  emon attack accessed-bits --module my.wasm --entry decode --alphabet 16\n  emon attack cache-prime-probe --victim ta-ttable   (a TrustZone TA: SMCs and the shared cache)')
     .action(async (name: string | undefined, opts: AttackOpts) => {
       const { attacks, findAttack } = await import('../../attack/registry.js');
-      const { builtinVictims, variants, victimEntry } = await import('../../attack/victims.js');
+      const { builtinVictims, taVictims, variants, victimEntry } = await import('../../attack/victims.js');
       if (opts.list) {
         console.log('attacks:');
         for (const a of attacks) console.log(`  ${a.name.padEnd(20)} ${a.summary}\n  ${''.padEnd(20)} (${a.source})`);
         console.log('built-in victims (each naive, hardened, detect):');
         for (const v of builtinVictims) console.log(`  ${v.name.padEnd(20)} ${v.summary}; alphabet ${v.alphabet}`);
+        console.log(`built-in victim TAs (TrustZone, each ${taVictims[0]!.variants.join(', ')}; attacks: ${attacks.filter((a) => a.onTa).map((a) => a.name).join(', ')}):`);
+        for (const v of taVictims) console.log(`  ${v.name.padEnd(20)} ${v.summary}; alphabet ${v.alphabet}`);
         return;
       }
       if (!name) throw new EmonError('E_ATTACK_ARG', 'no attack named', { hint: 'give an attack name or "all"; `emon attack --list` lists them' });
@@ -162,7 +164,7 @@ export function register(program: Command): void {
       const symbols = int('symbols', opts.symbols, 2, 4096);
       const seed = int('seed', opts.seed, 0, 0xffffffff);
       const { runCampaign } = await import('../../attack/campaign.js');
-      const jobs: { bytes: Uint8Array; victim: string; entry: string; trainEntry: string; alphabet: number }[] = [];
+      const jobs: { bytes: Uint8Array; victim: string; entry: string; trainEntry: string; alphabet: number; ta?: 'naive' | 'hardened' }[] = [];
       if (opts.module) {
         if (!opts.entry || !opts.alphabet) throw new EmonError('E_ATTACK_ARG', '--module needs --entry and --alphabet', { hint: 'e.g. --module my.wasm --entry decode --alphabet 16' });
         const alphabet = int('alphabet', opts.alphabet, 2, 256);
@@ -170,17 +172,36 @@ export function register(program: Command): void {
         for (const entry of opts.entry.split(',').filter(Boolean)) jobs.push({ bytes, victim: opts.module, entry, trainEntry: opts.trainEntry ?? entry, alphabet });
       } else {
         const vs = opts.victim === 'all' ? builtinVictims : builtinVictims.filter((v) => v.name === opts.victim);
-        if (vs.length === 0) throw new EmonError('E_ATTACK_ARG', `unknown victim "${opts.victim}"`, { hint: `use one of ${builtinVictims.map((v) => v.name).join(', ')}, or all` });
+        const tas = opts.victim === 'all' ? taVictims : taVictims.filter((v) => v.name === opts.victim);
+        if (vs.length === 0 && tas.length === 0) throw new EmonError('E_ATTACK_ARG', `unknown victim "${opts.victim}"`, { hint: `use one of ${[...builtinVictims, ...taVictims].map((v) => v.name).join(', ')}, or all` });
         const vars = opts.variant === 'all' ? variants : variants.filter((v) => v === opts.variant);
         if (vars.length === 0) throw new EmonError('E_ATTACK_ARG', `unknown variant "${opts.variant}"`, { hint: 'use naive, hardened, detect or all' });
-        const { buildVictims } = await import('../../build/steps/45-victims.js');
-        const bytes = new Uint8Array(readRegularFile(await buildVictims()));
-        for (const v of vs) for (const variant of vars) jobs.push({ bytes, victim: v.name, alphabet: v.alphabet, ...victimEntry(v.name, variant) });
+        if (vs.length > 0) {
+          const { buildVictims } = await import('../../build/steps/45-victims.js');
+          const bytes = new Uint8Array(readRegularFile(await buildVictims()));
+          for (const v of vs) for (const variant of vars) jobs.push({ bytes, victim: v.name, alphabet: v.alphabet, ...victimEntry(v.name, variant) });
+        }
+        // A victim TA: only the attacks a normal world has against TrustZone (no page view), and its two versions.
+        const taVars = tas.length > 0 ? taVictims[0]!.variants.filter((v) => vars.includes(v)) : [];
+        if (tas.length > 0 && opts.victim !== 'all') {
+          const pageOnly = chosen.filter((a) => !a.onTa);
+          if (pageOnly.length === chosen.length) {
+            throw new EmonError('E_ATTACK_ARG', `${pageOnly.map((a) => a.name).join(', ')} needs the victim's page tables, which the normal world does not have for a TrustZone TA`, {
+              hint: `against ${opts.victim} use ${attacks.filter((a) => a.onTa).map((a) => a.name).join(' or ')}`,
+            });
+          }
+          if (taVars.length === 0) throw new EmonError('E_ATTACK_ARG', `${opts.victim} has no ${opts.variant} version`, { hint: `use ${taVictims[0]!.variants.join(' or ')}` });
+        }
+        for (const v of tas) for (const variant of taVars) jobs.push({ bytes: new Uint8Array(0), victim: v.name, alphabet: v.alphabet, entry: `${v.name.replace('-', '_')}_${variant}`, trainEntry: '', ta: variant });
       }
       const results = [];
+      const taFile = jobs.some((j) => j.ta) ? await (await import('../../attack/ta-victim.js')).victimTaFile() : '';
       for (const a of chosen) {
         for (const j of jobs) {
-          const r = await runCampaign({ attack: a, ...j, symbols, seed });
+          if (j.ta && !a.onTa) continue;
+          const r = j.ta
+            ? await (await import('../../attack/ta-campaign.js')).runTaCampaign({ attack: a, file: taFile, variant: j.ta, symbols, seed })
+            : await runCampaign({ attack: a, ...j, symbols, seed });
           results.push(r);
           const stop = r.stopped ? `  stopped itself after ${r.processed} symbols (${(100 * r.exposed).toFixed(2)}% exposed)` : '';
           console.log(`${a.name.padEnd(19)} ${r.entry.padEnd(16)} recovered ${(100 * r.accuracy).toFixed(1).padStart(5)}% of ${r.symbols} (chance ${(100 * r.chance).toFixed(1)}%)  faults ${r.faults}${stop}`);
@@ -191,9 +212,12 @@ export function register(program: Command): void {
       if (!opts.module && (opts.json || opts.html)) {
         const { measureCost } = await import('../../attack/cost.js');
         const vs = builtinVictims.filter((v) => jobs.some((j) => j.victim === v.name));
-        cost = await measureCost(jobs[0]!.bytes, vs);
+        const sgx = jobs.find((j) => !j.ta);
+        if (sgx) cost = await measureCost(sgx.bytes, vs);
+        if (jobs.some((j) => j.ta)) cost.push(await (await import('../../attack/cost.js')).measureTaCost(taFile));
         for (const c of cost) {
-          console.log(`cost ${c.victim.padEnd(6)} naive ECALL ${(c.naiveMs * 1000).toFixed(1)} us; hardened ${c.hardenedRatio.toFixed(2)}x, detecting ${c.detectRatio.toFixed(2)}x, A/D sampling ${c.observeRatio.toFixed(2)}x`);
+          if (c.world === 'tz') console.log(`cost ${c.victim.padEnd(6)} naive run ${(c.naiveMs * 1000).toFixed(1)} us (${c.symbols} commands); hardened ${c.hardenedRatio.toFixed(2)}x, observing every SMC ${c.observeRatio.toFixed(2)}x`);
+          else console.log(`cost ${c.victim.padEnd(6)} naive ECALL ${(c.naiveMs * 1000).toFixed(1)} us; hardened ${c.hardenedRatio.toFixed(2)}x, detecting ${c.detectRatio.toFixed(2)}x, A/D sampling ${c.observeRatio.toFixed(2)}x`);
         }
       }
       if (opts.json) {
