@@ -172,8 +172,8 @@ describe('EDL struct deep copy through the gate', () => {
   });
 });
 
-/** Scalar member types and how to read them, for random shapes. */
-const MEMBER_TYPES = ['uint8_t', 'int16_t', 'uint32_t', 'int64_t', 'float', 'double', 'char', 'uint16_t'];
+/** Member types for random shapes (scalars, long double and SDK header types: all copied byte for byte). */
+const MEMBER_TYPES = ['uint8_t', 'int16_t', 'uint32_t', 'int64_t', 'float', 'double', 'char', 'uint16_t', 'long double', 'sgx_enclave_id_t', 'sgx_ra_context_t', 'sgx_quote_nonce_t'];
 
 const shape = fc.record({
   members: fc.array(fc.record({ t: fc.constantFrom(...MEMBER_TYPES), dims: fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }) }), { minLength: 1, maxLength: 8 }),
