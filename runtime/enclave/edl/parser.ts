@@ -2,8 +2,10 @@
  * Parser for SGX's Enclave Definition Language (Intel SGX Developer Reference, "Enclave Definition Language
  * Syntax"), the whole language sgx_edger8r accepts: several trusted/untrusted blocks (merged), public and
  * private ECALLs, allow lists, `include`, `from "x.edl" import *|f, g` (./imports.ts resolves the files),
- * struct/union/enum definitions with deep-copied pointer members, fixed and multi-dimensional arrays, and every
- * pointer attribute. Every error names file:line:col and states edger8r's rule; nothing is silently ignored.
+ * struct/union/enum definitions with deep-copied pointer members, fixed and multi-dimensional arrays, every
+ * pointer attribute, `long double`, and types from included headers (sized by ./foreign-types.ts: emon's SDK
+ * table, `--type` options, `// emon: type NAME=SIZE` comments). Every error names file:line:col and states
+ * edger8r's rule (or, for a header type of unknown size, how to declare it); nothing is silently ignored.
  */
 import { EmonError } from '../../errors.js';
 import { layoutMembers } from './layout.js';
