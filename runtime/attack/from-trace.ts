@@ -22,6 +22,8 @@ export interface AdSampleAt {
   readonly t: number;
   readonly accessed: readonly number[];
   readonly dirty: readonly number[];
+  /** Taken as an ECALL entered (before the enclave ran) or as a transition's event was recorded at its exit. */
+  readonly at?: 'entry' | 'exit';
 }
 
 export interface EnclaveObservation {
@@ -72,6 +74,9 @@ export function observeTrace(events: readonly TraceEvent[], samples: readonly Ad
     s.count++;
     if (bytes !== undefined) s.bytes.push(bytes);
   };
+  // A sample at ECALL entry shares its time with the ECALL's start and comes before it: pushed first, it stays
+  // first through the stable sort below.
+  for (const s of samples) if (s.at === 'entry') at(s.track).push({ t: s.t - t0, kind: 'ad', accessed: s.accessed, dirty: s.dirty });
   for (const e of events) {
     const t = e.start - t0;
     if (e.kind === 'ecall') {
@@ -99,7 +104,7 @@ export function observeTrace(events: readonly TraceEvent[], samples: readonly Ad
       size(e.track, e.name, e.bytes);
     }
   }
-  for (const s of samples) at(s.track).push({ t: s.t - t0, kind: 'ad', accessed: s.accessed, dirty: s.dirty });
+  for (const s of samples) if (s.at !== 'entry') at(s.track).push({ t: s.t - t0, kind: 'ad', accessed: s.accessed, dirty: s.dirty });
   const enclaves: EnclaveObservation[] = [];
   for (const [track, list] of perTrack) {
     // Stable: a sample taken when an ECALL's trace event is recorded stays after that ECALL's OCALLs.

@@ -1,8 +1,8 @@
 /**
  * Observe a real guest run, A/D bits included (issue 18, point 1): runs one guest and its enclaves in this
  * thread with the ordinary monitor (GuestRunner, the enclave extension, the platform EPC), as `emon run` would,
- * but with the monitor acting as the observing OS: every ECALL and OCALL the trace records is also a moment at
- * which it reads and clears the A/D bits of every enclave page in its EPC. Nothing is evicted; the guest and its
+ * but with the monitor acting as the observing OS: every ECALL entry, and every ECALL and OCALL the trace records
+ * (at their exit), is also a moment at which it reads and clears the A/D bits of every enclave page in its EPC. Nothing is evicted; the guest and its
  * enclaves compute what they would under `emon run`. The production `emon run` has no such mode.
  */
 import path from 'node:path';
@@ -35,16 +35,21 @@ export async function runObserved(tokens: readonly string[]): Promise<ObservedRu
   for (const [name, file] of launch.attachments.get('enclave') ?? new Map<string, string>()) trackOf.set(path.basename(file), `${guest.name}/${name}`);
   const sink = new MemoryTraceSink();
   const samples: AdSampleAt[] = [];
+  const sample = (at: 'entry' | 'exit'): number => {
+    const t = performance.now();
+    for (const view of platformEpc(args.options['epc']).osViews()) {
+      const { accessed, dirty } = view.scan(true);
+      samples.push({ track: trackOf.get(path.basename(view.name)) ?? `${guest.name}/${view.name}`, t, accessed, dirty, at });
+    }
+    return t;
+  };
   const observing: TraceSink = {
     record(e) {
       sink.record(e);
-      if (e.kind !== 'ecall' && e.kind !== 'ocall') return;
-      const t = performance.now();
-      for (const view of platformEpc(args.options['epc']).osViews()) {
-        const { accessed, dirty } = view.scan(true);
-        samples.push({ track: trackOf.get(path.basename(view.name)) ?? `${guest.name}/${view.name}`, t, accessed, dirty });
-      }
+      if (e.kind === 'ecall' || e.kind === 'ocall') sample('exit');
     },
+    // At ECALL entry too, before the enclave runs: the pages the monitor and gate touched since the last sample.
+    enter: () => sample('entry'),
   };
   const runner = await GuestRunner.create({
     name: guest.name,

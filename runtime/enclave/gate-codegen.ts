@@ -157,7 +157,9 @@ export function ecallSource(f: EdlFunction, nEcalls: number): string {
   }
   L.push(...deepCopyIn(f, 'c.copyIn', 'c.edv'));
   L.push(...sretZero(f, 'c.e8'));
-  L.push(`const t0 = c.trace === null ? 0 : performance.now();`);
+  // A sink that watches entries (the observing monitor, runtime/attack/run-observed.ts) is told here, before the
+  // enclave runs; the ECALL's own event is recorded at its exit. Untraced, this stays one null test.
+  L.push(`const t0 = c.trace === null ? 0 : c.trace.enter === undefined ? performance.now() : c.trace.enter(name, c.track);`);
   L.push(`if (c.spinEcall !== null) c.spinEcall();`);
   // Without buffers the marshalling stack does not move, so only the nesting depth is kept.
   const push = places ? 'c.msTop = off; ' : '';

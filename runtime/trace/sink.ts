@@ -22,6 +22,12 @@ export interface TraceEvent {
 
 export interface TraceSink {
   record(event: TraceEvent): void;
+  /**
+   * Optional: called as a traced ECALL enters the enclave, before it runs (its event is recorded at its exit);
+   * returns the entry time, performance.now() ms. Writes nothing to the trace: the observing monitor of
+   * `emon attack observe --run` samples the A/D bits of the enclave's pages here.
+   */
+  enter?(name: string, track: string): number;
 }
 
 /** Events one sink keeps by default: about 0.5-1 GiB of heap at the most, so a guest looping forever under
