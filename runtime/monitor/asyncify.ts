@@ -15,7 +15,7 @@ import { FIELDS, kindById, LISTS, wrapper, type Ref } from '../hw/epc/ir.js';
 import { SOLO5_IMPORT_MODULE } from './abi.js';
 import { FUEL_GLOBAL, FUEL_QUANTUM, SCHED_IMPORT } from './asyncify-abi.js';
 import { recursiveFunctions } from './callgraph.js';
-import { isShortCountedLoop } from './counted-loop.js';
+import { countedTrips } from './counted-loop.js';
 
 const B = binaryen;
 export {
@@ -106,9 +106,10 @@ function refuseUnsupported(m: binaryen.Module, what: string): void {
 }
 
 /**
- * The preemption checks: on every loop header but those of short counted loops (./counted-loop.ts), and at the
- * entry of every function on a cycle of calls (./callgraph.ts). Between two checks a guest therefore runs a
- * bounded amount of code, and a function that can reach no check (a leaf helper) is left for Asyncify to skip.
+ * The preemption checks: on every loop header but those of short counted loops (./counted-loop.ts: one check
+ * before the loop, weighted by its trip count), and at the entry of every function on a cycle of calls
+ * (./callgraph.ts). Between two checks a guest therefore runs a bounded amount of code, and a function that can
+ * reach no check (a leaf helper) is left for Asyncify to skip.
  */
 function insertChecks(m: binaryen.Module, what: string): void {
   const { i32, none } = B;
@@ -116,37 +117,53 @@ function insertChecks(m: binaryen.Module, what: string): void {
   m.addGlobal(FUEL_GLOBAL, i32, true, m.i32.const(FUEL_QUANTUM));
   m.addGlobalExport(FUEL_GLOBAL, FUEL_GLOBAL);
   m.addFunctionImport('__emon_tick', SCHED_IMPORT, 'tick', none, none);
-  const check = (): Ref =>
+  /** fuel -= weight; tick once it goes negative. */
+  const check = (weight: number): Ref =>
     m.block(null, [
-      m.global.set(FUEL_GLOBAL, m.i32.sub(m.global.get(FUEL_GLOBAL, i32), m.i32.const(1))),
+      m.global.set(FUEL_GLOBAL, m.i32.sub(m.global.get(FUEL_GLOBAL, i32), m.i32.const(weight))),
       m.if(m.i32.lt_s(m.global.get(FUEL_GLOBAL, i32), m.i32.const(0)), m.call('__emon_tick', [], none)),
     ], none);
   const loopId = B.LoopId;
-  const walk = (e: Ref): void => {
-    if (!e) return;
+  /** Inserts the checks below `e`; returns what replaces `e` in its parent (itself, or a block around it). */
+  const walk = (e: Ref): Ref => {
+    if (!e) return e;
     const id = B.getExpressionId(e);
     const kind = kindById.get(id);
-    if (kind === undefined) return;
+    if (kind === undefined) return e;
     const w = wrapper(kind);
-    for (const f of FIELDS[kind] ?? []) walk(w[`get${f}`]!(e));
+    for (const f of FIELDS[kind] ?? []) {
+      const child = w[`get${f}`]!(e);
+      const r = walk(child);
+      if (r !== child) w[`set${f}`]!(e, r);
+    }
     const list = LISTS[kind];
     if (list) {
       const count = w[list[0]]!(e);
-      for (let i = 0; i < count; i++) walk(w[list[1]]!(e, i));
+      for (let i = 0; i < count; i++) {
+        const child = w[list[1]]!(e, i);
+        const r = walk(child);
+        if (r !== child) w[list[2]]!(e, i, r);
+      }
     }
-    if (id === loopId && !isShortCountedLoop(e)) {
-      const body = w['getBody']!(e);
-      w['setBody']!(e, m.block(null, [check(), body], B.getExpressionType(body)));
+    if (id !== loopId) return e;
+    const trips = countedTrips(e);
+    if (trips !== null) {
+      // A short counted loop goes unchecked; one check before it pays for all its trips, so the fuel still
+      // runs out after about FUEL_QUANTUM iterations' worth of work and the slice ends on time.
+      return m.block(null, [check(Math.max(1, trips)), e], B.getExpressionType(e));
     }
+    const body = w['getBody']!(e);
+    w['setBody']!(e, m.block(null, [check(1), body], B.getExpressionType(body)));
+    return e;
   };
+  const setBody = (B as unknown as { Function: { setBody(f: number, b: number): void } }).Function.setBody;
   const n = m.getNumFunctions();
   for (let i = 0; i < n; i++) {
     const fi = B.getFunctionInfo(m.getFunctionByIndex(i));
     if (fi.module !== '' || fi.body === 0) continue;
-    walk(fi.body);
-    if (!recursive.has(fi.name)) continue;
     const fn = m.getFunction(fi.name);
-    (B as unknown as { Function: { setBody(f: number, b: number): void } }).Function.setBody(fn, m.block(null, [check(), fi.body], B.getExpressionType(fi.body)));
+    const body = walk(fi.body);
+    setBody(fn, recursive.has(fi.name) ? m.block(null, [check(1), body], B.getExpressionType(body)) : body);
   }
   if (!validateQuietly(m).ok) {
     throw new EmonError('E_BAD_WASM', `${what}: the preemption checks produced an invalid module`, { hint: 'run it in its own worker with --sched=worker' });

@@ -16,18 +16,23 @@ export const MAX_TRIP = 65536;
 
 /** Whether `loop` (a binaryen Loop expression) is a short counted innermost loop. */
 export function isShortCountedLoop(loop: Ref): boolean {
+  return countedTrips(loop) !== null;
+}
+
+/** The bound K of a short counted innermost loop (it runs at most K + 1 times per entry), or null. */
+export function countedTrips(loop: Ref): number | null {
   const { name, body } = B.getExpressionInfo(loop) as binaryen.LoopInfo;
-  if (!name || B.getExpressionId(body) !== B.BlockId) return false;
+  if (!name || B.getExpressionId(body) !== B.BlockId) return null;
   const children = (B.getExpressionInfo(body) as binaryen.BlockInfo).children;
   const last = children[children.length - 1];
-  if (last === undefined || B.getExpressionId(last) !== B.BreakId) return false;
+  if (last === undefined || B.getExpressionId(last) !== B.BreakId) return null;
   const br = B.getExpressionInfo(last) as binaryen.BreakInfo;
-  if (br.name !== name || !br.condition || br.value) return false;
-  if (B.getExpressionId(br.condition) !== B.BinaryId) return false;
+  if (br.name !== name || !br.condition || br.value) return null;
+  if (B.getExpressionId(br.condition) !== B.BinaryId) return null;
   const cmp = B.getExpressionInfo(br.condition) as binaryen.BinaryInfo;
-  if (cmp.op !== B.LtUInt32 || B.getExpressionId(cmp.right) !== B.ConstId) return false;
+  if (cmp.op !== B.LtUInt32 || B.getExpressionId(cmp.right) !== B.ConstId) return null;
   const k = (B.getExpressionInfo(cmp.right) as binaryen.ConstInfo).value as number;
-  if (!(k >= 0 && k <= MAX_TRIP)) return false;
+  if (!(k >= 0 && k <= MAX_TRIP)) return null;
 
   // The counter: read by the comparison, or incremented in it (`local.tee $i (i32.add ...)`).
   let counter: number;
@@ -37,11 +42,11 @@ export function isShortCountedLoop(loop: Ref): boolean {
   else if (leftId === B.LocalSetId && isIncrement(cmp.left)) {
     counter = (B.getExpressionInfo(cmp.left) as binaryen.LocalSetInfo).index;
     incrementedIn = cmp.left;
-  } else return false;
+  } else return null;
   if (incrementedIn === null) {
     // Else a top-level `local.set $i (i32.add (local.get $i) (i32.const c))` before the br_if.
     incrementedIn = children.slice(0, -1).find((c) => B.getExpressionId(c) === B.LocalSetId && isIncrement(c) && (B.getExpressionInfo(c) as binaryen.LocalSetInfo).index === counter) ?? null;
-    if (incrementedIn === null) return false;
+    if (incrementedIn === null) return null;
   }
 
   // Nothing else may write the counter, branch back to the loop, or hold a loop; anything unknown disqualifies.
@@ -69,7 +74,7 @@ export function isShortCountedLoop(loop: Ref): boolean {
     }
   };
   walk(body);
-  return ok;
+  return ok ? k : null;
 }
 
 /** `local.set/tee $i (i32.add (local.get $i) (i32.const c))` with 1 <= c < 2^16. */

@@ -60,9 +60,11 @@ describe('scheduler', () => {
     // 2^40 calls without a loop: only the check at the recursive function's entry can stop it.
     const recurse = await compiled('recurse', `(func $r (param $d i32) (if (local.get $d) (then (call $r (i32.sub (local.get $d) (i32.const 1))) (call $r (i32.sub (local.get $d) (i32.const 1))))))
       ${MAIN('(call $r (i32.const 40)) (i32.const 0)')}`);
-    // A counted inner loop (no check of its own) inside an endless outer loop (checked).
+    // A counted inner loop of 65,536 trips (no check of its own: one check before it, weighted by its trips)
+    // inside an endless outer loop. Unweighted, the fuel would last 20,000 x 65,536 iterations between two looks
+    // at the clock, far past the end of the slice.
     const counted = await compiled('counted', MAIN(`(local $i i32) (loop $o (local.set $i (i32.const 0))
-      (loop $l (global.set $n (i32.add (global.get $n) (i32.const 1))) (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if $l (i32.lt_u (local.get $i) (i32.const 4096))))
+      (loop $l (global.set $n (i32.add (global.get $n) (i32.const 1))) (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if $l (i32.lt_u (local.get $i) (i32.const 65536))))
       (br $o)) (i32.const 0)`));
     const sleep = await compiled('sleep', SLEEPER(20, 2));
     const sched = new Scheduler([guest('recurse', recurse, { timeoutS: 0.5 }), guest('counted', counted, { timeoutS: 0.5 }), guest('sleep', sleep)]);
@@ -71,8 +73,8 @@ describe('scheduler', () => {
       ['counted', 'timeout', 124],
       ['sleep', 'return', 0],
     ]);
-    expect(sched.stats(0).slices).toBeGreaterThan(10);
-    expect(sched.stats(1).slices).toBeGreaterThan(10);
+    expect(sched.stats(0).slices).toBeGreaterThan(20);
+    expect(sched.stats(1).slices).toBeGreaterThan(20);
   });
 
   it('two spinners share the thread fairly: they alternate slice by slice until their timeouts', async () => {
