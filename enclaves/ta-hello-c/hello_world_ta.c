@@ -1,6 +1,7 @@
 /*
  * OP-TEE's hello_world TA (optee_examples/hello_world/ta/hello_world_ta.c, BSD-2-Clause, Linaro), compiled for
- * emon's secure world against GP's Internal Core API headers, plus two commands using the TEE core's crypto.
+ * emon's secure world against GP's Internal Core API headers, plus commands using the TEE core's crypto
+ * (SHA-256, HMAC-SHA256 computed and compared, ChaCha20-Poly1305), randomness and time.
  */
 #include <tee_internal_api.h>
 #include <tee_internal_api_extensions.h>
@@ -127,6 +128,75 @@ static TEE_Result hmac_sha256(uint32_t param_types, TEE_Param params[4])
 	return res;
 }
 
+/* value: encrypt flag and AAD length; memref key || nonce || AAD; memref in; memref out (ChaCha20-Poly1305). */
+static TEE_Result aead(uint32_t param_types, TEE_Param params[4])
+{
+	bool encrypt = params[0].value.a != 0;
+	size_t aad_len = params[0].value.b;
+	const uint8_t *kna = params[1].memref.buffer;
+	size_t len = params[2].memref.size;
+	size_t need;
+
+	if (param_types != TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_INPUT, TEE_PARAM_TYPE_MEMREF_INPUT,
+					   TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_MEMREF_OUTPUT))
+		return TEE_ERROR_BAD_PARAMETERS;
+	if (params[1].memref.size != 44 + aad_len || (!encrypt && len < 16))
+		return TEE_ERROR_BAD_PARAMETERS;
+	need = encrypt ? len + 16 : len - 16;
+	if (params[3].memref.size < need) {
+		params[3].memref.size = need;
+		return TEE_ERROR_SHORT_BUFFER;
+	}
+	params[3].memref.size = need;
+	return TEE_AEChaCha20Poly1305(encrypt, kna, kna + 32, kna + 44, aad_len, params[2].memref.buffer, len,
+				      params[3].memref.buffer);
+}
+
+/* memref in: key; memref in: message; memref in: the expected HMAC-SHA256. */
+static TEE_Result hmac_compare(uint32_t param_types, TEE_Param params[4])
+{
+	TEE_OperationHandle op = TEE_HANDLE_NULL;
+	TEE_Result res;
+
+	if (param_types != TEE_PARAM_TYPES(TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_MEMREF_INPUT,
+					   TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_NONE))
+		return TEE_ERROR_BAD_PARAMETERS;
+	res = TEE_AllocateOperation(&op, TEE_ALG_HMAC_SHA256, TEE_MODE_MAC, 512);
+	if (res != TEE_SUCCESS)
+		return res;
+	res = TEE_SetOperationKeyBytes(op, params[0].memref.buffer, params[0].memref.size);
+	if (res == TEE_SUCCESS) {
+		TEE_MACInit(op, NULL, 0);
+		res = TEE_MACCompareFinal(op, params[1].memref.buffer, params[1].memref.size, params[2].memref.buffer,
+					  params[2].memref.size);
+	}
+	TEE_FreeOperation(op);
+	return res;
+}
+
+static TEE_Result random_and_time(uint32_t cmd_id, uint32_t param_types, TEE_Param params[4])
+{
+	TEE_Time t;
+
+	if (cmd_id == TA_HELLO_WORLD_CMD_RANDOM) {
+		if (param_types != TEE_PARAM_TYPES(TEE_PARAM_TYPE_MEMREF_OUTPUT, TEE_PARAM_TYPE_NONE,
+						   TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE))
+			return TEE_ERROR_BAD_PARAMETERS;
+		TEE_GenerateRandom(params[0].memref.buffer, params[0].memref.size);
+		return TEE_SUCCESS;
+	}
+	if (param_types != TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_NONE,
+					   TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE))
+		return TEE_ERROR_BAD_PARAMETERS;
+	if (cmd_id == TA_HELLO_WORLD_CMD_SYSTEM_TIME)
+		TEE_GetSystemTime(&t);
+	else
+		TEE_GetREETime(&t);
+	params[0].value.a = t.seconds;
+	params[0].value.b = t.millis;
+	return TEE_SUCCESS;
+}
+
 TEE_Result TA_InvokeCommandEntryPoint(void __maybe_unused *sess_ctx,
 			uint32_t cmd_id,
 			uint32_t param_types, TEE_Param params[4])
@@ -142,6 +212,14 @@ TEE_Result TA_InvokeCommandEntryPoint(void __maybe_unused *sess_ctx,
 		return sha256(param_types, params);
 	case TA_HELLO_WORLD_CMD_HMAC_SHA256:
 		return hmac_sha256(param_types, params);
+	case TA_HELLO_WORLD_CMD_AEAD:
+		return aead(param_types, params);
+	case TA_HELLO_WORLD_CMD_HMAC_COMPARE:
+		return hmac_compare(param_types, params);
+	case TA_HELLO_WORLD_CMD_RANDOM:
+	case TA_HELLO_WORLD_CMD_SYSTEM_TIME:
+	case TA_HELLO_WORLD_CMD_REE_TIME:
+		return random_and_time(cmd_id, param_types, params);
 	default:
 		return TEE_ERROR_BAD_PARAMETERS;
 	}

@@ -13,5 +13,13 @@
 /* emon additions: the TEE core's crypto from C */
 #define TA_HELLO_WORLD_CMD_SHA256		2
 #define TA_HELLO_WORLD_CMD_HMAC_SHA256		3
+/* value (a: 1 encrypt / 0 decrypt, b: AAD length), memref key(32) || nonce(12) || AAD, memref in, memref out */
+#define TA_HELLO_WORLD_CMD_AEAD			4
+/* memref key, memref message, memref the expected MAC: TEE_MACCompareFinal */
+#define TA_HELLO_WORLD_CMD_HMAC_COMPARE		5
+/* memref out: TEE_GenerateRandom; value out: TEE_GetSystemTime; value out: TEE_GetREETime */
+#define TA_HELLO_WORLD_CMD_RANDOM		6
+#define TA_HELLO_WORLD_CMD_SYSTEM_TIME		7
+#define TA_HELLO_WORLD_CMD_REE_TIME		8
 
 #endif /*TA_HELLO_WORLD_H*/

@@ -1,13 +1,16 @@
 // The hello-world trusted application: OP-TEE's optee_examples/hello_world TA (same UUID and commands 0 and 1:
 // increment and decrement a value), plus commands that exercise memrefs (SHA-256 digest with GP short-buffer
-// semantics, echo), TEE_Malloc against the TA's data limit, randomness, time, a TA fault, and the secure world's
-// block device "disk". Each session counts its own commands in a session context allocated with TEE_Malloc.
+// semantics, echo), TEE_Malloc against the TA's data limit, randomness, system and REE time, a TA fault, the
+// secure world's block device "disk", ChaCha20-Poly1305, an HMAC check with TEE_MACCompareFinal, and the trace
+// macros. Each session counts its own commands in a session context allocated with TEE_Malloc.
 import {
   DMSG, EMSG, IMSG, TEE_ALG_SHA256, TEE_AllocateOperation, TEE_DigestDoFinal, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_NOT_SUPPORTED,
   TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_SHORT_BUFFER, TEE_Free, TEE_FreeOperation, TEE_GenerateRandom, TEE_GetSystemTime, TEE_MALLOC_FILL_ZERO,
   TEE_Malloc, TEE_MODE_DIGEST, TEE_PARAM_TYPE_MEMREF_INOUT, TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_MEMREF_OUTPUT, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_VALUE_INOUT,
   TEE_PARAM_TYPE_VALUE_INPUT, TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPES, TEE_ParamMemrefBuffer, TEE_ParamMemrefSize, TEE_ParamValueA,
   TEE_Result, TEE_SetParamMemrefSize, TEE_SetParamValue, TEE_SUCCESS, TEE_MemMove, TEE_SecureBlockInfo, TEE_SecureBlockRead, TEE_SecureBlockWrite,
+  TEE_GetREETime, TEE_ALG_HMAC_SHA256, TEE_MODE_MAC, TEE_SetOperationKeyBytes, TEE_MACInit, TEE_MACCompareFinal, TEE_ALG_CHACHA20_POLY1305_EMON,
+  TEE_MODE_ENCRYPT, TEE_MODE_DECRYPT, TEE_AEEncryptChaCha20Poly1305, TEE_AEDecryptChaCha20Poly1305, TEE_ParamValueB,
 } from '../tasdk/index';
 export { __tee_params, __tee_shm, __tee_shm_size } from '../tasdk/index';
 
@@ -27,6 +30,14 @@ const CMD_BLOCK_INFO: u32 = 11;
 const CMD_BLOCK_READ: u32 = 12;
 const CMD_BLOCK_WRITE: u32 = 13;
 const BLOCK_INFO: usize = memory.data(16, 8);
+/** TEE_GetREETime: the normal world's clock (value a seconds, b milliseconds). */
+const CMD_REE_TIME: u32 = 14;
+/** ChaCha20-Poly1305: value (a: 1 encrypt / 0 decrypt, b: AAD length), memref key(32) || nonce(12) || AAD, memref in, memref out. */
+const CMD_AEAD: u32 = 15;
+/** HMAC-SHA256 check: memref key, memref message, memref the expected MAC (TEE_MACCompareFinal). */
+const CMD_HMAC_COMPARE: u32 = 16;
+/** A DMSG line (shown only with the secure world's debug level, `emon run -v`) and an EMSG line (always shown). */
+const CMD_TRACE: u32 = 17;
 
 const OP: usize = memory.data(4, 4);
 const LEN: usize = memory.data(4, 4);
@@ -142,10 +153,63 @@ export function TA_InvokeCommandEntryPoint(sessCtx: usize, cmd: u32, paramTypes:
     if (!expect(paramTypes, TEE_PARAM_TYPE_VALUE_INPUT, TEE_PARAM_TYPE_MEMREF_INPUT)) return TEE_ERROR_BAD_PARAMETERS;
     return TEE_SecureBlockWrite('disk', <u64>TEE_ParamValueA(params, 0), TEE_ParamMemrefBuffer(params, 1), TEE_ParamMemrefSize(params, 1));
   }
+  if (cmd == CMD_REE_TIME) {
+    if (!expect(paramTypes, TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
+    TEE_GetREETime(TIME);
+    TEE_SetParamValue(params, 0, load<u32>(TIME), load<u32>(TIME, 4));
+    return TEE_SUCCESS;
+  }
+  if (cmd == CMD_AEAD) return aead(paramTypes, params);
+  if (cmd == CMD_HMAC_COMPARE) {
+    if (paramTypes != TEE_PARAM_TYPES(TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
+    const r = TEE_AllocateOperation(OP, TEE_ALG_HMAC_SHA256, TEE_MODE_MAC, 512);
+    if (r != TEE_SUCCESS) return r;
+    const op = <usize>load<u32>(OP);
+    let res = TEE_SetOperationKeyBytes(op, TEE_ParamMemrefBuffer(params, 0), TEE_ParamMemrefSize(params, 0));
+    if (res == TEE_SUCCESS) {
+      TEE_MACInit(op, 0, 0);
+      res = TEE_MACCompareFinal(op, TEE_ParamMemrefBuffer(params, 1), TEE_ParamMemrefSize(params, 1), TEE_ParamMemrefBuffer(params, 2), TEE_ParamMemrefSize(params, 2));
+    }
+    TEE_FreeOperation(op);
+    return res;
+  }
+  if (cmd == CMD_TRACE) {
+    if (paramTypes != 0) return TEE_ERROR_BAD_PARAMETERS;
+    DMSG('a debug line');
+    EMSG('an error line');
+    return TEE_SUCCESS;
+  }
   if (cmd == CMD_COUNT) {
     if (!expect(paramTypes, TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
     TEE_SetParamValue(params, 0, load<u32>(sessCtx), <u32>held);
     return TEE_SUCCESS;
   }
   return TEE_ERROR_NOT_SUPPORTED;
+}
+
+function aead(paramTypes: u32, params: usize): TEE_Result {
+  if (paramTypes != TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_INPUT, TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_MEMREF_OUTPUT)) return TEE_ERROR_BAD_PARAMETERS;
+  const encrypt = TEE_ParamValueA(params, 0) != 0;
+  const aadLen = <usize>TEE_ParamValueB(params, 0);
+  const kna = TEE_ParamMemrefBuffer(params, 1);
+  if (<usize>TEE_ParamMemrefSize(params, 1) != 44 + aadLen) return TEE_ERROR_BAD_PARAMETERS;
+  const src = TEE_ParamMemrefBuffer(params, 2);
+  const len = <usize>TEE_ParamMemrefSize(params, 2);
+  if (!encrypt && len < 16) return TEE_ERROR_BAD_PARAMETERS;
+  const need = encrypt ? len + 16 : len - 16;
+  if (<usize>TEE_ParamMemrefSize(params, 3) < need) {
+    TEE_SetParamMemrefSize(params, 3, <u32>need);
+    return TEE_ERROR_SHORT_BUFFER;
+  }
+  const r = TEE_AllocateOperation(OP, TEE_ALG_CHACHA20_POLY1305_EMON, encrypt ? TEE_MODE_ENCRYPT : TEE_MODE_DECRYPT, 256);
+  if (r != TEE_SUCCESS) return r;
+  const op = <usize>load<u32>(OP);
+  TEE_SetOperationKeyBytes(op, kna, 32);
+  const out = TEE_ParamMemrefBuffer(params, 3);
+  const res = encrypt
+    ? TEE_AEEncryptChaCha20Poly1305(op, kna + 32, kna + 44, aadLen, src, len, out)
+    : TEE_AEDecryptChaCha20Poly1305(op, kna + 32, kna + 44, aadLen, src, len, out);
+  TEE_FreeOperation(op);
+  TEE_SetParamMemrefSize(params, 3, res == TEE_SUCCESS ? <u32>need : 0);
+  return res;
 }

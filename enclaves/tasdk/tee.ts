@@ -2,7 +2,8 @@
 // Specification v1.3.1), with GP's names: parameter access (§4.1.2 TEE_Param), memory (§4.11: TEE_Malloc,
 // TEE_Realloc, TEE_Free, TEE_MemMove, TEE_MemCompare, TEE_MemFill), TEE_Panic (§4.8), TEE_GenerateRandom
 // (§6.11), time (§7.2: TEE_GetSystemTime, TEE_GetREETime), OP-TEE's trace macros IMSG/DMSG/EMSG, and the
-// cryptographic operations for the Wasm core's primitives (§6.2-6.5: digest SHA-256, MAC HMAC-SHA256; and
+// cryptographic operations for the Wasm core's primitives (§6.2-6.6: digest SHA-256, MAC HMAC-SHA256 with
+// ComputeFinal and CompareFinal; and
 // ChaCha20-Poly1305 as an emon extension). Functions that write results take GP's out-pointers.
 import { sha256_init, sha256_update, sha256_final, SHA256_CTX_SIZE } from '../lib/sha256';
 import { hmac_sha256_init, hmac_sha256_update, hmac_sha256_final, HMAC_SHA256_CTX_SIZE } from '../lib/hmac';
@@ -213,6 +214,22 @@ export function TEE_MACComputeFinal(operation: usize, message: usize, messageLen
   store<u32>(macLen, 32);
   return TEE_SUCCESS;
 }
+/**
+ * Finishes the MAC and compares it with the expected `mac` in constant time (GP §6.6.5): TEE_SUCCESS when they
+ * match, TEE_ERROR_MAC_INVALID when they differ or `macLen` is not 32.
+ */
+export function TEE_MACCompareFinal(operation: usize, message: usize, messageLen: usize, mac: usize, macLen: usize): TEE_Result {
+  if (load<u32>(operation, OP_ALG) != TEE_ALG_HMAC_SHA256) TEE_Panic(TEE_ERROR_BAD_PARAMETERS);
+  hmac_sha256_update(operation + OP_CTX, message, messageLen);
+  hmac_sha256_final(operation + OP_CTX, MAC_OUT);
+  let d: u32 = macLen != 32 ? 1 : 0;
+  const n: usize = macLen < 32 ? macLen : 32;
+  for (let i: usize = 0; i < n; i++) d |= <u32>(load<u8>(MAC_OUT + i) ^ load<u8>(mac + i));
+  memory.fill(MAC_OUT, 0, 32);
+  return d != 0 ? TEE_ERROR_MAC_INVALID : TEE_SUCCESS;
+}
+const MAC_OUT: usize = memory.data(32, 16);
+
 /** emon extension: ChaCha20-Poly1305 seal with the operation's 32-byte key; `out` gets len + 16 bytes. */
 export function TEE_AEEncryptChaCha20Poly1305(operation: usize, nonce: usize, aad: usize, aadLen: usize, src: usize, len: usize, out: usize): TEE_Result {
   if (load<u32>(operation, OP_KEYLEN) != 32) return TEE_ERROR_BAD_PARAMETERS;
