@@ -3,7 +3,12 @@
  * [in], [out], [in, out], strings, counts, scalars and return values, OCALL [in] and [out] buffers and return
  * values, re-entry, user_check reads — run paged through EPCs of several small sizes, and each result (status,
  * return slot, guest bytes written) must equal the resident run's. The OCALL gate reads and writes enclave
- * memory outside the marshalling area, so pages it touches may be evicted: it must go through the pager.
+ * memory outside the marshalling area, so pages it touches may be evicted: it must go through the pager. The
+ * built enclaves' own OCALL strings and structs (the sealer's [in, string] ocall_log, edltypes' [in] struct
+ * ocall_rec and struct-returning ocall_make) run paged too, with the OS evicting every page it can while each
+ * guest handler runs. Their bridges keep many OCALL buffers in the held marshalling area, so those cases check
+ * the built enclaves end to end; that the gate reaches every other enclave byte through the pager is pinned
+ * down by ./ocall-paged.test.ts, which fails for a gate that reads or writes any of them directly.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,7 +18,7 @@ import { OK } from '../../../runtime/enclave/abi.js';
 import { Epc } from '../../../runtime/hw/epc/index.js';
 import { installSgxEpc } from '../../../runtime/hw/epc/sgx-link.js';
 import { generateSignerKey } from '../../../runtime/hw/sgx/sigstruct.js';
-import { FREE, image, signed, tempPlatform, TestGuest } from '../../enclave/harness.js';
+import { FRAME, FREE, image, signed, tempPlatform, TestGuest } from '../../enclave/harness.js';
 
 const key = generateSignerKey().secretKey;
 const platform = tempPlatform();
@@ -157,4 +162,101 @@ describe('ENCLU leaves with buffers inside the held marshalling area, under EPC 
       uninstall = null;
     }
   });
+});
+
+describe('OCALL strings and structs of the built enclaves under EPC pressure', () => {
+  const file = (n: string): string => path.join(buildDir, 'enclaves', `${n}.wasm`);
+  /** Evicts every page the OS can of every live enclave (the guest handler runs outside the enclave). */
+  let epcNow: Epc | null = null;
+  const evictAll = (): number => (epcNow === null ? 0 : epcNow.osViews().reduce((n, v) => n + v.evictAll(), 0));
+
+  /** edltypes: an [in] struct to ocall_rec, a struct returned by ocall_make, and the ECALLs around them. */
+  function edltypes(): string[] {
+    const out: string[] = [];
+    const g: TestGuest = new TestGuest({
+      ocall_rec: (r: number) => {
+        evictAll();
+        out.push(`ocall_rec ${[...g.u8().subarray(r, r + 64)].join(',')}`);
+      },
+      ocall_make: (dR: number, id: bigint) => {
+        evictAll();
+        out.push(`ocall_make ${id}`);
+        const dv = new DataView(g.memory.buffer);
+        dv.setBigUint64(dR, id * 2n, true);
+        for (let k = 16; k < 64; k++) g.u8()[dR + k] = k;
+      },
+    }).open(image('edltypes', new Uint8Array(readFileSync(file('edltypes')))), platform);
+    const dv = (): DataView => new DataView(g.memory.buffer);
+    const R = FREE + 4093;
+    for (let round = 0; round < 3; round++) {
+      for (let k = 0; k < 64; k++) g.u8()[R + k] = (k * 5 + round) & 0xff;
+      dv().setBigUint64(R, BigInt(41 + round), true);
+      evictAll();
+      const r = g.call('bump_rec', [R, round & 1]);
+      out.push(`bump_rec ${r.status} ${r.ret} ${[...g.u8().subarray(R, R + 64)].join(',')}`);
+      const OUT = FREE + 8190;
+      g.u8().fill(0xff, OUT, OUT + 64);
+      const make = g.prepare('make_rec', [BigInt(21 + round)]);
+      dv().setUint32(FRAME, OUT, true);
+      evictAll();
+      out.push(`make_rec ${make().status} ${[...g.u8().subarray(OUT, OUT + 64)].join(',')}`);
+    }
+    out.push(`rejects ${g.rejects.join(',')}`);
+    return out;
+  }
+
+  /** The sealer: its [in, string] ocall_log says "sealed" or "unseal refused" from a string in its data. */
+  function sealer(): string[] {
+    const g = new TestGuest({
+      ocall_log: (p: number) => {
+        evictAll();
+        const u8 = g.u8();
+        let e = p;
+        while (u8[e] !== 0) e++;
+        g.log.push(Buffer.from(u8.subarray(p, e)).toString());
+      },
+    }).open(image('sealer', signed('sealer', { heapPages: 16 }, key).bytes), platform);
+    const out: string[] = [];
+    const DATA = FREE, BLOB = FREE + 8192, OUT = FREE + 20000;
+    for (const n of [1, 100, 5000]) {
+      g.put(DATA, pattern(n, 7));
+      evictAll();
+      const s = g.call('seal_data', [1, 0, 0, DATA, n, BLOB, 8192]);
+      const len = Number(BigInt.asIntN(32, s.ret));
+      evictAll();
+      const u = g.call('unseal_data', [BLOB, len, OUT, 8192]);
+      out.push(`seal ${s.status} ${len} unseal ${u.status} ${Number(BigInt.asIntN(32, u.ret))} ${Buffer.compare(g.u8().slice(OUT, OUT + n), pattern(n, 7))}`);
+      g.u8()[BLOB + len - 1]! ^= 1;
+      evictAll();
+      const bad = g.call('unseal_data', [BLOB, len, OUT, 8192]);
+      out.push(`tampered ${bad.status} ${Number(BigInt.asIntN(32, bad.ret))}`);
+    }
+    out.push(`log ${g.log.join(' | ')}`);
+    return out;
+  }
+
+  const resident = { edltypes: edltypes(), sealer: sealer() };
+
+  it('resident: the OCALLs carry the struct, the result and the strings', () => {
+    expect(resident.edltypes.filter((l) => l.startsWith('ocall_rec'))).toHaveLength(3);
+    expect(resident.edltypes.find((l) => l.startsWith('make_rec'))).toMatch(/^make_rec 0 42,0,0,0,0,0,0,0,/);
+    expect(resident.edltypes.at(-1)).toBe('rejects ');
+    expect(resident.sealer.at(-1)).toBe('log sealed | unseal refused | sealed | unseal refused | sealed | unseal refused');
+    expect(resident.sealer.slice(0, 2)).toEqual(['seal 0 81 unseal 0 1 0', 'tampered 0 -5']);
+  });
+
+  for (const pages of [76, 100]) {
+    it(`--epc=${pages}p, every page evicted while each guest handler runs: the same outcomes`, () => {
+      const epc = new Epc({ pages });
+      uninstall = installSgxEpc(epc);
+      epcNow = epc;
+      try {
+        expect(edltypes()).toEqual(resident.edltypes);
+        expect(sealer()).toEqual(resident.sealer);
+        expect(epc.stats.evictions).toBeGreaterThan(50);
+      } finally {
+        epcNow = null;
+      }
+    });
+  }
 });
