@@ -1,0 +1,88 @@
+/**
+ * A shared fleet worker for the `fleet` bench suite (bench/suites/fleet.ts): the same scheduler a fleet worker
+ * runs (runtime/monitor/scheduler.ts), with one probe guest that times its own hypercalls among idle neighbours,
+ * and the same-run floor (bench/floor.ts) timed on this thread too, so the hypercall cost inside a shared worker
+ * is a ratio taken on the thread that pays it.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { nullConsole, type ConsoleSink } from '../../runtime/monitor/console.js';
+import { parseManifest } from '../../runtime/monitor/manifest.js';
+import { Scheduler, type ScheduledGuest } from '../../runtime/monitor/scheduler.js';
+import { floorCases, FLOOR_CASE } from '../floor.js';
+import type { MonitorExtension } from '../../runtime/monitor/extension.js';
+
+export interface ProbeInit {
+  readonly kind: 'fleet-probe';
+  /** The probe guest, rewritten and compiled: cmdline "0" measures, "MS" sleeps MS ms and exits. */
+  readonly module: WebAssembly.Module;
+  readonly manifestJson: string;
+  readonly neighbours: number;
+  /** Calls per timed round (the guest's own loop) and rounds. */
+  readonly calls: number;
+  readonly rounds: number;
+}
+
+export interface ProbeReport {
+  /** ns per call, one entry per round, for each probe the guest runs (in the order of PROBES). */
+  readonly rounds: Record<string, number[]>;
+  readonly floorNs: number[];
+}
+
+/** What the probe guest times, in order: [name, offset of its results in guest memory]. */
+export const PROBES = [
+  ['clock_monotonic', 16384],
+  ['set_tls_base', 24576],
+  ['extension_nop', 32768],
+] as const;
+
+/** Keeps the guest's console bytes as they are (the results are binary). */
+class Bytes implements ConsoleSink {
+  readonly chunks: Buffer[] = [];
+  write(bytes: Uint8Array, offset: number, length: number): void {
+    this.chunks.push(Buffer.from(bytes.subarray(offset, offset + length)));
+  }
+}
+
+/** A host function that does nothing, served as "bench"."nop" the way extensions (enclaves) are served. */
+const nopExtension: MonitorExtension = {
+  importModule: 'bench',
+  imports: () => ({ nop: (x: number) => x }),
+};
+
+async function main(init: ProbeInit): Promise<ProbeReport> {
+  const manifest = parseManifest(init.manifestJson, 'probe');
+  const out = new Bytes();
+  const guests: ScheduledGuest[] = [
+    { name: 'probe', module: init.module, manifest, cmdline: '0', console: out, extensions: [nopExtension] },
+    ...Array.from({ length: init.neighbours }, (_, i) => ({ name: `idle${i}`, module: init.module, manifest, cmdline: '2000', console: nullConsole, extensions: [nopExtension] })),
+  ];
+  const sched = new Scheduler(guests);
+  await sched.prepare();
+  const [result] = sched.run();
+  if (result?.status !== 0) throw new Error(`the probe guest ended with ${result?.reason} ${result?.status}: ${result?.message ?? ''}`);
+  const bytes = Buffer.concat(out.chunks);
+  const rounds: Record<string, number[]> = {};
+  for (const [i, [name]] of PROBES.entries()) {
+    const r: number[] = [];
+    for (let k = 0; k < init.rounds; k++) r.push(Number(bytes.readBigUInt64LE((i * init.rounds + k) * 8)) / init.calls);
+    rounds[name] = r;
+  }
+  // The floor on this thread, as the runner measures it on its own.
+  const floor = (await floorCases()).find((c) => c.name === FLOOR_CASE)!;
+  floor.run(init.calls);
+  const floorNs: number[] = [];
+  for (let k = 0; k < init.rounds; k++) {
+    const t0 = performance.now();
+    floor.run(init.calls);
+    floorNs.push(((performance.now() - t0) * 1e6) / init.calls);
+  }
+  return { rounds, floorNs };
+}
+
+if (parentPort !== null && (workerData as Partial<ProbeInit> | null)?.kind === 'fleet-probe') {
+  const port = parentPort;
+  main(workerData as ProbeInit).then(
+    (r) => port.postMessage({ ok: true, report: r }),
+    (e: unknown) => port.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) }),
+  );
+}
