@@ -27,6 +27,9 @@ let html = '';
 /** A real run's observation (enclave-seal and the sealer, A/D bits sampled) and its timeline page. */
 let run: RunObservation;
 let runHtml = '';
+/** A TrustZone run's observation (tee-hello and its TA) and its page. */
+let tzRun: RunObservation;
+let tzHtml = '';
 
 beforeAll(async () => {
   const bytes = await victimBytes();
@@ -39,6 +42,9 @@ beforeAll(async () => {
   const observed = await runObserved(['--epc=76p', `--state-dir=${path.join(tmp, 'st')}`, `--block:storage=${path.join(tmp, 's.img')},size=64K`, `--enclave:sealer=${path.join(root, 'build', 'enclaves', 'sealer.wasm')}`, path.join(guests, 'enclave-seal.wasm')]);
   run = observeTrace(observed.events, observed.samples);
   runHtml = renderRunTimeline('a test run of enclave-seal', run.enclaves, [sizesTable(run)]);
+  const tz = await runObserved(['--backend=tz', `--ta-dir=${path.join(root, 'build', 'ta')}`, path.join(guests, 'tee-hello.wasm')]);
+  tzRun = observeTrace(tz.events, tz.samples);
+  tzHtml = renderRunTimeline('a test run of tee-hello on TrustZone', tzRun.enclaves, [sizesTable(tzRun)]);
 }, 120_000);
 
 describe('a real run observed with A/D sampling', () => {
@@ -135,6 +141,29 @@ describe.skipIf(!haveChromium)('the timeline of a real run in Chromium', () => {
       const sizes = await page.$$eval('table tr', (rows) => rows.map((r) => r.textContent ?? ''));
       expect(sizes.some((r) => r.includes('block_write') && r.includes('4096'))).toBe(true);
       expect(sizes.some((r) => r.includes('ECALL seal_data'))).toBe(true);
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+
+  it('renders a TrustZone run: TA commands in and out and the SMCs around them, with their sizes', async () => {
+    expect(tzRun.enclaves.map((e) => e.world)).toEqual(['tz']);
+    const { browser, page, errors, requests } = await openHtml(tzHtml, 'tz-timeline');
+    try {
+      const plot = await page.$eval('svg.timeline', (s) => ({
+        commands: s.querySelectorAll('line.tr.ecall').length,
+        smcs: s.querySelectorAll('line.tr.smc').length,
+        width: s.getBoundingClientRect().width,
+      }));
+      expect(plot.commands).toBe(3);
+      expect(plot.smcs).toBe(2);
+      expect(plot.width).toBeGreaterThan(500);
+      const text = await page.textContent('body');
+      expect(text).toContain('3 TA commands, 0 RPCs, 2 other SMCs');
+      const sizes = await page.$$eval('table tr', (rows) => rows.map((r) => r.textContent ?? ''));
+      expect(sizes.some((r) => /TA command cmd 2/.test(r) && /\d+/.test(r))).toBe(true);
       expect(errors).toEqual([]);
       expect(requests).toEqual([]);
     } finally {
