@@ -6,7 +6,7 @@
  * manufacturer's CA files, the verifier's EAR key and state, a TA file and an imported EDL.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -153,5 +153,32 @@ describe('inputs that used to hang on a FIFO or /dev/zero', () => {
     writeFileSync(edl, 'enclave {\n  from "imported.edl" import *;\n  trusted { public int f(void); };\n};\n');
     fifo('imported.edl');
     refused(['edl', 'check', edl], /imported\.edl.*not a regular file/);
+  });
+});
+
+describe('one helper', () => {
+  /**
+   * Files that may still call readFileSync, each reading only what the project itself made or holds: the build
+   * (its sources and outputs), the CLI's build stamp, package.json files, build/ outputs the benchmarks load,
+   * /proc and /sys pseudo-files, an output file compared before it is rewritten, and the helper itself.
+   * Everything else the product reads from a path a user can name goes through readRegularFile.
+   */
+  const allowed = new Set([
+    'runtime/files.ts', 'runtime/cli/version.ts', 'runtime/monitor/tun.ts', 'runtime/monitor/tap-helper.ts', 'runtime/enclave/edl/generate.ts',
+    'bench/runner.ts', 'bench/examples/chatty/build.ts', 'bench/suites/epc.ts', 'bench/suites/fleet.ts', 'bench/suites/attack.ts',
+    'bench/suites/startup.ts', 'bench/suites/tz.ts', 'bench/suites/transitions.ts',
+  ]);
+  const files = (dir: string): string[] =>
+    readdirSync(path.join(root, dir)).flatMap((n) => {
+      const rel = `${dir}/${n}`;
+      if (statSync(path.join(root, rel)).isDirectory()) return n === 'generated' ? [] : files(rel);
+      return rel.endsWith('.ts') ? [rel] : [];
+    });
+
+  it('no runtime/ or bench/ module outside the project build reads a file with a bare readFileSync', () => {
+    const bare = [...files('runtime'), ...files('bench')]
+      .filter((f) => !f.startsWith('runtime/build/') && !allowed.has(f))
+      .filter((f) => /\breadFileSync\(/.test(readFileSync(path.join(root, f), 'utf8')));
+    expect(bare).toEqual([]);
   });
 });
