@@ -197,6 +197,17 @@ static TEE_Result random_and_time(uint32_t cmd_id, uint32_t param_types, TEE_Par
 	return TEE_SUCCESS;
 }
 
+/* Uses about 256 bytes of stack per level: each level reads its caller's frame, so all of them stay live. */
+static uint32_t recurse(uint32_t n, volatile uint8_t *up)
+{
+	volatile uint8_t frame[256];
+
+	frame[0] = (uint8_t)n;
+	if (n == 0)
+		return up[0];
+	return recurse(n - 1, frame) + up[0];
+}
+
 TEE_Result TA_InvokeCommandEntryPoint(void __maybe_unused *sess_ctx,
 			uint32_t cmd_id,
 			uint32_t param_types, TEE_Param params[4])
@@ -220,6 +231,15 @@ TEE_Result TA_InvokeCommandEntryPoint(void __maybe_unused *sess_ctx,
 	case TA_HELLO_WORLD_CMD_SYSTEM_TIME:
 	case TA_HELLO_WORLD_CMD_REE_TIME:
 		return random_and_time(cmd_id, param_types, params);
+	case TA_HELLO_WORLD_CMD_RECURSE:
+		if (param_types != TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_INOUT, TEE_PARAM_TYPE_NONE,
+						   TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE))
+			return TEE_ERROR_BAD_PARAMETERS;
+		{
+			volatile uint8_t top[1] = { 0 };
+			params[0].value.b = recurse(params[0].value.a, top);
+		}
+		return TEE_SUCCESS;
 	default:
 		return TEE_ERROR_BAD_PARAMETERS;
 	}

@@ -21,5 +21,7 @@
 #define TA_HELLO_WORLD_CMD_RANDOM		6
 #define TA_HELLO_WORLD_CMD_SYSTEM_TIME		7
 #define TA_HELLO_WORLD_CMD_REE_TIME		8
+/* value in: a recursion depth, each level using about 256 bytes of stack (TA_STACK_SIZE is enforced) */
+#define TA_HELLO_WORLD_CMD_RECURSE		9
 
 #endif /*TA_HELLO_WORLD_H*/

@@ -38,6 +38,12 @@ const CMD_AEAD: u32 = 15;
 const CMD_HMAC_COMPARE: u32 = 16;
 /** A DMSG line (shown only with the secure world's debug level, `emon run -v`) and an EMSG line (always shown). */
 const CMD_TRACE: u32 = 17;
+/** value a: a recursion depth (an AssemblyScript TA's frames live on Wasm's own stack, bounded by the engine). */
+const CMD_RECURSE: u32 = 18;
+
+function recurse(n: u32): u32 {
+  return n == 0 ? 0 : recurse(n - 1) + (n & 1);
+}
 
 const OP: usize = memory.data(4, 4);
 const LEN: usize = memory.data(4, 4);
@@ -172,6 +178,11 @@ export function TA_InvokeCommandEntryPoint(sessCtx: usize, cmd: u32, paramTypes:
     }
     TEE_FreeOperation(op);
     return res;
+  }
+  if (cmd == CMD_RECURSE) {
+    if (!expect(paramTypes, TEE_PARAM_TYPE_VALUE_INOUT, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
+    TEE_SetParamValue(params, 0, TEE_ParamValueA(params, 0), recurse(TEE_ParamValueA(params, 0)));
+    return TEE_SUCCESS;
   }
   if (cmd == CMD_TRACE) {
     if (paramTypes != 0) return TEE_ERROR_BAD_PARAMETERS;

@@ -84,7 +84,9 @@ function compileC(dir: string, output: string, props: TaProperties): void {
   const sources = readdirSync(dir).filter((f) => f.endsWith('.c')).map((f) => path.join(dir, f));
   const args = [
     '--target=wasm32', '-nostdlib', '-O2', '-mbulk-memory', '-I', taHeaderDir, '-I', dir,
-    '-Wl,--no-entry', '-Wl,--import-memory', `-Wl,-z,stack-size=${Math.max(1024, props.stackSize) + 15 & ~15}`,
+    // The stack goes first, below the data: a C TA that overflows TA_STACK_SIZE runs below address 0 and traps
+    // (its instance dies, TEE_ERROR_TARGET_DEAD) instead of writing over its static data.
+    '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--stack-first', `-Wl,-z,stack-size=${Math.max(1024, props.stackSize) + 15 & ~15}`,
     ...['TA_CreateEntryPoint', 'TA_DestroyEntryPoint', 'TA_OpenSessionEntryPoint', 'TA_CloseSessionEntryPoint', 'TA_InvokeCommandEntryPoint', '__tee_params', '__tee_shm', '__tee_shm_size'].map((e) => `-Wl,--export=${e}`),
     '-o', output, taRuntime, ...sources,
   ];

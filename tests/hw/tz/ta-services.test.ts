@@ -168,3 +168,29 @@ describe('TA trace levels', () => {
     expect(loud.nw.log).toContain('D/TA: has been called');
   });
 });
+
+describe('TA stack limits', () => {
+  it.skipIf(!cBuilt)('a C TA gets TA_STACK_SIZE (2 KiB here) below its data: a deeper recursion traps and kills that instance, never its data', () => {
+    const { nw, w, invoke } = session(HELLO_C);
+    const deep = (n: number): number => invoke(9, nw.op(T(gp.PARAM_VALUE_INOUT), [{ value: [n, 0] }]));
+    expect(deep(3)).toBe(gp.TEE_SUCCESS);
+    // This TA's whole memory (one page) is its limit from the start, so its trap reports TEE_ERROR_OUT_OF_MEMORY,
+    // as any TA that traps at its limit does (docs/trustzone.md).
+    expect(deep(20)).toBe(gp.TEE_ERROR_OUT_OF_MEMORY); // about 5 KiB: past the stack, well inside the data
+    expect(w.lastError).toMatch(/died in command 9: it trapped: memory access out of bounds/);
+    // A new session loads a new instance; the secure world goes on.
+    expect(w.openSession(HELLO_C, 0, nw.u8(), nw.dv(), 0)).toBe(gp.TEE_SUCCESS);
+    expect(w.invoke(w.lastSession, 0, nw.u8(), nw.dv(), nw.op(T(gp.PARAM_VALUE_INOUT), [{ value: [1, 0] }]))).toBe(gp.TEE_SUCCESS);
+    expect(nw.param(0)[0]).toBe(2);
+  });
+
+  it('an AssemblyScript TA recurses on Wasm`s own stack: past the engine`s limit the instance dies with TEE_ERROR_TARGET_DEAD', () => {
+    const { nw, w, invoke } = session(HELLO);
+    const deep = (n: number): number => invoke(18, nw.op(T(gp.PARAM_VALUE_INOUT), [{ value: [n, 0] }]));
+    expect(deep(1000)).toBe(gp.TEE_SUCCESS);
+    expect(nw.param(0)[1]).toBe(500);
+    expect(deep(50_000_000)).toBe(gp.TEE_ERROR_TARGET_DEAD);
+    expect(w.lastError).toMatch(/died in command 18: it trapped/);
+    expect(w.openSession(HELLO, 0, nw.u8(), nw.dv(), 0)).toBe(gp.TEE_SUCCESS);
+  });
+});
