@@ -21,8 +21,9 @@
  *
  * A manifest key `integrity` ({"ranges": [[START, LENGTH], ...], "tables": true, "period_ms": 10, "policy":
  * "log" | "stop" | "attest"}) turns on runtime integrity monitoring of the guest from the secure world
- * (runtime/hw/tz/integrity.ts): the reference is taken at the guest's first exit and checked again at the first
- * exit after each period.
+ * (runtime/hw/tz/integrity.ts): the reference is taken when the guest is instantiated, before its code runs
+ * (the module's data segments and element segments as they were loaded), and checked again at the first exit
+ * after each period.
  */
 import { EmonError } from '../errors.js';
 import { readRegularFile } from '../files.js';
@@ -304,6 +305,17 @@ export const teecExtension: MonitorExtension = {
       };
     }
     return out;
+  },
+  // The reference is taken when the guest is instantiated, before any of its code runs: guest memory then holds
+  // exactly what the module's data segments put there, so a change made before the guest's first exit is seen.
+  started(host) {
+    const m = monitors.get(host)?.();
+    if (m === undefined || m === null || m.armed) return;
+    try {
+      m.arm();
+    } catch (e) {
+      host.abort(e instanceof Error ? e.message : String(e));
+    }
   },
   dispose: (host) => {
     boards.get(host)?.release();

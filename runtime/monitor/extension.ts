@@ -51,4 +51,10 @@ export interface MonitorExtension {
    * the guest does not need it, so that the hypercall path stays as it is.
    */
   wrapHypercalls?(host: GuestHost, table: Record<string, Function>): Record<string, Function>;
+  /**
+   * Called at each boot once the guest is instantiated — its memory holds what the module's data segments put
+   * there — and before its entry point runs (TrustZone integrity monitoring takes its reference here). Throwing
+   * (or `host.abort`) ends the guest with the message.
+   */
+  started?(host: GuestHost): void;
 }

@@ -193,6 +193,7 @@ export class GuestRunner {
     const main = this.instance.exports.solo5_app_main as (p: number) => number;
     this.core.phase = 'main';
     try {
+      for (const [e, h] of this.hosts) e.started?.(h);
       const status = main(startInfo) | 0;
       return this.core.ended === null ? { name, status, reason: 'return' } : this.ended(this.core.ended);
     } catch (e) {

@@ -57,7 +57,8 @@ async function guestModule(): Promise<WebAssembly.Module> {
 
 type Attack = (i: number, memory: WebAssembly.Memory, exports: WebAssembly.Exports, checksSoFar: number) => void;
 
-async function run(integrity: Record<string, unknown>, attack: Attack | null, backend = 'tz') {
+/** A patch the adversarial monitor makes once the guest is loaded, before its code runs (i = -1), or never. */
+async function run(integrity: Record<string, unknown>, attack: Attack | null, backend = 'tz', early: Attack | null = null) {
   const trace = new MemoryTraceSink();
   const log: string[] = [];
   let patchedAfter = -1;
@@ -73,6 +74,7 @@ async function run(integrity: Record<string, unknown>, attack: Attack | null, ba
         if (patchedAfter < 0 && i === 150) patchedAfter = before;
       },
     }),
+    started: (host: GuestHost) => early?.(-1, host.memory(), host.exports(), checks()),
   };
   const runner = await GuestRunner.create({
     name: 'watched',
@@ -112,6 +114,16 @@ describe('runtime integrity monitoring', () => {
     expect(alerts[0]!.args?.['check']).toBe(patchedAfter + 1);
     expect(String(alerts[0]!.args?.['detail'])).toBe(`range #1 [${RO}, +256) changed since boot`);
     expect(log.join('\n')).toMatch(/runtime integrity alert \(check \d+\): range #1 \[4096, \+256\) changed since boot/);
+  });
+
+  it('a patch made after the guest is loaded and before its first exit raises the alert at the first check', async () => {
+    const early: Attack = (_i, memory) => void (new Uint8Array(memory.buffer)[RO + 3] ^= 0x80);
+    const { result, alerts, checks } = await run({ ranges: [[RO, 256]], period_ms: 1, policy: 'log' }, null, 'tz', early);
+    expect(result.status).toBe(0);
+    expect(checks).toBeGreaterThan(1);
+    expect(alerts.length).toBeGreaterThan(0);
+    expect(alerts[0]!.args?.['check']).toBe(1);
+    expect(String(alerts[0]!.args?.['detail'])).toBe(`range #0 [${RO}, +256) changed since boot`);
   });
 
   it('policy stop ends the guest (status 255) with the reason', async () => {
