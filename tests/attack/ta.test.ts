@@ -12,6 +12,9 @@ import { VictimTa, victimTaFile } from '../../runtime/attack/ta-victim.js';
 import { SetAssocCache } from '../../runtime/hw/cache/model.js';
 import type { TraceEvent } from '../../runtime/trace/sink.js';
 import { Observation } from '../../runtime/attack/observation.js';
+import { loadTaImage } from '../../runtime/hw/tz/ta-image.js';
+import { cacheRouting } from '../../runtime/hw/cache/instrument.js';
+import { readFileSync } from 'node:fs';
 
 const SYMBOLS = 2048;
 let file = '';
@@ -83,6 +86,26 @@ describe('cache prime+probe against a TrustZone TA', () => {
     const ta = new VictimTa(file, 'long');
     expect(() => ta.run('naive', new Uint8Array(4097), null, null)).toThrow(/longer than the 4096/);
     ta.destroy();
+  });
+});
+
+describe("hw/tz's opt-in TA instrumentation", () => {
+  it('checks the TA as signed, then runs the rewrite with the imports it brings; a rewrite that breaks the module is E_TA_FORMAT', () => {
+    const bytes = new Uint8Array(readFileSync(file));
+    const plain = loadTaImage(bytes, file);
+    expect(plain.extraImports).toBeUndefined();
+    expect(WebAssembly.Module.imports(plain.module).some((i) => i.module === 'emon_cache')).toBe(false);
+    const routed = loadTaImage(bytes, file, cacheRouting(new SetAssocCache()));
+    expect(WebAssembly.Module.imports(routed.module).some((i) => i.module === 'emon_cache' && i.name === 'at')).toBe(true);
+    expect(routed.extraImports).toHaveProperty('emon_cache');
+    expect(routed.props.uuid).toBe(plain.props.uuid);
+    expect(() => loadTaImage(bytes, file, { rewrite: () => new Uint8Array([0, 97, 115, 109, 9]), imports: {} })).toThrow(expect.objectContaining({ code: 'E_TA_FORMAT', message: expect.stringMatching(/instrumented module does not compile/) }));
+    // The signature is checked before any rewrite: a tampered image never reaches it.
+    const tampered = bytes.slice();
+    tampered[tampered.length - 40]! ^= 1;
+    let rewritten = false;
+    expect(() => loadTaImage(tampered, file, { rewrite: (w) => ((rewritten = true), w), imports: {} })).toThrow();
+    expect(rewritten).toBe(false);
   });
 });
 
