@@ -7,6 +7,7 @@
  * results: whatever the gate read or wrote in enclave memory without the pager would come out as zeros. Every
  * outcome (status, return value, bytes the guest saw, bytes the enclave got back) must equal the resident run's.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OK } from '../../../runtime/enclave/abi.js';
 import { GateContext } from '../../../runtime/enclave/gate-context.js';
@@ -170,5 +171,54 @@ describe('the script catches a gate that bypasses the pager', async () => {
     } finally {
       Gate.prototype.attach = attach;
     }
+  });
+});
+
+describe('random deep-copied structs and buffers, paged and evicted = resident (fast-check, FC_SEED)', async () => {
+  const resident = await ocallRig(null);
+  const paged = await ocallRig(40, { evictInHandlers: true });
+  /** One OCALL of a random kind on both rigs at the same offsets from `free`; the outcomes must be equal. */
+  const call = (r: OcallRig, op: { kind: number; len: number; at: number; gap: number; seed: number }): string => {
+    const A = r.free + 256 + op.at;
+    const B = A + op.len + 12 + op.gap;
+    const data = pattern(op.len, op.seed);
+    r.write(A, new Uint8Array(op.len + 12 + op.gap + op.len + 16).fill(0xab));
+    if (op.kind === 0) {
+      // o_msg: a struct at B, its member buffer at A.
+      r.write(A, data);
+      r.write(B, new Uint8Array(new Uint32Array([op.len, op.len === 0 ? 0 : A, op.seed]).buffer));
+      r.evictAll();
+      const s = r.ocall('o_msg', r.free, B);
+      r.evictAll();
+      const back = r.read(B, MSG_SIZE);
+      return `${s} ${u32le(r.read(r.free, 4))} ${u32le(back)} ${u32le(back, 4) - (op.len === 0 ? 0 : A)} ${u32le(back, 8)} ${digest(r.read(A, op.len))}`;
+    }
+    if (op.kind === 1) {
+      r.write(A, data);
+      r.evictAll();
+      const s = r.ocall('o_two', A, B, op.len, op.len + (op.seed & 7));
+      r.evictAll();
+      return `${s} ${digest(r.read(B, op.len + (op.seed & 7)))}`;
+    }
+    r.write(A, new Uint8Array(new Uint32Array([...data].map((b) => b + 1).concat([0])).buffer));
+    r.evictAll();
+    const s = r.ocall('o_wstr', r.free, A);
+    r.evictAll();
+    return `${s} ${u32le(r.read(r.free, 4))}`;
+  };
+
+  it('every call gives the same status, result and bytes in both modes', () => {
+    const op = fc.record({
+      kind: fc.integer({ min: 0, max: 2 }),
+      len: fc.oneof(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 4090, max: 4100 }), fc.integer({ min: 0, max: 9000 })),
+      at: fc.integer({ min: 0, max: 8191 }),
+      gap: fc.integer({ min: 0, max: 5000 }),
+      seed: fc.integer({ min: 1, max: 255 }),
+    });
+    fc.assert(fc.property(fc.array(op, { minLength: 1, maxLength: 8 }), (ops) => {
+      for (const o of ops) expect(call(paged, o), JSON.stringify(o)).toBe(call(resident, o));
+    }), { numRuns: 60 });
+    expect(paged.stats().faults).toBeGreaterThan(100);
+    expect(resident.rejects).toEqual(paged.rejects);
   });
 });
