@@ -1,8 +1,9 @@
 /**
  * A shared fleet worker for the `fleet` bench suite (bench/suites/fleet.ts): the same scheduler a fleet worker
- * runs (runtime/monitor/scheduler.ts), with one probe guest that times its own hypercalls among idle neighbours,
- * and the same-run floor (bench/floor.ts) timed on this thread too, so the hypercall cost inside a shared worker
- * is a ratio taken on the thread that pays it.
+ * runs (runtime/monitor/scheduler.ts) on a thread of its own, as in a fleet. Two measurements: one probe guest
+ * that times its own hypercalls among idle neighbours, with the same-run floor (bench/floor.ts) timed on this
+ * thread too, so the hypercall cost inside a shared worker is a ratio taken on the thread that pays it; and the
+ * wake-up lateness of many sleeping guests, away from the runner's heap and its collector.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { nullConsole, type ConsoleSink } from '../../runtime/monitor/console.js';
@@ -11,8 +12,20 @@ import { Scheduler, type ScheduledGuest } from '../../runtime/monitor/scheduler.
 import { floorCases, FLOOR_CASE } from '../floor.js';
 import type { MonitorExtension } from '../../runtime/monitor/extension.js';
 
-export interface ProbeInit {
+export type ProbeInit = HypercallProbe | LatenessProbe;
+
+export interface LatenessProbe {
   readonly kind: 'fleet-probe';
+  readonly mode: 'lateness';
+  /** A guest that sleeps repeatedly, its period in ms on its command line. */
+  readonly module: WebAssembly.Module;
+  readonly manifestJson: string;
+  readonly cmdlines: readonly string[];
+}
+
+export interface HypercallProbe {
+  readonly kind: 'fleet-probe';
+  readonly mode: 'hypercalls';
   /** The probe guest, rewritten and compiled: cmdline "0" measures, "MS" sleeps MS ms and exits. */
   readonly module: WebAssembly.Module;
   readonly manifestJson: string;
@@ -49,7 +62,26 @@ const nopExtension: MonitorExtension = {
   imports: () => ({ nop: (x: number) => x }),
 };
 
-async function main(init: ProbeInit): Promise<ProbeReport> {
+export interface LatenessReport {
+  /** Each guest's wake-up lateness samples in ms, its first left out (it waits for the other guests' boot). */
+  readonly samples: number[];
+  /** How late, in ms, each of the thread's own sleeps (Atomics.wait until the next deadline) ended. */
+  readonly oversleep: number[];
+}
+
+function lateness(init: LatenessProbe): LatenessReport {
+  const manifest = parseManifest(init.manifestJson, 'sleeper');
+  const sched = new Scheduler(init.cmdlines.map((cmdline, i) => ({ name: `t${i}`, module: init.module, manifest, cmdline, console: nullConsole })));
+  sched.recordLateness = true;
+  const results = sched.run();
+  const bad = results.find((r) => r.status !== 0);
+  if (bad !== undefined) throw new Error(`sleeper ${bad.name} ended with ${bad.reason} ${bad.status}: ${bad.message ?? ''}`);
+  const all: number[] = [];
+  for (let i = 0; i < init.cmdlines.length; i++) all.push(...sched.stats(i).lateness.slice(1));
+  return { samples: all, oversleep: sched.oversleep };
+}
+
+async function hypercalls(init: HypercallProbe): Promise<ProbeReport> {
   const manifest = parseManifest(init.manifestJson, 'probe');
   const out = new Bytes();
   const guests: ScheduledGuest[] = [
@@ -81,7 +113,8 @@ async function main(init: ProbeInit): Promise<ProbeReport> {
 
 if (parentPort !== null && (workerData as Partial<ProbeInit> | null)?.kind === 'fleet-probe') {
   const port = parentPort;
-  main(workerData as ProbeInit).then(
+  const init = workerData as ProbeInit;
+  (init.mode === 'lateness' ? Promise.resolve().then(() => lateness(init)) : hypercalls(init)).then(
     (r) => port.postMessage({ ok: true, report: r }),
     (e: unknown) => port.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) }),
   );

@@ -146,8 +146,10 @@ export class Scheduler {
   private sliceEnd = 0;
   private current: Slot | null = null;
   private readonly results: (GuestResult | undefined)[];
-  /** Record wake-up lateness per guest (benchmarks). */
+  /** Record wake-up lateness per guest, and how late each of the thread's own sleeps ended (benchmarks). */
   recordLateness = false;
+  /** With recordLateness: ms by which each Atomics.wait of the loop overslept (the host's share of lateness). */
+  readonly oversleep: number[] = [];
   /**
    * Calls into extensions in progress. An ECALL may call back into the guest (an OCALL handler), whose own
    * preemption checks must not unwind it then: the stack below is the extension's JS, not the scheduler's.
@@ -247,7 +249,10 @@ export class Scheduler {
         const next = this.timers.peek();
         if (next === undefined) break;
         const ms = next.wakeAt - performance.now();
-        if (ms > 0) Atomics.wait(pause, 0, 0, ms);
+        if (ms > 0) {
+          Atomics.wait(pause, 0, 0, ms);
+          if (this.recordLateness) this.oversleep.push(performance.now() - next.wakeAt);
+        }
         continue;
       }
       const slot = this.runQueue[this.runHead++]!;

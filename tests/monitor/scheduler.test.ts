@@ -120,6 +120,21 @@ describe('scheduler', () => {
     expect((flooder.console as CaptureConsole).text().length).toBeGreaterThan(3);
   });
 
+  it('records wake-up lateness and the thread\'s own sleeps only when asked', async () => {
+    const c = await compiled('sleeper', SLEEPER(3, 2));
+    const quiet = new Scheduler([guest('a', c)]);
+    quiet.run();
+    expect(quiet.stats(0).lateness).toEqual([]);
+    expect(quiet.oversleep).toEqual([]);
+    const recorded = new Scheduler([guest('a', c), guest('b', c)]);
+    recorded.recordLateness = true;
+    recorded.run();
+    expect(recorded.stats(0).lateness).toHaveLength(3);
+    expect(recorded.oversleep.length).toBeGreaterThan(0);
+    // A sleep ends at or after the deadline it waited for.
+    expect(Math.min(...recorded.oversleep)).toBeGreaterThanOrEqual(0);
+  });
+
   it('passes each guest its own command line', async () => {
     // Writes its command line (start_info.cmdline, 2 bytes) to the console.
     const echo = await compiled('echo', MAIN('(call $console_write (i32.load (local.get 0)) (i32.const 2)) (i32.const 0)'));
