@@ -105,8 +105,14 @@ export function stdOcall(f: EdlFunction, c: GateContext): ((...args: number[]) =
     const rp = (args[0] ?? 0) >>> 0;
     if (rp === 0) return OK;
     if (c.e8.length === 0 && !c.refreshE()) return EINVAL;
-    if (rp + 4 > c.e8.length) return c.reject('E_GATE_BOUNDS', f.name, 'retval', rp, 4);
-    c.edv.setInt32(rp, b.ret, true);
+    // As for every OCALL result: inside the enclave's own memory (its virtual size when paged, below the pager's
+    // residency map) and through the pager, since the page may be evicted.
+    if (rp + 4 > c.eSize()) return c.reject('E_GATE_BOUNDS', f.name, 'retval', rp, 4);
+    if (c.access === null) c.edv.setInt32(rp, b.ret, true);
+    else {
+      c.rdv.setInt32(0, b.ret, true);
+      c.access.write(rp, c.r8.subarray(0, 4));
+    }
     return OK;
   };
 }

@@ -118,6 +118,13 @@ for (const pages of [null, 76]) {
       refused(r, 'o_make', [end - PT_SIZE + 1, 9], 'E_GATE_BOUNDS');
     });
 
+    it("a standard OCALL emon serves writes its int result exactly at the end; one byte further is refused", () => {
+      r.write(end - 4, new Uint8Array([9, 9, 9, 9]));
+      accepted(r, 'sgx_thread_set_untrusted_event_ocall', end - 4, 0);
+      expect([...tail(r, 4)]).toEqual([0, 0, 0, 0]);
+      refused(r, 'sgx_thread_set_untrusted_event_ocall', [end - 3, 0], 'E_GATE_BOUNDS');
+    });
+
     it('retval 0 discards the result', () => {
       accepted(r, 'o_ret', 0, 1n);
       accepted(r, 'o_make', 0, 1);

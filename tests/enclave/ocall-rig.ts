@@ -26,6 +26,8 @@ export const OCALL_EDL = `enclave {
     uint32_t o_msg([in, out] struct msg_t* m);
     struct pt_t o_make(uint32_t x);
     uint64_t o_ret(uint64_t x);
+    /* An SDK standard OCALL the guest does not serve: emon answers it (runtime/enclave/std-ocalls.ts). */
+    [cdecl] int sgx_thread_set_untrusted_event_ocall([user_check] const void* waiter);
   };
 };`;
 export const MSG_SIZE = 12;

@@ -88,6 +88,15 @@ function script(r: OcallRig): string[] {
     r.evictAll();
     rec(`o_ret(${x})`, t, String(new DataView(r.read(A + 4093, 8).buffer).getBigUint64(0, true)));
   }
+  for (let k = 0; k < 3; k++) {
+    // A standard OCALL emon answers itself: its result lands in the enclave's (evicted) page.
+    const at = A + 4094 + k * 5000;
+    r.write(at, new Uint8Array([0xff, 0xff, 0xff, 0xff]));
+    r.evictAll();
+    const s = r.ocall('sgx_thread_set_untrusted_event_ocall', at, 0);
+    r.evictAll();
+    rec(`sgx_thread_set_untrusted_event_ocall(${k})`, s, String(new DataView(r.read(at, 4).buffer).getInt32(0, true)));
+  }
   out.push(...r.seen);
   out.push(`rejects: ${r.rejects.join(',')}`);
   return out;
@@ -99,6 +108,7 @@ describe('OCALL arguments of every kind, paged with every page evicted around ea
   it('the resident run succeeds on every call with what the handlers computed', () => {
     for (const line of resident.filter((l) => /^o_\w+\(\d+\): /.test(l))) expect(line).toMatch(/: 0( |$)/);
     expect(resident).toContain('o_str(9000): 0 9000');
+    expect(resident).toContain('sgx_thread_set_untrusted_event_ocall(2): 0 0');
     expect(resident).toContain('o_wstr(100): 0 100');
     expect(resident).toContain(`o_ret(7): 0 ${(7n << 20n) * 3n + 1n}`);
     expect(resident.find((l) => l.startsWith('o_make(7)'))).toBe(`o_make(7): ${OK} 7,0,0,0,8,0,0,0,${[...new Uint8Array(new BigUint64Array([7n * 1000000007n]).buffer)].join(',')}`);
