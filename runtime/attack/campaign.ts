@@ -52,6 +52,8 @@ export interface CampaignResult {
   readonly recovered: number[];
   /** The attacked run's events (for the timeline). */
   readonly events: readonly ObservedEvent[];
+  /** `tz` against a victim TA (ta-campaign.ts): `ocalls` then counts SMCs and `ms` the whole run of commands. */
+  readonly world?: 'sgx' | 'tz';
 }
 
 /** xorshift32 (Marsaglia 2003): reproducible secrets from a seed. */

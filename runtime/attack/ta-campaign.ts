@@ -79,5 +79,6 @@ export async function runTaCampaign(o: { attack: AttackModule; file: string; var
     secret: Array.from(secret),
     recovered,
     events: obs.events,
+    world: 'tz',
   };
 }

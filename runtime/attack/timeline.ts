@@ -99,7 +99,7 @@ function plot(label: string, all: readonly ObservedEvent[]): string {
   const axis = [
     `<line class="axis" x1="${L}" y1="${H - B}" x2="${W - 8}" y2="${H - B}"/>`,
     `<line class="axis" x1="${L}" y1="8" x2="${L}" y2="${H - B}"/>`,
-    `<text x="${L}" y="${H - 14}">${linear ? 'time (linear)' : 'time: one column per transition interval (ECALL in, OCALLs, ECALL out)'}</text>`,
+    `<text x="${L}" y="${H - 14}">${linear ? 'time (linear)' : events.some((e) => e.kind === 'smc') ? 'time: one column per transition interval (from one SMC to the next)' : 'time: one column per transition interval (ECALL in, OCALLs, ECALL out)'}</text>`,
     `<text x="${W - 8}" y="${H - 14}" text-anchor="end">${num(tMax)} ms in the first ${Math.min(transitions, TIMELINE_TRANSITIONS)} transitions</text>`,
     ...(rows
       ? distinct.filter((_, i) => distinct.length <= 24 || i % Math.ceil(distinct.length / 24) === 0).map((p) => `<text x="${L - 6}" y="${num(y(p) + 4)}" text-anchor="end">${p}</text>`)
@@ -130,14 +130,14 @@ function table(t: ReportTable): string {
 export function scoreTable(results: readonly CampaignResult[]): ReportTable {
   return {
     title: 'Scores: secret symbols recovered, against chance',
-    head: ['attack', 'victim ECALL', 'symbols', 'recovered', 'chance', 'processed before stop', 'faults', 'A/D samples', 'cache probes', 'OCALLs'],
+    head: ['attack', 'victim ECALL (TA: command)', 'symbols', 'recovered', 'chance', 'processed before stop', 'faults', 'A/D samples', 'cache probes', 'OCALLs (TA: SMCs)'],
     rows: results.map((r) => [r.attack, r.entry, r.symbols, pct(r.accuracy), pct(r.chance), r.stopped ? `${r.processed} (stopped, ${pct(r.exposed)} exposed)` : String(r.processed), r.faults, r.adSamples, r.cacheProbes, r.ocalls]),
   };
 }
 
 export function renderTimeline(results: readonly CampaignResult[], extra: readonly ReportTable[] = []): string {
   return page([scoreTable(results)], results
-    .map((r) => `<section><h2>${esc(r.attack)} on ${esc(r.entry)}</h2><p>${pct(r.accuracy)} of ${r.symbols} symbols recovered (chance ${pct(r.chance)})${r.stopped ? `; the enclave stopped itself after ${r.processed} symbols` : ''}; ${r.faults} faults, ${r.adSamples} A/D samples, ${r.ocalls} OCALLs, ECALL ${num(r.ms)} ms.</p>${plot(`${r.attack} on ${r.entry}: page number against time`, r.events)}${secretRows(r)}</section>`)
+    .map((r) => `<section><h2>${esc(r.attack)} on ${esc(r.entry)}</h2><p>${pct(r.accuracy)} of ${r.symbols} symbols recovered (chance ${pct(r.chance)})${r.stopped ? `; the enclave stopped itself after ${r.processed} symbols` : ''}; ${r.faults} faults, ${r.adSamples} A/D samples, ${r.ocalls} ${r.world === 'tz' ? `SMCs, ${r.symbols} TA commands in` : 'OCALLs, ECALL'} ${num(r.ms)} ms.</p>${plot(`${r.attack} on ${r.entry}: ${r.cacheProbes > 0 && r.faults === 0 && r.adSamples === 0 ? 'cache set' : 'page number'} against time`, r.events)}${secretRows(r)}</section>`)
     .join('\n'), extra);
 }
 

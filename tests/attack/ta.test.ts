@@ -12,6 +12,7 @@ import { VictimTa, victimTaFile } from '../../runtime/attack/ta-victim.js';
 import { SetAssocCache } from '../../runtime/hw/cache/model.js';
 import type { TraceEvent } from '../../runtime/trace/sink.js';
 import { Observation } from '../../runtime/attack/observation.js';
+import { renderTimeline } from '../../runtime/attack/timeline.js';
 import { loadTaImage } from '../../runtime/hw/tz/ta-image.js';
 import { cacheRouting } from '../../runtime/hw/cache/instrument.js';
 import { readFileSync } from 'node:fs';
@@ -33,6 +34,13 @@ describe('cache prime+probe against a TrustZone TA', () => {
     // One probe per step command; the provisioning command's return starts the record.
     expect(r.cacheProbes).toBe(SYMBOLS);
     expect(r.ocalls).toBe(SYMBOLS + 1);
+    expect(r.world).toBe('tz');
+    // The report says what the normal world saw: SMCs, cache sets, one column from one SMC to the next.
+    const html = renderTimeline([r]);
+    expect(html).toContain(`${SYMBOLS + 1} SMCs, ${SYMBOLS} TA commands in`);
+    expect(html).toContain('cache-prime-probe on ta_ttable_naive: cache set against time');
+    expect(html).toContain('from one SMC to the next');
+    expect(html.match(/line class="tr smc"/g)!.length).toBeGreaterThan(90);
     let correct = 0;
     for (let i = 0; i < r.symbols; i++) if (r.secret[i] === r.recovered[i]) correct++;
     expect(correct).toBe(r.correct);

@@ -204,7 +204,7 @@ export function register(program: Command): void {
             : await runCampaign({ attack: a, ...j, symbols, seed });
           results.push(r);
           const stop = r.stopped ? `  stopped itself after ${r.processed} symbols (${(100 * r.exposed).toFixed(2)}% exposed)` : '';
-          console.log(`${a.name.padEnd(19)} ${r.entry.padEnd(16)} recovered ${(100 * r.accuracy).toFixed(1).padStart(5)}% of ${r.symbols} (chance ${(100 * r.chance).toFixed(1)}%)  faults ${r.faults}${stop}`);
+          console.log(`${a.name.padEnd(19)} ${r.entry.padEnd(18)} recovered ${(100 * r.accuracy).toFixed(1).padStart(5)}% of ${r.symbols} (chance ${(100 * r.chance).toFixed(1)}%)  faults ${r.faults}${stop}`);
         }
       }
       // The cost of each mitigation and of observing, measured in this run, for the built-in victims.
