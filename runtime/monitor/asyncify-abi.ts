@@ -17,7 +17,10 @@ export const SCHED_IMPORT = 'emon_sched';
 export const SCHEDULER_SERVES: readonly string[] = [SOLO5_IMPORT_MODULE, SCHED_IMPORT];
 /** The exported fuel counter: checks left before the next clock read. */
 export const FUEL_GLOBAL = '__emon_fuel';
-/** Checks between two clock reads: a read costs ~30 ns, a check under 1 ns, so this keeps reads under 5 %. */
+/**
+ * Fuel between two clock reads. A check spends 1 (a loop trip, a recursive call) or, before a short counted loop,
+ * its trip count; a read costs ~30 ns and a unit of fuel at least a few instructions, so reads stay under 5 %.
+ */
 export const FUEL_QUANTUM = 20_000;
 /** Bytes of the unwound stack a guest may have (one Wasm page, minus the 8-byte Asyncify header). */
 export const ASYNCIFY_STACK_BYTES = 65536 - 8;

@@ -131,8 +131,8 @@ describe('scheduler', () => {
     recorded.run();
     expect(recorded.stats(0).lateness).toHaveLength(3);
     expect(recorded.oversleep.length).toBeGreaterThan(0);
-    // A sleep ends at or after the deadline it waited for.
-    expect(Math.min(...recorded.oversleep)).toBeGreaterThanOrEqual(0);
+    // A sleep ends at (the engine rounds its timeout to microseconds) or after the deadline it waited for.
+    expect(Math.min(...recorded.oversleep)).toBeGreaterThan(-0.1);
   });
 
   it('passes each guest its own command line', async () => {
