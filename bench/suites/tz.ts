@@ -3,7 +3,9 @@
  * - GP InvokeCommand round trips from a WAT guest over the real "teec" imports into the hello-world TA: null,
  *   and one 64 B / 4 KiB memref in and out (TEEC_MEMREF_TEMP_INOUT, changed in place by the TA);
  * - the same EDL function (gatetest's ping and take_inout) as an ECALL on --backend=sgx and as a TA command on
- *   --backend=tz, through the same gate and the same guest loop, so the two backends plot side by side;
+ *   --backend=tz (an InvokeCommand of the enclave's TA session, whose TA entry is the gate's bridge), through the
+ *   same gate and the same guest loop, so the two backends plot side by side; and enclave_open + enclave_close of
+ *   it on each (TZ: OpenSession and CloseSession of a new TA instance);
  * - TA session open (instance + TA_CreateEntryPoint + TA_OpenSessionEntryPoint, then close) and TA load
  *   (signature check, measurement and compile of a <uuid>.ta);
  * - integrity-check time per MiB of guest memory (the integrity TA hashing normal-world memory from the secure
@@ -99,7 +101,7 @@ export const suite: BenchSuite = {
     const sgxEcall = modeledCycles('sgx', 'ecall');
 
     /** One guest per backend: its own memory, its "teec" imports and one EDL enclave opened through the gate. */
-    async function guestOn(backend: 'sgx' | 'tz'): Promise<{ g: Guest; enc: OpenEnclave }> {
+    async function guestOn(backend: 'sgx' | 'tz'): Promise<{ g: Guest; enc: OpenEnclave; reopen: () => OpenEnclave }> {
       let g: Guest | null = null;
       const host: GuestHost = {
         name: `bench-${backend}`,
@@ -123,7 +125,7 @@ export const suite: BenchSuite = {
       let enc: OpenEnclave | null = null;
       const ecall = (_h: number, fn: number, frame: number): number => enc!.ecalls[fn]!(frame);
       g = (await instantiateWat(`tz-guest-${backend}`, GUEST_WAT, { teec, emon: { ecall } })) as Guest;
-      enc = openEnclave(img, {
+      const opts = {
         guest: host.name,
         platform: b.platform(stateDir),
         guestMemory: () => g!.memory,
@@ -132,10 +134,11 @@ export const suite: BenchSuite = {
         trace: null,
         spinEcall: null,
         spinOcall: null,
-        onLost: (r) => process.stderr.write(`bench: lost ${r}\n`),
-      });
+        onLost: (r: string) => process.stderr.write(`bench: lost ${r}\n`),
+      };
+      enc = openEnclave(img, opts);
       teardowns.push(() => enc!.close());
-      return { g, enc };
+      return { g, enc, reopen: () => openEnclave(img, opts) };
     }
 
     const sgx = await guestOn('sgx');
@@ -206,6 +209,19 @@ export const suite: BenchSuite = {
           ...model,
         });
       }
+    }
+
+    // enclave_open + enclave_close of the same EDL enclave: a new enclave instance on SGX; on TZ an OpenSession on
+    // a new instance of the enclave run as a TA (carve-out pages, instantiation, the gate wired as its commands).
+    for (const [name, side] of [['sgx', sgx], ['tz', tz]] as const) {
+      cases.push({
+        name: `enclave/${name}/open-close`,
+        run(n) {
+          for (let i = 0; i < n; i++) side.reopen().close();
+        },
+        params: { backend: name, op: 'open' },
+        ...(name === 'tz' ? { baselines: ['enclave/sgx/open-close'] } : {}),
+      });
     }
 
     // Two 4 KiB copies between two distinct Wasm memories, alone and behind a floor crossing.
