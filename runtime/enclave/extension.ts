@@ -31,8 +31,15 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
   // TZ runs them as TAs in the board's secure world.
   const backend: EnclaveBackend = await backendFor(host.options['backend']);
   const trace = hwTrace(backend, host.trace);
-  detachEpc?.();
-  detachEpc = decls.length > 0 ? backend.attachGuest({ ...host, trace }) : null;
+  // A guest with the thread to itself replaces whatever the thread's last guest left attached; guests sharing a
+  // thread (a fleet's shared worker) each keep their own attachment.
+  if (host.sharesThread === true) detachers.get(host)?.();
+  else detachEpc?.();
+  const attached = decls.length > 0 ? backend.attachGuest({ ...host, trace }) : null;
+  if (host.sharesThread === true) {
+    if (attached !== null) detachers.set(host, attached);
+    else detachers.delete(host);
+  } else detachEpc = attached;
   const images = new Map<string, EnclaveImage>();
   try {
     for (const d of decls) {
@@ -44,8 +51,9 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
     }
   } catch (e) {
     // The guest will not start, and the monitor calls dispose only for guests that did: undo the EPC here.
-    detachEpc?.();
-    detachEpc = null;
+    attached?.();
+    if (host.sharesThread === true) detachers.delete(host);
+    else detachEpc = null;
     throw e;
   }
   const stateDir = typeof host.options['stateDir'] === 'string' ? host.options['stateDir'] : defaultStateDir();
@@ -147,7 +155,9 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
   return { enclave_open, enclave_close, ecall };
 }
 
+/** The EPC attachment of the thread's guest (one guest per thread), or of each guest sharing the thread. */
 let detachEpc: (() => void) | null = null;
+const detachers = new WeakMap<GuestHost, () => void>();
 const reboots = new WeakMap<GuestHost, () => void>();
 
 export const enclaveExtension: MonitorExtension = {
@@ -157,7 +167,12 @@ export const enclaveExtension: MonitorExtension = {
   boot: (host) => reboots.get(host)?.(),
   dispose: (host) => {
     reboots.get(host)?.(); // close the instances (TZ: their sessions give the carve-out back)
-    detachEpc?.();
-    detachEpc = null;
+    if (host.sharesThread === true) {
+      detachers.get(host)?.();
+      detachers.delete(host);
+    } else {
+      detachEpc?.();
+      detachEpc = null;
+    }
   },
 };

@@ -47,6 +47,8 @@ export interface BackendGuest {
   readonly attachments: ReadonlyMap<string, string>;
   readonly options: Readonly<Record<string, string | number | boolean | undefined>>;
   readonly trace: HwTraceSink | null;
+  /** The guest shares its thread with other guests (a fleet's shared worker). */
+  readonly sharesThread?: boolean;
   log(message: string): void;
 }
 

@@ -18,6 +18,11 @@ export interface GuestHost {
   readonly options: Readonly<Record<string, string | number | boolean | undefined>>;
   /** Null when tracing is off. */
   readonly trace: TraceSink | null;
+  /**
+   * The guest shares its thread with other guests (a fleet's shared worker, ./scheduler.ts): per-thread state an
+   * extension keeps must then be per guest. Absent: the guest has the thread to itself.
+   */
+  readonly sharesThread?: boolean;
   /** The guest's memory; valid once the guest is instantiated. Re-read `.buffer` after any call into the guest. */
   memory(): WebAssembly.Memory;
   /** The guest's exports; valid once the guest is instantiated (OCALL handlers live here). */

@@ -106,27 +106,29 @@ export async function runFleet(launches: readonly GuestLaunch[], opts: FleetOpti
   // Extensions (enclaves) are found and checked here, as the one-worker supervisor does, so a missing
   // --enclave: or an import nothing serves is refused before any guest starts.
   let anyExtensions = false;
-  const withExtensions: boolean[] = [];
+  const ownWorker: boolean[] = [];
+  const tz = opts.options?.['backend'] === 'tz';
   for (const [i, l] of launches.entries()) {
     const name = l.name ?? guestNameOf(l.file);
     const image = images[imageOf[i]!]!;
     const extensions = await extensionsFor(image.module, image.manifest, l.attachments, deviceModules, SCHEDULER_SERVES);
     anyExtensions ||= extensions.length > 0;
-    withExtensions.push(extensions.length > 0);
+    ownWorker.push(tz && extensions.length > 0);
     checkAttachments(name, image.manifest, l.attachments, deviceModules, extensions);
     checkServed(name, image.module, extensions);
   }
   // One platform EPC budget for every enclave of every guest in every worker (DESIGN.md section 5).
   const epcBudget = anyExtensions ? (await import('../hw/epc/sgx-link.js')).processEpcBudget(opts.options?.['epc']) : undefined;
 
-  // Guests with enclaves get a worker each: the EPC link of runtime/hw/epc/sgx-link.ts holds one guest's
-  // enclaves per worker thread. They still share the one EPC budget with everyone else.
-  const plain = withExtensions.filter((w) => !w).length;
+  // Guests with SGX enclaves share workers like the others (runtime/hw/epc/sgx-link.ts keeps one EPC install per
+  // thread for all its guests). On --backend=tz each gets a worker of its own: the TrustZone backend keeps one
+  // board per thread (runtime/hw/tz/backend.ts). All share the one EPC budget.
+  const plain = ownWorker.filter((w) => !w).length;
   const workers = Math.max(plain > 0 ? 1 : 0, Math.min(opts.workers ?? os.availableParallelism(), plain));
   const shares: FleetWorkerInit['guests'][number][][] = Array.from({ length: workers }, () => []);
   let next = 0;
   for (const [i, l] of launches.entries()) {
-    const share = withExtensions[i] ? (shares[shares.push([]) - 1]!) : shares[next++ % workers]!;
+    const share = ownWorker[i] ? (shares[shares.push([]) - 1]!) : shares[next++ % workers]!;
     share.push({
       index: i,
       name: l.name ?? guestNameOf(l.file),

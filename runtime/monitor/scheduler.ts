@@ -181,6 +181,7 @@ export class Scheduler {
             attachments: (ext.attachmentKind && g.attachments?.get(ext.attachmentKind)) || new Map(),
             options: g.options ?? {},
             trace: null,
+            sharesThread: true,
             memory: () => s.instance!.exports.memory as WebAssembly.Memory,
             exports: () => s.instance!.exports,
             log: (message) => log(`${g.name}: ${message}`),

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { emon, guests, root } from './helpers.js';
 
@@ -65,6 +66,22 @@ describe('emon run --instances', () => {
     expect(r.maxThreads).toBeGreaterThan(0);
     expect(r.maxThreads).toBeLessThanOrEqual(30);
     expect(r.peakRssBytes).toBeLessThan(2 ** 30);
+  });
+
+  it.runIf(process.platform === 'linux')('40 guests that each seal a secret with an enclave share one worker thread, and unseal it on the next run', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'emon-cli-seal-'));
+    try {
+      const args = ['run', '--instances=40', '--workers=1', '--quiet', `--state-dir=${dir}`, `--block:storage=${path.join(dir, 'disk-{i}.img')},size=64K`, `--enclave:sealer=${path.join(root, 'build', 'enclaves', 'sealer.wasm')}`, path.join(guests, 'enclave-seal.wasm')];
+      for (let run = 0; run < 2; run++) {
+        const r = await sampled(args);
+        expect(r.stderr).toMatch(/40 guests .*40 exited 0/);
+        expect(r.status).toBe(0);
+        // A worker per guest with enclaves, as before, would be 40 threads more.
+        expect(r.maxThreads).toBeLessThanOrEqual(30);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a bad --instances with a clear message and no stack trace', () => {

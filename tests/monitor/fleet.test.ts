@@ -114,15 +114,16 @@ describe('shared-worker fleet', () => {
     );
   });
 
-  it('a fleet of guests that each seal a secret with an enclave works, and unseals it on the next run', { timeout: 120_000 }, async () => {
+  it('a fleet of guests that each seal a secret with an enclave works in shared workers, and unseals it on the next run', { timeout: 120_000 }, async () => {
     const dir = mkdtempSync(path.join(tmp, 'seal-'));
-    const args = ['--instances=2', `--state-dir=${dir}`, `--block:storage=${path.join(dir, 'disk-{i}.img')},size=64K`, `--enclave:sealer=${path.join(buildDir, 'enclaves', 'sealer.wasm')}`, path.join(buildDir, 'guests', 'enclave-seal.wasm')];
+    // Six guests on two workers: three share each thread's EPC install, and the first to end leaves it to the rest.
+    const args = ['--instances=6', `--state-dir=${dir}`, `--block:storage=${path.join(dir, 'disk-{i}.img')},size=64K`, `--enclave:sealer=${path.join(buildDir, 'enclaves', 'sealer.wasm')}`, path.join(buildDir, 'guests', 'enclave-seal.wasm')];
     const first = parseRunArgs(args);
-    const r1 = await runFleet(first.launches, { console: 'null', options: first.options, workers: 1 });
-    expect(r1.map((r) => [r.reason, r.status])).toEqual([['return', 0], ['return', 0]]);
+    const r1 = await runFleet(first.launches, { console: 'null', options: first.options, workers: 2 });
+    expect(r1.map((r) => [r.reason, r.status])).toEqual(Array.from({ length: 6 }, () => ['return', 0]));
     // Each guest's disk now holds its own sealed blob; a second run unseals it (status 0 only if it did).
-    const r2 = await runFleet(first.launches, { console: 'null', options: first.options, workers: 1 });
-    expect(r2.map((r) => r.status)).toEqual([0, 0]);
-    for (let i = 0; i < 2; i++) expect(statSync(path.join(dir, `disk-${i}.img`)).size).toBe(65536);
+    const r2 = await runFleet(first.launches, { console: 'null', options: first.options, workers: 2 });
+    expect(r2.map((r) => r.status)).toEqual([0, 0, 0, 0, 0, 0]);
+    for (let i = 0; i < 6; i++) expect(statSync(path.join(dir, `disk-${i}.img`)).size).toBe(65536);
   });
 });

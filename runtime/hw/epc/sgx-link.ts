@@ -209,6 +209,8 @@ export interface GuestEpcContext {
   readonly attachments: ReadonlyMap<string, string>;
   readonly options: Readonly<Record<string, string | number | boolean | undefined>>;
   readonly trace: { record(event: ReturnType<typeof faultTraceEvent>): void } | null;
+  /** The guest shares this thread with other guests (a fleet's shared worker): see attachSharedGuestEpc. */
+  readonly sharesThread?: boolean;
   log(message: string): void;
 }
 
@@ -220,6 +222,7 @@ export interface GuestEpcContext {
 export function attachGuestEpc(host: GuestEpcContext): () => void {
   const list = Array.isArray(host.manifest['enclaves']) ? (host.manifest['enclaves'] as unknown[]) : [];
   if (list.length === 0) return () => undefined;
+  if (host.sharesThread === true) return attachSharedGuestEpc(host, list);
   const epc = platformEpc(host.options['epc']);
   const residentFiles = new Set<string>();
   const nameOf = new Map<string, string>();
@@ -247,6 +250,72 @@ export function attachGuestEpc(host: GuestEpcContext): () => void {
     unsubscribe();
     uninstall();
     epc.destroyAll();
+  };
+}
+
+/** The one EPC install of a thread whose guests share it, and what each of them asked of it. */
+interface SharedInstall {
+  guests: number;
+  /** Enclave file -> guests that want it resident. */
+  readonly resident: Map<string, number>;
+  /** The `-v` logs of the guests that asked for them; a mode line goes to the first. */
+  readonly logs: Set<(line: string) => void>;
+  uninstall: () => void;
+  unsubscribeCost: () => void;
+}
+let sharedInstall: SharedInstall | null = null;
+
+/**
+ * attachGuestEpc for a guest sharing its thread (a fleet's shared worker): the SGX life-cycle hooks are a
+ * thread's, so its guests share one install, made by the first and removed with the thread's enclaves when the
+ * last detaches; each guest adds its resident files and its log while it is attached. Run-wide options (state
+ * folder, --emulate-cost) come from the first guest; a fleet gives every guest the same.
+ */
+function attachSharedGuestEpc(host: GuestEpcContext, list: readonly unknown[]): () => void {
+  const epc = platformEpc(host.options['epc']);
+  const residentFiles = new Set<string>();
+  const nameOf = new Map<string, string>();
+  for (const e of list) {
+    const d = e as Record<string, unknown> | null;
+    const file = typeof d?.['name'] === 'string' ? host.attachments.get(d['name']) : undefined;
+    if (file === undefined) continue;
+    nameOf.set(file, d!['name'] as string);
+    if (d!['epc'] === 'resident') residentFiles.add(file);
+  }
+  if (sharedInstall === null) {
+    const s: SharedInstall = { guests: 0, resident: new Map(), logs: new Set(), uninstall: () => undefined, unsubscribeCost: () => undefined };
+    s.uninstall = installSgxEpc(epc, {
+      diskCache: platformDiskCache(typeof host.options['stateDir'] === 'string' ? host.options['stateDir'] : defaultStateDir()),
+      resident: (file) => (s.resident.get(file) ?? 0) > 0,
+      log: (line: string) => {
+        for (const l of s.logs) return l(line);
+      },
+    });
+    if (host.options['emulateCost'] === true) s.unsubscribeCost = epc.subscribe(() => emulateCost('sgx', 'epc_fault'));
+    sharedInstall = s;
+  }
+  const s = sharedInstall;
+  s.guests++;
+  for (const f of residentFiles) s.resident.set(f, (s.resident.get(f) ?? 0) + 1);
+  const log = host.options['verbose'] === true ? (line: string) => host.log(line) : null;
+  if (log !== null) s.logs.add(log);
+  const trace = host.trace;
+  const unsubscribe = trace
+    ? epc.subscribe((f) => trace.record(faultTraceEvent({ ...f, name: nameOf.get(f.name) ?? f.name }, host.name)))
+    : () => undefined;
+  let attached = true;
+  return () => {
+    if (!attached) return;
+    attached = false;
+    unsubscribe();
+    if (log !== null) s.logs.delete(log);
+    for (const f of residentFiles) s.resident.set(f, s.resident.get(f)! - 1);
+    if (--s.guests === 0) {
+      s.unsubscribeCost();
+      s.uninstall();
+      epc.destroyAll();
+      if (sharedInstall === s) sharedInstall = null;
+    }
   };
 }
 
