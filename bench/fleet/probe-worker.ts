@@ -11,6 +11,7 @@ import { parseManifest } from '../../runtime/monitor/manifest.js';
 import { Scheduler, type ScheduledGuest } from '../../runtime/monitor/scheduler.js';
 import { floorCases, FLOOR_CASE } from '../floor.js';
 import type { MonitorExtension } from '../../runtime/monitor/extension.js';
+import type { RunOptions } from '../../runtime/monitor/guest.js';
 
 export type ProbeInit = HypercallProbe | LatenessProbe;
 
@@ -26,9 +27,18 @@ export interface LatenessProbe {
 export interface HypercallProbe {
   readonly kind: 'fleet-probe';
   readonly mode: 'hypercalls';
-  /** The probe guest, rewritten and compiled: cmdline "0" measures, "MS" sleeps MS ms and exits. */
+  /**
+   * The probe guest, rewritten and compiled, run with command line "0": it times `probes.length` kinds of call,
+   * `rounds` rounds of `calls` each, and writes each round's ns total (u64), probe after probe, on its console.
+   */
   readonly module: WebAssembly.Module;
   readonly manifestJson: string;
+  readonly probes: readonly string[];
+  /** Its attachments (`--enclave:`): with them the guest gets emon's extensions, as a fleet worker gives them. */
+  readonly attachments?: ReadonlyArray<[string, ReadonlyArray<[string, string]>]>;
+  readonly options?: RunOptions;
+  /** The idle neighbours' guest: command line "MS" sleeps MS ms and exits; it may import "bench"."nop". */
+  readonly neighbour: { readonly module: WebAssembly.Module; readonly manifestJson: string };
   readonly neighbours: number;
   /** Calls per timed round (the guest's own loop) and rounds. */
   readonly calls: number;
@@ -36,12 +46,12 @@ export interface HypercallProbe {
 }
 
 export interface ProbeReport {
-  /** ns per call, one entry per round, for each probe the guest runs (in the order of PROBES). */
+  /** ns per call, one entry per round, for each probe the guest runs. */
   readonly rounds: Record<string, number[]>;
   readonly floorNs: number[];
 }
 
-/** What the probe guest times, in order: [name, offset of its results in guest memory]. */
+/** What the hypercall probe guest times, in order: [name, offset of its results in guest memory]. */
 export const PROBES = [
   ['clock_monotonic', 16384],
   ['set_tls_base', 24576],
@@ -83,10 +93,13 @@ function lateness(init: LatenessProbe): LatenessReport {
 
 async function hypercalls(init: HypercallProbe): Promise<ProbeReport> {
   const manifest = parseManifest(init.manifestJson, 'probe');
+  const neighbourManifest = parseManifest(init.neighbour.manifestJson, 'neighbour');
   const out = new Bytes();
+  const attachments = new Map((init.attachments ?? []).map(([k, v]) => [k, new Map(v)]));
+  const extensions = init.attachments ? [nopExtension, ...(await import('../../runtime/monitor/extensions.js')).extensions] : [nopExtension];
   const guests: ScheduledGuest[] = [
-    { name: 'probe', module: init.module, manifest, cmdline: '0', console: out, extensions: [nopExtension] },
-    ...Array.from({ length: init.neighbours }, (_, i) => ({ name: `idle${i}`, module: init.module, manifest, cmdline: '2000', console: nullConsole, extensions: [nopExtension] })),
+    { name: 'probe', module: init.module, manifest, cmdline: '0', console: out, attachments, extensions, options: init.options ?? {}, log: (line) => process.stderr.write(`bench: ${line}\n`) },
+    ...Array.from({ length: init.neighbours }, (_, i) => ({ name: `idle${i}`, module: init.neighbour.module, manifest: neighbourManifest, cmdline: '2000', console: nullConsole, extensions: [nopExtension] })),
   ];
   const sched = new Scheduler(guests);
   await sched.prepare();
@@ -94,7 +107,7 @@ async function hypercalls(init: HypercallProbe): Promise<ProbeReport> {
   if (result?.status !== 0) throw new Error(`the probe guest ended with ${result?.reason} ${result?.status}: ${result?.message ?? ''}`);
   const bytes = Buffer.concat(out.chunks);
   const rounds: Record<string, number[]> = {};
-  for (const [i, [name]] of PROBES.entries()) {
+  for (const [i, name] of init.probes.entries()) {
     const r: number[] = [];
     for (let k = 0; k < init.rounds; k++) r.push(Number(bytes.readBigUInt64LE((i * init.rounds + k) * 8)) / init.calls);
     rounds[name] = r;

@@ -19,10 +19,13 @@ import { clockHypercalls } from '../../runtime/monitor/clock.js';
 import { nullConsole, type ConsoleSink } from '../../runtime/monitor/console.js';
 import { compileGuest, prepareGuestBytes } from '../../runtime/monitor/loader.js';
 import { Scheduler, type ScheduledGuest } from '../../runtime/monitor/scheduler.js';
-import { projectRoot } from '../../runtime/paths.js';
+import { buildDir, projectRoot } from '../../runtime/paths.js';
 import { summarize } from '../stats.js';
 import type { BenchCase, BenchSuite, SuiteContext } from '../suite.js';
 import { watToWasm } from '../wat.js';
+import { need } from '../common.js';
+import { MANIFEST_SECTION } from '../../runtime/monitor/manifest.js';
+import { withCustomSection } from '../../runtime/monitor/wasmbin.js';
 import { PROBES, type LatenessReport, type ProbeInit, type ProbeReport } from '../fleet/probe-worker.js';
 
 const cli = path.join(projectRoot, (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { bin: { emon: string } }).bin.emon);
@@ -126,17 +129,50 @@ function inProbeWorker<T>(init: ProbeInit): Promise<T> {
 /** Runs the probe in a shared worker among `neighbours` idle guests; ns per call (median of rounds) and floor. */
 async function probeSharedWorker(neighbours: number): Promise<Record<string, unknown>> {
   const p = prepareGuestBytes(await watToWasm('probe', PROBE), 'bench guest probe', 16);
-  const init: ProbeInit = { kind: 'fleet-probe', mode: 'hypercalls', module: compileGuest(makeSuspendable(p.bytes, 'probe'), 'probe'), manifestJson: JSON.stringify(p.manifest.raw), neighbours, calls: PROBE_CALLS, rounds: PROBE_ROUNDS };
-  const report = await inProbeWorker<ProbeReport>(init);
-  const floor = summarize(report.floorNs).median;
-  const out: Record<string, unknown> = { neighbours, floorNs: floor };
-  for (const [name, rounds] of Object.entries(report.rounds)) {
-    const ns = summarize(rounds).median;
-    out[name] = { ns, xFloor: ns / floor };
-    console.log(`fleet: ${name} from a guest in a shared worker with ${neighbours} idle neighbours: ${ns.toFixed(1)} ns, ${(ns / floor).toFixed(2)}x the floor on that thread (${floor.toFixed(2)} ns)`);
+  const probe = { module: compileGuest(makeSuspendable(p.bytes, 'probe'), 'probe'), manifestJson: JSON.stringify(p.manifest.raw) };
+  const report = await inProbeWorker<ProbeReport>({
+    kind: 'fleet-probe', mode: 'hypercalls', ...probe, probes: PROBES.map(([name]) => name), neighbour: probe, neighbours, calls: PROBE_CALLS, rounds: PROBE_ROUNDS,
+  });
+  // The null ECALL from a guest in the same kind of worker: the gatetest enclave (EPC-resident, as in the
+  // transitions suite, so paging stays out of it) opened through the enclave extension under the scheduler.
+  const gatetest = need(path.join(buildDir, 'enclaves', 'gatetest.wasm'));
+  const withEnclave = withCustomSection(await watToWasm('ecall-probe', ECALL_PROBE), MANIFEST_SECTION, new TextEncoder().encode(JSON.stringify(ECALL_MANIFEST)), 'ecall probe');
+  const e = prepareGuestBytes(withEnclave, 'bench guest ecall-probe', 16);
+  const ecallReport = await inProbeWorker<ProbeReport>({
+    kind: 'fleet-probe', mode: 'hypercalls', module: compileGuest(makeSuspendable(e.bytes, 'ecall-probe'), 'ecall-probe'), manifestJson: JSON.stringify(e.manifest.raw),
+    probes: ['ecall_null'], attachments: [['enclave', [['gatetest', gatetest]]]], options: { stateDir: tmp! },
+    neighbour: probe, neighbours, calls: PROBE_CALLS, rounds: PROBE_ROUNDS,
+  });
+
+  const out: Record<string, unknown> = { neighbours };
+  for (const r of [report, ecallReport]) {
+    const floor = summarize(r.floorNs).median;
+    for (const [name, rounds] of Object.entries(r.rounds)) {
+      const ns = summarize(rounds).median;
+      out[name] = { ns, xFloor: ns / floor, floorNs: floor };
+      console.log(`fleet: ${name} from a guest in a shared worker with ${neighbours} idle neighbours: ${ns.toFixed(1)} ns, ${(ns / floor).toFixed(2)}x the floor on that thread (${floor.toFixed(2)} ns)${name === 'ecall_null' ? ' (target <= 3x)' : ''}`);
+    }
   }
   return out;
 }
+
+/** The ECALL probe: opens gatetest (bench/suites/transitions.ts's enclave) and times its null ECALL (PING, 0). */
+const ECALL_MANIFEST = { type: 'solo5.manifest', version: 1, devices: [], enclaves: [{ name: 'gatetest', epc: 'resident' }] };
+const ECALL_PROBE = `(module ${IMPORTS}
+  (import "emon" "enclave_open" (func $open (param i32 i32 i32 i32 i32) (result i32)))
+  (import "emon" "ecall" (func $ecall (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 4)
+  (data (i32.const 0) "gatetest")
+  (global $bad (mut i32) (i32.const 0))
+  (func (export "ocall_tick") (param i32) (result i32) (local.get 0))
+  (func (export "ocall_null"))
+  (func (export "ocall_echo") (param i32 i32 i32))
+  ${MAIN(`(local $h i32) (local $r i32) (local $k i32) (local $n i32) (local $t0 i64)
+    (if (call $open (i32.const 0) (i32.const 8) (i32.const 65536) (i32.const 65536) (i32.const 16)) (then (return (i32.const 1))))
+    (local.set $h (i32.load (i32.const 16)))
+    (local.set $n (i32.const ${PROBE_CALLS}))
+    ${probeLoop(16384, '(global.set $bad (i32.or (global.get $bad) (call $ecall (local.get $h) (i32.const 0) (i32.const 1024))))')}
+    (global.get $bad)`)})`;
 
 /** An idle fleet guest: sleeps once for the ms given, then exits. */
 const IDLE = module(MAIN(`(call $yield (i64.add (call $clock_monotonic) (i64.mul (call $arg (local.get $si)) (i64.const 1000000))) (i32.const 16)) (i32.const 0)`));

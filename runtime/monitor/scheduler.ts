@@ -154,7 +154,10 @@ export class Scheduler {
    * Calls into extensions in progress. An ECALL may call back into the guest (an OCALL handler), whose own
    * preemption checks must not unwind it then: the stack below is the extension's JS, not the scheduler's.
    */
-  private hostDepth = 0;
+  private readonly depth = { n: 0 };
+  private get hostDepth(): number {
+    return this.depth.n;
+  }
 
   constructor(guests: readonly ScheduledGuest[], private readonly options: SchedulerOptions = {}) {
     this.sliceMs = options.sliceMs ?? 2;
@@ -201,22 +204,63 @@ export class Scheduler {
   /** Wraps an extension's functions so the guest is never unwound while one of them is on the stack. */
   private guarded(table: Record<string, WebAssembly.ImportValue>): Record<string, WebAssembly.ImportValue> {
     const out: Record<string, WebAssembly.ImportValue> = {};
-    for (const [name, v] of Object.entries(table)) {
-      if (typeof v !== 'function') {
-        out[name] = v;
-        continue;
-      }
-      const fn = v as (...a: unknown[]) => unknown;
-      out[name] = (...a: unknown[]) => {
-        this.hostDepth++;
-        try {
-          return fn(...a);
-        } finally {
-          this.hostDepth--;
-        }
-      };
-    }
+    for (const [name, v] of Object.entries(table)) out[name] = typeof v === 'function' ? this.guard(v as (...a: unknown[]) => unknown) : v;
     return out;
+  }
+
+  /**
+   * One wrapper per function, with the function's own arity where it is small: an ECALL is on the hot path, and
+   * a rest-and-spread wrapper cost it about a third more inside a shared worker (the `fleet` bench suite).
+   */
+  private guard(fn: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
+    const depth = this.depth;
+    switch (fn.length) {
+      case 0:
+        return () => {
+          depth.n++;
+          try {
+            return fn();
+          } finally {
+            depth.n--;
+          }
+        };
+      case 1:
+        return (a: unknown) => {
+          depth.n++;
+          try {
+            return fn(a);
+          } finally {
+            depth.n--;
+          }
+        };
+      case 2:
+        return (a: unknown, b: unknown) => {
+          depth.n++;
+          try {
+            return fn(a, b);
+          } finally {
+            depth.n--;
+          }
+        };
+      case 3:
+        return (a: unknown, b: unknown, c: unknown) => {
+          depth.n++;
+          try {
+            return fn(a, b, c);
+          } finally {
+            depth.n--;
+          }
+        };
+      default:
+        return (...a: unknown[]) => {
+          depth.n++;
+          try {
+            return fn(...a);
+          } finally {
+            depth.n--;
+          }
+        };
+    }
   }
 
   stats(index: number): GuestStats {
