@@ -97,6 +97,11 @@ interface Session {
   client?: EdlClient;
 }
 
+/** Every session object has all fields from the start (one shape, so the invoke path's loads stay monomorphic). */
+function newSession(id: number, ta: TaInstance | EdlTaInstance, ctx: number, uuid: string, client: EdlClient | undefined): Session {
+  return { id, ta, ctx, uuid, open: true, fast: undefined, edl: undefined, client };
+}
+
 /** The client an EDL session records its commands for: its trace and track. */
 export interface EdlClient {
   readonly trace: HwTraceSink | null;
@@ -279,7 +284,7 @@ export class SecureWorld {
     }
     const id = system ? (this.nextSystem++ | 0) : this.nextSession++;
     ta.sessions++;
-    this.sessions.set(id, { id, ta, ctx: ta.data().getUint32(ta.params + 32, true), uuid, open: true });
+    this.sessions.set(id, newSession(id, ta, ta.data().getUint32(ta.params + 32, true), uuid, undefined));
     this.lastSession = id;
     this.o.trace?.record({ kind: 'smc', name: 'open_session', track: `${this.o.client}/ta:${uuid}`, start: t0, dur: performance.now() - t0, args: { session: id, uuid } });
     return this.result(TEE_SUCCESS, TEE_ORIGIN_TRUSTED_APP);
@@ -307,8 +312,9 @@ export class SecureWorld {
       if (found === undefined) return this.result(TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_API, `no open session ${id}`);
       this.hot = s = found;
     }
-    const ta = s.ta;
-    if (!(ta instanceof TaInstance)) return this.invokeEdlOperation(s, cmd, g, gdv, op);
+    // Only EDL sessions have a client of their own (one field load, not a prototype walk, on the hot path).
+    if (s.client !== undefined) return this.invokeEdlOperation(s, cmd, g, gdv, op);
+    const ta = s.ta as TaInstance;
     const m = this.m;
     let types = 0;
     if (op !== 0) {
@@ -395,7 +401,7 @@ export class SecureWorld {
     }
     const id = this.nextSession++;
     ta.sessions++;
-    this.sessions.set(id, { id, ta, ctx: 0, uuid, open: true, client });
+    this.sessions.set(id, newSession(id, ta, 0, uuid, client));
     this.lastSession = id;
     this.result(TEE_SUCCESS, TEE_ORIGIN_TRUSTED_APP);
     client.trace?.record({ kind: 'smc', name: 'open_session', track: client.track, start: t0, dur: performance.now() - t0, args: { session: id, uuid, file: img.file } });
