@@ -11,8 +11,7 @@
  * secure carve-out), which roots the keys derive from, and what a transition costs.
  */
 import type { CostEvent } from './cost/model.js';
-import type { EinitOptions, EnclaveInstance, InitializedEnclave, UntrustedSide } from './enclave-instance.js';
-import type { PlatformSecrets } from './sgx/platform.js';
+import type { EinitOptions, EnclaveInstance, InitializedEnclave, PlatformSecrets, UntrustedSide } from './enclave-instance.js';
 
 export type BackendName = 'sgx' | 'tz';
 

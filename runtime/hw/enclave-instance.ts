@@ -9,6 +9,18 @@ import type { EnclaveIdentity } from './sgx/identity.js';
 import type { Sigstruct } from './sgx/sigstruct.js';
 import type { VerifyOptions } from './signed-image.js';
 
+/**
+ * The root secrets a backend's keys derive from (SGX: the fused seal and report roots; TrustZone: roots from the
+ * board's hardware unique key), kept per platform state directory.
+ */
+export interface PlatformSecrets {
+  /** Derives seal keys. */
+  readonly sealRoot: Uint8Array;
+  /** Derives report keys (local attestation). */
+  readonly reportRoot: Uint8Array;
+  readonly stateDir: string;
+}
+
 /** What loading checks besides the signature: a detached SIGSTRUCT, the signer the guest requires. */
 export type EinitOptions = VerifyOptions;
 

@@ -15,13 +15,9 @@ import { EmonError } from '../../errors.js';
 const ROOT_FILE = 'sgx-root.key';
 const ROOT_SIZE = 64;
 
-export interface PlatformSecrets {
-  /** Derives seal keys. */
-  readonly sealRoot: Uint8Array;
-  /** Derives report keys (local attestation). */
-  readonly reportRoot: Uint8Array;
-  readonly stateDir: string;
-}
+// The root secrets' shape is shared by both backends (../enclave-instance.ts); re-exported for SGX-side callers.
+import type { PlatformSecrets } from '../enclave-instance.js';
+export type { PlatformSecrets } from '../enclave-instance.js';
 
 export function defaultStateDir(): string {
   return process.env['EMON_STATE_DIR'] || path.join(homedir(), '.emon', 'platform');

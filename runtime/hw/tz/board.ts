@@ -1,9 +1,12 @@
 /**
- * The simulated TrustZone board of this worker: one secure world (./secure-world.ts) with its carve-out,
+ * The simulated TrustZone board as this worker sees it: a secure world (./secure-world.ts) with its carve-out,
  * TA directory and secure devices, shared by the EDL enclaves run as TAs (./backend.ts) and by the guest's GP
- * TEE Client API. A guest runs in its own worker, so the board is made when its first user attaches and goes
- * when the last one detaches. The carve-out's count comes from the monitor as `workerData.secureMem` when it
- * runs several guests, so that they share one carve-out as they share one board.
+ * TEE Client API. The carve-out is one per emon process: its count comes from the monitor as
+ * `workerData.secureMem`, so every guest's TAs draw on the same secure memory. The TA instances and sessions
+ * live in this worker, because a Wasm instance belongs to the thread that made it and each guest that uses the
+ * board runs in a worker of its own: with one guest per process this is the one secure world; with several,
+ * each guest's worker has its own instances (a single-instance TA is single per guest). The world is made when
+ * its first user attaches and goes when the last one detaches.
  */
 import path from 'node:path';
 import { workerData } from 'node:worker_threads';

@@ -4,8 +4,10 @@
  * does (`--ta-dir`, files `<uuid>.ta`), verifies and loads them at the first session, places each instance's
  * memory in the carve-out, and runs the GP entry points: OpenSession, InvokeCommand (through ./operation.ts),
  * CloseSession, with the single-instance / multi-session / keep-alive rules of OP-TEE's TA flags
- * (optee_os core/kernel/tee_ta_manager.c). Every failure is a GP code with its origin; a TA that traps or
- * exhausts memory dies alone, and the guest and the other TAs keep running.
+ * (optee_os core/kernel/tee_ta_manager.c). EDL enclaves run here too, as multi-instance TAs (./edl-ta.ts): the
+ * enclave host opens a session per `enclave_open` and each ECALL is an InvokeCommand of it. Every failure is a GP
+ * code with its origin; a TA that traps or exhausts memory dies alone, and the guest and the other TAs keep
+ * running.
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
