@@ -5,6 +5,7 @@
  * ends, its carve-out pages come back, other sessions keep running), closing is CloseSession, and a GP client can
  * reach the same command with TEEC_InvokeCommand and one VALUE_INPUT holding the frame address.
  */
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EINVAL, ELOST, ENOTALLOWED, OK } from '../../../runtime/enclave/abi.js';
 import { openEnclave } from '../../../runtime/enclave/host.js';
@@ -151,6 +152,40 @@ describe('an EDL enclave run as a TA', () => {
     a.enc.close();
     expect(world.invoke(session, ECALL['ping']!, g, dv, OP)).toBe(gp.TEE_ERROR_BAD_PARAMETERS);
     expect(world.lastError).toMatch(/no open session/);
+  });
+
+  it('fast-check: any operation a GP client sends an EDL session is a GP answer, never a throw, and the session lives on', () => {
+    const a = guest();
+    const session = world.lastSession;
+    const g = a.u8();
+    const dv = new DataView(a.memory.buffer);
+    const OP = SCRATCH + SCRATCH_LEN + 4096;
+    const answers = new Set([gp.TEE_SUCCESS, gp.TEE_ERROR_BAD_PARAMETERS, gp.TEE_ERROR_NOT_SUPPORTED, gp.TEE_ERROR_ACCESS_DENIED]);
+    const word = fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xffffffff }), fc.constant(FRAME));
+    try {
+      fc.assert(
+        fc.property(
+          fc.oneof(fc.integer({ min: 0, max: 24 }), fc.integer({ min: 0, max: 0x7fffffff })),
+          fc.oneof(fc.constant(gp.paramTypes(gp.PARAM_VALUE_INPUT)), fc.integer({ min: 0, max: 0xffff })),
+          fc.oneof(fc.constant(OP), fc.constant(0), fc.integer({ min: 0, max: 0xffffffff })),
+          word,
+          word,
+          (cmd, types, op, a0, b0) => {
+            g.fill(0, OP, OP + 60);
+            dv.setUint32(OP + 4, types, true);
+            dv.setUint32(OP + 8, a0, true);
+            dv.setUint32(OP + 12, b0, true);
+            // Every ECALL but `crash` (a trap kills the TA, tested above); the frames' contents are whatever is there.
+            const r = world.invoke(session, cmd === ECALL['crash'] ? cmd + 1 : cmd, g, dv, op);
+            expect(answers.has(r), `0x${r.toString(16)}: ${world.lastError}`).toBe(true);
+          },
+        ),
+        { numRuns: 300 },
+      );
+      expect(a.call('ping', []).status).toBe(OK);
+    } finally {
+      a.enc.close();
+    }
   });
 
   it('an ECALL nested in an OCALL is a nested InvokeCommand of the same session', () => {
