@@ -219,11 +219,8 @@ export interface GuestEpcContext {
  * `{"name": ..., "epc": "resident"}` asks for resident mode, `-v` logs each enclave's mode, and with tracing on
  * every fault becomes an 'epc_fault' event on the `guest/enclave` track. Returns the undo function.
  */
-export function attachGuestEpc(host: GuestEpcContext): () => void {
-  const list = Array.isArray(host.manifest['enclaves']) ? (host.manifest['enclaves'] as unknown[]) : [];
-  if (list.length === 0) return () => undefined;
-  if (host.sharesThread === true) return attachSharedGuestEpc(host, list);
-  const epc = platformEpc(host.options['epc']);
+/** The manifest's enclaves that are attached: enclave file -> its manifest name, and the files asked to stay resident. */
+function manifestEnclaves(host: GuestEpcContext, list: readonly unknown[]): { residentFiles: Set<string>; nameOf: Map<string, string> } {
   const residentFiles = new Set<string>();
   const nameOf = new Map<string, string>();
   for (const e of list) {
@@ -233,6 +230,15 @@ export function attachGuestEpc(host: GuestEpcContext): () => void {
     nameOf.set(file, d!['name'] as string);
     if (d!['epc'] === 'resident') residentFiles.add(file);
   }
+  return { residentFiles, nameOf };
+}
+
+export function attachGuestEpc(host: GuestEpcContext): () => void {
+  const list = Array.isArray(host.manifest['enclaves']) ? (host.manifest['enclaves'] as unknown[]) : [];
+  if (list.length === 0) return () => undefined;
+  if (host.sharesThread === true) return attachSharedGuestEpc(host, list);
+  const epc = platformEpc(host.options['epc']);
+  const { residentFiles, nameOf } = manifestEnclaves(host, list);
   const verbose = host.options['verbose'] === true;
   const uninstall = installSgxEpc(epc, {
     diskCache: platformDiskCache(typeof host.options['stateDir'] === 'string' ? host.options['stateDir'] : defaultStateDir()),
@@ -273,15 +279,7 @@ let sharedInstall: SharedInstall | null = null;
  */
 function attachSharedGuestEpc(host: GuestEpcContext, list: readonly unknown[]): () => void {
   const epc = platformEpc(host.options['epc']);
-  const residentFiles = new Set<string>();
-  const nameOf = new Map<string, string>();
-  for (const e of list) {
-    const d = e as Record<string, unknown> | null;
-    const file = typeof d?.['name'] === 'string' ? host.attachments.get(d['name']) : undefined;
-    if (file === undefined) continue;
-    nameOf.set(file, d!['name'] as string);
-    if (d!['epc'] === 'resident') residentFiles.add(file);
-  }
+  const { residentFiles, nameOf } = manifestEnclaves(host, list);
   if (sharedInstall === null) {
     const s: SharedInstall = { guests: 0, resident: new Map(), logs: new Set(), uninstall: () => undefined, unsubscribeCost: () => undefined };
     s.uninstall = installSgxEpc(epc, {
