@@ -9,7 +9,7 @@ import { EmonError } from '../errors.js';
 import { SetAssocCache } from '../hw/cache/model.js';
 import type { AttackModule } from './module.js';
 import { Observation, type ObservedEvent } from './observation.js';
-import { recover, symbolSegments, train } from './recover.js';
+import { recover, symbolSegments, train, type Templates } from './recover.js';
 import { MAX_SECRET, VictimEnclave } from './victim.js';
 
 export interface CampaignOptions {
@@ -116,31 +116,44 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const processed = victim.run(o.entry, secret, o.attack.monitor(victim.view, obs, cache), obs, o.attack.recordsFaults);
   const ms = performance.now() - t0;
   victim.destroy();
-  const segments = obs.segments();
-  const guessed = recover(o.attack, templates, segments);
-  const recovered = Array.from(secret, (_, i) => guessed[i] ?? 0);
-  let correct = 0;
-  for (let i = 0; i < secret.length; i++) if (recovered[i] === secret[i]) correct++;
-  const counts = obs.counts();
+  const { score, counts } = scoreRun(o.attack, templates, obs, secret, processed, o.alphabet);
   return {
     attack: o.attack.name,
     victim: o.victim,
     entry: o.entry,
-    symbols: secret.length,
-    alphabet: o.alphabet,
-    processed: Math.min(processed, secret.length),
-    stopped: processed < secret.length,
-    correct,
-    accuracy: correct / secret.length,
-    chance: 1 / o.alphabet,
-    exposed: symbolSegments(segments).length / secret.length,
+    ...score,
     faults: counts.fault,
     ocalls: counts.ocall,
     adSamples: counts.ad,
     cacheProbes: counts.cache,
     ms,
-    secret: Array.from(secret),
-    recovered,
-    events: obs.events,
+  };
+}
+
+/** The part of a result that scoring one observed run gives: the recovered secret against the real one. */
+export type RunScore = Pick<CampaignResult, 'symbols' | 'alphabet' | 'processed' | 'stopped' | 'correct' | 'accuracy' | 'chance' | 'exposed' | 'secret' | 'recovered' | 'events'>;
+
+/** Turns one observed run back into the secret with the trained templates and scores it (SGX and TA campaigns). */
+export function scoreRun(attack: AttackModule, templates: Templates, obs: Observation, secret: Uint8Array, processed: number, alphabet: number): { score: RunScore; counts: ReturnType<Observation['counts']> } {
+  const segments = obs.segments();
+  const guessed = recover(attack, templates, segments);
+  const recovered = Array.from(secret, (_, i) => guessed[i] ?? 0);
+  let correct = 0;
+  for (let i = 0; i < secret.length; i++) if (recovered[i] === secret[i]) correct++;
+  return {
+    score: {
+      symbols: secret.length,
+      alphabet,
+      processed: Math.min(processed, secret.length),
+      stopped: processed < secret.length,
+      correct,
+      accuracy: correct / secret.length,
+      chance: 1 / alphabet,
+      exposed: symbolSegments(segments).length / secret.length,
+      secret: Array.from(secret),
+      recovered,
+      events: obs.events,
+    },
+    counts: obs.counts(),
   };
 }

@@ -8,10 +8,10 @@
  */
 import { EmonError } from '../errors.js';
 import { SetAssocCache } from '../hw/cache/model.js';
-import { balancedSecret, type CampaignResult } from './campaign.js';
+import { balancedSecret, scoreRun, type CampaignResult } from './campaign.js';
 import type { AttackModule } from './module.js';
 import { Observation } from './observation.js';
-import { recover, symbolSegments, train } from './recover.js';
+import { train } from './recover.js';
 import { noPageView, VictimTa, type TaVariant } from './ta-victim.js';
 import { MAX_SECRET } from './victim.js';
 
@@ -53,32 +53,17 @@ export async function runTaCampaign(o: { attack: AttackModule; file: string; var
   const processed = victim.run(o.variant, secret, o.attack.monitor(view, obs, cache), obs);
   const ms = performance.now() - t0;
   victim.destroy();
-  const segments = obs.segments();
-  const guessed = recover(o.attack, templates, segments);
-  const recovered = Array.from(secret, (_, i) => guessed[i] ?? 0);
-  let correct = 0;
-  for (let i = 0; i < secret.length; i++) if (recovered[i] === secret[i]) correct++;
-  const counts = obs.counts();
+  const { score, counts } = scoreRun(o.attack, templates, obs, secret, processed, TA_ALPHABET);
   return {
     attack: o.attack.name,
     victim: 'ta-ttable',
     entry,
-    symbols: secret.length,
-    alphabet: TA_ALPHABET,
-    processed: Math.min(processed, secret.length),
-    stopped: processed < secret.length,
-    correct,
-    accuracy: correct / secret.length,
-    chance: 1 / TA_ALPHABET,
-    exposed: symbolSegments(segments).length / secret.length,
+    ...score,
     faults: 0,
     ocalls: counts.smc,
     adSamples: 0,
     cacheProbes: counts.cache,
     ms,
-    secret: Array.from(secret),
-    recovered,
-    events: obs.events,
     world: 'tz',
   };
 }
