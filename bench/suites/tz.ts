@@ -275,7 +275,7 @@ export const suite: BenchSuite = {
       normalWorld: () => guestMem,
       onIntegrityAlert: (c, d) => mon?.alert(c, d),
     });
-    mon = new IntegrityMonitor(world, { ranges: [[65536, 1 << 20]], tables: false, periodMs: 1000, policy: 'log' }, () => ({}), () => {
+    mon = new IntegrityMonitor(world, { ranges: [[65536, 1 << 20]], segments: 'none', tables: false, periodMs: 1000, policy: 'log' }, () => ({}), () => {
       throw new EmonError('E_BENCH', 'integrity: an alert on unchanged memory');
     }, null, 'bench');
     mon.arm();

@@ -4,12 +4,14 @@
 // taken at boot. A change raises an alert to the secure world (TEE_IntegrityAlert), whose policy decides what
 // happens to the guest. Single-instance, multi-session, keep-alive: the secure world's own session sets the
 // reference at boot (command 0x80000000, which the secure world lets no client session call); the guest may
-// open a session too and ask for a check (on demand) or the report.
+// open a session too and ask for a check (on demand) or the report. The reference also holds the measurement of
+// the guest module (SHA-256 of its bytes, given by the secure world's loader at boot); the report returns it with
+// the counts, which is what the secure world's attestation service puts in the guest's PSA software component.
 import { sha256_final, sha256_init, sha256_update, SHA256_CTX_SIZE } from '../lib/sha256';
 import {
   TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_BAD_STATE, TEE_ERROR_NOT_SUPPORTED, TEE_ERROR_SECURITY, TEE_IntegrityAlert, TEE_PARAM_TYPE_MEMREF_INPUT,
-  TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPES, TEE_ParamMemrefBuffer, TEE_ParamMemrefSize, TEE_ReadNormalWorld,
-  TEE_Result, TEE_SetParamValue, TEE_SUCCESS,
+  TEE_PARAM_TYPE_MEMREF_OUTPUT, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPES, TEE_ParamMemrefBuffer, TEE_ParamMemrefSize,
+  TEE_ReadNormalWorld, TEE_Result, TEE_SetParamMemrefSize, TEE_SetParamValue, TEE_ERROR_SHORT_BUFFER, TEE_SUCCESS,
 } from '../tasdk/index';
 export { __tee_params, __tee_shm, __tee_shm_size } from '../tasdk/index';
 
@@ -24,7 +26,11 @@ const BUF: usize = memory.data(<i32>CHUNK, 16);
 const DIGEST: usize = memory.data(32, 16);
 /** Per range: address u32, length u32, reference SHA-256. */
 const RANGES: usize = memory.data(<i32>(MAX_RANGES * 40), 16);
+/** SHA-256 of the guest module's bytes (the secure world's loader measured them at boot). */
+const MODULE: usize = memory.data(32, 16);
 let count: u32 = 0;
+/** Ranges found changed by the last check. */
+let lastChanged: u32 = 0;
 let referenced = false;
 let checks: u32 = 0;
 let alerts: u32 = 0;
@@ -52,23 +58,31 @@ export function TA_CloseSessionEntryPoint(sessCtx: usize): void {}
 
 export function TA_InvokeCommandEntryPoint(sessCtx: usize, cmd: u32, paramTypes: u32, params: usize): TEE_Result {
   if (cmd == CMD_SET_REFERENCE) {
-    if (paramTypes != TEE_PARAM_TYPES(TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
+    if (paramTypes != TEE_PARAM_TYPES(TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
     if (referenced) return TEE_ERROR_BAD_STATE;
+    if (TEE_ParamMemrefSize(params, 2) != 32) return TEE_ERROR_BAD_PARAMETERS;
+    // Per range: address u32, length u32, and its reference SHA-256 from the module (its data segment's bytes);
+    // all zero: the range's reference is what the normal world's memory holds now.
     const list = TEE_ParamMemrefBuffer(params, 0);
-    const n = TEE_ParamMemrefSize(params, 0) / 8;
-    if (n > MAX_RANGES) return TEE_ERROR_BAD_PARAMETERS;
+    const size = TEE_ParamMemrefSize(params, 0);
+    const n = size / 40;
+    if (n > MAX_RANGES || n * 40 != size) return TEE_ERROR_BAD_PARAMETERS;
     let bytes: u32 = 0;
     for (let i: u32 = 0; i < n; i++) {
-      const addr = load<u32>(list + i * 8);
-      const len = load<u32>(list + i * 8, 4);
-      if (!measure(addr, len)) return TEE_ERROR_BAD_PARAMETERS;
+      const e = list + i * 40;
+      const addr = load<u32>(e);
+      const len = load<u32>(e, 4);
+      if (len == 0 || !measure(addr, len)) return TEE_ERROR_BAD_PARAMETERS;
+      let given = false;
+      for (let k: usize = 0; k < 32; k++) if (load<u8>(e + 8 + k) != 0) given = true;
       const r = RANGES + i * 40;
       store<u32>(r, addr);
       store<u32>(r, len, 4);
-      memory.copy(r + 8, DIGEST, 32);
+      memory.copy(r + 8, given ? e + 8 : DIGEST, 32);
       bytes += len;
     }
     count = n;
+    memory.copy(MODULE, TEE_ParamMemrefBuffer(params, 2), 32);
     referenced = true;
     TEE_SetParamValue(params, 1, n, bytes);
     return TEE_SUCCESS;
@@ -92,11 +106,26 @@ export function TA_InvokeCommandEntryPoint(sessCtx: usize, cmd: u32, paramTypes:
       }
     }
     alerts += changed;
+    lastChanged = changed;
     TEE_SetParamValue(params, 0, changed, first);
     return changed == 0 ? TEE_SUCCESS : TEE_ERROR_SECURITY;
   }
+  // The report: [0] (alerts, checks) and, in the long form, [1] (ranges changed at the last check, ranges watched)
+  // and [2] the module measurement (32 bytes).
   if (cmd == CMD_REPORT) {
-    if (paramTypes != TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
+    const short = TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE);
+    const long = TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_MEMREF_OUTPUT, TEE_PARAM_TYPE_NONE);
+    if (paramTypes != short && paramTypes != long) return TEE_ERROR_BAD_PARAMETERS;
+    if (paramTypes == long) {
+      if (!referenced) return TEE_ERROR_BAD_STATE;
+      if (TEE_ParamMemrefSize(params, 2) < 32) {
+        TEE_SetParamMemrefSize(params, 2, 32);
+        return TEE_ERROR_SHORT_BUFFER;
+      }
+      memory.copy(TEE_ParamMemrefBuffer(params, 2), MODULE, 32);
+      TEE_SetParamMemrefSize(params, 2, 32);
+      TEE_SetParamValue(params, 1, lastChanged, count);
+    }
     TEE_SetParamValue(params, 0, alerts, checks);
     return TEE_SUCCESS;
   }

@@ -19,11 +19,15 @@
  * TAs read and write its blocks (TEE_SecureBlockRead/Write), and the guest's block_acquire/read/write on it are
  * refused (SOLO5_R_EINVAL) and traced; its manifest may declare it as a BLOCK_BASIC device. Bad pointers from the guest are GP errors with origin API, never monitor exceptions.
  *
- * A manifest key `integrity` ({"ranges": [[START, LENGTH], ...], "tables": true, "period_ms": 10, "policy":
- * "log" | "stop" | "attest"}) turns on runtime integrity monitoring of the guest from the secure world
- * (runtime/hw/tz/integrity.ts): the reference is taken when the guest is instantiated, before its code runs
- * (the module's data segments and element segments as they were loaded), and checked again at the first exit
- * after each period.
+ * A manifest key `integrity` ({"segments": "readonly" | "all" | "none", "ranges": [[START, LENGTH], ...],
+ * "tables": true, "period_ms": 10, "policy": "log" | "stop" | "attest"}) turns on runtime integrity monitoring of
+ * the guest from the secure world (runtime/hw/tz/integrity.ts): the reference is the loader's measurement of the
+ * module (its hash, and its read-only data segments' bytes; GuestHost.measurement), set when the guest is
+ * instantiated, before its code runs; it is checked again once each period has passed, at the next exit or at
+ * the next `integrity_tick`, the import the loader's rewrite (runtime/monitor/asyncify.ts withIntegrityTicks)
+ * calls from the guest's loops and recursive calls, so a guest that never exits is checked too.
+ *
+ *   integrity_tick()   a check when a period has passed (also harmless when the guest calls it itself)
  */
 import { EmonError } from '../errors.js';
 import { readRegularFile } from '../files.js';
@@ -71,6 +75,9 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
   if (!tz && integrity !== null) {
     throw new EmonError('E_BACKEND', `guest ${host.name}: its manifest asks for runtime integrity monitoring, which the TrustZone secure world does and needs --backend=tz`, { hint: 'add --backend=tz, or remove "integrity" from the manifest' });
   }
+  if (integrity !== null && host.measurement === undefined) {
+    throw new EmonError('E_INTEGRITY', `guest ${host.name}: runtime integrity monitoring needs the loader's measurement of the module, which this way of starting it does not give`, { hint: 'run it with `emon run` in a worker of its own (--sched=worker)' });
+  }
   if (!tz && host.attachments.size > 0) {
     throw new EmonError('E_BACKEND', `guest ${host.name}: --secure:${[...host.attachments.keys()][0]}= assigns a device to the TrustZone secure world, which needs --backend=tz`, { hint: 'add --backend=tz' });
   }
@@ -111,7 +118,7 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
       if (integrity.policy === 'stop') host.abort(`runtime integrity: ${what}; the guest is stopped (policy "stop")`);
       host.log(`runtime integrity alert (check ${alerts[0]!.check}): ${what}${integrity.policy === 'attest' ? ' (kept for attestation)' : ''}`);
     };
-    integ = new IntegrityMonitor(cur.world, integrity, () => host.exports(), policy, host.trace, `${host.name}/integrity`);
+    integ = new IntegrityMonitor(cur.world, integrity, () => host.exports(), policy, host.trace, `${host.name}/integrity`, host.measurement ?? null);
   };
   newMonitor();
   monitors.set(host, () => integ);
@@ -216,6 +223,11 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
     },
     request_cancellation(_op: number): number {
       return TEE_ERROR_NOT_SUPPORTED | 0;
+    },
+    /** The periodic check between exits (the loader's rewrite calls it every INTEGRITY_QUANTUM units of work). */
+    integrity_tick(): void {
+      const m = integ;
+      if (m !== null && m.armed) m.tick(performance.now());
     },
     /** The normal world reaching for a secure device: always refused (and traced), as TZPC makes the bus answer. */
     device_read(namePtr: number, nameLen: number, _buf: number, _cap: number): number {

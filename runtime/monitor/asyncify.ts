@@ -111,17 +111,20 @@ function refuseUnsupported(m: binaryen.Module, what: string): void {
  * (./callgraph.ts). Between two checks a guest therefore runs a bounded amount of code, and a function that can
  * reach no check (a leaf helper) is left for Asyncify to skip.
  */
-function insertChecks(m: binaryen.Module, what: string): void {
+function insertChecks(m: binaryen.Module, what: string, tick: TickSpec = SCHED_TICK): void {
   const { i32, none } = B;
   const recursive = recursiveFunctions(m);
-  m.addGlobal(FUEL_GLOBAL, i32, true, m.i32.const(FUEL_QUANTUM));
-  m.addGlobalExport(FUEL_GLOBAL, FUEL_GLOBAL);
-  m.addFunctionImport('__emon_tick', SCHED_IMPORT, 'tick', none, none);
-  /** fuel -= weight; tick once it goes negative. */
+  const fuel = tick.global;
+  const fn = `__emon_tick_${tick.module}_${tick.name}`;
+  m.addGlobal(fuel, i32, true, m.i32.const(tick.quantum));
+  if (!tick.refill) m.addGlobalExport(fuel, fuel);
+  m.addFunctionImport(fn, tick.module, tick.name, none, none);
+  /** fuel -= weight; tick once it goes negative (refilling the fuel first when the tick does not). */
   const check = (weight: number): Ref =>
     m.block(null, [
-      m.global.set(FUEL_GLOBAL, m.i32.sub(m.global.get(FUEL_GLOBAL, i32), m.i32.const(weight))),
-      m.if(m.i32.lt_s(m.global.get(FUEL_GLOBAL, i32), m.i32.const(0)), m.call('__emon_tick', [], none)),
+      m.global.set(fuel, m.i32.sub(m.global.get(fuel, i32), m.i32.const(weight))),
+      m.if(m.i32.lt_s(m.global.get(fuel, i32), m.i32.const(0)),
+        tick.refill ? m.block(null, [m.global.set(fuel, m.i32.const(tick.quantum)), m.call(fn, [], none)], none) : m.call(fn, [], none)),
     ], none);
   const loopId = B.LoopId;
   /** Inserts the checks below `e`; returns what replaces `e` in its parent (itself, or a block around it). */
@@ -166,6 +169,54 @@ function insertChecks(m: binaryen.Module, what: string): void {
     setBody(fn, recursive.has(fi.name) ? m.block(null, [check(1), body], B.getExpressionType(body)) : body);
   }
   if (!validateQuietly(m).ok) {
-    throw new EmonError('E_BAD_WASM', `${what}: the preemption checks produced an invalid module`, { hint: 'run it in its own worker with --sched=worker' });
+    throw new EmonError('E_BAD_WASM', `${what}: the ${tick.what} produced an invalid module`, { hint: tick.hint });
+  }
+}
+
+/** Which import a check calls once its fuel runs out, and what the checks are for (in messages). */
+interface TickSpec {
+  readonly global: string;
+  readonly module: string;
+  readonly name: string;
+  readonly quantum: number;
+  /** The check refills the fuel itself before calling (the import need not see the global). */
+  readonly refill: boolean;
+  readonly what: string;
+  readonly hint: string;
+}
+const SCHED_TICK: TickSpec = {
+  global: FUEL_GLOBAL, module: SCHED_IMPORT, name: 'tick', quantum: FUEL_QUANTUM, refill: false,
+  what: 'preemption checks', hint: 'run it in its own worker with --sched=worker',
+};
+
+/** The import that runtime integrity monitoring's checks call (served by the TrustZone client extension). */
+export const INTEGRITY_TICK = { module: 'teec', name: 'integrity_tick' } as const;
+/** Fuel between two integrity ticks; a tick reads the clock and checks only when a period has passed. */
+export const INTEGRITY_QUANTUM = FUEL_QUANTUM;
+
+/**
+ * The same checks as the preemption pass (loop headers, recursive functions' entries, short counted loops
+ * weighted by their trips), calling `teec.integrity_tick` every INTEGRITY_QUANTUM units instead of the
+ * scheduler: the secure world's periodic check then runs even in a guest that never exits, as a secure timer
+ * interrupt would preempt it. Only guests whose manifest asks for integrity monitoring are rewritten.
+ */
+export function withIntegrityTicks(bytes: Uint8Array, what: string): Uint8Array {
+  let m: binaryen.Module;
+  try {
+    m = B.readBinary(bytes);
+  } catch (e) {
+    throw new EmonError('E_BAD_WASM', `${what} cannot be read by binaryen`, { cause: e, hint: 'remove "integrity" from its manifest' });
+  }
+  try {
+    // The features emon's guests use (as for the fleet's rewrite); binaryen's "all" would also write encodings
+    // (e.g. exact function imports) that V8 does not read.
+    m.setFeatures(FEATURES);
+    insertChecks(m, what, {
+      global: '__emon_integrity_fuel', ...INTEGRITY_TICK, quantum: INTEGRITY_QUANTUM, refill: true,
+      what: 'integrity checks', hint: 'remove "integrity" from its manifest',
+    });
+    return m.emitBinary();
+  } finally {
+    m.dispose();
   }
 }

@@ -5,6 +5,23 @@
  * Extensions are listed in ./extensions.ts and loaded inside each guest's worker thread.
  */
 import type { TraceSink } from '../trace/sink.js';
+import type { DataSegment } from './wasmbin.js';
+
+/** A data segment with the SHA-256 (hex) of its bytes in the module. */
+export interface MeasuredSegment extends DataSegment {
+  readonly sha256: string;
+}
+
+/**
+ * What the loader measured of a guest module, for extensions that watch it (TrustZone integrity monitoring): given
+ * only when the guest's manifest asks for it, so other guests pay nothing.
+ */
+export interface GuestMeasurement {
+  /** SHA-256 of the guest file's bytes as loaded (before the monitor rewrote or capped anything), hex. */
+  readonly sha256: string;
+  /** The module's data segments, with where the active ones land, their names and their bytes' hashes. */
+  readonly dataSegments: readonly MeasuredSegment[];
+}
 
 /** What the monitor offers an extension for one running guest. */
 export interface GuestHost {
@@ -23,6 +40,8 @@ export interface GuestHost {
    * extension keeps must then be per guest. Absent: the guest has the thread to itself.
    */
   readonly sharesThread?: boolean;
+  /** The loader's measurement of the guest module, when its manifest asks for integrity monitoring. */
+  readonly measurement?: GuestMeasurement;
   /** The guest's memory; valid once the guest is instantiated. Re-read `.buffer` after any call into the guest. */
   memory(): WebAssembly.Memory;
   /** The guest's exports; valid once the guest is instantiated (OCALL handlers live here). */

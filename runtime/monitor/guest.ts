@@ -14,7 +14,7 @@ import { stdoutConsole, type ConsoleSink } from './console.js';
 import { BEFORE_MAIN, coreHypercalls, endGuest, GuestExit, type CoreState, type ExitReason } from './core.js';
 import type { DeviceContext, DeviceInstance, Handler, NetLink } from './device.js';
 import { deviceModules } from './devices/index.js';
-import type { GuestHost, MonitorExtension } from './extension.js';
+import type { GuestHost, GuestMeasurement, MonitorExtension } from './extension.js';
 import { WASM_PAGE } from './loader.js';
 import type { Manifest } from './manifest.js';
 import { GuestMemory } from './memory.js';
@@ -37,6 +37,8 @@ export interface GuestConfig {
   readonly extensions?: readonly MonitorExtension[];
   /** Monitor log lines (stderr by default). */
   readonly log?: (line: string) => void;
+  /** The loader's measurement of the module (./integrity-image.ts), for extensions that watch the guest. */
+  readonly measurement?: GuestMeasurement;
 }
 
 export interface GuestResult {
@@ -109,6 +111,7 @@ export class GuestRunner {
         attachments: (ext.attachmentKind && attachments.get(ext.attachmentKind)) || new Map(),
         options,
         trace,
+        ...(config.measurement ? { measurement: config.measurement } : {}),
         memory: () => runner!.memory(),
         exports: () => runner!.exports(),
         log: (message) => log(`${name}: ${message}`),

@@ -8,7 +8,9 @@ import path from 'node:path';
 import { EmonError } from '../errors.js';
 import { readManifest, type Manifest } from './manifest.js';
 import { HYPERCALL_SIGNATURES, SOLO5_IMPORT_MODULE, type HypercallName } from './abi.js';
-import { functionExports, functionImports, memoryDecl, withMemoryMax } from './wasmbin.js';
+import { createHash } from 'node:crypto';
+import type { GuestMeasurement } from './extension.js';
+import { dataSegments, functionExports, functionImports, memoryDecl, withMemoryMax } from './wasmbin.js';
 
 export const WASM_PAGE = 65536;
 /** WASI's import module; C guests built with `emon cc` serve it inside the guest (guest/c/libc). */
@@ -26,6 +28,17 @@ export interface LoadedGuest {
   readonly bytes: Uint8Array;
   readonly manifest: Manifest;
   readonly memCapPages: number;
+  /** When the manifest asks for runtime integrity monitoring: the module's measurement (measureGuest). */
+  readonly measurement?: GuestMeasurement;
+}
+
+/**
+ * The measurement of a guest module as a secure world is given it: SHA-256 of the file's bytes (what
+ * `sha256sum guest.wasm` prints, before emon caps its memory or rewrites it) and its data segments.
+ */
+export function measureGuest(bytes: Uint8Array, what: string): GuestMeasurement {
+  const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+  return { sha256: sha(bytes), dataSegments: dataSegments(bytes, what).map((s) => ({ ...s, sha256: sha(bytes.subarray(s.at, s.at + s.length)) })) };
 }
 
 export function guestNameOf(file: string): string {
@@ -101,7 +114,8 @@ export function loadGuest(file: string, options: { memMiB?: number; name?: strin
   const name = options.name ?? guestNameOf(file);
   const what = `guest ${name} (${file})`;
   const prepared = prepareGuestBytes(raw, what, options.memMiB ?? DEFAULT_MEM_MIB);
-  return { name, file, module: compileGuest(prepared.bytes, what), ...prepared };
+  const measured = prepared.manifest.raw['integrity'] === undefined ? {} : { measurement: measureGuest(raw, what) };
+  return { name, file, module: compileGuest(prepared.bytes, what), ...prepared, ...measured };
 }
 
 /**

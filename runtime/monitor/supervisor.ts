@@ -16,7 +16,7 @@ import type { NetLink } from './device.js';
 import { deviceModules } from './devices/index.js';
 import type { GuestResult, RunOptions } from './guest.js';
 import { consolePrefix, PrefixedConsole } from './console.js';
-import { loadGuest, type LoadedGuest } from './loader.js';
+import { compileGuest, loadGuest, type LoadedGuest } from './loader.js';
 import { endSeverity, guestLevel, shows, type LogLevel } from './loglevel.js';
 import { parseNetSpec } from './netspec.js';
 import { EthernetSwitch, txReport, type Endpoint } from './switch.js';
@@ -64,6 +64,14 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   if (opts.traceFile !== undefined) checkTraceFile(opts.traceFile);
   const loaded: LoadedGuest[] = launches.map((l) => loadGuest(l.file, { memMiB: l.memMiB, ...(l.name ? { name: l.name } : {}) }));
+  // Runtime integrity monitoring also checks between exits: its guests get periodic ticks (binaryen, loaded only then).
+  for (const [i, g] of loaded.entries()) {
+    if (g.measurement === undefined) continue;
+    const { withIntegrityTicks } = await import('./asyncify.js');
+    const what = `guest ${g.name} (${g.file})`;
+    const bytes = withIntegrityTicks(g.bytes, what);
+    loaded[i] = { ...g, bytes, module: compileGuest(bytes, what) };
+  }
   const names = new Set<string>();
   for (const g of loaded) {
     if (names.has(g.name)) {
@@ -131,6 +139,7 @@ export async function runGuests(launches: readonly GuestLaunch[], opts: Supervis
           name: g.name,
           module: g.module,
           manifestJson: JSON.stringify(g.manifest.raw),
+          ...(g.measurement ? { measurement: g.measurement } : {}),
           cmdline: launch.cmdline,
           attachments: [...launch.attachments].map(([k, v]) => [k, [...v]]),
           netLinks,

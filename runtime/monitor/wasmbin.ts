@@ -346,3 +346,106 @@ export function functionExports(bytes: Uint8Array, what: string): Map<string, st
   }
   return out;
 }
+
+const SECTION_DATA = 11;
+/** The "name" custom section's data-segment names (the extended name section's subsection 9, as wasm-ld writes it). */
+const NAME_SUBSECTION_DATA = 9;
+
+export interface DataSegment {
+  /** Index in the data section. */
+  readonly index: number;
+  /** Active segments with a constant offset (`i32.const N`): where it lands in memory 0; null otherwise. */
+  readonly offset: number | null;
+  readonly length: number;
+  /** Where its bytes start in the module file. */
+  readonly at: number;
+  readonly active: boolean;
+  /** Its name in the "name" section (wasm-ld: ".rodata", ".data", ...), when the module carries one. */
+  readonly name?: string;
+}
+
+/**
+ * The data segments of a module (spec §5.5.12): flags 0 (active, memory 0), 1 (passive) and 2 (active, explicit
+ * memory), with the offset when it is a constant `i32.const` expression, and the names from the "name" section.
+ */
+export function dataSegments(bytes: Uint8Array, what: string): DataSegment[] {
+  const sections = readSections(bytes, what);
+  const names = new Map<number, string>();
+  for (const s of sections) {
+    if (s.id !== SECTION_CUSTOM || s.name !== 'name') continue;
+    const r = new Reader(bytes, s.content!, what);
+    while (r.pos < s.end) {
+      const id = r.byte();
+      const size = r.u32();
+      const end = r.pos + size;
+      if (end > s.end) r.fail('name subsection runs past its section');
+      if (id === NAME_SUBSECTION_DATA) {
+        const n = r.u32();
+        for (let i = 0; i < n; i++) {
+          const idx = r.u32();
+          names.set(idx, r.name());
+        }
+      }
+      r.pos = end;
+    }
+  }
+  const sec = sections.find((s) => s.id === SECTION_DATA);
+  if (!sec) return [];
+  const r = new Reader(bytes, sec.payload, what);
+  const count = r.u32();
+  const out: DataSegment[] = [];
+  for (let index = 0; index < count; index++) {
+    const flags = r.u32();
+    if (flags > 2) r.fail(`data segment ${index} has unknown flags ${flags}`);
+    let offset: number | null = null;
+    const active = flags !== 1;
+    if (active) {
+      const memory = flags === 2 ? r.u32() : 0;
+      const value = constExpr(r);
+      offset = memory === 0 ? value : null;
+    }
+    const length = r.u32();
+    if (r.pos + length > sec.end) r.fail(`data segment ${index} runs past its section`);
+    const at = r.pos;
+    r.pos += length;
+    const name = names.get(index);
+    out.push(name === undefined ? { index, offset, length, at, active } : { index, offset, length, at, active, name });
+  }
+  return out;
+}
+
+/**
+ * Reads a constant expression (spec §3.3.10: i32/i64.const, global.get, and the extended-const adds, subs and
+ * muls) up to its `end`; returns its value when it is exactly `i32.const N` (as an unsigned address), else null.
+ */
+function constExpr(r: Reader): number | null {
+  const sleb = (bits: number): number => {
+    let v = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = r.byte();
+      if (shift < 32) v |= (b & 0x7f) << shift;
+      shift += 7;
+      if (shift > bits + 7) r.fail('LEB128 value too long');
+    } while ((b & 0x80) !== 0);
+    if (shift < 32 && (b & 0x40) !== 0) v |= -1 << shift;
+    return v;
+  };
+  let ops = 0;
+  let single: number | null = null;
+  for (;;) {
+    const op = r.byte();
+    if (op === 0x0b) return ops === 1 ? single : null;
+    ops++;
+    if (op === 0x41) single = sleb(32) >>> 0;
+    else if (op === 0x42) {
+      sleb(64);
+      single = null;
+    } else if (op === 0x23) {
+      r.u32();
+      single = null;
+    } else if ((op >= 0x6a && op <= 0x6c) || (op >= 0x7c && op <= 0x7e)) single = null;
+    else r.fail(`unsupported opcode 0x${op.toString(16)} in a constant expression`);
+  }
+}

@@ -10,11 +10,14 @@ import { consolePrefix, nullConsole, PrefixedConsole, stdoutConsole, type Consol
 import type { NetLink } from './device.js';
 import { GuestRunner, type GuestResult, type RunOptions } from './guest.js';
 import { parseManifest } from './manifest.js';
+import type { GuestMeasurement } from './extension.js';
 
 export interface WorkerInit {
   readonly name: string;
   readonly module: WebAssembly.Module;
   readonly manifestJson: string;
+  /** The loader's measurement of the module, when its manifest asks for integrity monitoring. */
+  readonly measurement?: GuestMeasurement;
   readonly cmdline: string;
   readonly attachments: ReadonlyArray<[string, ReadonlyArray<[string, string]>]>;
   readonly netLinks: ReadonlyArray<{ name: string; link: NetLink }>;
@@ -50,6 +53,7 @@ async function main(init: WorkerInit): Promise<WorkerReport> {
       console,
       options: init.options,
       trace: sink,
+      ...(init.measurement ? { measurement: init.measurement } : {}),
     });
   } catch (e) {
     if (isEmonError(e)) return { type: 'refused', code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };

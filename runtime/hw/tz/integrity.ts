@@ -7,38 +7,54 @@
  * decides: log it, stop the guest, or keep it for attestation (the TA's report command).
  *
  * What is measured is what can change in a Wasm guest: a compiled module's code is not in linear memory and
- * cannot be rewritten (Wasm keeps code and data apart), so the module is measured once, when it is loaded and
- * verified; what an attacker with the monitor's powers can alter afterwards is linear memory (read-only data
- * such as constant tables and strings) and the function tables that indirect calls go through.
+ * cannot be rewritten (Wasm keeps code and data apart), so the module is measured once, when it is loaded (the
+ * SHA-256 of its bytes, runtime/monitor/loader.ts measureGuest), and that measurement is part of the reference;
+ * what an attacker with the monitor's powers can alter afterwards is linear memory and the function tables that
+ * indirect calls go through. The ranges that must not change come from the module, not from live memory: its
+ * active data segments that hold read-only data (by wasm-ld's section names, `.rodata` and `.rodata.*`, or every
+ * active segment with "segments": "all"), plus ranges the manifest adds. The reference of a segment is the SHA-256 of its bytes in the module file (so a guest patched before its
+ * first instruction ran fails the first check); ranges the manifest adds are hashed from live memory at
+ * instantiation.
  */
 import { EmonError } from '../../errors.js';
+import type { GuestMeasurement, MeasuredSegment } from '../../monitor/extension.js';
+import { createHash } from 'node:crypto';
 import type { HwTraceEvent } from '../backend.js';
-import { PARAM_MEMREF_INPUT, PARAM_VALUE_OUTPUT, paramTypes, resultName, TEE_ERROR_SECURITY, TEE_SUCCESS } from './gp.js';
+import type { SoftwareComponent } from '../psa/claims.js';
+import { PARAM_MEMREF_INPUT, PARAM_MEMREF_OUTPUT, PARAM_VALUE_OUTPUT, paramTypes, resultName, TEE_ERROR_SECURITY, TEE_SUCCESS } from './gp.js';
 import type { SecureWorld } from './secure-world.js';
 
 export const INTEGRITY_TA = 'b5a1c0de-7e57-4d1a-9b1e-1d2e3f405060';
 const CMD_SET_REFERENCE = 0x80000000;
 const CMD_CHECK = 1;
+const CMD_REPORT = 2;
+/** The most ranges the TA keeps (enclaves/ta-integrity MAX_RANGES), and the bytes of one in the reference list. */
+const MAX_RANGES = 64;
+const RANGE_ENTRY = 40;
 /** Where the operation sits in the secure world's scratch (a range list follows at 128). */
 const OP_AT = 64;
 
 export type IntegrityPolicy = 'log' | 'stop' | 'attest';
+/** Which of the module's active data segments must not change. */
+export type SegmentChoice = 'readonly' | 'all' | 'none';
 
 export interface IntegrityConfig {
-  /** [address, length] ranges of guest memory that must not change. */
+  /** [address, length] ranges of guest memory that must not change, beyond the module's segments. */
   readonly ranges: ReadonlyArray<readonly [number, number]>;
+  /** The module's data segments to protect: read-only ones (default), every active one, or none. */
+  readonly segments: SegmentChoice;
   /** Also compare the guest's exported function tables with their state at boot. */
   readonly tables: boolean;
   readonly periodMs: number;
   readonly policy: IntegrityPolicy;
 }
 
-/** The manifest's `integrity` key: {"ranges": [[start, length], ...], "tables": true, "period_ms": 10, "policy": "log"}. */
+/** The manifest's `integrity` key: {"segments": "readonly", "ranges": [[start, length], ...], "tables": true, "period_ms": 10, "policy": "log"}. */
 export function parseIntegrity(raw: unknown, guest: string): IntegrityConfig | null {
   if (raw === undefined) return null;
   const bad = (why: string): never => {
     throw new EmonError('E_MANIFEST', `the solo5.manifest of guest ${guest} has a bad "integrity" entry: ${why}`, {
-      hint: '{"integrity": {"ranges": [[START, LENGTH], ...], "tables": true, "period_ms": 10, "policy": "log" | "stop" | "attest"}}',
+      hint: '{"integrity": {"segments": "readonly" | "all" | "none", "ranges": [[START, LENGTH], ...], "tables": true, "period_ms": 10, "policy": "log" | "stop" | "attest"}}',
     });
   };
   if (typeof raw !== 'object' || raw === null) bad('not an object');
@@ -57,8 +73,68 @@ export function parseIntegrity(raw: unknown, guest: string): IntegrityConfig | n
   if (policy !== 'log' && policy !== 'stop' && policy !== 'attest') bad('"policy" must be "log", "stop" or "attest"');
   const tables = o['tables'] ?? true;
   if (typeof tables !== 'boolean') bad('"tables" must be true or false');
-  if (ranges.length === 0 && tables === false) bad('nothing to watch: give "ranges" or "tables": true');
-  return { ranges, tables: tables as boolean, periodMs: periodMs as number, policy: policy as IntegrityPolicy };
+  const segments = o['segments'] ?? 'readonly';
+  if (segments !== 'readonly' && segments !== 'all' && segments !== 'none') bad('"segments" must be "readonly", "all" or "none"');
+  if (ranges.length === 0 && tables === false && segments === 'none') bad('nothing to watch: give "segments", "ranges" or "tables": true');
+  return { ranges, segments: segments as SegmentChoice, tables: tables as boolean, periodMs: periodMs as number, policy: policy as IntegrityPolicy };
+}
+
+/** wasm-ld names the read-only data output section `.rodata` (and `.rodata.*` with --no-merge-data-segments). */
+export const isReadOnlySegment = (s: { readonly name?: string }): boolean => s.name === '.rodata' || (s.name?.startsWith('.rodata.') ?? false);
+
+/** A range the reference covers; `sha256` (hex) when its reference is the module's bytes, else live memory at boot. */
+export interface WatchedRange {
+  readonly at: number;
+  readonly length: number;
+  readonly sha256?: string;
+}
+
+/** The module's chosen segments (active, constant offset, not empty), with their bytes' hashes from the module. */
+export function segmentRanges(segments: readonly MeasuredSegment[], choice: SegmentChoice): WatchedRange[] {
+  if (choice === 'none') return [];
+  return segments
+    .filter((s) => s.active && s.offset !== null && s.length > 0 && (choice === 'all' || isReadOnlySegment(s)))
+    .map((s) => ({ at: s.offset!, length: s.length, sha256: s.sha256 }));
+}
+
+/** The state of the integrity TA, read by its report command (what attestation carries). */
+export interface IntegrityReport {
+  /** SHA-256 of the guest module's bytes, as the reference holds it. */
+  readonly module: Uint8Array;
+  readonly checks: number;
+  /** Changed ranges found over all checks. */
+  readonly alerts: number;
+  /** Ranges found changed by the last check (0: the guest was intact then). */
+  readonly lastChanged: number;
+  readonly ranges: number;
+}
+
+/** The domain separator of the integrity status's measurement value. */
+const STATUS_LABEL = new TextEncoder().encode('emon guest integrity v1');
+
+/**
+ * The guest's software components for a PSA attestation token (RFC 9783 §4.4.1), from the integrity TA's
+ * report: the guest module with its measurement (SHA-256 of its bytes), and the integrity status, whose
+ * measurement type says "guest-integrity:intact" or "guest-integrity:violated" (any changed range so far), whose
+ * version gives the counts, and whose measurement value is SHA-256 over the label, the module measurement and
+ * the counts (checks, alerts, ranges changed at the last check, ranges watched; u32 little-endian each), so the
+ * status cannot be moved onto another module's token.
+ */
+export function integrityComponents(r: IntegrityReport): SoftwareComponent[] {
+  const counts = new Uint8Array(16);
+  const dv = new DataView(counts.buffer);
+  [r.checks, r.alerts, r.lastChanged, r.ranges].forEach((v, i) => dv.setUint32(4 * i, v >>> 0, true));
+  const status = createHash('sha256').update(STATUS_LABEL).update(r.module).update(counts).digest();
+  return [
+    { measurementType: 'guest', measurementValue: new Uint8Array(r.module), signerId: new Uint8Array(32), measurementDesc: 'sha-256' },
+    {
+      measurementType: r.alerts === 0 ? 'guest-integrity:intact' : 'guest-integrity:violated',
+      measurementValue: new Uint8Array(status),
+      signerId: new Uint8Array(32),
+      version: `checks=${r.checks} alerts=${r.alerts} last=${r.lastChanged} ranges=${r.ranges}`,
+      measurementDesc: 'sha-256',
+    },
+  ];
 }
 
 export interface IntegrityAlert {
@@ -91,7 +167,14 @@ export class IntegrityMonitor {
     private readonly onAlerts: (alerts: readonly IntegrityAlert[]) => void,
     private readonly trace: { record(e: HwTraceEvent): void } | null,
     private readonly track: string,
+    /** The loader's measurement of the module; null: no module to take segments from (ranges only, hash zero). */
+    private readonly measurement: GuestMeasurement | null = null,
   ) {}
+
+  /** The ranges the reference covers: the module's chosen segments, then the manifest's. */
+  ranges(): WatchedRange[] {
+    return [...segmentRanges(this.measurement?.dataSegments ?? [], this.config.segments), ...this.config.ranges.map(([at, length]) => ({ at, length }))];
+  }
 
   get armed(): boolean {
     return this.session !== 0;
@@ -108,12 +191,23 @@ export class IntegrityMonitor {
     const r = world.openSession(INTEGRITY_TA, 0, scratch, sdv, 0, true);
     if (r !== TEE_SUCCESS) throw new EmonError('E_INTEGRITY', `runtime integrity monitoring cannot start: the integrity TA answered ${resultName(r)}: ${world.lastError}`, { hint: 'run `npm run build` (it builds the integrity TA into build/ta)' });
     this.session = world.lastSession;
+    const ranges = this.ranges();
+    if (ranges.length > MAX_RANGES) {
+      throw new EmonError('E_INTEGRITY', `runtime integrity monitoring can watch ${MAX_RANGES} ranges; the module's segments and the manifest give ${ranges.length}`, { hint: 'link the read-only data into one .rodata segment, or list fewer "ranges"' });
+    }
+    // The range list: per range address u32, length u32 and the reference SHA-256 (zero: hash live memory now).
     const list = 128;
-    this.config.ranges.forEach(([a, n], i) => {
-      sdv.setUint32(list + 8 * i, a, true);
-      sdv.setUint32(list + 8 * i + 4, n, true);
+    const digest = list + RANGE_ENTRY * MAX_RANGES;
+    scratch.fill(0, list, digest + 32);
+    ranges.forEach(({ at, length, sha256 }, i) => {
+      sdv.setUint32(list + RANGE_ENTRY * i, at, true);
+      sdv.setUint32(list + RANGE_ENTRY * i + 4, length, true);
+      if (sha256 !== undefined) scratch.set(Buffer.from(sha256, 'hex'), list + RANGE_ENTRY * i + 8);
     });
-    const op = this.op(paramTypes(PARAM_MEMREF_INPUT, PARAM_VALUE_OUTPUT), list, 8 * this.config.ranges.length);
+    if (this.measurement !== null) scratch.set(Buffer.from(this.measurement.sha256, 'hex'), digest);
+    const op = this.op(paramTypes(PARAM_MEMREF_INPUT, PARAM_VALUE_OUTPUT, PARAM_MEMREF_INPUT), list, RANGE_ENTRY * ranges.length);
+    sdv.setUint32(OP_AT + 8 + 24, digest, true);
+    sdv.setUint32(OP_AT + 8 + 24 + 4, 32, true);
     const s = world.invokeSystem(this.session, CMD_SET_REFERENCE, scratch, sdv, op);
     if (s !== TEE_SUCCESS) throw new EmonError('E_INTEGRITY', `runtime integrity monitoring cannot take its reference: ${resultName(s)} (a range lies outside the guest's memory?)`, { hint: 'fix "integrity"."ranges" in the manifest' });
     if (this.config.tables) {
@@ -122,6 +216,20 @@ export class IntegrityMonitor {
         .map((table) => ({ table, entries: Array.from({ length: table.length }, (_, i) => table.get(i)) }));
     }
     this.next = performance.now() + this.config.periodMs;
+  }
+
+  /** The integrity TA's state (its report command): what attestation carries (integrityComponents). */
+  report(): IntegrityReport {
+    const { scratch, sdv } = this;
+    if (this.session === 0) throw new EmonError('E_INTEGRITY', 'runtime integrity monitoring has no reference yet (the guest has not started)');
+    const out = 2048 + 1024;
+    const op = this.op(paramTypes(PARAM_VALUE_OUTPUT, PARAM_VALUE_OUTPUT, PARAM_MEMREF_OUTPUT));
+    sdv.setUint32(OP_AT + 8 + 24, out, true);
+    sdv.setUint32(OP_AT + 8 + 24 + 4, 32, true);
+    const r = this.world.invokeSystem(this.session, CMD_REPORT, scratch, sdv, op);
+    if (r !== TEE_SUCCESS) throw new EmonError('E_INTEGRITY', `the integrity TA's report failed: ${resultName(r)}`);
+    const v = (i: number, b: number): number => sdv.getUint32(OP_AT + 8 + 12 * i + 4 * b, true);
+    return { alerts: v(0, 0), checks: v(0, 1), lastChanged: v(1, 0), ranges: v(1, 1), module: scratch.slice(out, out + 32) };
   }
 
   /** Lays out the TEEC_Operation at OP_AT in the scratch; returns its address. */

@@ -3,8 +3,13 @@
  * TA): an adversarial monitor patches guest memory that must not change, or swaps a function-table entry, while
  * the guest runs; the alert fires at the first periodic check after the patch (within one period), under each
  * policy; ordinary guest writes never raise one; the guest can also ask for a check on demand through GP, but
- * cannot reset the reference or close the secure world's session.
+ * cannot reset the reference or close the secure world's session. The reference is the module's: its hash and
+ * its `.rodata` segment's bytes (runtime/monitor/loader.ts measureGuest); the guest is rewritten as `emon run`
+ * rewrites it (withIntegrityTicks), so a guest that never exits is checked too; the TA's report feeds the
+ * guest's PSA software components.
  */
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import wabtInit from 'wabt';
 import { describe, expect, it } from 'vitest';
@@ -12,21 +17,29 @@ import { enclaveExtension } from '../../../runtime/enclave/extension.js';
 import { teecExtension } from '../../../runtime/enclave/teec.js';
 import { isEmonError } from '../../../runtime/errors.js';
 import * as gp from '../../../runtime/hw/tz/gp.js';
-import { INTEGRITY_TA, IntegrityMonitor, type IntegrityAlert } from '../../../runtime/hw/tz/integrity.js';
+import { INTEGRITY_TA, IntegrityMonitor, integrityComponents, segmentRanges, type IntegrityAlert } from '../../../runtime/hw/tz/integrity.js';
+import { psaIssuer } from '../../../runtime/hw/psa/token.js';
+import { LIFECYCLE } from '../../../runtime/hw/psa/claims.js';
+import { parsePsaToken, psaSignatureValid } from '../../../runtime/attest/psa/token.js';
+import { INTEGRITY_TICK, withIntegrityTicks } from '../../../runtime/monitor/asyncify.js';
+import { compileGuest, loadGuest, measureGuest } from '../../../runtime/monitor/loader.js';
+import { withCustomSection } from '../../../runtime/monitor/wasmbin.js';
 import { CaptureConsole } from '../../../runtime/monitor/console.js';
 import type { GuestHost, MonitorExtension } from '../../../runtime/monitor/extension.js';
 import { GuestRunner } from '../../../runtime/monitor/guest.js';
 import { buildDir } from '../../../runtime/paths.js';
 import { MemoryTraceSink } from '../../../runtime/trace/sink.js';
-import { NormalWorld, OP, secureWorld } from './world.js';
+import { NormalWorld, OP, secureWorld, tempDir } from './world.js';
 
-const RO = 4096; // the guest's constant table: 256 bytes that must not change
+const RO = 4096; // the guest's constant table (its .rodata segment): 256 bytes that must not change
+const RW = 8192; // its initialised writable data (.data), which it writes
 const GUEST_WAT = `(module
   (import "solo5" "yield" (func $yield (param i64 i32)))
   (import "solo5" "clock_monotonic" (func $now (result i64)))
   (import "attack" "tick" (func $tick (param i32)))
   (memory (export "memory") 4)
-  (data (i32.const ${RO}) "${'\\2a'.repeat(256)}")
+  (data $.rodata (i32.const ${RO}) "${'\\2a'.repeat(256)}")
+  (data $.data (i32.const ${RW}) "${'\\01'.repeat(64)}")
   (table (export "tbl") 2 funcref)
   (elem (i32.const 0) $f $g)
   (type $t (func (result i32)))
@@ -38,6 +51,7 @@ const GUEST_WAT = `(module
       (br_if $done (i32.ge_u (local.get $i) (i32.const 400)))
       ;; ordinary writes all over the heap, reads of the constant table, an indirect call
       (i32.store (i32.add (i32.const 65536) (i32.mul (i32.and (local.get $i) (i32.const 4095)) (i32.const 4))) (local.get $i))
+      (i32.store8 (i32.add (i32.const ${RW}) (i32.and (local.get $i) (i32.const 63))) (local.get $i))
       (local.set $acc (i32.add (local.get $acc) (i32.load8_u (i32.add (i32.const ${RO}) (i32.and (local.get $i) (i32.const 255))))))
       (local.set $acc (i32.add (local.get $acc) (call_indirect (type $t) (i32.and (local.get $i) (i32.const 1)))))
       (call $tick (local.get $i))
@@ -46,19 +60,25 @@ const GUEST_WAT = `(module
       (br $next)))
     (i32.const 0)))`;
 
-async function guestModule(): Promise<WebAssembly.Module> {
-  const mod = (await wabtInit()).parseWat('integrity.wat', GUEST_WAT);
+async function wasm(wat: string): Promise<Uint8Array> {
+  const mod = (await wabtInit()).parseWat('integrity.wat', wat);
   try {
-    return new WebAssembly.Module(new Uint8Array(mod.toBinary({}).buffer));
+    return new Uint8Array(mod.toBinary({ write_debug_names: true }).buffer);
   } finally {
     mod.destroy();
   }
 }
 
+/** The module and measurement `emon run` gives a guest whose manifest asks for integrity (runtime/monitor/supervisor.ts). */
+function asLoaded(bytes: Uint8Array) {
+  return { module: compileGuest(withIntegrityTicks(bytes, 'test guest'), 'test guest'), measurement: measureGuest(bytes, 'test guest') };
+}
+
 type Attack = (i: number, memory: WebAssembly.Memory, exports: WebAssembly.Exports, checksSoFar: number) => void;
 
 /** A patch the adversarial monitor makes once the guest is loaded, before its code runs (i = -1), or never. */
-async function run(integrity: Record<string, unknown>, attack: Attack | null, backend = 'tz', early: Attack | null = null) {
+async function run(integrity: Record<string, unknown>, attack: Attack | null, backend = 'tz', early: Attack | null = null, wat = GUEST_WAT, measured = true) {
+  const loaded = asLoaded(await wasm(wat));
   const trace = new MemoryTraceSink();
   const log: string[] = [];
   let patchedAfter = -1;
@@ -67,6 +87,10 @@ async function run(integrity: Record<string, unknown>, attack: Attack | null, ba
   const adversary: MonitorExtension = {
     importModule: 'attack',
     imports: (host: GuestHost) => ({
+      /** The guest says it patched itself (no hypercall: the secure world's check is not run by this import). */
+      mark: () => {
+        patchedAfter = checks();
+      },
       tick: (i: number) => {
         if (attack === null) return;
         const before = checks();
@@ -78,7 +102,8 @@ async function run(integrity: Record<string, unknown>, attack: Attack | null, ba
   };
   const runner = await GuestRunner.create({
     name: 'watched',
-    module: await guestModule(),
+    module: loaded.module,
+    ...(measured ? { measurement: loaded.measurement } : {}),
     manifest: { devices: [], raw: { type: 'solo5.manifest', version: 1, devices: [], integrity } } as never,
     options: { backend, taDir: path.join(buildDir, 'ta') },
     console: new CaptureConsole(),
@@ -100,25 +125,35 @@ const patchByte: Attack = (i, memory) => {
 };
 
 describe('runtime integrity monitoring', () => {
-  it('ordinary guest writes never raise an alert', async () => {
-    const { result, alerts, checks, log } = await run({ ranges: [[RO, 256]], period_ms: 1, policy: 'stop' }, null);
+  it('the reference comes from the module: its .rodata segment is watched, not its .data', () => {
+    return wasm(GUEST_WAT).then((bytes) => {
+      const m = measureGuest(bytes, 'g');
+      expect(m.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+      expect(segmentRanges(m.dataSegments, 'readonly')).toEqual([{ at: RO, length: 256, sha256: createHash('sha256').update(new Uint8Array(256).fill(0x2a)).digest('hex') }]);
+      expect(segmentRanges(m.dataSegments, 'all').map((r) => [r.at, r.length])).toEqual([[RO, 256], [RW, 64]]);
+      expect(segmentRanges(m.dataSegments, 'none')).toEqual([]);
+    });
+  });
+
+  it('ordinary guest writes (heap and its .data segment) never raise an alert', async () => {
+    const { result, alerts, checks, log } = await run({ period_ms: 1, policy: 'stop' }, null);
     expect(result.status, log.join('\n')).toBe(0);
     expect(checks).toBeGreaterThan(3);
     expect(alerts).toEqual([]);
   });
 
   it('a patched read-only byte raises the alert at the first check after the patch (policy log: the guest runs on)', async () => {
-    const { result, alerts, log, patchedAfter } = await run({ ranges: [[64, 16], [RO, 256]], period_ms: 1, policy: 'log' }, patchByte);
+    const { result, alerts, log, patchedAfter } = await run({ ranges: [[64, 16]], period_ms: 1, policy: 'log' }, patchByte);
     expect(result.status).toBe(0);
     expect(alerts.length).toBeGreaterThan(0);
     expect(alerts[0]!.args?.['check']).toBe(patchedAfter + 1);
-    expect(String(alerts[0]!.args?.['detail'])).toBe(`range #1 [${RO}, +256) changed since boot`);
-    expect(log.join('\n')).toMatch(/runtime integrity alert \(check \d+\): range #1 \[4096, \+256\) changed since boot/);
+    expect(String(alerts[0]!.args?.['detail'])).toBe(`range #0 [${RO}, +256) changed since boot`);
+    expect(log.join('\n')).toMatch(/runtime integrity alert \(check \d+\): range #0 \[4096, \+256\) changed since boot/);
   });
 
   it('a patch made after the guest is loaded and before its first exit raises the alert at the first check', async () => {
     const early: Attack = (_i, memory) => void (new Uint8Array(memory.buffer)[RO + 3] ^= 0x80);
-    const { result, alerts, checks } = await run({ ranges: [[RO, 256]], period_ms: 1, policy: 'log' }, null, 'tz', early);
+    const { result, alerts, checks } = await run({ period_ms: 1, policy: 'log' }, null, 'tz', early);
     expect(result.status).toBe(0);
     expect(checks).toBeGreaterThan(1);
     expect(alerts.length).toBeGreaterThan(0);
@@ -127,7 +162,7 @@ describe('runtime integrity monitoring', () => {
   });
 
   it('policy stop ends the guest (status 255) with the reason', async () => {
-    const { result, alerts, patchedAfter } = await run({ ranges: [[RO, 256]], period_ms: 1, policy: 'stop' }, patchByte);
+    const { result, alerts, patchedAfter } = await run({ period_ms: 1, policy: 'stop' }, patchByte);
     expect(result.status).toBe(255);
     expect(result.message).toMatch(/runtime integrity: range #0 \[4096, \+256\) changed since boot; the guest is stopped/);
     expect(alerts).toHaveLength(1);
@@ -141,7 +176,7 @@ describe('runtime integrity monitoring', () => {
         t.set(0, t.get(1));
       }
     };
-    const { result, alerts, log } = await run({ ranges: [], tables: true, period_ms: 1, policy: 'attest' }, swap);
+    const { result, alerts, log } = await run({ segments: 'none', ranges: [], tables: true, period_ms: 1, policy: 'attest' }, swap);
     expect(result.status).toBe(0);
     expect(alerts[0]!.args?.['detail']).toBe('function table entry 0 changed since boot');
     expect(log.join('\n')).toContain('(kept for attestation)');
@@ -151,7 +186,8 @@ describe('runtime integrity monitoring', () => {
     for (const [cfg, re] of [
       [{ ranges: [[1, 0]] }, /range #0 must be/],
       [{ ranges: [[RO, 16]], policy: 'ignore' }, /"policy" must be/],
-      [{ ranges: [], tables: false }, /nothing to watch/],
+      [{ segments: 'none', ranges: [], tables: false }, /nothing to watch/],
+      [{ segments: 'rodata' }, /"segments" must be/],
       [{ ranges: [[RO, 16]], period_ms: 0 }, /"period_ms"/],
     ] as const) {
       await run(cfg as Record<string, unknown>, null).then(
@@ -173,6 +209,113 @@ describe('runtime integrity monitoring', () => {
   });
 });
 
+/** A guest that never exits: it spins, patches its own .rodata once (telling the adversary import, no hypercall), spins on. */
+const SPIN_WAT = `(module
+  (import "attack" "mark" (func $mark))
+  (memory (export "memory") 2)
+  (data $.rodata (i32.const ${RO}) "${'\\2a'.repeat(256)}")
+  (func (export "solo5_app_main") (param i32) (result i32)
+    (local $i i32)
+    (loop $spin
+      (if (i32.eq (local.get $i) (i32.const 3000000))
+        (then (i32.store8 (i32.const ${RO + 77}) (i32.const 0x55)) (call $mark)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $spin (i32.lt_u (local.get $i) (i32.const 2000000000))))
+    (i32.const 0)))`;
+
+describe('integrity checks between exits', () => {
+  it('a guest that never exits and patches its own read-only data is caught at the first check after the patch', async () => {
+    const { result, alerts, checks, patchedAfter } = await run({ period_ms: 1, policy: 'stop' }, null, 'tz', null, SPIN_WAT);
+    expect(result.status, result.message).toBe(255);
+    expect(result.message).toMatch(/runtime integrity: range #0 \[4096, \+256\) changed since boot; the guest is stopped/);
+    expect(patchedAfter).toBeGreaterThanOrEqual(0);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.args?.['check']).toBe(patchedAfter + 1);
+    expect(checks).toBe(patchedAfter + 1);
+  });
+
+  it('the rewrite calls teec.integrity_tick; a guest whose manifest does not ask for integrity is neither measured nor rewritten', async () => {
+    const bytes = await wasm(GUEST_WAT);
+    const imports = (b: Uint8Array) => WebAssembly.Module.imports(new WebAssembly.Module(b as BufferSource)).map((i) => `${i.module}.${i.name}`);
+    expect(imports(withIntegrityTicks(bytes, 'g'))).toContain(`${INTEGRITY_TICK.module}.${INTEGRITY_TICK.name}`);
+    const dir = tempDir();
+    const file = (name: string, manifest: Record<string, unknown>): string => {
+      const f = path.join(dir, `${name}.wasm`);
+      writeFileSync(f, withCustomSection(bytes, 'solo5.manifest', new TextEncoder().encode(JSON.stringify({ type: 'solo5.manifest', version: 1, devices: [], ...manifest })), name));
+      return f;
+    };
+    const plain = loadGuest(file('plain', {}));
+    expect(plain.measurement).toBeUndefined();
+    expect(WebAssembly.Module.imports(plain.module).some((i) => i.name === INTEGRITY_TICK.name)).toBe(false);
+    const watchedFile = file('watched', { integrity: { policy: 'log' } });
+    const watched = loadGuest(watchedFile);
+    expect(watched.measurement?.sha256).toBe(measureGuest(new Uint8Array(await import('node:fs').then((fs) => fs.readFileSync(watchedFile))), 'g').sha256);
+    expect(watched.measurement?.dataSegments.find((d) => d.name === '.rodata')?.offset).toBe(RO);
+  });
+
+  it('without the loader\'s measurement the guest is refused with E_INTEGRITY', async () => {
+    await run({ period_ms: 1 }, null, 'tz', null, GUEST_WAT, false).then(
+      () => expect.unreachable(),
+      (e: unknown) => expect(isEmonError(e, 'E_INTEGRITY'), String(e)).toBe(true),
+    );
+  });
+});
+
+describe('integrity status in attestation', () => {
+  it('the TA\'s report (module measurement, checks, alerts) becomes the guest\'s PSA software components, which the verifier reads', () => {
+    const nw = new NormalWorld();
+    let mon: IntegrityMonitor | null = null;
+    const w = secureWorld(nw, { builtin: new Map([[INTEGRITY_TA, path.join(buildDir, 'ta', `${INTEGRITY_TA}.ta`)]]), onIntegrityAlert: (c, d) => mon!.alert(c, d) });
+    const moduleBytes = new Uint8Array(300).fill(9);
+    const sha = createHash('sha256').update(moduleBytes).digest('hex');
+    const seg = new Uint8Array(64).fill(0x33);
+    new Uint8Array(nw.memory.buffer).set(seg, 8192);
+    const measurement = { sha256: sha, dataSegments: [{ index: 0, offset: 8192, length: 64, at: 0, active: true, name: '.rodata', sha256: createHash('sha256').update(seg).digest('hex') }] };
+    mon = new IntegrityMonitor(w, { ranges: [], segments: 'readonly', tables: false, periodMs: 1000, policy: 'attest' }, () => ({}), () => undefined, null, 't', measurement);
+    mon.arm();
+    expect(mon.check()).toEqual([]);
+    const intact = mon.report();
+    expect(intact).toEqual({ module: new Uint8Array(Buffer.from(sha, 'hex')), checks: 1, alerts: 0, lastChanged: 0, ranges: 1 });
+    nw.u8()[8192 + 5] ^= 1;
+    expect(mon.check()).toHaveLength(1);
+    const violated = mon.report();
+    expect(violated).toMatchObject({ checks: 2, alerts: 1, lastChanged: 1, ranges: 1 });
+
+    const issuer = psaIssuer(new Uint8Array(32).fill(1));
+    const token = (components: ReturnType<typeof integrityComponents>) => issuer.issue({
+      nonce: new Uint8Array(32).fill(7), implementationId: new Uint8Array(32), bootSeed: new Uint8Array(8), lifecycle: LIFECYCLE.secured, clientId: 1, swComponents: components,
+    });
+    const parsed = parsePsaToken(token(integrityComponents(violated)));
+    expect(psaSignatureValid(parsed, issuer.publicKey)).toBe(true);
+    const [guest, status] = parsed.claims.swComponents;
+    expect(guest!.measurementType).toBe('guest');
+    expect(Buffer.from(guest!.measurementValue).toString('hex')).toBe(sha);
+    expect(status!.measurementType).toBe('guest-integrity:violated');
+    expect(status!.version).toBe('checks=2 alerts=1 last=1 ranges=1');
+    const okStatus = parsePsaToken(token(integrityComponents(intact))).claims.swComponents[1]!;
+    expect(okStatus.measurementType).toBe('guest-integrity:intact');
+    // The status value binds the counts and the module: a different report gives a different value.
+    expect(Buffer.from(okStatus.measurementValue).equals(Buffer.from(status!.measurementValue))).toBe(false);
+    // A manifest range (no module hash) and a patched-before-boot segment: the segment's reference is the module's bytes.
+    w.shutdown();
+  });
+
+  it('a segment patched before the reference is taken fails the first check (the reference is the module\'s bytes, not live memory)', () => {
+    const nw = new NormalWorld();
+    let mon: IntegrityMonitor | null = null;
+    const w = secureWorld(nw, { builtin: new Map([[INTEGRITY_TA, path.join(buildDir, 'ta', `${INTEGRITY_TA}.ta`)]]), onIntegrityAlert: (c, d) => mon!.alert(c, d) });
+    const seg = new Uint8Array(64).fill(0x33);
+    const live = seg.slice();
+    live[3] = 0;
+    new Uint8Array(nw.memory.buffer).set(live, 8192);
+    const measurement = { sha256: '00'.repeat(32), dataSegments: [{ index: 0, offset: 8192, length: 64, at: 0, active: true, name: '.rodata', sha256: createHash('sha256').update(seg).digest('hex') }] };
+    mon = new IntegrityMonitor(w, { ranges: [], segments: 'readonly', tables: false, periodMs: 1000, policy: 'log' }, () => ({}), () => undefined, null, 't', measurement);
+    mon.arm();
+    expect(mon.check().map((a) => a.detail)).toEqual(['range #0 [8192, +64) changed since boot']);
+    w.shutdown();
+  });
+});
+
 describe('integrity TA on demand', () => {
   it('a client session shares the instance: it may check and read the report, never reset the reference or close the system session', () => {
     const nw = new NormalWorld();
@@ -180,7 +323,7 @@ describe('integrity TA on demand', () => {
     let mon: IntegrityMonitor | null = null;
     const w = secureWorld(nw, { builtin: new Map([[INTEGRITY_TA, path.join(buildDir, 'ta', `${INTEGRITY_TA}.ta`)]]), onIntegrityAlert: (c, d) => mon!.alert(c, d) });
     new Uint8Array(nw.memory.buffer).fill(7, 8192, 8192 + 100);
-    mon = new IntegrityMonitor(w, { ranges: [[8192, 100]], tables: false, periodMs: 1000, policy: 'log' }, () => ({}), (a) => alerts.push(...a), null, 't');
+    mon = new IntegrityMonitor(w, { ranges: [[8192, 100]], segments: 'none', tables: false, periodMs: 1000, policy: 'log' }, () => ({}), (a) => alerts.push(...a), null, 't');
     mon.arm();
     expect(w.openSession(INTEGRITY_TA, 0, nw.u8(), nw.dv(), 0)).toBe(gp.TEE_SUCCESS);
     const client = w.lastSession;
