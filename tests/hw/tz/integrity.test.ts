@@ -30,6 +30,7 @@ import { GuestRunner } from '../../../runtime/monitor/guest.js';
 import { buildDir } from '../../../runtime/paths.js';
 import { MemoryTraceSink } from '../../../runtime/trace/sink.js';
 import { NormalWorld, OP, secureWorld, tempDir } from './world.js';
+import { emon } from '../../cli/helpers.js';
 
 const RO = 4096; // the guest's constant table (its .rodata segment): 256 bytes that must not change
 const RW = 8192; // its initialised writable data (.data), which it writes
@@ -251,6 +252,15 @@ describe('integrity checks between exits', () => {
     const watched = loadGuest(watchedFile);
     expect(watched.measurement?.sha256).toBe(measureGuest(new Uint8Array(await import('node:fs').then((fs) => fs.readFileSync(watchedFile))), 'g').sha256);
     expect(watched.measurement?.dataSegments.find((d) => d.name === '.rodata')?.offset).toBe(RO);
+  });
+
+  it('emon run: a spinning guest that patches its own .rodata is stopped (the supervisor measures and rewrites it)', async () => {
+    const spin = (await wasm(SPIN_WAT.replace('(import "attack" "mark" (func $mark))', '(func $mark)'))).slice();
+    const f = path.join(tempDir(), 'spin.wasm');
+    writeFileSync(f, withCustomSection(spin, 'solo5.manifest', new TextEncoder().encode(JSON.stringify({ type: 'solo5.manifest', version: 1, devices: [], integrity: { period_ms: 1, policy: 'stop' } })), 'spin'));
+    const r = emon(['run', '--backend=tz', '--timeout=60', f], { timeoutMs: 90000 });
+    expect(r.status, r.stderr).toBe(255);
+    expect(r.stderr).toMatch(/runtime integrity: range #0 \[4096, \+256\) changed since boot; the guest is stopped/);
   });
 
   it('without the loader\'s measurement the guest is refused with E_INTEGRITY', async () => {
