@@ -205,4 +205,54 @@ describe('enclave extension', () => {
       runner.close();
     }
   });
+
+  it('an ECALL right after its handle was closed is EINVAL, and ECALLs alternating between two handles each reach their own instance', async () => {
+    // The extension remembers the last handle an ECALL named; closing that handle must forget it.
+    const bytes = await wat(`(module
+      (import "emon" "enclave_open" (func $open (param i32 i32 i32 i32 i32) (result i32)))
+      (import "emon" "enclave_close" (func $close (param i32) (result i32)))
+      (import "emon" "ecall" (func $ecall (param i32 i32 i32) (result i32)))
+      (memory (export "memory") 2)
+      (data (i32.const 64) "gatetest")
+      (func (export "solo5_app_main") (param i32) (result i32) (i32.const 0))
+      (func (export "open") (param $scratch i32) (result i32)
+        (if (call $open (i32.const 64) (i32.const 8) (local.get $scratch) (i32.const 4096) (i32.const 128)) (then (return (i32.const -1))))
+        (i32.load (i32.const 128)))
+      (func (export "close") (param i32) (result i32) (call $close (local.get 0)))
+      (func (export "ping") (param i32) (result i32) (call $ecall (local.get 0) (i32.const 0) (i32.const 1024)))
+      (func (export "ocall_tick") (param i32) (result i32) (local.get 0))
+      (func (export "ocall_null"))
+      (func (export "ocall_echo") (param i32 i32 i32)))`);
+    const runner = await GuestRunner.create({
+      name: 'close-cached',
+      module: new WebAssembly.Module(bytes),
+      manifest: { devices: [], raw: { type: 'solo5.manifest', version: 1, devices: [], enclaves: [{ name: 'gatetest' }] } } as never,
+      attachments: new Map([['enclave', new Map([['gatetest', enclaveFile('gatetest')]])]]),
+      options: { stateDir: state },
+      console: new CaptureConsole(),
+      extensions: [enclaveExtension],
+      log: () => undefined,
+    });
+    try {
+      expect(runner.boot().status).toBe(0);
+      const a = runner.invoke('open', 8192).value as number;
+      const b = runner.invoke('open', 16384).value as number;
+      expect(a).toBeGreaterThanOrEqual(0);
+      expect(b).not.toBe(a);
+      for (let k = 0; k < 3; k++) {
+        expect(runner.invoke('ping', a).value).toBe(0);
+        expect(runner.invoke('ping', a).value).toBe(0);
+        expect(runner.invoke('ping', b).value).toBe(0);
+      }
+      expect(runner.invoke('ping', b).value).toBe(0);
+      expect(runner.invoke('close', b).value).toBe(0);
+      expect(runner.invoke('ping', b).value).toBe(2);
+      expect(runner.invoke('ping', a).value).toBe(0);
+      expect(runner.invoke('close', a).value).toBe(0);
+      expect(runner.invoke('ping', a).value).toBe(2);
+      expect(runner.invoke('ping', -1).value).toBe(2);
+    } finally {
+      runner.close();
+    }
+  });
 });
