@@ -34,12 +34,30 @@ import type { TaInstance } from './ta-instance.js';
 
 /**
  * Copies n bytes between two memories. Small copies go word by word through the DataViews: a subarray view
- * costs an allocation (tens of ns), more than 64 bytes of DataView moves; large ones use the native copy.
+ * costs an allocation (tens of ns), more than 64 bytes of DataView moves; large ones use the native copy, through
+ * a view of the source kept in `cache` while the client passes the same buffer (a client's loop usually does),
+ * so that a large memref costs no allocation per call either.
  */
 const SMALL_COPY = 256;
-function copyBytes(dst: Uint8Array, d32: Uint32Array, d: number, src: Uint8Array, s32: Uint32Array, s: number, n: number): void {
+/** The last source view of a large copy: its memory's view, start and length. */
+class ViewCache {
+  src: Uint8Array = new Uint8Array(0);
+  s = -1;
+  n = -1;
+  view: Uint8Array = new Uint8Array(0);
+  of(src: Uint8Array, s: number, n: number): Uint8Array {
+    if (src !== this.src || s !== this.s || n !== this.n) {
+      this.src = src;
+      this.s = s;
+      this.n = n;
+      this.view = src.subarray(s, s + n);
+    }
+    return this.view;
+  }
+}
+function copyBytes(dst: Uint8Array, d32: Uint32Array, d: number, src: Uint8Array, s32: Uint32Array, s: number, n: number, cache: ViewCache): void {
   if (n > SMALL_COPY) {
-    dst.set(src.subarray(s, s + n), d);
+    dst.set(cache.of(src, s, n), d);
     return;
   }
   let k = 0;
@@ -73,6 +91,9 @@ export class Marshal {
   readonly len = new Uint32Array(4);
   readonly dst = new Uint32Array(4);
   refusal: Refusal | null = null;
+  /** Views of the last large memref copied in (the client's buffer) and out (the TA's shared area), per parameter. */
+  private readonly inViews = [new ViewCache(), new ViewCache(), new ViewCache(), new ViewCache()];
+  private readonly outViews = [new ViewCache(), new ViewCache(), new ViewCache(), new ViewCache()];
   /** The guest's memory as words, for small aligned copies; rebuilt when the guest's view changes. */
   private g8: Uint8Array = new Uint8Array(0);
   private g32: Uint32Array = new Uint32Array(0);
@@ -156,7 +177,7 @@ export class Marshal {
         if (p !== 0) {
           // An output-only memref's content is undefined for the TA (GP Internal Core API §4.3.6.2): nothing is
           // copied in, as OP-TEE maps the client's buffer without clearing it.
-          if (t !== PARAM_MEMREF_OUTPUT && n !== 0) copyBytes(t8, t32, d, g, this.guestWords(g), p, n);
+          if (t !== PARAM_MEMREF_OUTPUT && n !== 0) copyBytes(t8, t32, d, g, this.guestWords(g), p, n, this.inViews[i]!);
           off += n + ((8 - (n & 7)) & 7);
         }
         t32[w] = d;
@@ -196,7 +217,7 @@ export class Marshal {
         continue;
       }
       const p = this.ptr[i]!;
-      if (p !== 0 && want !== 0) copyBytes(g, this.guestWords(g), p, t8, t32, this.dst[i]!, want);
+      if (p !== 0 && want !== 0) copyBytes(g, this.guestWords(g), p, t8, t32, this.dst[i]!, want, this.outViews[i]!);
     }
     return out;
   }
