@@ -354,7 +354,12 @@ const NAME_SUBSECTION_DATA = 9;
 export interface DataSegment {
   /** Index in the data section. */
   readonly index: number;
-  /** Active segments with a constant offset (`i32.const N`): where it lands in memory 0; null otherwise. */
+  /**
+   * Where it lands in memory 0 by the time the module is instantiated, when that is known: an active segment's
+   * constant offset (`i32.const N`), or for a passive one the constant destination of the start function's
+   * `memory.init` of it (wasm-ld's `__wasm_init_memory`, which a --shared-memory build such as `emon cc`'s uses);
+   * null otherwise.
+   */
   readonly offset: number | null;
   readonly length: number;
   /** Where its bytes start in the module file. */
@@ -411,7 +416,65 @@ export function dataSegments(bytes: Uint8Array, what: string): DataSegment[] {
     const name = names.get(index);
     out.push(name === undefined ? { index, offset, length, at, active } : { index, offset, length, at, active, name });
   }
+  if (out.some((s) => !s.active)) {
+    const placed = startFunctionInits(bytes, sections, what);
+    return out.map((s) => (s.active || !placed.has(s.index) || placed.get(s.index)!.length !== s.length ? s : { ...s, offset: placed.get(s.index)!.dest }));
+  }
   return out;
+}
+
+const SECTION_START = 8;
+const SECTION_CODE = 10;
+
+/**
+ * The `memory.init` instructions of the start function with constant operands — `i32.const dest; i32.const 0;
+ * i32.const n; memory.init seg 0`, the sequence wasm-ld's `__wasm_init_memory` emits per passive segment — as
+ * segment -> {dest, n}. A byte scan of that one function body: a match needs the whole five-instruction sequence.
+ */
+function startFunctionInits(bytes: Uint8Array, sections: readonly Section[], what: string): Map<number, { dest: number; length: number }> {
+  const found = new Map<number, { dest: number; length: number }>();
+  const start = sections.find((s) => s.id === SECTION_START);
+  const code = sections.find((s) => s.id === SECTION_CODE);
+  if (!start || !code) return found;
+  const index = new Reader(bytes, start.payload, what).u32() - importedFunctions(bytes, sections as Section[], what).length;
+  if (index < 0) return found;
+  const r = new Reader(bytes, code.payload, what);
+  const count = r.u32();
+  if (index >= count) return found;
+  for (let i = 0; i < index; i++) r.pos += r.u32();
+  const size = r.u32();
+  const end = r.pos + size;
+  if (end > code.end) r.fail('a function body runs past the code section');
+  const sleb = (): number | null => {
+    let v = 0;
+    let shift = 0;
+    for (;;) {
+      if (r.pos >= end) return null;
+      const b = r.bytes[r.pos++]!;
+      if (shift < 32) v |= (b & 0x7f) << shift;
+      shift += 7;
+      if ((b & 0x80) === 0) return shift < 32 && (b & 0x40) !== 0 ? v | (-1 << shift) : v;
+      if (shift > 35) return null;
+    }
+  };
+  const body = r.pos;
+  for (let p = body; p < end; p++) {
+    if (bytes[p] !== 0x41) continue;
+    r.pos = p + 1;
+    const dest = sleb();
+    if (dest === null || bytes[r.pos] !== 0x41) continue;
+    r.pos++;
+    const src = sleb();
+    if (src !== 0 || bytes[r.pos] !== 0x41) continue;
+    r.pos++;
+    const n = sleb();
+    if (n === null || bytes[r.pos] !== 0xfc || bytes[r.pos + 1] !== 0x08) continue;
+    r.pos += 2;
+    const seg = sleb();
+    if (seg === null || seg < 0 || bytes[r.pos] !== 0x00) continue;
+    if (!found.has(seg)) found.set(seg, { dest: dest >>> 0, length: n >>> 0 });
+  }
+  return found;
 }
 
 /**

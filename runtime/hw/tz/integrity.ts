@@ -89,11 +89,14 @@ export interface WatchedRange {
   readonly sha256?: string;
 }
 
-/** The module's chosen segments (active, constant offset, not empty), with their bytes' hashes from the module. */
+/**
+ * The module's chosen segments (placed at a known address by instantiation: active at a constant offset, or
+ * passive and copied there by the start function; not empty), with their bytes' hashes from the module.
+ */
 export function segmentRanges(segments: readonly MeasuredSegment[], choice: SegmentChoice): WatchedRange[] {
   if (choice === 'none') return [];
   return segments
-    .filter((s) => s.active && s.offset !== null && s.length > 0 && (choice === 'all' || isReadOnlySegment(s)))
+    .filter((s) => s.offset !== null && s.length > 0 && (choice === 'all' || isReadOnlySegment(s)))
     .map((s) => ({ at: s.offset!, length: s.length, sha256: s.sha256 }));
 }
 

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import wabtInit from 'wabt';
 import { describe, expect, it } from 'vitest';
 import { enclaveExtension } from '../../../runtime/enclave/extension.js';
@@ -23,7 +24,7 @@ import { LIFECYCLE } from '../../../runtime/hw/psa/claims.js';
 import { parsePsaToken, psaSignatureValid } from '../../../runtime/attest/psa/token.js';
 import { INTEGRITY_TICK, withIntegrityTicks } from '../../../runtime/monitor/asyncify.js';
 import { compileGuest, loadGuest, measureGuest } from '../../../runtime/monitor/loader.js';
-import { withCustomSection } from '../../../runtime/monitor/wasmbin.js';
+import { dataSegments, withCustomSection } from '../../../runtime/monitor/wasmbin.js';
 import { CaptureConsole } from '../../../runtime/monitor/console.js';
 import type { GuestHost, MonitorExtension } from '../../../runtime/monitor/extension.js';
 import { GuestRunner } from '../../../runtime/monitor/guest.js';
@@ -224,6 +225,17 @@ const SPIN_WAT = `(module
       (br_if $spin (i32.lt_u (local.get $i) (i32.const 2000000000))))
     (i32.const 0)))`;
 
+/** SPIN_WAT laid out as `emon cc` (wasm-ld --shared-memory) lays out C: passive segments that the start function copies in. */
+const SPIN_PASSIVE_WAT = SPIN_WAT
+  .replace(`(data $.rodata (i32.const ${RO})`, '(data $.rodata')
+  .replace('(memory (export "memory") 2)', `(memory (export "memory") 2)
+  (data $.data "${'\\07'.repeat(32)}")
+  (func $init_memory
+    (memory.init $.rodata (i32.const ${RO}) (i32.const 0) (i32.const 256))
+    (memory.init $.data (i32.const ${RW}) (i32.const 0) (i32.const 32))
+    (data.drop $.rodata) (data.drop $.data))
+  (start $init_memory)`);
+
 describe('integrity checks between exits', () => {
   it('a guest that never exits and patches its own read-only data is caught at the first check after the patch', async () => {
     const { result, alerts, checks, patchedAfter } = await run({ period_ms: 1, policy: 'stop' }, null, 'tz', null, SPIN_WAT);
@@ -233,6 +245,32 @@ describe('integrity checks between exits', () => {
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.args?.['check']).toBe(patchedAfter + 1);
     expect(checks).toBe(patchedAfter + 1);
+  });
+
+  it('passive segments that the start function copies in (a C guest\'s layout) are found and watched', async () => {
+    const bytes = await wasm(SPIN_PASSIVE_WAT);
+    const m = measureGuest(bytes, 'c');
+    expect(m.dataSegments.map((d) => [d.name, d.active, d.offset, d.length])).toEqual([['.data', false, RW, 32], ['.rodata', false, RO, 256]]);
+    expect(segmentRanges(m.dataSegments, 'readonly').map((r) => [r.at, r.length])).toEqual([[RO, 256]]);
+    const { result, alerts, patchedAfter } = await run({ period_ms: 1, policy: 'stop' }, null, 'tz', null, SPIN_PASSIVE_WAT);
+    expect(result.status, result.message).toBe(255);
+    expect(alerts[0]!.args?.['check']).toBe(patchedAfter + 1);
+  });
+
+  it('reading the segments of a corrupted module gives the segments or E_BAD_WASM, never another exception', async () => {
+    const good = await wasm(SPIN_PASSIVE_WAT);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), fc.nat(good.length), (edits, cut) => {
+        const b = good.slice(0, Math.max(8, cut));
+        for (const [at, v] of edits) if (at < b.length) b[at] = v;
+        try {
+          for (const d of dataSegments(b, 'fuzzed')) expect(d.at + d.length).toBeLessThanOrEqual(b.length);
+        } catch (e) {
+          expect(isEmonError(e, 'E_BAD_WASM'), String(e)).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('the rewrite calls teec.integrity_tick; a guest whose manifest does not ask for integrity is neither measured nor rewritten', async () => {
