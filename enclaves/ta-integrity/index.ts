@@ -15,9 +15,16 @@ import {
 } from '../tasdk/index';
 export { __tee_params, __tee_shm, __tee_shm_size } from '../tasdk/index';
 
+/** The secure world's attestation service, for this TA only: a PSA token over the nonce carrying REPORT. */
+@external("tee", "integrity_token") declare function sys_integrity_token(nonce: usize, nonceLen: usize, report: usize, out: usize, cap: usize): i32;
+
 const CMD_SET_REFERENCE: u32 = 0x80000000;
 const CMD_CHECK: u32 = 1;
 const CMD_REPORT: u32 = 2;
+/** memref in: a 32, 48 or 64-byte nonce; memref out: the PSA token (RFC 9783) with the guest's integrity. */
+const CMD_ATTEST: u32 = 3;
+/** The report as the attestation service reads it: module SHA-256, checks, alerts, last changed, ranges. */
+const REPORT: usize = memory.data(48, 16);
 const MAX_RANGES: u32 = 64;
 const CHUNK: usize = 4096;
 
@@ -128,6 +135,22 @@ export function TA_InvokeCommandEntryPoint(sessCtx: usize, cmd: u32, paramTypes:
     }
     TEE_SetParamValue(params, 0, alerts, checks);
     return TEE_SUCCESS;
+  }
+  if (cmd == CMD_ATTEST) {
+    if (paramTypes != TEE_PARAM_TYPES(TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_MEMREF_OUTPUT, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE)) return TEE_ERROR_BAD_PARAMETERS;
+    if (!referenced) return TEE_ERROR_BAD_STATE;
+    const nonceLen = TEE_ParamMemrefSize(params, 0);
+    if (nonceLen != 32 && nonceLen != 48 && nonceLen != 64) return TEE_ERROR_BAD_PARAMETERS;
+    memory.copy(REPORT, MODULE, 32);
+    store<u32>(REPORT, checks, 32);
+    store<u32>(REPORT, alerts, 36);
+    store<u32>(REPORT, lastChanged, 40);
+    store<u32>(REPORT, count, 44);
+    const cap = TEE_ParamMemrefSize(params, 1);
+    const n = sys_integrity_token(TEE_ParamMemrefBuffer(params, 0), nonceLen, REPORT, TEE_ParamMemrefBuffer(params, 1), cap);
+    if (n < 0) return TEE_ERROR_NOT_SUPPORTED;
+    TEE_SetParamMemrefSize(params, 1, <u32>n);
+    return <u32>n > cap ? TEE_ERROR_SHORT_BUFFER : TEE_SUCCESS;
   }
   return TEE_ERROR_NOT_SUPPORTED;
 }

@@ -14,7 +14,9 @@ import { buildDir } from '../../paths.js';
 import { emulateCost } from '../cost/emulate.js';
 import type { BackendGuest } from '../backend.js';
 import { Carveout, parseSecureMem } from './carveout.js';
-import { INTEGRITY_TA } from './integrity.js';
+import { INTEGRITY_TA, integrityClaims } from './integrity.js';
+import { psaIssuer } from '../psa/token.js';
+import { loadPlatform } from '../sgx/platform.js';
 import { SecureWorld, taDirOption, type SecureDevice } from './secure-world.js';
 import type { SecureBlock } from './secure-block.js';
 
@@ -42,6 +44,12 @@ export function attachBoard(guest: BackendGuest): { world: SecureWorld; release:
       blocks,
       normalWorld: () => normal?.() ?? null,
       onIntegrityAlert: (code, detail) => alert?.(code, detail),
+      // The board's attestation service (TF-M's initial attestation, as `emon attest --type psa` signs): the
+      // device key of the state directory, so `emon attest collateral`'s PSA key verifies the token.
+      integrityToken: (nonce, report) => {
+        const platform = loadPlatform(typeof guest.options['stateDir'] === 'string' ? guest.options['stateDir'] : undefined);
+        return psaIssuer(platform.sealRoot).issue(integrityClaims(nonce, report, platform.reportRoot));
+      },
       verbose: guest.options['verbose'] === true,
       // The integrity TA ships with emon, like OP-TEE's early TAs built into the TEE core.
       builtin: new Map([[INTEGRITY_TA, path.join(buildDir, 'ta', `${INTEGRITY_TA}.ta`)]]),

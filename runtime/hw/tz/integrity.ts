@@ -20,7 +20,7 @@ import { EmonError } from '../../errors.js';
 import type { GuestMeasurement, MeasuredSegment } from '../../monitor/extension.js';
 import { createHash } from 'node:crypto';
 import type { HwTraceEvent } from '../backend.js';
-import type { SoftwareComponent } from '../psa/claims.js';
+import { LIFECYCLE, type PsaClaimsIn, type SoftwareComponent } from '../psa/claims.js';
 import { PARAM_MEMREF_INPUT, PARAM_MEMREF_OUTPUT, PARAM_VALUE_OUTPUT, paramTypes, resultName, TEE_ERROR_SECURITY, TEE_SUCCESS } from './gp.js';
 import type { SecureWorld } from './secure-world.js';
 
@@ -110,6 +110,34 @@ export interface IntegrityReport {
   /** Ranges found changed by the last check (0: the guest was intact then). */
   readonly lastChanged: number;
   readonly ranges: number;
+}
+
+/** The TA's 48-byte report record (module SHA-256, then checks, alerts, last changed, ranges; u32 LE). */
+export function decodeReport(b: Uint8Array): IntegrityReport {
+  if (b.length !== 48) throw new EmonError('E_INTEGRITY', `an integrity report is 48 bytes, not ${b.length}`);
+  const dv = new DataView(b.buffer, b.byteOffset, 48);
+  return { module: b.slice(0, 32), checks: dv.getUint32(32, true), alerts: dv.getUint32(36, true), lastChanged: dv.getUint32(40, true), ranges: dv.getUint32(44, true) };
+}
+
+/**
+ * The claims of the board's PSA token for a guest's integrity (what the secure world's attestation service
+ * signs, as `emon attest --type psa` does for files): the nonce, the simulated board's implementation ID and boot
+ * seed, and the guest's components from the integrity TA's report.
+ */
+export function integrityClaims(nonce: Uint8Array, report: IntegrityReport, reportRoot: Uint8Array): PsaClaimsIn {
+  const sha = (...parts: Uint8Array[]): Uint8Array => {
+    const h = createHash('sha256');
+    for (const p of parts) h.update(p);
+    return new Uint8Array(h.digest());
+  };
+  return {
+    nonce,
+    implementationId: sha(new TextEncoder().encode('emon simulated TrustZone board v1')),
+    bootSeed: sha(reportRoot, new TextEncoder().encode('boot seed')),
+    lifecycle: LIFECYCLE.secured,
+    clientId: 1,
+    swComponents: integrityComponents(report),
+  };
 }
 
 /** The domain separator of the integrity status's measurement value. */

@@ -37,6 +37,7 @@ import {
   resultName,
 } from './gp.js';
 import { Marshal } from './operation.js';
+import { decodeReport, INTEGRITY_TA, type IntegrityReport } from './integrity.js';
 import { loadTaImage, TA_SUFFIX, type TaImage, type TaInstrumentation } from './ta-image.js';
 import { TaInstance, type TaServices } from './ta-instance.js';
 import { isUuid } from './uuid.js';
@@ -71,6 +72,8 @@ export interface SecureWorldOptions {
   readonly blocks?: ReadonlyMap<string, SecureBlock>;
   readonly normalWorld?: () => WebAssembly.Memory | null;
   readonly onIntegrityAlert?: (code: number, detail: string) => void;
+  /** The board's attestation service for the integrity TA's report (a PSA token over the nonce); absent: none. */
+  readonly integrityToken?: (nonce: Uint8Array, report: IntegrityReport) => Uint8Array;
   /** TAs the secure world carries itself, by UUID (OP-TEE's early TAs): looked up before the TA directory. */
   readonly builtin?: ReadonlyMap<string, string>;
   /** Show TAs' DMSG lines (OP-TEE's debug level); errors and info are always shown. */
@@ -167,6 +170,19 @@ export class SecureWorld {
       secureBlock: (name) => o.blocks?.get(name) ?? null,
       normalWorld: () => o.normalWorld?.() ?? null,
       integrityAlert: (code, detail) => o.onIntegrityAlert?.(code, detail),
+      // Only the integrity TA, which the secure world carries itself (a TA directory cannot replace a built-in UUID).
+      integrityToken: (caller, nonce, report) => {
+        if (caller !== INTEGRITY_TA || o.integrityToken === undefined || o.builtin?.has(INTEGRITY_TA) !== true) return null;
+        try {
+          return o.integrityToken(nonce, decodeReport(report));
+        } catch (e) {
+          if (isEmonError(e)) {
+            o.log(`secure world: no integrity token: ${e.message}`);
+            return null;
+          }
+          throw e;
+        }
+      },
       crypto: () => (this.cryptoCore ??= WasmCrypto.create()),
     };
   }

@@ -73,7 +73,7 @@ export interface TaInstrumentation {
 }
 
 /** Imports a TA may have: the TA syscalls in module "tee", its memory and abort in "env". */
-export const TEE_SYSCALLS: readonly string[] = ['log', 'panic', 'random', 'get_time', 'secure_device_read', 'secure_block_info', 'secure_block_io', 'normal_world_read', 'integrity_alert', 'cryp_alloc', 'cryp_update', 'cryp_final', 'cryp_free', 'cryp_aead'];
+export const TEE_SYSCALLS: readonly string[] = ['log', 'panic', 'random', 'get_time', 'secure_device_read', 'secure_block_info', 'secure_block_io', 'normal_world_read', 'integrity_alert', 'integrity_token', 'cryp_alloc', 'cryp_update', 'cryp_final', 'cryp_free', 'cryp_aead'];
 
 const fail = (file: string, why: string): never => {
   throw new EmonError('E_TA_FORMAT', `TA ${file}: ${why}`, { hint: 'build it with `emon ta build` (see docs/trustzone.md)' });

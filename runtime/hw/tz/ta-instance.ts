@@ -32,6 +32,12 @@ export interface TaServices {
   normalWorld(): WebAssembly.Memory | null;
   /** An integrity TA's alert (runtime integrity monitoring). */
   integrityAlert(code: number, detail: string): void;
+  /**
+   * The secure world's attestation service for the integrity TA: a PSA token over `nonce` whose software
+   * components carry the TA's report (48 bytes: module SHA-256, then checks, alerts, ranges changed at the last
+   * check and ranges watched, u32 LE each). Null for any other caller, a bad nonce, or a board without the service.
+   */
+  integrityToken(caller: string, nonce: Uint8Array, report: Uint8Array): Uint8Array | null;
   /** The TEE core's crypto (the Wasm crypto core), for TAs that call it through syscalls (C TAs). */
   crypto(): WasmCrypto;
 }
@@ -155,6 +161,19 @@ export class TaInstance {
         return 0;
       },
       integrity_alert: (code: number, p: number, n: number) => services.integrityAlert(code, str(p, Math.min(n >>> 0, 1024))),
+      /** A PSA token for the integrity TA's report (TaServices#integrityToken): its length (written when it fits in cap), or -1. */
+      integrity_token: (np: number, nn: number, rp: number, out: number, cap: number): number => {
+        np >>>= 0;
+        nn >>>= 0;
+        rp >>>= 0;
+        out >>>= 0;
+        cap >>>= 0;
+        if (nn > 64 || !inside(np, nn) || !inside(rp, 48) || !inside(out, cap)) return -1;
+        const token = services.integrityToken(image.props.uuid, self.view().slice(np, np + nn), self.view().slice(rp, rp + 48));
+        if (token === null) return -1;
+        if (token.length <= cap) self.view().set(token, out);
+        return token.length;
+      },
       // The TEE core's crypto, as OP-TEE's utee_hash_*/utee_cryp_* syscalls: a state handle, updates, a final.
       cryp_alloc: (algo: number, key: number, keyLen: number): number => {
         key >>>= 0;

@@ -18,7 +18,7 @@ import { enclaveExtension } from '../../../runtime/enclave/extension.js';
 import { teecExtension } from '../../../runtime/enclave/teec.js';
 import { isEmonError } from '../../../runtime/errors.js';
 import * as gp from '../../../runtime/hw/tz/gp.js';
-import { INTEGRITY_TA, IntegrityMonitor, integrityComponents, segmentRanges, type IntegrityAlert } from '../../../runtime/hw/tz/integrity.js';
+import { INTEGRITY_TA, IntegrityMonitor, integrityClaims, integrityComponents, segmentRanges, type IntegrityAlert } from '../../../runtime/hw/tz/integrity.js';
 import { psaIssuer } from '../../../runtime/hw/psa/token.js';
 import { LIFECYCLE } from '../../../runtime/hw/psa/claims.js';
 import { parsePsaToken, psaSignatureValid } from '../../../runtime/attest/psa/token.js';
@@ -345,6 +345,66 @@ describe('integrity status in attestation', () => {
     // The status value binds the counts and the module: a different report gives a different value.
     expect(Buffer.from(okStatus.measurementValue).equals(Buffer.from(status!.measurementValue))).toBe(false);
     // A manifest range (no module hash) and a patched-before-boot segment: the segment's reference is the module's bytes.
+    w.shutdown();
+  });
+
+  it('a client asks the integrity TA for a PSA token (command 3): the secure world signs the TA\'s report over the nonce', () => {
+    const nw = new NormalWorld();
+    let mon: IntegrityMonitor | null = null;
+    const issuer = psaIssuer(new Uint8Array(32).fill(5));
+    const w = secureWorld(nw, {
+      builtin: new Map([[INTEGRITY_TA, path.join(buildDir, 'ta', `${INTEGRITY_TA}.ta`)]]),
+      onIntegrityAlert: (c, d) => mon!.alert(c, d),
+      integrityToken: (nonce, report) => issuer.issue(integrityClaims(nonce, report, new Uint8Array(32))),
+    });
+    const seg = new Uint8Array(64).fill(0x44);
+    new Uint8Array(nw.memory.buffer).set(seg, 8192);
+    const sha = createHash('sha256').update('the module').digest('hex');
+    const measurement = { sha256: sha, dataSegments: [{ index: 0, offset: 8192, length: 64, at: 0, active: true, name: '.rodata', sha256: createHash('sha256').update(seg).digest('hex') }] };
+    mon = new IntegrityMonitor(w, { ranges: [], segments: 'readonly', tables: false, periodMs: 1000, policy: 'attest' }, () => ({}), () => undefined, null, 't', measurement);
+    mon.arm();
+    expect(w.openSession(INTEGRITY_TA, 0, nw.u8(), nw.dv(), 0)).toBe(gp.TEE_SUCCESS);
+    const client = w.lastSession;
+    const NONCE = 12288, TOKEN = 16384;
+    const nonce = new Uint8Array(32).map((_, i) => i + 1);
+    nw.u8().set(nonce, NONCE);
+    const attest = (cap: number, nonceLen = 32) => {
+      const op = nw.op(gp.paramTypes(gp.PARAM_MEMREF_INPUT, gp.PARAM_MEMREF_OUTPUT), [{ buf: NONCE, size: nonceLen }, { buf: TOKEN, size: cap }]);
+      const r = w.invoke(client, 3, nw.u8(), nw.dv(), op);
+      return { r, size: nw.param(1)[1], token: nw.u8().slice(TOKEN, TOKEN + nw.param(1)[1]) };
+    };
+    const short = attest(16);
+    expect(short.r).toBe(gp.TEE_ERROR_SHORT_BUFFER);
+    expect(short.size).toBeGreaterThan(100);
+    expect(attest(4096, 20).r).toBe(gp.TEE_ERROR_BAD_PARAMETERS);
+    const read = (token: Uint8Array) => {
+      const t = parsePsaToken(token);
+      expect(psaSignatureValid(t, issuer.publicKey)).toBe(true);
+      expect([...t.claims.nonce]).toEqual([...nonce]);
+      return t.claims.swComponents;
+    };
+    const ok = attest(4096);
+    expect(ok.r).toBe(gp.TEE_SUCCESS);
+    const [guest, status] = read(ok.token);
+    expect(Buffer.from(guest!.measurementValue).toString('hex')).toBe(sha);
+    expect(status!.measurementType).toBe('guest-integrity:intact');
+    nw.u8()[8192 + 9] ^= 0x10;
+    expect(mon.check()).toHaveLength(1);
+    const after = read(attest(4096).token);
+    expect(after[1]!.measurementType).toBe('guest-integrity:violated');
+    expect(after[1]!.version).toBe('checks=1 alerts=1 last=1 ranges=1');
+    w.shutdown();
+  });
+
+  it('without the board\'s attestation service the token command answers not supported', () => {
+    const nw = new NormalWorld();
+    let mon: IntegrityMonitor | null = null;
+    const w = secureWorld(nw, { builtin: new Map([[INTEGRITY_TA, path.join(buildDir, 'ta', `${INTEGRITY_TA}.ta`)]]), onIntegrityAlert: (c, d) => mon!.alert(c, d) });
+    mon = new IntegrityMonitor(w, { ranges: [[8192, 16]], segments: 'none', tables: false, periodMs: 1000, policy: 'attest' }, () => ({}), () => undefined, null, 't');
+    mon.arm();
+    expect(w.openSession(INTEGRITY_TA, 0, nw.u8(), nw.dv(), 0)).toBe(gp.TEE_SUCCESS);
+    const op = nw.op(gp.paramTypes(gp.PARAM_MEMREF_INPUT, gp.PARAM_MEMREF_OUTPUT), [{ buf: 12288, size: 32 }, { buf: 16384, size: 4096 }]);
+    expect(w.invoke(w.lastSession, 3, nw.u8(), nw.dv(), op)).toBe(gp.TEE_ERROR_NOT_SUPPORTED);
     w.shutdown();
   });
 
