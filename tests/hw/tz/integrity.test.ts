@@ -20,6 +20,8 @@ import { isEmonError } from '../../../runtime/errors.js';
 import * as gp from '../../../runtime/hw/tz/gp.js';
 import { INTEGRITY_TA, IntegrityMonitor, integrityClaims, integrityComponents, segmentRanges, type IntegrityAlert } from '../../../runtime/hw/tz/integrity.js';
 import { psaIssuer } from '../../../runtime/hw/psa/token.js';
+import { attachBoard, connectNormalWorld } from '../../../runtime/hw/tz/board.js';
+import { loadPlatform } from '../../../runtime/hw/sgx/platform.js';
 import { LIFECYCLE } from '../../../runtime/hw/psa/claims.js';
 import { parsePsaToken, psaSignatureValid } from '../../../runtime/attest/psa/token.js';
 import { INTEGRITY_TICK, withIntegrityTicks } from '../../../runtime/monitor/asyncify.js';
@@ -394,6 +396,33 @@ describe('integrity status in attestation', () => {
     expect(after[1]!.measurementType).toBe('guest-integrity:violated');
     expect(after[1]!.version).toBe('checks=1 alerts=1 last=1 ranges=1');
     w.shutdown();
+  });
+
+  it('on the board, the token is signed with the state directory\'s PSA device key (what `emon attest collateral` exports)', () => {
+    const stateDir = tempDir();
+    const board = attachBoard({ name: 'attested', manifest: {}, attachments: new Map(), options: { stateDir, taDir: path.join(buildDir, 'ta') }, trace: null, log: () => undefined });
+    try {
+      const memory = new WebAssembly.Memory({ initial: 2 });
+      let mon: IntegrityMonitor | null = null;
+      connectNormalWorld(() => memory, (c, d) => mon!.alert(c, d));
+      const u8 = () => new Uint8Array(memory.buffer);
+      const dv = () => new DataView(memory.buffer);
+      mon = new IntegrityMonitor(board.world, { ranges: [[8192, 16]], segments: 'none', tables: false, periodMs: 1000, policy: 'attest' }, () => ({}), () => undefined, null, 't');
+      mon.arm();
+      expect(board.world.openSession(INTEGRITY_TA, 0, u8(), dv(), 0)).toBe(gp.TEE_SUCCESS);
+      u8().fill(3, 12288, 12288 + 48);
+      dv().setUint32(1024 + 4, gp.paramTypes(gp.PARAM_MEMREF_INPUT, gp.PARAM_MEMREF_OUTPUT), true);
+      dv().setUint32(1024 + 8, 12288, true);
+      dv().setUint32(1024 + 12, 48, true);
+      dv().setUint32(1024 + 20, 16384, true);
+      dv().setUint32(1024 + 24, 4096, true);
+      expect(board.world.invoke(board.world.lastSession, 3, u8(), dv(), 1024)).toBe(gp.TEE_SUCCESS);
+      const token = parsePsaToken(u8().slice(16384, 16384 + dv().getUint32(1024 + 24, true)));
+      expect(psaSignatureValid(token, psaIssuer(loadPlatform(stateDir).sealRoot).publicKey)).toBe(true);
+      expect(token.claims.swComponents.map((c) => c.measurementType)).toEqual(['guest', 'guest-integrity:intact']);
+    } finally {
+      board.release();
+    }
   });
 
   it('without the board\'s attestation service the token command answers not supported', () => {
