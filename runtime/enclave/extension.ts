@@ -91,11 +91,27 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
     nextHandle = 0;
   };
   reboots.set(host, reboot);
+  /** enclave_open calls in progress: an enclave's start may make OCALLs into the guest before it is in `open`. */
+  let opening = 0;
+  busies.set(host, () => {
+    if (opening > 0) return true;
+    for (const e of open.values()) if (e.busy()) return true;
+    return false;
+  });
 
   const u8 = (): Uint8Array => new Uint8Array(host.memory().buffer);
   const inGuest = (p: number, n: number): boolean => p >= 0 && n >= 0 && p + n <= host.memory().buffer.byteLength;
 
   function enclave_open(namePtr: number, nameLen: number, scratchPtr: number, scratchLen: number, handleOut: number): number {
+    opening++;
+    try {
+      return openOne(namePtr, nameLen, scratchPtr, scratchLen, handleOut);
+    } finally {
+      opening--;
+    }
+  }
+
+  function openOne(namePtr: number, nameLen: number, scratchPtr: number, scratchLen: number, handleOut: number): number {
     namePtr >>>= 0;
     nameLen >>>= 0;
     scratchPtr >>>= 0;
@@ -177,12 +193,16 @@ async function guestImports(host: GuestHost): Promise<Record<string, WebAssembly
 let detachEpc: (() => void) | null = null;
 const detachers = new WeakMap<GuestHost, () => void>();
 const reboots = new WeakMap<GuestHost, () => void>();
+const busies = new WeakMap<GuestHost, () => boolean>();
 
 export const enclaveExtension: MonitorExtension = {
   importModule: 'emon',
   attachmentKind: 'enclave',
   imports: guestImports,
   boot: (host) => reboots.get(host)?.(),
+  // Its own count of calls in progress (the gate's nesting depth, enclave_open's), so a shared worker leaves
+  // the "emon" functions unwrapped: the ECALL path pays nothing for fleets.
+  busy: (host) => busies.get(host)?.() ?? false,
   dispose: (host) => {
     reboots.get(host)?.(); // close the instances (TZ: their sessions give the carve-out back)
     if (host.sharesThread === true) {

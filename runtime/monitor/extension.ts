@@ -81,4 +81,12 @@ export interface MonitorExtension {
    * (or `host.abort`) ends the guest with the message.
    */
   started?(host: GuestHost): void;
+  /**
+   * True while one of this extension's calls for the guest is on the stack under guest code (an ECALL whose
+   * enclave made an OCALL into the guest, an enclave's start run by enclave_open). A shared worker's scheduler
+   * (./scheduler.ts) must not unwind the guest then; it asks only when it would. An extension without this hook
+   * has each of its functions wrapped to count the calls in progress, which costs every call (a null ECALL
+   * about a fifth more).
+   */
+  busy?(host: GuestHost): boolean;
 }

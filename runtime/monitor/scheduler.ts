@@ -83,6 +83,8 @@ class Slot {
   /** Imports served by extensions, made by Scheduler.prepare(), with the hosts to dispose of at the end. */
   extImports: WebAssembly.Imports = {};
   hosts: Array<[MonitorExtension, GuestHost]> = [];
+  /** The busy() hooks of its extensions that have one (their functions are not wrapped; see Scheduler.guard). */
+  busy: Array<() => boolean> = [];
   readonly stats: GuestStats = { slices: 0, lateness: [] };
   constructor(readonly index: number, readonly guest: ScheduledGuest) {}
 }
@@ -155,8 +157,11 @@ export class Scheduler {
    * preemption checks must not unwind it then: the stack below is the extension's JS, not the scheduler's.
    */
   private readonly depth = { n: 0 };
-  private get hostDepth(): number {
-    return this.depth.n;
+  /** Whether an extension's call is on the stack under the guest's code now, so the guest cannot be unwound. */
+  private inHost(s: Slot): boolean {
+    if (this.depth.n > 0) return true;
+    for (const b of s.busy) if (b()) return true;
+    return false;
   }
 
   constructor(guests: readonly ScheduledGuest[], private readonly options: SchedulerOptions = {}) {
@@ -192,7 +197,10 @@ export class Scheduler {
               return endGuest(s.core, new GuestExit(SOLO5_EXIT_ABORT, 'abort', message));
             },
           };
-          s.extImports[ext.importModule] = this.guarded(await ext.imports(host));
+          const table = await ext.imports(host);
+          const busy = ext.busy;
+          if (busy !== undefined) s.busy.push(() => busy.call(ext, host));
+          s.extImports[ext.importModule] = busy !== undefined ? table : this.guarded(table);
           s.hosts.push([ext, host]);
         }
       } catch (e) {
@@ -201,7 +209,10 @@ export class Scheduler {
     }
   }
 
-  /** Wraps an extension's functions so the guest is never unwound while one of them is on the stack. */
+  /**
+   * Wraps the functions of an extension without a busy() hook so the guest is never unwound while one of them
+   * is on the stack.
+   */
   private guarded(table: Record<string, WebAssembly.ImportValue>): Record<string, WebAssembly.ImportValue> {
     const out: Record<string, WebAssembly.ImportValue> = {};
     for (const [name, v] of Object.entries(table)) out[name] = typeof v === 'function' ? this.guard(v as (...a: unknown[]) => unknown) : v;
@@ -210,7 +221,10 @@ export class Scheduler {
 
   /**
    * One wrapper per function, with the function's own arity where it is small: an ECALL is on the hot path, and
-   * a rest-and-spread wrapper cost it about a third more inside a shared worker (the `fleet` bench suite).
+   * a rest-and-spread wrapper cost it about a third more inside a shared worker (the `fleet` bench suite). There
+   * is no try/finally either (it cost a null ECALL about 2 ns more, 20%): an exception that leaves an extension's
+   * function goes on through the guest's Wasm frames, which cannot catch it, and ends the guest's slice (an
+   * enclave's OCALL gate that sees it marks the guest faulted and passes it on), so slice() resets the count.
    */
   private guard(fn: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
     const depth = this.depth;
@@ -218,47 +232,37 @@ export class Scheduler {
       case 0:
         return () => {
           depth.n++;
-          try {
-            return fn();
-          } finally {
-            depth.n--;
-          }
+          const r = fn();
+          depth.n--;
+          return r;
         };
       case 1:
         return (a: unknown) => {
           depth.n++;
-          try {
-            return fn(a);
-          } finally {
-            depth.n--;
-          }
+          const r = fn(a);
+          depth.n--;
+          return r;
         };
       case 2:
         return (a: unknown, b: unknown) => {
           depth.n++;
-          try {
-            return fn(a, b);
-          } finally {
-            depth.n--;
-          }
+          const r = fn(a, b);
+          depth.n--;
+          return r;
         };
       case 3:
         return (a: unknown, b: unknown, c: unknown) => {
           depth.n++;
-          try {
-            return fn(a, b, c);
-          } finally {
-            depth.n--;
-          }
+          const r = fn(a, b, c);
+          depth.n--;
+          return r;
         };
       default:
         return (...a: unknown[]) => {
           depth.n++;
-          try {
-            return fn(...a);
-          } finally {
-            depth.n--;
-          }
+          const r = fn(...a);
+          depth.n--;
+          return r;
         };
     }
   }
@@ -317,6 +321,8 @@ export class Scheduler {
   /** Runs one slice of a guest; returns its result when it ended, null when it is suspended. */
   private slice(s: Slot): GuestResult | null {
     this.current = s;
+    // No extension call is on the stack between slices, even when the last one ended its guest by a throw.
+    this.depth.n = 0;
     s.stats.slices++;
     const now = performance.now();
     this.sliceEnd = now + this.sliceMs;
@@ -424,7 +430,7 @@ export class Scheduler {
         readySet[1] = 0;
         for (const p of pollers) p.ready!(readySet);
         const leftMs = (Number(BigInt.asUintN(64, deadline)) - monotonicNs(s.core.clockBase)) / 1e6;
-        if ((readySet[0]! | readySet[1]!) === 0 && leftMs > 0 && this.hostDepth > 0) {
+        if ((readySet[0]! | readySet[1]!) === 0 && leftMs > 0 && this.inHost(s)) {
           // Inside an extension's call (an OCALL handler sleeping): the stack cannot be unwound, so this guest
           // sleeps on the thread as it would in a worker of its own.
           Atomics.wait(pause, 0, 0, Math.min(leftMs, s.deadlineAt - performance.now()));
@@ -449,7 +455,7 @@ export class Scheduler {
       s.fuel!.value = FUEL_QUANTUM;
       const now = performance.now();
       if (now >= s.deadlineAt) endGuest(s.core, new GuestExit(TIMEOUT_STATUS, 'timeout', `stopped after ${g.timeoutS} s (--timeout)`));
-      if (this.hostDepth === 0 && now >= this.sliceEnd && (this.runHead < this.runQueue.length || (this.timers.peek()?.wakeAt ?? Infinity) <= now)) {
+      if (now >= this.sliceEnd && (this.runHead < this.runQueue.length || (this.timers.peek()?.wakeAt ?? Infinity) <= now) && !this.inHost(s)) {
         s.state = 'ready';
         this.unwind(s);
       }
@@ -473,6 +479,7 @@ export class Scheduler {
     s.state = 'done';
     for (const [ext, host] of s.hosts) ext.dispose?.(host);
     s.hosts = [];
+    s.busy = [];
     s.extImports = {};
     for (const d of s.devices) d.close();
     s.devices = [];

@@ -6,7 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { makeSuspendable } from '../../runtime/monitor/asyncify.js';
 import { CaptureConsole } from '../../runtime/monitor/console.js';
 import { compileGuest, prepareGuestBytes } from '../../runtime/monitor/loader.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { extensions } from '../../runtime/monitor/extensions.js';
+import { MANIFEST_SECTION } from '../../runtime/monitor/manifest.js';
 import { Scheduler, type ScheduledGuest } from '../../runtime/monitor/scheduler.js';
+import { withCustomSection } from '../../runtime/monitor/wasmbin.js';
+import { buildDir } from '../../runtime/paths.js';
 import { SOLO5_IMPORTS, wat } from './helpers.js';
 
 const MAIN = (body: string) => `(func (export "solo5_app_main") (param i32) (result i32) ${body})`;
@@ -133,6 +140,53 @@ describe('scheduler', () => {
     expect(recorded.oversleep.length).toBeGreaterThan(0);
     // A sleep ends at (the engine rounds its timeout to microseconds) or after the deadline it waited for.
     expect(Math.min(...recorded.oversleep)).toBeGreaterThan(-0.1);
+  });
+
+  it('never unwinds a guest under an ECALL: its OCALL handlers spin past their slices and sleep, and the ECALL returns', async () => {
+    // gatetest's null_ocalls (ECALL 11) calls the guest's ocall_null n times; each call here spins 200,000 rounds
+    // of a loop with a preemption check, then sleeps 0.2 ms, while a neighbour is due every millisecond. The
+    // "emon" functions are not wrapped (the extension says when it is busy), so this is what keeps the stack
+    // under the ECALL from being unwound through the gate's JavaScript.
+    const manifest = { type: 'solo5.manifest', version: 1, devices: [], enclaves: [{ name: 'gatetest', epc: 'resident' }] };
+    const text = `(module ${SOLO5_IMPORTS}
+      (import "emon" "enclave_open" (func $open (param i32 i32 i32 i32 i32) (result i32)))
+      (import "emon" "ecall" (func $ecall (param i32 i32 i32) (result i32)))
+      (memory (export "memory") 4)
+      (data (i32.const 0) "gatetest")
+      (global $spun (mut i32) (i32.const 0))
+      (global $calls (mut i32) (i32.const 0))
+      (func (export "ocall_tick") (param i32) (result i32) (local.get 0))
+      (func (export "ocall_echo") (param i32 i32 i32))
+      (func (export "ocall_null") (local $i i32)
+        (loop $l (global.set $spun (i32.add (global.get $spun) (i32.const 1)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if $l (i32.lt_u (local.get $i) (i32.const 200000))))
+        (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+        (call $yield (i64.add (call $clock_monotonic) (i64.const 200000)) (i32.const 64)))
+      ${MAIN(`(local $st i32)
+        (if (call $open (i32.const 0) (i32.const 8) (i32.const 65536) (i32.const 65536) (i32.const 16)) (then (return (i32.const 100))))
+        (i32.store (i32.const 1032) (i32.const 40))
+        (local.set $st (call $ecall (i32.load (i32.const 16)) (i32.const 11) (i32.const 1024)))
+        (if (local.get $st) (then (return (i32.add (i32.const 110) (local.get $st)))))
+        (if (i32.load (i32.const 1024)) (then (return (i32.const 120))))
+        (if (i32.ne (global.get $calls) (i32.const 40)) (then (return (i32.const 130))))
+        (if (i32.ne (global.get $spun) (i32.const 8000000)) (then (return (i32.const 140))))
+        (i32.const 0)`)})`;
+    const bytes = withCustomSection(await wat(text), MANIFEST_SECTION, new TextEncoder().encode(JSON.stringify(manifest)), 'test guest');
+    const prepared = prepareGuestBytes(bytes, 'guest ecall', 16);
+    const module = compileGuest(makeSuspendable(prepared.bytes, 'guest ecall'), 'guest ecall');
+    const sleep = await compiled('sleep', SLEEPER(30, 1));
+    const stateDir = mkdtempSync(path.join(tmpdir(), 'emon-sched-'));
+    const attachments = new Map([['enclave', new Map([['gatetest', path.join(buildDir, 'enclaves', 'gatetest.wasm')]])]]);
+    const sched = new Scheduler([
+      { name: 'ecall', module, manifest: prepared.manifest, cmdline: '', console: new CaptureConsole(), attachments, extensions, options: { stateDir }, log: () => undefined },
+      guest('sleep', sleep),
+    ]);
+    await sched.prepare();
+    const results = sched.run();
+    expect(results.map((r) => [r.name, r.reason, r.status, r.message])).toEqual([
+      ['ecall', 'return', 0, undefined],
+      ['sleep', 'return', 0, undefined],
+    ]);
   });
 
   it('passes each guest its own command line', async () => {
