@@ -9,7 +9,8 @@
  * - TA session open (instance + TA_CreateEntryPoint + TA_OpenSessionEntryPoint, then close) and TA load
  *   (signature check, measurement and compile of a <uuid>.ta);
  * - integrity-check time per MiB of guest memory (the integrity TA hashing normal-world memory from the secure
- *   world), when the integrity TA is built.
+ *   world), when the integrity TA is built, and what the integrity checks between exits cost a computing guest
+ *   (the same loop as loaded and as `emon run` rewrites it for integrity monitoring).
  * Targets: null invoke at most 3x the floor; a 4 KiB memref in and out at most 1.5x of `floor+copy2x/4096`.
  * Modeled cycles beside each: runtime/hw/cost (OP-TEE figures, Amacher & Schiavoni, DAIS 2019).
  */
@@ -30,7 +31,8 @@ import { uuidToStruct } from '../../runtime/hw/tz/uuid.js';
 import type { GuestHost } from '../../runtime/monitor/extension.js';
 import { buildDir, projectRoot } from '../../runtime/paths.js';
 import type { BenchCase, BenchSuite } from '../suite.js';
-import { instantiateWat } from '../wat.js';
+import { instantiateWat, watToWasm } from '../wat.js';
+import { withIntegrityTicks } from '../../runtime/monitor/asyncify.js';
 import { FLOOR_COPY_WAT, need } from '../common.js';
 
 const HELLO = '8aaaf200-2450-11e4-abe2-0002a5d5c51b';
@@ -81,6 +83,19 @@ const GUEST_WAT = `(module
   (func (export "ocall_null"))
   (func (export "ocall_echo") (param i32 i32 i32)))`;
 
+
+/** A compute loop: n trips of a multiply-add over memory (no calls, no exits). */
+const INTEGRITY_LOOP_WAT = `(module
+  (memory 1)
+  (func (export "spin") (param $n i32) (result i32)
+    (local $acc i32)
+    (block $done (loop $next
+      (br_if $done (i32.eqz (local.get $n)))
+      (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 31)) (i32.load (i32.and (i32.shl (local.get $n) (i32.const 2)) (i32.const 4092)))))
+      (i32.store (i32.and (i32.shl (local.get $n) (i32.const 2)) (i32.const 4092)) (local.get $acc))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $next)))
+    (local.get $acc)))`;
 
 let sink = 0;
 const teardowns: Array<() => void> = [];
@@ -288,6 +303,17 @@ export const suite: BenchSuite = {
       },
       params: { backend: 'tz', op: 'integrity', size: 1 << 20 },
     });
+
+    // What turning integrity monitoring on costs a guest that computes: the same loop as loaded, and rewritten
+    // with the integrity checks (`emon run` rewrites only guests whose manifest has "integrity"), the tick served
+    // as teec serves it (a clock read; a check only when the period, here 1 s, has passed). Per loop trip.
+    const loopBytes = await watToWasm('tz-integrity-loop', INTEGRITY_LOOP_WAT);
+    const plainLoop = new WebAssembly.Instance(new WebAssembly.Module(loopBytes)).exports.spin as (n: number) => number;
+    const tickedLoop = new WebAssembly.Instance(new WebAssembly.Module(withIntegrityTicks(loopBytes, 'the integrity bench loop') as BufferSource), {
+      teec: { integrity_tick: () => mon!.tick(performance.now()) },
+    }).exports.spin as (n: number) => number;
+    cases.push({ name: 'integrity/loop/off', run(n) { sink ^= plainLoop(n); }, params: { backend: 'tz', op: 'integrity-loop' } });
+    cases.push({ name: 'integrity/loop/on', run(n) { sink ^= tickedLoop(n); }, params: { backend: 'tz', op: 'integrity-loop' }, baselines: ['integrity/loop/off'] });
     return cases;
   },
   async teardown() {
