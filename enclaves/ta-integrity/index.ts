@@ -4,9 +4,11 @@
 // taken at boot. A change raises an alert to the secure world (TEE_IntegrityAlert), whose policy decides what
 // happens to the guest. Single-instance, multi-session, keep-alive: the secure world's own session sets the
 // reference at boot (command 0x80000000, which the secure world lets no client session call); the guest may
-// open a session too and ask for a check (on demand) or the report. The reference also holds the measurement of
-// the guest module (SHA-256 of its bytes, given by the secure world's loader at boot); the report returns it with
-// the counts, which is what the secure world's attestation service puts in the guest's PSA software component.
+// open a session too and ask for a check (on demand), the report, or a PSA token. The reference also holds the
+// measurement of the guest module (SHA-256 of its bytes, given by the secure world's loader at boot) and, per
+// range, the reference hash the secure world gives (a data segment's bytes in the module) or, when it gives
+// none, the hash of the range's content now. The report returns the measurement with the counts; command 3 has
+// the secure world's attestation service sign them, over the client's nonce, as the guest's PSA software components.
 import { sha256_final, sha256_init, sha256_update, SHA256_CTX_SIZE } from '../lib/sha256';
 import {
   TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_BAD_STATE, TEE_ERROR_NOT_SUPPORTED, TEE_ERROR_SECURITY, TEE_IntegrityAlert, TEE_PARAM_TYPE_MEMREF_INPUT,

@@ -11,14 +11,16 @@
  * SHA-256 of its bytes, runtime/monitor/loader.ts measureGuest), and that measurement is part of the reference;
  * what an attacker with the monitor's powers can alter afterwards is linear memory and the function tables that
  * indirect calls go through. The ranges that must not change come from the module, not from live memory: its
- * active data segments that hold read-only data (by wasm-ld's section names, `.rodata` and `.rodata.*`, or every
- * active segment with "segments": "all"), plus ranges the manifest adds. The reference of a segment is the SHA-256 of its bytes in the module file (so a guest patched before its
- * first instruction ran fails the first check); ranges the manifest adds are hashed from live memory at
- * instantiation.
+ * data segments that hold read-only data (by wasm-ld's names, `.rodata` and `.rodata.*`, or every segment with
+ * "segments": "all") and land at a known address by instantiation (active at a constant offset, or passive and
+ * copied by the start function), plus ranges the manifest adds. A segment's reference is the SHA-256 of its
+ * bytes in the module file (so a guest patched before its first instruction ran fails the first check); a range
+ * the manifest adds is hashed from live memory at instantiation. The TA's report feeds attestation: the guest's
+ * PSA software components (integrityComponents), in a token the board signs (the TA's command 3).
  */
+import { createHash } from 'node:crypto';
 import { EmonError } from '../../errors.js';
 import type { GuestMeasurement, MeasuredSegment } from '../../monitor/extension.js';
-import { createHash } from 'node:crypto';
 import type { HwTraceEvent } from '../backend.js';
 import { LIFECYCLE, type PsaClaimsIn, type SoftwareComponent } from '../psa/claims.js';
 import { PARAM_MEMREF_INPUT, PARAM_MEMREF_OUTPUT, PARAM_VALUE_OUTPUT, paramTypes, resultName, TEE_ERROR_SECURITY, TEE_SUCCESS } from './gp.js';
@@ -35,7 +37,7 @@ const RANGE_ENTRY = 40;
 const OP_AT = 64;
 
 export type IntegrityPolicy = 'log' | 'stop' | 'attest';
-/** Which of the module's active data segments must not change. */
+/** Which of the module's data segments must not change. */
 export type SegmentChoice = 'readonly' | 'all' | 'none';
 
 export interface IntegrityConfig {
