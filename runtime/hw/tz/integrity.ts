@@ -221,13 +221,13 @@ export class IntegrityMonitor {
   /** Open the secure world's session on the integrity TA and take the reference. */
   arm(): void {
     const { world, scratch, sdv } = this;
-    const r = world.openSession(INTEGRITY_TA, 0, scratch, sdv, 0, true);
-    if (r !== TEE_SUCCESS) throw new EmonError('E_INTEGRITY', `runtime integrity monitoring cannot start: the integrity TA answered ${resultName(r)}: ${world.lastError}`, { hint: 'run `npm run build` (it builds the integrity TA into build/ta)' });
-    this.session = world.lastSession;
     const ranges = this.ranges();
     if (ranges.length > MAX_RANGES) {
       throw new EmonError('E_INTEGRITY', `runtime integrity monitoring can watch ${MAX_RANGES} ranges; the module's segments and the manifest give ${ranges.length}`, { hint: 'link the read-only data into one .rodata segment, or list fewer "ranges"' });
     }
+    const r = world.openSession(INTEGRITY_TA, 0, scratch, sdv, 0, true);
+    if (r !== TEE_SUCCESS) throw new EmonError('E_INTEGRITY', `runtime integrity monitoring cannot start: the integrity TA answered ${resultName(r)}: ${world.lastError}`, { hint: 'run `npm run build` (it builds the integrity TA into build/ta)' });
+    this.session = world.lastSession;
     // The range list: per range address u32, length u32 and the reference SHA-256 (zero: hash live memory now).
     const list = 128;
     const digest = list + RANGE_ENTRY * MAX_RANGES;

@@ -453,6 +453,20 @@ describe('integrity status in attestation', () => {
   });
 });
 
+describe('integrity reference limits', () => {
+  it('more than 64 ranges from the segments and the manifest together are refused with E_INTEGRITY, naming the count', () => {
+    const nw = new NormalWorld();
+    const w = secureWorld(nw, { builtin: new Map([[INTEGRITY_TA, path.join(buildDir, 'ta', `${INTEGRITY_TA}.ta`)]]) });
+    const segs = Array.from({ length: 60 }, (_, i) => ({ index: i, offset: 4096 + 16 * i, length: 16, at: 0, active: true, name: '.rodata', sha256: '11'.repeat(32) }));
+    const ranges = Array.from({ length: 10 }, (_, i) => [65536 + 16 * i, 16] as const);
+    const mon = new IntegrityMonitor(w, { ranges, segments: 'readonly', tables: false, periodMs: 1000, policy: 'log' }, () => ({}), () => undefined, null, 't', { sha256: '00'.repeat(32), dataSegments: segs });
+    expect(mon.ranges()).toHaveLength(70);
+    expect(() => mon.arm()).toThrow(expect.objectContaining({ code: 'E_INTEGRITY', message: expect.stringMatching(/can watch 64 ranges; the module's segments and the manifest give 70/) }));
+    expect(mon.armed).toBe(false);
+    w.shutdown();
+  });
+});
+
 describe('integrity TA on demand', () => {
   it('a client session shares the instance: it may check and read the report, never reset the reference or close the system session', () => {
     const nw = new NormalWorld();
