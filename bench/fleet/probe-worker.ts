@@ -13,7 +13,19 @@ import { floorCases, FLOOR_CASE } from '../floor.js';
 import type { MonitorExtension } from '../../runtime/monitor/extension.js';
 import type { RunOptions } from '../../runtime/monitor/guest.js';
 
-export type ProbeInit = HypercallProbe | LatenessProbe;
+export type ProbeInit = HypercallProbe | LatenessProbe | BareProbe;
+
+/**
+ * The host's own oversleep, beside a lateness probe: a thread with no guests that sleeps with Atomics.wait
+ * for `ms` ms at a time (cycling through the list) until `durationMs` has passed, as the scheduler's loop
+ * sleeps, so a reader can tell the machine's stalls from emon's cost in the same run.
+ */
+export interface BareProbe {
+  readonly kind: 'fleet-probe';
+  readonly mode: 'bare';
+  readonly durationMs: number;
+  readonly ms: readonly number[];
+}
 
 export interface LatenessProbe {
   readonly kind: 'fleet-probe';
@@ -79,6 +91,18 @@ export interface LatenessReport {
   readonly oversleep: number[];
 }
 
+function bare(init: BareProbe): { oversleep: number[] } {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const oversleep: number[] = [];
+  const end = performance.now() + init.durationMs;
+  for (let k = 0; performance.now() < end; k++) {
+    const wakeAt = performance.now() + init.ms[k % init.ms.length]!;
+    Atomics.wait(pause, 0, 0, wakeAt - performance.now());
+    oversleep.push(performance.now() - wakeAt);
+  }
+  return { oversleep };
+}
+
 function lateness(init: LatenessProbe): LatenessReport {
   const manifest = parseManifest(init.manifestJson, 'sleeper');
   const sched = new Scheduler(init.cmdlines.map((cmdline, i) => ({ name: `t${i}`, module: init.module, manifest, cmdline, console: nullConsole })));
@@ -127,7 +151,7 @@ async function hypercalls(init: HypercallProbe): Promise<ProbeReport> {
 if (parentPort !== null && (workerData as Partial<ProbeInit> | null)?.kind === 'fleet-probe') {
   const port = parentPort;
   const init = workerData as ProbeInit;
-  (init.mode === 'lateness' ? Promise.resolve().then(() => lateness(init)) : hypercalls(init)).then(
+  (init.mode === 'lateness' ? Promise.resolve().then(() => lateness(init)) : init.mode === 'bare' ? Promise.resolve().then(() => bare(init)) : hypercalls(init)).then(
     (r) => port.postMessage({ ok: true, report: r }),
     (e: unknown) => port.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) }),
   );

@@ -89,6 +89,8 @@ const SLEEPER = module(MAIN(`(local $p i64) (local $i i32) (local.set $p (i64.mu
  */
 const PROBE_CALLS = 100_000;
 const PROBE_ROUNDS = 15;
+/** Workers that each time the null ECALL (see probeSharedWorker). */
+const ECALL_WORKERS = 3;
 const probeLoop = (offset: number, call: string) => `
   (local.set $r (i32.const 0))
   (loop $rounds
@@ -138,21 +140,33 @@ async function probeSharedWorker(neighbours: number): Promise<Record<string, unk
   const gatetest = need(path.join(buildDir, 'enclaves', 'gatetest.wasm'));
   const withEnclave = withCustomSection(await watToWasm('ecall-probe', ECALL_PROBE), MANIFEST_SECTION, new TextEncoder().encode(JSON.stringify(ECALL_MANIFEST)), 'ecall probe');
   const e = prepareGuestBytes(withEnclave, 'bench guest ecall-probe', 16);
-  const ecallReport = await inProbeWorker<ProbeReport>({
-    kind: 'fleet-probe', mode: 'hypercalls', module: compileGuest(makeSuspendable(e.bytes, 'ecall-probe'), 'ecall-probe'), manifestJson: JSON.stringify(e.manifest.raw),
-    probes: ['ecall_null'], attachments: [['enclave', [['gatetest', gatetest]]]], options: { stateDir: tmp! },
-    neighbour: probe, neighbours, calls: PROBE_CALLS, rounds: PROBE_ROUNDS,
-  });
+  // Three workers, each a fresh isolate: V8's code for the ECALL path differs from one to the next (seen here:
+  // 10 and 20 ns in two runs a minute apart), so each is given and the target is judged on their median.
+  const ecallModule = compileGuest(makeSuspendable(e.bytes, 'ecall-probe'), 'ecall-probe');
+  const ecallReports: ProbeReport[] = [];
+  for (let k = 0; k < ECALL_WORKERS; k++) {
+    ecallReports.push(await inProbeWorker<ProbeReport>({
+      kind: 'fleet-probe', mode: 'hypercalls', module: ecallModule, manifestJson: JSON.stringify(e.manifest.raw),
+      probes: ['ecall_null'], attachments: [['enclave', [['gatetest', gatetest]]]], options: { stateDir: tmp! },
+      neighbour: probe, neighbours, calls: PROBE_CALLS, rounds: PROBE_ROUNDS,
+    }));
+  }
 
   const out: Record<string, unknown> = { neighbours };
-  for (const r of [report, ecallReport]) {
-    const floor = summarize(r.floorNs).median;
-    for (const [name, rounds] of Object.entries(r.rounds)) {
-      const ns = summarize(rounds).median;
-      out[name] = { ns, xFloor: ns / floor, floorNs: floor };
-      console.log(`fleet: ${name} from a guest in a shared worker with ${neighbours} idle neighbours: ${ns.toFixed(1)} ns, ${(ns / floor).toFixed(2)}x the floor on that thread (${floor.toFixed(2)} ns)${name === 'ecall_null' ? ' (target <= 3x)' : ''}`);
-    }
+  const floor = summarize(report.floorNs).median;
+  for (const [name, rounds] of Object.entries(report.rounds)) {
+    const ns = summarize(rounds).median;
+    out[name] = { ns, xFloor: ns / floor, floorNs: floor };
+    console.log(`fleet: ${name} from a guest in a shared worker with ${neighbours} idle neighbours: ${ns.toFixed(1)} ns, ${(ns / floor).toFixed(2)}x the floor on that thread (${floor.toFixed(2)} ns)`);
   }
+  const runs = ecallReports.map((r) => {
+    const f = summarize(r.floorNs).median;
+    const ns = summarize(r.rounds['ecall_null']!).median;
+    return { ns, xFloor: ns / f, floorNs: f };
+  });
+  const mid = [...runs].sort((a, b) => a.xFloor - b.xFloor)[runs.length >> 1]!;
+  out['ecall_null'] = { ...mid, runs };
+  console.log(`fleet: ecall_null from a guest in a shared worker with ${neighbours} idle neighbours, ${runs.length} workers: ${runs.map((r) => `${r.ns.toFixed(1)} ns ${r.xFloor.toFixed(2)}x (floor ${r.floorNs.toFixed(2)} ns)`).join('; ')}; median ${mid.xFloor.toFixed(2)}x the floor on its thread (target <= 3x)`);
   return out;
 }
 
@@ -341,15 +355,19 @@ export const suite: BenchSuite = {
       for (const n of ctx.quick ? [1, 10] : [1, 1000]) {
         const cmdlines = Array.from({ length: n }, (_, i) => String(ctx.quick ? 20 : 100 + 10 * (i % 10)));
         // Steady state: each guest's first wake-up is left out (it waits for the other guests' first boot).
+        // Beside it, for as long, a thread with no guests sleeps as the scheduler's loop does (the host's share).
+        const bareRun = inProbeWorker<{ oversleep: number[] }>({ kind: 'fleet-probe', mode: 'bare', durationMs: ctx.quick ? 500 : 4000, ms: [0.05, 0.2, 0.5, 1, 0.1, 2, 0.3] });
         const { samples: all, oversleep } = await inProbeWorker<LatenessReport>({ kind: 'fleet-probe', mode: 'lateness', module: slModule, manifestJson: JSON.stringify(sl.manifest.raw), cmdlines });
+        const bareSleeps = (await bareRun).oversleep.sort((a, b) => a - b);
         all.sort((a, b) => a - b);
         oversleep.sort((a, b) => a - b);
         const q = (xs: number[], f: number) => xs[Math.min(xs.length - 1, Math.floor(f * xs.length))] ?? NaN;
         lateness[String(n)] = {
           samples: all.length, medianMs: q(all, 0.5), p99Ms: q(all, 0.99), maxMs: all[all.length - 1],
           sleeps: oversleep.length, oversleepMedianMs: q(oversleep, 0.5), oversleepP99Ms: q(oversleep, 0.99), oversleepMaxMs: oversleep[oversleep.length - 1],
+          bareSleeps: bareSleeps.length, bareOversleepMedianMs: q(bareSleeps, 0.5), bareOversleepP99Ms: q(bareSleeps, 0.99), bareOversleepMaxMs: bareSleeps[bareSleeps.length - 1],
         };
-        console.log(`fleet: timer wake-up lateness, ${n} guest(s) in one worker: median ${q(all, 0.5).toFixed(3)} ms, p99 ${q(all, 0.99).toFixed(3)} ms (target p99 <= 1 ms at 1000), ${all.length} wake-ups; the thread's own ${oversleep.length} sleeps ended late by median ${q(oversleep, 0.5).toFixed(3)}, p99 ${q(oversleep, 0.99).toFixed(3)}, max ${q(oversleep, 1).toFixed(3)} ms`);
+        console.log(`fleet: timer wake-up lateness, ${n} guest(s) in one worker: median ${q(all, 0.5).toFixed(3)} ms, p99 ${q(all, 0.99).toFixed(3)} ms (target p99 <= 1 ms at 1000), ${all.length} wake-ups; the thread's own ${oversleep.length} sleeps ended late by median ${q(oversleep, 0.5).toFixed(3)}, p99 ${q(oversleep, 0.99).toFixed(3)}, max ${q(oversleep, 1).toFixed(3)} ms; a bare thread's ${bareSleeps.length} sleeps beside it (no guests): median ${q(bareSleeps, 0.5).toFixed(3)}, p99 ${q(bareSleeps, 0.99).toFixed(3)}, max ${q(bareSleeps, 1).toFixed(3)} ms`);
       }
       out['wakeLateness'] = lateness;
       out['sink'] = sink & 1;

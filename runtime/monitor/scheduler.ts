@@ -57,6 +57,8 @@ export interface GuestStats {
   slices: number;
   /** Wake-up lateness samples in ms (guest running again minus its yield deadline), when recording. */
   readonly lateness: number[];
+  /** performance.now() at which each lateness sample was taken (the guest running again), when recording. */
+  readonly wokeAt: number[];
 }
 
 type State = 'new' | 'ready' | 'sleeping' | 'done';
@@ -85,7 +87,7 @@ class Slot {
   hosts: Array<[MonitorExtension, GuestHost]> = [];
   /** The busy() hooks of its extensions that have one (their functions are not wrapped; see Scheduler.guard). */
   busy: Array<() => boolean> = [];
-  readonly stats: GuestStats = { slices: 0, lateness: [] };
+  readonly stats: GuestStats = { slices: 0, lateness: [], wokeAt: [] };
   constructor(readonly index: number, readonly guest: ScheduledGuest) {}
 }
 
@@ -143,6 +145,16 @@ export class Scheduler {
   private readonly slots: Slot[];
   private readonly runQueue: Slot[] = [];
   private runHead = 0;
+  /**
+   * Guests not booted yet, apart from the run queue: while they boot, a guest whose timer is due or that was
+   * preempted runs before the next boot, alternately with them, instead of waiting behind every guest of the
+   * fleet still to boot (with 1,000 guests booting, as long as the whole boot).
+   */
+  private readonly newQueue: Slot[] = [];
+  private newHead = 0;
+  private bootNext = false;
+  /** With recordLateness: performance.now() when the last guest booted (wake-ups before it overlap the boot). */
+  lastBootAt = 0;
   private readonly timers = new TimerHeap();
   private readonly sliceMs: number;
   private sliceEnd = 0;
@@ -168,7 +180,7 @@ export class Scheduler {
     this.sliceMs = options.sliceMs ?? 2;
     this.slots = guests.map((g, i) => new Slot(i, g));
     this.results = new Array(guests.length);
-    for (const s of this.slots) this.runQueue.push(s);
+    for (const s of this.slots) this.newQueue.push(s);
   }
 
   /**
@@ -275,9 +287,9 @@ export class Scheduler {
   run(): GuestResult[] {
     let live = this.slots.filter((s) => s.state !== 'done').length;
     if (live < this.slots.length) {
-      const queued = this.runQueue.filter((s) => s.state !== 'done');
-      this.runQueue.length = 0;
-      this.runQueue.push(...queued);
+      const queued = this.newQueue.filter((s) => s.state !== 'done');
+      this.newQueue.length = 0;
+      this.newQueue.push(...queued);
     }
     while (live > 0) {
       const now = performance.now();
@@ -292,7 +304,24 @@ export class Scheduler {
         top.state = 'ready';
         this.runQueue.push(top);
       }
-      if (this.runHead >= this.runQueue.length) {
+      const ready = this.runHead < this.runQueue.length;
+      if (this.newHead < this.newQueue.length && (!ready || this.bootNext)) {
+        this.bootNext = false;
+        const fresh = this.newQueue[this.newHead]!;
+        this.newQueue[this.newHead++] = undefined as unknown as Slot;
+        if (this.newHead === this.newQueue.length) {
+          this.newQueue.length = 0;
+          this.newHead = 0;
+        }
+        const r = this.slice(fresh);
+        if (r !== null) {
+          this.end(fresh, r);
+          live--;
+        }
+        continue;
+      }
+      this.bootNext = true;
+      if (!ready) {
         this.runQueue.length = 0;
         this.runHead = 0;
         const next = this.timers.peek();
@@ -328,6 +357,7 @@ export class Scheduler {
     this.sliceEnd = now + this.sliceMs;
     try {
       if (s.state === 'new') {
+        this.lastBootAt = now;
         const booted = this.boot(s);
         if (booted !== null) return booted;
       }
@@ -335,7 +365,10 @@ export class Scheduler {
       if (s.fuel !== null) s.fuel.value = FUEL_QUANTUM;
       const a = s.asyncify!;
       if (s.state === 'sleeping' || s.state === 'ready') {
-        if (this.recordLateness && s.yieldDeadline > 0) s.stats.lateness.push(now - s.yieldDeadline);
+        if (this.recordLateness && s.yieldDeadline > 0) {
+          s.stats.lateness.push(now - s.yieldDeadline);
+          s.stats.wokeAt.push(now);
+        }
         s.yieldDeadline = 0;
       }
       const resuming = s.stats.slices > 1;
@@ -455,7 +488,7 @@ export class Scheduler {
       s.fuel!.value = FUEL_QUANTUM;
       const now = performance.now();
       if (now >= s.deadlineAt) endGuest(s.core, new GuestExit(TIMEOUT_STATUS, 'timeout', `stopped after ${g.timeoutS} s (--timeout)`));
-      if (now >= this.sliceEnd && (this.runHead < this.runQueue.length || (this.timers.peek()?.wakeAt ?? Infinity) <= now) && !this.inHost(s)) {
+      if (now >= this.sliceEnd && (this.runHead < this.runQueue.length || this.newHead < this.newQueue.length || (this.timers.peek()?.wakeAt ?? Infinity) <= now) && !this.inHost(s)) {
         s.state = 'ready';
         this.unwind(s);
       }
