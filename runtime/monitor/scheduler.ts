@@ -146,13 +146,17 @@ export class Scheduler {
   private readonly runQueue: Slot[] = [];
   private runHead = 0;
   /**
-   * Guests not booted yet, apart from the run queue: while they boot, a guest whose timer is due or that was
-   * preempted runs before the next boot, alternately with them, instead of waiting behind every guest of the
-   * fleet still to boot (with 1,000 guests booting, as long as the whole boot).
+   * Guests not booted yet, apart from the run queue: while they boot, a guest whose timer is due runs before
+   * the next boot, alternately with them, instead of waiting behind every guest of the fleet still to boot
+   * (with 1,000 guests booting, as long as the whole boot).
    */
   private readonly newQueue: Slot[] = [];
   private newHead = 0;
-  private bootNext = false;
+  /** Guests whose timer came due while others were still to boot. */
+  private readonly woken: Slot[] = [];
+  private wokeHead = 0;
+  /** While booting: whether a woken guest (rather than a boot) goes next. */
+  private wokenNext = false;
   /** With recordLateness: performance.now() when the last guest booted (wake-ups before it overlap the boot). */
   lastBootAt = 0;
   private readonly timers = new TimerHeap();
@@ -302,25 +306,40 @@ export class Scheduler {
           continue;
         }
         top.state = 'ready';
-        this.runQueue.push(top);
+        if (this.newHead < this.newQueue.length) this.woken.push(top);
+        else this.runQueue.push(top);
       }
-      const ready = this.runHead < this.runQueue.length;
-      if (this.newHead < this.newQueue.length && (!ready || this.bootNext)) {
-        this.bootNext = false;
-        const fresh = this.newQueue[this.newHead]!;
-        this.newQueue[this.newHead++] = undefined as unknown as Slot;
-        if (this.newHead === this.newQueue.length) {
-          this.newQueue.length = 0;
-          this.newHead = 0;
+      if (this.newHead < this.newQueue.length) {
+        // Booting: a guest whose timer is due alternates with the boots; preempted guests wait for the boots
+        // to end, as they did behind them before (so the guests booted first get no more than their share).
+        const woken = this.wokeHead < this.woken.length && this.wokenNext ? this.woken[this.wokeHead++]! : null;
+        if (this.wokeHead === this.woken.length) {
+          this.woken.length = 0;
+          this.wokeHead = 0;
         }
-        const r = this.slice(fresh);
+        let slot = woken;
+        if (slot === null) {
+          slot = this.newQueue[this.newHead]!;
+          this.newQueue[this.newHead++] = undefined as unknown as Slot;
+          if (this.newHead === this.newQueue.length) {
+            this.newQueue.length = 0;
+            this.newHead = 0;
+          }
+          this.wokenNext = true;
+        } else this.wokenNext = false;
+        const r = this.slice(slot);
         if (r !== null) {
-          this.end(fresh, r);
+          this.end(slot, r);
           live--;
         }
         continue;
       }
-      this.bootNext = true;
+      if (this.wokeHead < this.woken.length) {
+        this.runQueue.push(...this.woken.slice(this.wokeHead));
+        this.woken.length = 0;
+        this.wokeHead = 0;
+      }
+      const ready = this.runHead < this.runQueue.length;
       if (!ready) {
         this.runQueue.length = 0;
         this.runHead = 0;
@@ -488,7 +507,7 @@ export class Scheduler {
       s.fuel!.value = FUEL_QUANTUM;
       const now = performance.now();
       if (now >= s.deadlineAt) endGuest(s.core, new GuestExit(TIMEOUT_STATUS, 'timeout', `stopped after ${g.timeoutS} s (--timeout)`));
-      if (now >= this.sliceEnd && (this.runHead < this.runQueue.length || this.newHead < this.newQueue.length || (this.timers.peek()?.wakeAt ?? Infinity) <= now) && !this.inHost(s)) {
+      if (now >= this.sliceEnd && (this.runHead < this.runQueue.length || this.newHead < this.newQueue.length || this.wokeHead < this.woken.length || (this.timers.peek()?.wakeAt ?? Infinity) <= now) && !this.inHost(s)) {
         s.state = 'ready';
         this.unwind(s);
       }
