@@ -206,6 +206,17 @@ describe('scheduler', () => {
     expect(bootsBefore).toBeLessThan(300);
   });
 
+  it('a preempted guest waits for the guests still to boot: a spinner booted first gets no slice between their boots', async () => {
+    const spin = await compiled('spin', SPINNER);
+    const hello = await compiled('hello', MAIN('(call $console_write (i32.const 16) (i32.const 3)) (i32.const 0)'));
+    const sched = new Scheduler([guest('spin', spin, { timeoutS: 0.3 }), ...Array.from({ length: 200 }, (_, i) => guest(`h${i}`, hello))]);
+    const results = sched.run();
+    expect(results[0]!.reason).toBe('timeout');
+    expect(results.slice(1).every((r) => r.reason === 'return')).toBe(true);
+    // Its first slice ends when the next boot is due; then the 200 boot, and it runs alone until its timeout.
+    expect(sched.stats(0).slices).toBeLessThanOrEqual(3);
+  });
+
   it('passes each guest its own command line', async () => {
     // Writes its command line (start_info.cmdline, 2 bytes) to the console.
     const echo = await compiled('echo', MAIN('(call $console_write (i32.load (local.get 0)) (i32.const 2)) (i32.const 0)'));
