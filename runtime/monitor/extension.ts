@@ -5,23 +5,11 @@
  * Extensions are listed in ./extensions.ts and loaded inside each guest's worker thread.
  */
 import type { TraceSink } from '../trace/sink.js';
-import type { DataSegment } from './wasmbin.js';
 
-/** A data segment with the SHA-256 (hex) of its bytes in the module. */
-export interface MeasuredSegment extends DataSegment {
-  readonly sha256: string;
-}
-
-/**
- * What the loader measured of a guest module, for extensions that watch it (TrustZone integrity monitoring): given
- * only when the guest's manifest asks for it, so other guests pay nothing.
- */
-export interface GuestMeasurement {
-  /** SHA-256 of the guest file's bytes as loaded (before the monitor rewrote or capped anything), hex. */
-  readonly sha256: string;
-  /** The module's data segments, with where the active ones land, their names and their bytes' hashes. */
-  readonly dataSegments: readonly MeasuredSegment[];
-}
+// What the loader measured of a guest (module hash, data segments) is hw's type: the hardware that watches a guest
+// must not depend on monitor code (tests/architecture.test.ts).
+export type { GuestMeasurement, MeasuredSegment } from '../hw/measurement.js';
+import type { GuestMeasurement } from '../hw/measurement.js';
 
 /** What the monitor offers an extension for one running guest. */
 export interface GuestHost {

@@ -20,7 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import { EmonError } from '../../errors.js';
-import type { GuestMeasurement, MeasuredSegment } from '../../monitor/extension.js';
+import type { GuestMeasurement, MeasuredSegment } from '../measurement.js';
 import type { HwTraceEvent } from '../backend.js';
 import { LIFECYCLE, type PsaClaimsIn, type SoftwareComponent } from '../psa/claims.js';
 import { PARAM_MEMREF_INPUT, PARAM_MEMREF_OUTPUT, PARAM_VALUE_OUTPUT, paramTypes, resultName, TEE_ERROR_SECURITY, TEE_SUCCESS } from './gp.js';

@@ -1,0 +1,28 @@
+/**
+ * What a loader measured of a guest module, in the terms hardware that watches the guest needs (TrustZone's
+ * runtime integrity monitoring, runtime/hw/tz/integrity.ts): the module's hash and its data segments. The
+ * monitor fills it (runtime/monitor/loader.ts); it is defined here so that hw depends on no monitor code.
+ */
+
+/** A data segment of the module with the SHA-256 (hex) of its bytes in the module file. */
+export interface MeasuredSegment {
+  /** Index in the data section. */
+  readonly index: number;
+  /** Where it lands in memory 0 by the time the module is instantiated, when that is known; null otherwise. */
+  readonly offset: number | null;
+  readonly length: number;
+  /** Where its bytes start in the module file. */
+  readonly at: number;
+  readonly active: boolean;
+  /** Its name in the "name" section (wasm-ld: ".rodata", ".data", ...), when the module carries one. */
+  readonly name?: string;
+  readonly sha256: string;
+}
+
+/** Given only when the guest's manifest asks for it, so other guests pay nothing. */
+export interface GuestMeasurement {
+  /** SHA-256 of the guest file's bytes as loaded (before the monitor rewrote or capped anything), hex. */
+  readonly sha256: string;
+  /** The module's data segments, with where the active ones land, their names and their bytes' hashes. */
+  readonly dataSegments: readonly MeasuredSegment[];
+}
