@@ -351,23 +351,10 @@ const SECTION_DATA = 11;
 /** The "name" custom section's data-segment names (the extended name section's subsection 9, as wasm-ld writes it). */
 const NAME_SUBSECTION_DATA = 9;
 
-export interface DataSegment {
-  /** Index in the data section. */
-  readonly index: number;
-  /**
-   * Where it lands in memory 0 by the time the module is instantiated, when that is known: an active segment's
-   * constant offset (`i32.const N`), or for a passive one the constant destination of the start function's
-   * `memory.init` of it (wasm-ld's `__wasm_init_memory`, which a --shared-memory build such as `emon cc`'s uses);
-   * null otherwise.
-   */
-  readonly offset: number | null;
-  readonly length: number;
-  /** Where its bytes start in the module file. */
-  readonly at: number;
-  readonly active: boolean;
-  /** Its name in the "name" section (wasm-ld: ".rodata", ".data", ...), when the module carries one. */
-  readonly name?: string;
-}
+// A data segment's description is hw's type (runtime/hw/measurement.ts), so that hardware watching a guest
+// depends on no monitor code.
+export type { DataSegment } from '../hw/measurement.js';
+import type { DataSegment } from '../hw/measurement.js';
 
 /**
  * The data segments of a module (spec §5.5.12): flags 0 (active, memory 0), 1 (passive) and 2 (active, explicit
